@@ -1,0 +1,168 @@
+"""The one statistics schema every engine returns: a record per layer and network totals.
+
+Field names carry units: `_cycles`, `_elems` (tensor elements; MAESTRO calls them bytes), `_nj`,
+`_pj`, `_um2`, `_mw`, `_elems_per_cycle`. Tensor-specific fields are prefixed `input_`, `filter_`, `output_`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+TENSORS = ("input", "filter", "output")
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Everything MAESTRO reports for one layer (its CSV columns and its console report)."""
+
+    network: str
+    layer: str
+    layer_type: str
+    num_pes: int
+    simd_lanes: int
+
+    macs: int
+    runtime_cycles: int
+    throughput_macs_per_cycle: float
+
+    energy_nj: float  # compat: MAESTRO's CSV formula (quirks included); default: L2 + L1 + MAC energy
+    mac_energy_nj: float  # 0 in compat mode (MAESTRO's CSV has no MAC term)
+    l1_energy_nj: float
+    l2_energy_nj: float
+    console_energy_mac_units: float  # MAESTRO's console "Total energy consumption" (in units of one MAC)
+    throughput_per_energy_gmacs_per_s_j: float
+    ops_per_joule: float
+
+    area_um2: float
+    power_mw: float
+    pe_power_mw: float
+    l1_power_mw: float
+    l2_power_mw: float
+    noc_power_mw: float
+
+    peak_noc_bw_elems_per_cycle: int
+    avg_noc_bw_elems_per_cycle: float
+    offchip_bw_req_elems_per_cycle: int
+
+    l2_size_req_elems: int
+    l1_size_req_elems: int
+    multicast_factor_weight: float
+    multicast_factor_input: float
+    input_tensor_elems: int
+    filter_tensor_elems: int
+
+    input_l2_size_req_elems: int
+    input_l1_size_req_elems: int
+    input_l1_read_elems: int
+    input_l1_write_elems: int
+    input_l2_read_elems: int
+    input_l2_write_elems: int
+    input_reuse_factor: float
+
+    filter_l2_size_req_elems: int
+    filter_l1_size_req_elems: int
+    filter_l1_read_elems: int
+    filter_l1_write_elems: int
+    filter_l2_read_elems: int
+    filter_l2_write_elems: int
+    filter_reuse_factor: float
+
+    output_l2_size_req_elems: int
+    output_l1_size_req_elems: int
+    output_l1_read_elems: int
+    output_l1_write_elems: int
+    output_l2_read_elems: int
+    output_l2_write_elems: int
+    output_reuse_factor: float
+
+    ingress_delay_min_cycles: int
+    ingress_delay_max_cycles: int
+    ingress_delay_avg_cycles: int
+    egress_delay_min_cycles: int
+    egress_delay_max_cycles: int
+    egress_delay_avg_cycles: int
+    compute_delay_min_cycles: int
+    compute_delay_max_cycles: int
+    compute_delay_avg_cycles: int
+
+    avg_utilized_pes: float
+    arithmetic_intensity_macs_per_elem: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    """Per-layer statistics of one network on one accelerator, with totals and capacity warnings."""
+
+    network: str
+    compat: str | None  # "maestro" for MAESTRO-compatible numbers, None for the corrected default
+    layers: tuple[LayerStats, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def runtime_cycles(self) -> int:
+        return sum(s.runtime_cycles for s in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(s.macs for s in self.layers)
+
+    @property
+    def energy_nj(self) -> float:
+        return sum(s.energy_nj for s in self.layers)
+
+    @property
+    def max_l1_size_req_elems(self) -> int:
+        return max((s.l1_size_req_elems for s in self.layers), default=0)
+
+    @property
+    def max_l2_size_req_elems(self) -> int:
+        return max((s.l2_size_req_elems for s in self.layers), default=0)
+
+    @property
+    def total_l1_size_req_elems(self) -> int:
+        """MAESTRO's "Model-wise total L1 size usage": the sum over layers."""
+        return sum(s.l1_size_req_elems for s in self.layers)
+
+    @property
+    def total_l2_size_req_elems(self) -> int:
+        return sum(s.l2_size_req_elems for s in self.layers)
+
+    @property
+    def max_peak_noc_bw_elems_per_cycle(self) -> int:
+        return max((s.peak_noc_bw_elems_per_cycle for s in self.layers), default=0)
+
+    @property
+    def max_offchip_bw_req_elems_per_cycle(self) -> int:
+        return max((s.offchip_bw_req_elems_per_cycle for s in self.layers), default=0)
+
+    def totals(self) -> dict[str, float | int]:
+        """Network totals, for tables and JSON."""
+        return {
+            "layers": len(self.layers),
+            "macs": self.macs,
+            "runtime_cycles": self.runtime_cycles,
+            "energy_nj": self.energy_nj,
+            "throughput_macs_per_cycle": self.macs / self.runtime_cycles if self.runtime_cycles else 0.0,
+            "max_l1_size_req_elems": self.max_l1_size_req_elems,
+            "max_l2_size_req_elems": self.max_l2_size_req_elems,
+            "total_l1_size_req_elems": self.total_l1_size_req_elems,
+            "total_l2_size_req_elems": self.total_l2_size_req_elems,
+            "max_peak_noc_bw_elems_per_cycle": self.max_peak_noc_bw_elems_per_cycle,
+            "max_offchip_bw_req_elems_per_cycle": self.max_offchip_bw_req_elems_per_cycle,
+        }
+
+    def to_dataframe(self) -> Any:
+        """One row per layer as a pandas DataFrame (needs the optional `pandas` extra)."""
+        try:
+            import pandas as pd
+        except ImportError as error:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe() needs pandas: pip install 'mapscope[pandas]'") from error
+        return pd.DataFrame([s.as_dict() for s in self.layers], columns=list(LayerStats.field_names()))

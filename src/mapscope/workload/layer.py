@@ -1,0 +1,71 @@
+"""A DNN layer as MAESTRO describes it: a type, named dimension sizes and X/Y strides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mapscope.errors import InputError
+
+
+class LayerType(StrEnum):
+    """The layer types MAESTRO's parser builds a layer object for."""
+
+    CONV = "CONV"
+    DSCONV = "DSCONV"  # depthwise: filter {C,R,S}, output {C,Y,X}; K is ignored
+    NGCONV = "NGCONV"  # grouped (ResNeXt); adds the group dimension G
+    GEMM = "GEMM"  # output M x N = input M x K times weight K x N
+    TRCONV = "TRCONV"  # transposed conv; MAESTRO analyses it as a plain CONV
+
+
+#: Dimension names a layer may declare. Y'/X' are output-centric (Y' = Y - R + 1).
+DIMENSION_NAMES = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: its type, its dimension sizes as declared, and its strides (X and Y only matter).
+
+    `dimensions` keeps declaration order; a CONV layer may declare Y'/X' (output size) instead of Y/X.
+    """
+
+    name: str
+    type: LayerType
+    dimensions: tuple[tuple[str, int], ...]
+    strides: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for dim, size in self.dimensions:
+            if dim not in DIMENSION_NAMES:
+                raise InputError(f"unknown dimension {dim!r}", f"layer {self.name}")
+            if dim in seen:
+                raise InputError(f"dimension {dim} declared twice", f"layer {self.name}")
+            seen.add(dim)
+            if size <= 0:
+                raise InputError(f"dimension {dim} must be positive, got {size}", f"layer {self.name}")
+        for dim, stride in self.strides:
+            if stride <= 0:
+                raise InputError(f"stride of {dim} must be positive, got {stride}", f"layer {self.name}")
+        if ("Y" in seen and "Y'" in seen) or ("X" in seen and "X'" in seen):
+            raise InputError(
+                "both input- and output-centric definitions of the same axis (Y and Y', or X and X')",
+                f"layer {self.name}",
+            )
+
+    def size(self, dim: str) -> int:
+        """The declared size of `dim`; raises KeyError when the layer does not declare it."""
+        for name, value in self.dimensions:
+            if name == dim:
+                return value
+        raise KeyError(dim)
+
+    def has(self, dim: str) -> bool:
+        return any(name == dim for name, _ in self.dimensions)
+
+    def stride(self, dim: str) -> int:
+        """Stride along `dim` (1 when not given)."""
+        for name, value in self.strides:
+            if name == dim:
+                return value
+        return 1
