@@ -1,0 +1,192 @@
+"""Splitting a layer's dataflow into cluster levels, as MAESTRO's cluster analysis does (spec §6.1).
+
+Each level gets its sub-cluster count, its completed, input-centric directive list and its static
+dimension sizes. The rewriting rules (output-centric to input-centric, inheritance, completion,
+stride adjustment) are MAESTRO's, kept exactly because every number downstream depends on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
+from mapscope.errors import InputError
+from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
+from mapscope.workload.layer import Layer
+
+TEMPORAL = "T"
+SPATIAL = "S"
+#: MAESTRO has four NoC levels, hence at most three Cluster directives.
+MAX_CLUSTER_DIRECTIVES = 3
+
+
+@dataclass(frozen=True)
+class LevelDirective:
+    """A directive after the level's rewriting: kind (T or S), tile size, offset and variable."""
+
+    kind: str
+    size: int
+    offset: int
+    variable: str
+    origin: str  # how the user wrote it (or "inherited"/"completed"), for error messages
+
+    def __str__(self) -> str:
+        name = "SpatialMap" if self.kind == SPATIAL else "TemporalMap"
+        return f"{name}({self.size},{self.offset}) {self.variable}"
+
+
+@dataclass(frozen=True)
+class ClusterLevel:
+    """One level of the cluster hierarchy: `num_sub_clusters` units each running `directives`."""
+
+    index: int
+    num_sub_clusters: int
+    directives: tuple[LevelDirective, ...]
+    dimensions: tuple[tuple[str, int], ...]  # static sizes of this level (the upper level's tile)
+
+    def size(self, variable: str) -> int:
+        for name, value in self.dimensions:
+            if name == variable:
+                return value
+        raise KeyError(variable)
+
+
+def _where(layer: Layer, directive: Directive | None = None) -> str:
+    where = f"layer {layer.name}"
+    if directive is not None:
+        where += f": directive {directive}"
+        if directive.source:
+            where = f"{directive.source}: {where}"
+    return where
+
+
+def _group_by_level(layer: Layer, dataflow: tuple[Directive, ...]) -> tuple[list[list[Directive]], list[Cluster]]:
+    groups: list[list[Directive]] = [[]]
+    clusters: list[Cluster] = []
+    for directive in dataflow:
+        if isinstance(directive, Cluster):
+            clusters.append(directive)
+            groups.append([])
+        else:
+            groups[-1].append(directive)
+    if len(clusters) > MAX_CLUSTER_DIRECTIVES:
+        raise InputError(
+            f"{len(clusters)} Cluster directives; MAESTRO supports at most {MAX_CLUSTER_DIRECTIVES} (four NoC levels)",
+            _where(layer, clusters[MAX_CLUSTER_DIRECTIVES]),
+        )
+    if clusters and not groups[-1]:
+        # MAESTRO appends Cluster(last size) itself; a trailing user Cluster leaves an empty level.
+        raise InputError("a Cluster directive must be followed by the directives of its level", _where(layer, clusters[-1]))
+    return groups, clusters
+
+
+def _to_input_centric(group: list[list]) -> None:
+    """Rewrite a directive on X' (Y') into one on X (Y) when the level has no X (Y) directive."""
+    sizes = {entry[3]: entry[1] for entry in group}  # last directive per variable wins, as in MAESTRO
+    for reference, output in OUTPUT_OF.items():
+        if reference in sizes or output not in sizes:
+            continue
+        sliding = SLIDING_PAIRS[reference]
+        if sliding not in sizes:
+            raise InputError(
+                f"a directive on {output} needs a directive on {sliding} in the same cluster level to convert it "
+                f"to {reference} (MAESTRO reads an uninitialised value here)",
+                None,
+            )
+        for entry in group:
+            if entry[3] == output:
+                entry[3] = reference
+                entry[1] = sizes[output] + sizes[sliding] - 1
+                break
+
+
+def _apply_stride(group: list[list], strides: dict[str, int], layer_dims: dict[str, int], is_top: bool) -> None:
+    """MAESTRO's outer-stride rewriting of X/Y tiles that cover at least one filter window."""
+    for entry in list(group):
+        variable = entry[3]
+        stride = strides.get(variable, 1)
+        if variable not in SLIDING_PAIRS or stride == 1:
+            continue
+        window = layer_dims[SLIDING_PAIRS[variable]]
+        if entry[1] < window:
+            continue
+        outputs_per_tile = (entry[1] + stride - window) // stride
+        first = next(e for e in group if e[3] == variable)
+        first[1] = outputs_per_tile * min(stride, window) + max(window - stride, 0)
+        first[2] = outputs_per_tile * stride
+        if not is_top and window < stride:
+            first[2] = outputs_per_tile * window
+
+
+def build_cluster_levels(
+    layer: Layer,
+    dataflow: tuple[Directive, ...],
+    tensors: LayerTensors,
+    layer_dims: dict[str, int],
+    num_pes: int,
+) -> tuple[ClusterLevel, ...]:
+    """The cluster levels of `layer` under `dataflow` on `num_pes` PEs (top level first)."""
+    groups, clusters = _group_by_level(layer, dataflow)
+    unit_size = prod(c.size for c in clusters)
+    top_sub_clusters = num_pes // unit_size
+    if top_sub_clusters < 1:
+        raise InputError(
+            f"the Cluster sizes multiply to {unit_size} PEs but the accelerator has only {num_pes}",
+            _where(layer, clusters[0]),
+        )
+    sub_cluster_counts = [top_sub_clusters] + [c.size for c in clusters]
+    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
+    input_variables = tensors.input_variables
+
+    levels: list[ClusterLevel] = []
+    dims = {v: s for v, s in layer_dims.items()}
+    upper: list[list] | None = None
+    for index, group in enumerate(groups):
+        entries: list[list] = [
+            [SPATIAL if isinstance(d, SpatialMap) else TEMPORAL, d.size, d.offset, d.dimension, str(d)] for d in group
+        ]
+        try:
+            _to_input_centric(entries)
+        except InputError as error:
+            raise InputError(error.message, f"layer {layer.name}, cluster level {index}") from None
+        if upper is not None:
+            present = {e[3] for e in entries}
+            for inherited in upper:
+                if inherited[3] not in present:
+                    entries.insert(0, [TEMPORAL, inherited[1], inherited[2], inherited[3], "inherited"])
+                    present.add(inherited[3])
+        present = {e[3] for e in entries}
+        for variable in input_variables:
+            if variable not in present and variable in dims:
+                entries.append([TEMPORAL, dims[variable], dims[variable], variable, "completed"])
+        _apply_stride(entries, strides, layer_dims, is_top=index == 0)
+        for kind, size, offset, variable, origin in entries:
+            if variable not in dims:
+                raise InputError(
+                    f"directive {origin} maps dimension {variable}, which this {layer.type} layer does not have",
+                    f"layer {layer.name}, cluster level {index}",
+                )
+        spatial_count = sum(1 for e in entries if e[0] == SPATIAL)
+        if spatial_count == 0:
+            raise InputError("no SpatialMap in this cluster level (each level needs one or two)", f"layer {layer.name}, cluster level {index}")
+        if spatial_count > 2:
+            raise InputError(
+                f"{spatial_count} SpatialMaps in one cluster level (MAESTRO allows at most two)",
+                f"layer {layer.name}, cluster level {index}",
+            )
+        level_dims = tuple((v, dims[v]) for v in dims if v not in ("X'", "Y'") or index == 0)
+        levels.append(
+            ClusterLevel(
+                index=index,
+                num_sub_clusters=sub_cluster_counts[index],
+                directives=tuple(LevelDirective(k, s, o, v, origin) for k, s, o, v, origin in entries),
+                dimensions=level_dims,
+            )
+        )
+        first_size = {}
+        for e in entries:
+            first_size.setdefault(e[3], e[1])
+        dims = {v: min(first_size[v], dims[v]) for v in input_variables if v in first_size}
+        upper = entries
+    return tuple(levels)

@@ -1,0 +1,188 @@
+"""From a mapped layer and an accelerator to one LayerStats record (spec §6.8-§6.11).
+
+`compat="maestro"` reproduces MAESTRO's CSV exactly, quirks included; the default mode differs only
+where MAESTRO is wrong (see README, "Compatibility mode vs default mode").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mapscope.analysis.cluster_levels import build_cluster_levels
+from mapscope.analysis.level_analysis import LayerAnalyzer, LevelRun, NoValidCase, RunSettings
+from mapscope.analysis.level_tables import level_tables
+from mapscope.analysis.tensors import layer_dimensions, layer_tensors
+from mapscope.analysis.volumes import LevelShape
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.area_power import area_power
+from mapscope.hardware.energy import MAESTRO_ENERGY, EnergyTable
+from mapscope.mapping.directives import Cluster
+from mapscope.mapping.mapped_network import MappedLayer
+from mapscope.stats import TENSORS, LayerStats
+
+PJ_PER_NJ = 1000.0
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    stats: LayerStats
+    l1_accesses: int  # this layer's top-level L1 reads + writes (MAESTRO's stale-energy carry)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """Floating division with C++'s IEEE results for a zero denominator (inf or nan), as MAESTRO prints them."""
+    if denominator == 0:
+        if numerator == 0:
+            return float("nan")
+        return float("inf") if numerator > 0 else float("-inf")
+    return numerator / denominator
+
+
+def _no_valid_case_error(mapped: MappedLayer, error: NoValidCase) -> InputError:
+    return InputError(
+        f"no step of cluster level {error.level} computes a complete output (every tile is smaller than the "
+        "filter window, e.g. a SpatialMap of 1 element of X with S > 1), so this mapping computes no MAC; "
+        "MAESTRO divides by zero here (SIGFPE)",
+        f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}",
+    )
+
+
+def analyze_layer(
+    mapped: MappedLayer,
+    accelerator: Accelerator,
+    *,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+) -> LayerResult:
+    """Analyse one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode."""
+    layer = mapped.layer
+    tensors = layer_tensors(layer)
+    dims = layer_dimensions(layer, tensors)
+    levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, accelerator.num_pes)
+    shapes = tuple(LevelShape(level, level_tables(level, tensors.has_sliding_windows), tensors.has_sliding_windows) for level in levels)
+    settings = RunSettings(
+        noc_bandwidth=accelerator.noc_bandwidth_elems_per_cycle,
+        noc_latency=accelerator.noc_latency_cycles,
+        simd_lanes=accelerator.simd_lanes,
+        offchip_bandwidth=accelerator.offchip_bandwidth_elems_per_cycle,
+    )
+    analyzer = LayerAnalyzer(shapes, tensors, settings)
+    try:
+        top = analyzer.run(0, tuple(dims.items()))
+    except NoValidCase as error:
+        raise _no_valid_case_error(mapped, error) from None
+    except KeyError as error:
+        raise InputError(
+            f"a lower cluster level maps dimension {error.args[0]}, which the level above does not tile",
+            f"layer {layer.name}",
+        ) from None
+    except ZeroDivisionError as error:
+        raise InputError(f"{error} (MAESTRO terminates on this mapping)", f"layer {layer.name}") from None
+    assert top.first_innermost_l1_size_req is not None
+    return _layer_stats(mapped, accelerator, network_name, compat, energy_table, previous_l1_accesses, top, top.first_innermost_l1_size_req)
+
+
+def _layer_stats(
+    mapped: MappedLayer,
+    accelerator: Accelerator,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+    top: LevelRun,
+    l1_size_req: dict[str, int],
+) -> LayerResult:
+    layer = mapped.layer
+    l1_accesses = sum(top.l1_read[t] + top.l1_write[t] for t in TENSORS)
+    l2_accesses = sum(top.l2_read[t] + top.l2_write[t] for t in TENSORS)
+    l2_size = sum(top.l2_size_req[t] for t in TENSORS)
+    l1_size = sum(l1_size_req[t] for t in TENSORS)
+    macs = top.macs
+    if compat == "maestro":
+        table = MAESTRO_ENERGY
+        has_cluster = any(isinstance(d, Cluster) for d in mapped.dataflow)
+        l1_for_energy = previous_l1_accesses if has_cluster else l1_accesses
+        csv_l2 = (
+            top.l2_read["input"] + top.l2_write["input"] + top.l2_read["filter"] + top.l2_write["filter"] + top.l2_write["output"]
+        )
+        mac_energy_units = 0.00023
+        l2_energy_nj = mac_energy_units * 18.61 * csv_l2
+        l1_energy_nj = mac_energy_units * 1.68 * l1_for_energy
+        energy_nj = mac_energy_units * (18.61 * csv_l2 + 1.68 * l1_for_energy)
+        mac_energy_nj = 0.0
+    else:
+        table = energy_table or MAESTRO_ENERGY
+        l2_energy_nj = table.l2_access_pj * l2_accesses / PJ_PER_NJ
+        l1_energy_nj = table.l1_access_pj * l1_accesses / PJ_PER_NJ
+        mac_energy_nj = table.mac_pj * macs / PJ_PER_NJ
+        energy_nj = l2_energy_nj + l1_energy_nj + mac_energy_nj
+    console_energy = 18.61 * l2_accesses + 1.68 * l1_accesses + macs
+    runtime = top.runtime_cycles
+    throughput = _ratio(macs, runtime)
+    hardware = area_power(accelerator.num_pes, accelerator.simd_lanes, accelerator.noc_bandwidth_elems_per_cycle, l1_size, l2_size)
+
+    def delays(name: str) -> tuple[int, int, int]:
+        record = getattr(top, name)
+        if top.occurrences == 0:
+            return 0, 0, 0
+        return int(record.minimum), int(record.maximum), int(record.weighted_sum / top.occurrences)
+
+    ingress, egress, compute = delays("ingress"), delays("egress"), delays("compute")
+    per_tensor = {}
+    for t in TENSORS:
+        per_tensor[f"{t}_l2_size_req_elems"] = top.l2_size_req[t]
+        per_tensor[f"{t}_l1_size_req_elems"] = l1_size_req[t]
+        per_tensor[f"{t}_l1_read_elems"] = top.l1_read[t]
+        per_tensor[f"{t}_l1_write_elems"] = top.l1_write[t]
+        per_tensor[f"{t}_l2_read_elems"] = top.l2_read[t]
+        per_tensor[f"{t}_l2_write_elems"] = top.l2_write[t]
+        per_tensor[f"{t}_reuse_factor"] = _ratio(top.l1_read[t], top.l1_write[t])
+    stats = LayerStats(
+        network=network_name,
+        layer=layer.name,
+        layer_type=str(layer.type),
+        num_pes=accelerator.num_pes,
+        simd_lanes=accelerator.simd_lanes,
+        macs=macs,
+        runtime_cycles=runtime,
+        throughput_macs_per_cycle=throughput,
+        energy_nj=energy_nj,
+        mac_energy_nj=mac_energy_nj,
+        l1_energy_nj=l1_energy_nj,
+        l2_energy_nj=l2_energy_nj,
+        console_energy_mac_units=console_energy,
+        throughput_per_energy_gmacs_per_s_j=_ratio(throughput, energy_nj) * 1e9,
+        ops_per_joule=_ratio(macs, energy_nj) * 1e9,
+        area_um2=hardware.area_um2,
+        power_mw=hardware.power_mw,
+        pe_power_mw=hardware.pe_power_mw,
+        l1_power_mw=hardware.l1_power_mw,
+        l2_power_mw=hardware.l2_power_mw,
+        noc_power_mw=hardware.noc_power_mw,
+        peak_noc_bw_elems_per_cycle=top.peak_noc_bw,
+        avg_noc_bw_elems_per_cycle=top.avg_noc_bw,
+        offchip_bw_req_elems_per_cycle=top.offchip_bw_req,
+        l2_size_req_elems=l2_size,
+        l1_size_req_elems=l1_size,
+        multicast_factor_weight=_ratio(top.l1_write["filter"], top.l2_read["filter"]),
+        multicast_factor_input=_ratio(top.l1_write["input"], top.l2_read["input"]),
+        input_tensor_elems=top.l2_write["input"],
+        filter_tensor_elems=top.l2_write["filter"],
+        ingress_delay_min_cycles=ingress[0],
+        ingress_delay_max_cycles=ingress[1],
+        ingress_delay_avg_cycles=ingress[2],
+        egress_delay_min_cycles=egress[0],
+        egress_delay_max_cycles=egress[1],
+        egress_delay_avg_cycles=egress[2],
+        compute_delay_min_cycles=compute[0],
+        compute_delay_max_cycles=compute[1],
+        compute_delay_avg_cycles=compute[2],
+        avg_utilized_pes=top.avg_active_sub_clusters,
+        arithmetic_intensity_macs_per_elem=top.arithmetic_intensity,
+        **per_tensor,
+    )
+    del table
+    return LayerResult(stats, l1_accesses)

@@ -1,0 +1,207 @@
+"""Analysis of one cluster level over all its cases, recursing into sub-clusters (spec §6.5-§6.9).
+
+A level run is a pure function of (level, per-case dimension sizes), so runs are memoised: a
+top-level case that hands the same tile to its sub-clusters as an earlier one reuses that result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from mapscope.analysis.cluster_levels import SPATIAL
+from mapscope.analysis.integer_math import cdiv, ceil_div
+from mapscope.analysis.iteration import INIT, directive_states, enumerate_cases
+from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
+from mapscope.analysis.volumes import CaseVolumes, LevelShape
+
+TENSOR_NAMES = ("input", "filter", "output")
+
+
+class NoValidCase(ArithmeticError):
+    """Every case of a sub-cluster level computes no MAC: MAESTRO divides by a zero delay (SIGFPE)."""
+
+    def __init__(self, level: int, detail: str) -> None:
+        self.level = level
+        self.detail = detail
+        super().__init__(detail)
+
+
+@dataclass
+class Delays:
+    minimum: float = float("inf")
+    maximum: float = float("-inf")
+    weighted_sum: int = 0
+
+    def add(self, delay: int, occurrences: int) -> None:
+        self.minimum = min(self.minimum, delay)
+        self.maximum = max(self.maximum, delay)
+        self.weighted_sum += occurrences * delay
+
+
+@dataclass
+class LevelRun:
+    """Statistics of one run of a level (the per-level part of MAESTRO's results)."""
+
+    runtime_cycles: int = 0
+    macs: int = 0
+    l2_read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    l2_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    l1_read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    l1_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    l2_size_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    l1_size_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
+    ingress: Delays = field(default_factory=Delays)
+    egress: Delays = field(default_factory=Delays)
+    compute: Delays = field(default_factory=Delays)
+    occurrences: int = 0  # steps over all non-skipped cases
+    peak_noc_bw: int = 0
+    avg_noc_bw_sum: int = 0
+    active_sub_clusters_sum: float = 0.0
+    arithmetic_intensity: float = 0.0
+    offchip_bw_req: int = 0
+    valid_cases: int = 0
+    first_innermost_l1_size_req: dict[str, int] | None = None
+
+    @property
+    def avg_noc_bw(self) -> float:
+        return self.avg_noc_bw_sum / self.occurrences if self.occurrences else float("nan")
+
+    @property
+    def avg_active_sub_clusters(self) -> float:
+        return self.active_sub_clusters_sum / self.occurrences if self.occurrences else self.active_sub_clusters_sum
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Hardware numbers a level run needs."""
+
+    noc_bandwidth: int
+    noc_latency: int
+    simd_lanes: int
+    offchip_bandwidth: int
+
+
+class LayerAnalyzer:
+    """Runs the levels of one layer; holds the memo of sub-level runs."""
+
+    def __init__(self, shapes: tuple[LevelShape, ...], tensors: LayerTensors, settings: RunSettings) -> None:
+        self.shapes = shapes
+        self.tensors = tensors
+        self.settings = settings
+        self.memo: dict[tuple[int, tuple[tuple[str, int], ...]], LevelRun] = {}
+
+    def noc_delay(self, elements: int) -> int:
+        """Cycles to move `elements` through a NoC level: head latency + serialisation."""
+        return self.settings.noc_latency + ceil_div(elements, self.settings.noc_bandwidth) - 1
+
+    def _buffer_requirements(self, run: LevelRun, volumes: CaseVolumes, dims: dict[str, int]) -> None:
+        """Double-buffered L2/L1 needs and the one-time L2 fills, taken from the level's first case."""
+        tables = volumes.shape.tables
+        for tensor in self.tensors.operands:
+            run.l2_size_req[tensor.name] += 2 * volumes.spatial_ingress(tensor)
+            run.l2_write[tensor.name] = prod(dims[v] for v in tensor.coupled)
+            run.l1_size_req[tensor.name] += 2 * prod(tables.mapped[v] for v in tensor.coupled if v in tables.mapped)
+        output = self.tensors.output
+        size = 1
+        for variable in output.coupled:
+            if self.tensors.has_sliding_windows and variable in SLIDING_PAIRS:
+                size *= dims[variable] - dims[SLIDING_PAIRS[variable]] + 1
+            else:
+                size *= dims[variable]
+        run.l2_size_req["output"] = 2 * volumes.spatial_egress(output)
+        run.l2_read["output"] = size
+        run.l1_size_req["output"] = 2 * prod(tables.mapped[v] for v in output.coupled if v in tables.mapped)
+
+    def run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelRun:
+        key = (index, dims_items)
+        cached = self.memo.get(key)
+        if cached is not None:
+            return cached
+        result = self._run(index, dict(dims_items))
+        self.memo[key] = result
+        return result
+
+    def _run(self, index: int, dims: dict[str, int]) -> LevelRun:
+        shape = self.shapes[index]
+        settings = self.settings
+        output = self.tensors.output
+        innermost = index == len(self.shapes) - 1
+        n_sub = shape.num_sub_clusters
+        run = LevelRun()
+        state_lists = [directive_states(d, dims[d.variable], n_sub) for d in shape.directives]
+        spatial_variable = shape.variables[shape.first_spatial]
+
+        for states, occurrences in enumerate_cases(state_lists):
+            volumes = CaseVolumes(shape, states)
+            if run.valid_cases == 0:
+                self._buffer_requirements(run, volumes, dims)
+            macs_step = volumes.macs_across_array(output)
+            egress = volumes.spatial_egress(output)
+            run.l2_write["output"] += occurrences * egress
+            run.l1_write["output"] += occurrences * macs_step
+            run.l1_read["output"] += occurrences * macs_step
+            if volumes.critical_path_partial_sums(output) <= 0:
+                continue  # an invalid case (no complete output window): MAESTRO skips it
+            partial_sums = volumes.critical_path_partial_sums(output)
+            ingress = 0
+            for tensor in self.tensors.operands:
+                traffic = volumes.spatial_ingress(tensor)
+                ingress += traffic
+                run.l2_read[tensor.name] += occurrences * traffic
+                run.l1_write[tensor.name] = run.l2_read[tensor.name]
+                run.l1_read[tensor.name] += occurrences * macs_step
+            run.arithmetic_intensity = macs_step / ingress if ingress else (float("inf") if macs_step else float("nan"))
+
+            spatial_state = volumes.by_variable[spatial_variable]
+            active = shape.num_edge if spatial_state.is_edge else n_sub
+            active_units = 0.0
+            if innermost:
+                compute = ceil_div(partial_sums, settings.simd_lanes)
+            else:
+                sub_runs: list[tuple[LevelRun, int]] = []
+                if spatial_state.is_edge:
+                    if spatial_state.spatial_edge_edge:
+                        sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(True)), 1))
+                        if shape.num_edge - 1 > 0:
+                            sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge - 1))
+                    else:
+                        sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge))
+                else:
+                    sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), n_sub))
+                compute = max(0, max(sub.runtime_cycles for sub, _ in sub_runs))
+                if run.first_innermost_l1_size_req is None:
+                    run.first_innermost_l1_size_req = sub_runs[0][0].first_innermost_l1_size_req
+                active_units = sum(sub.avg_active_sub_clusters * weight for sub, weight in sub_runs)
+            ingress_delay = self.noc_delay(ingress)
+            egress_delay = self.noc_delay(egress)
+            all_init = all(s.position == INIT for s in volumes.by_variable.values())
+            if all_init:
+                step = compute + ingress_delay
+            else:
+                step = max(egress_delay, compute, ingress_delay)
+            if index == 0:
+                operands_l2 = run.l2_size_req["input"] + run.l2_size_req["filter"]
+                output_l2 = run.l2_size_req["output"]
+                bandwidth = settings.offchip_bandwidth
+                step = max(operands_l2 // bandwidth // 2, step, output_l2 // bandwidth // 2)
+                if compute == 0:
+                    raise NoValidCase(index + 1, "the sub-cluster level computes nothing in this step")
+                run.offchip_bw_req = max(run.offchip_bw_req, cdiv(output_l2, compute), cdiv(operands_l2, compute)) // 2
+            run.runtime_cycles += occurrences * step
+            run.macs += occurrences * macs_step
+            if active_units == 0:
+                active_units = active
+            run.active_sub_clusters_sum += active_units * occurrences
+            compute_for_rates = compute if compute != 0 else 1
+            traffic = max(ingress, egress)
+            run.peak_noc_bw = max(run.peak_noc_bw, cdiv(traffic, compute_for_rates))
+            run.avg_noc_bw_sum += cdiv(occurrences * traffic, compute_for_rates)
+            run.ingress.add(ingress_delay, occurrences)
+            run.egress.add(egress_delay, occurrences)
+            run.compute.add(compute_for_rates, occurrences)
+            run.occurrences += occurrences
+            run.valid_cases += 1
+        if run.first_innermost_l1_size_req is None:
+            run.first_innermost_l1_size_req = dict(run.l1_size_req)
+        return run

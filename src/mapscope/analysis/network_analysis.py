@@ -1,0 +1,54 @@
+"""Analyse every layer of a mapped network and gather the capacity warnings MAESTRO prints."""
+
+from __future__ import annotations
+
+from mapscope.analysis.layer_analysis import analyze_layer
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.energy import EnergyTable
+from mapscope.mapping.mapped_network import MappedNetwork
+from mapscope.stats import LayerStats, NetworkStats
+
+COMPAT_MODES = (None, "maestro")
+
+
+def capacity_warnings(layers: tuple[LayerStats, ...], accelerator: Accelerator) -> tuple[str, ...]:
+    """Requirements above the given capacities (they never change a result; MAESTRO only warns)."""
+    warnings = []
+    checks = (
+        ("L1 size requirement", max((s.l1_size_req_elems for s in layers), default=0), accelerator.l1_size_elems, "L1 size"),
+        ("L2 size requirement", max((s.l2_size_req_elems for s in layers), default=0), accelerator.l2_size_elems, "L2 size"),
+        ("NoC BW requirement", max((s.peak_noc_bw_elems_per_cycle for s in layers), default=0), accelerator.noc_bandwidth_elems_per_cycle, "NoC BW"),
+        ("OffChip BW requirement", max((s.offchip_bw_req_elems_per_cycle for s in layers), default=0), accelerator.offchip_bandwidth_elems_per_cycle, "OffChip BW"),
+    )
+    for what, required, given, name in checks:
+        if required > given:
+            warnings.append(f"Per-layer {what} [{required}] is larger than the given {name} [{given}]")
+    return tuple(warnings)
+
+
+def analyze_network(
+    network: MappedNetwork,
+    accelerator: Accelerator,
+    *,
+    compat: str | None = None,
+    energy_table: EnergyTable | None = None,
+) -> NetworkStats:
+    """Statistics of every layer of `network` on `accelerator` (MAESTRO-exact with compat="maestro")."""
+    if compat not in COMPAT_MODES:
+        raise InputError(f"unknown compatibility mode {compat!r}; use 'maestro' or leave it unset", "compat")
+    previous_l1 = 0
+    layers = []
+    for mapped in network.layers:
+        result = analyze_layer(
+            mapped,
+            accelerator,
+            network_name=network.name,
+            compat=compat,
+            energy_table=energy_table,
+            previous_l1_accesses=previous_l1,
+        )
+        previous_l1 = result.l1_accesses
+        layers.append(result.stats)
+    stats = tuple(layers)
+    return NetworkStats(network.name, compat, stats, capacity_warnings(stats, accelerator))

@@ -1,0 +1,53 @@
+"""MAESTRO's area and power model (spec §6.11): 28 nm scaling coefficients, nominally um^2 and mW.
+
+Inputs are the *requirements* MAESTRO derives (L1/L2 sizes), not the given capacities, and the NoC
+bandwidth, on which the bus term is linear (so "unlimited" bandwidth gives enormous area).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAC_AREA_UM2 = 283.0  # per SIMD lane
+SRAM_AREA_UM2_PER_ELEM = 0.104
+BUS_AREA_UM2 = 101.7938
+BUS_UNIT_COEFFICIENT = 14.662
+BUS_UNIT_CONSTANT = 28.895
+ARBITER_AREA_UM2 = 395.473
+ARBITER_QUADRATIC = 1.2886
+ARBITER_LINEAR = 5.5814
+ARBITER_CONSTANT = -23.711
+MAC_POWER_MW = 1.2223
+SRAM_POWER_MW_PER_ELEM = 0.00345
+BUS_POWER_MW = 0.8
+ARBITER_POWER_MW = 0.34
+
+
+@dataclass(frozen=True)
+class AreaPower:
+    area_um2: float
+    power_mw: float
+    pe_power_mw: float
+    l1_power_mw: float
+    l2_power_mw: float
+    noc_power_mw: float
+
+
+def area_power(num_pes: int, simd_lanes: int, noc_bandwidth: float, l1_size_elems: int, l2_size_elems: int) -> AreaPower:
+    """Area and power of `num_pes` PEs with the given buffer requirements and NoC bandwidth."""
+    pes = float(num_pes)
+    l1 = float(max(l1_size_elems, 1))
+    l2 = float(max(l2_size_elems, 1))
+    bus_units = BUS_UNIT_COEFFICIENT * pes + BUS_UNIT_CONSTANT
+    arbiter_units = ARBITER_QUADRATIC * pes * pes + ARBITER_LINEAR * pes + ARBITER_CONSTANT
+    area = (
+        pes * (MAC_AREA_UM2 * simd_lanes + SRAM_AREA_UM2_PER_ELEM * l1)
+        + SRAM_AREA_UM2_PER_ELEM * l2
+        + BUS_AREA_UM2 * bus_units * noc_bandwidth
+        + ARBITER_AREA_UM2 * max(1.0, arbiter_units)
+    )
+    pe_power = MAC_POWER_MW * simd_lanes * pes
+    l1_power = SRAM_POWER_MW_PER_ELEM * l1 * pes
+    l2_power = SRAM_POWER_MW_PER_ELEM * l2
+    noc_power = BUS_POWER_MW * bus_units * noc_bandwidth / 1000 + max(ARBITER_POWER_MW, ARBITER_POWER_MW * arbiter_units / 1000)
+    return AreaPower(area, pe_power + l1_power + l2_power + noc_power, pe_power, l1_power, l2_power, noc_power)
