@@ -61,6 +61,10 @@ def _where(layer: Layer, directive: Directive | None = None) -> str:
     return where
 
 
+def _describe(directive: Directive) -> str:
+    return f"{directive} ({directive.source})" if directive.source else str(directive)
+
+
 def _group_by_level(layer: Layer, dataflow: tuple[Directive, ...]) -> tuple[list[list[Directive]], list[Cluster]]:
     groups: list[list[Directive]] = [[]]
     clusters: list[Cluster] = []
@@ -144,7 +148,7 @@ def build_cluster_levels(
     upper: list[list] | None = None
     for index, group in enumerate(groups):
         entries: list[list] = [
-            [SPATIAL if isinstance(d, SpatialMap) else TEMPORAL, d.size, d.offset, d.dimension, str(d)] for d in group
+            [SPATIAL if isinstance(d, SpatialMap) else TEMPORAL, d.size, d.offset, d.dimension, _describe(d)] for d in group
         ]
         try:
             _to_input_centric(entries)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mapscope.analysis.cluster_levels import SPATIAL, LevelDirective
 from mapscope.analysis.integer_math import cdiv
@@ -12,19 +12,22 @@ STEADY = 1
 EDGE = 2
 
 
-@dataclass(frozen=True)
-class IterationState:
-    """Where one directive's loop is: Init, Steady or Edge, how often, and its edge flags."""
+class IterationState(NamedTuple):
+    """Where one directive's loop is: Init, Steady or Edge, how often, and its edge flags.
+
+    A named tuple (not a dataclass) because the engine reads these fields millions of times.
+    """
 
     position: int
     occurrences: int
-    unrolled: bool = False
-    init_edge: bool = False
-    spatial_edge_edge: bool = False  # the last active sub-cluster of a spatial edge fold holds a partial tile
+    unrolled: bool
+    init_edge: bool
+    spatial_edge_edge: bool  # the last active sub-cluster of a spatial edge fold holds a partial tile
+    is_edge: bool  # an Edge step, or an Init step whose tile already overruns the dimension
 
-    @property
-    def is_edge(self) -> bool:
-        return self.position == EDGE or self.init_edge
+
+def _state(position: int, occurrences: int, unrolled: bool = False, init_edge: bool = False, edge_edge: bool = False) -> IterationState:
+    return IterationState(position, occurrences, unrolled, init_edge, edge_edge, position == EDGE or init_edge)
 
 
 def directive_states(directive: LevelDirective, dimension_size: int, num_sub_clusters: int) -> tuple[IterationState, ...]:
@@ -32,27 +35,27 @@ def directive_states(directive: LevelDirective, dimension_size: int, num_sub_clu
     size, offset, dim = directive.size, directive.offset, dimension_size
     if directive.kind != SPATIAL:
         init_edge = dim < size
-        states = [IterationState(INIT, 1, dim <= size, init_edge)]
+        states = [_state(INIT, 1, dim <= size, init_edge)]
         steady = cdiv(dim - size, offset)
         if size < dim and steady > 0:
-            states.append(IterationState(STEADY, steady))
+            states.append(_state(STEADY, steady))
         if not init_edge and steady * offset + size < dim:
-            states.append(IterationState(EDGE, 1))
+            states.append(_state(EDGE, 1))
         return tuple(states)
     coverage = size + offset * (num_sub_clusters - 1)
     unrolled = dim <= coverage
     init_edge = dim < coverage
-    states = [IterationState(INIT, 1, unrolled, init_edge, init_edge)]
+    states = [_state(INIT, 1, unrolled, init_edge, init_edge)]
     steady = cdiv(cdiv(dim - size, offset) + 1, num_sub_clusters) - 1
     fold = offset * num_sub_clusters
     has_edge = not unrolled and (steady + 1) * fold + coverage > dim and steady * fold + coverage != dim
     if coverage < dim and steady > 0:
-        states.append(IterationState(STEADY, steady))
+        states.append(_state(STEADY, steady))
     remaining = dim - (steady + 1) * fold
     active = 1 if remaining < size else cdiv(remaining - size, offset) + 1
     edge_edge = (active - 1) * offset + size < remaining
     if not init_edge and has_edge:
-        states.append(IterationState(EDGE, 1, False, False, edge_edge))
+        states.append(_state(EDGE, 1, False, False, edge_edge))
     return tuple(states)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
+from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelRun, NoValidCase, RunSettings
 from mapscope.analysis.level_tables import level_tables
-from mapscope.analysis.tensors import layer_dimensions, layer_tensors
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
 from mapscope.analysis.volumes import LevelShape
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
@@ -39,11 +40,30 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator
 
 
-def _no_valid_case_error(mapped: MappedLayer, error: NoValidCase) -> InputError:
+def _window_violation(shapes: tuple[LevelShape, ...], level: int) -> str:
+    """Name the directive whose tile cannot hold one filter window at or below `level`."""
+    for shape in shapes[level:]:
+        tables = shape.tables
+        for directive in shape.directives:
+            output = OUTPUT_OF.get(directive.variable)
+            if output is None or output not in tables.mapped:
+                continue
+            sliding = SLIDING_PAIRS[directive.variable]
+            for label, table in (("a ", tables.mapped), ("an edge ", tables.mapped_edge)):
+                if table[output] <= 0:
+                    window = (tables.mapped if label == "a " else tables.mapped_edge).get(sliding, 0)
+                    return (
+                        f"directive {directive.origin} at cluster level {shape.level.index} gives {label}tile of "
+                        f"{table[directive.variable]} element(s) of {directive.variable} for a window of {window} "
+                        f"element(s) of {sliding} (output tile {output} = {table[output]})"
+                    )
+    return f"no step of cluster level {level} holds a complete filter window"
+
+
+def _no_valid_case_error(mapped: MappedLayer, shapes: tuple[LevelShape, ...], error: NoValidCase) -> InputError:
     return InputError(
-        f"no step of cluster level {error.level} computes a complete output (every tile is smaller than the "
-        "filter window, e.g. a SpatialMap of 1 element of X with S > 1), so this mapping computes no MAC; "
-        "MAESTRO divides by zero here (SIGFPE)",
+        f"{_window_violation(shapes, error.level)}, so no step computes a MAC; MAESTRO divides by zero on this "
+        "mapping (SIGFPE). Map the window dimension and its input dimension together (e.g. SpatialMap(Sz(S),1) X)",
         f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}",
     )
 
@@ -62,7 +82,11 @@ def analyze_layer(
     tensors = layer_tensors(layer)
     dims = layer_dimensions(layer, tensors)
     levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, accelerator.num_pes)
-    shapes = tuple(LevelShape(level, level_tables(level, tensors.has_sliding_windows), tensors.has_sliding_windows) for level in levels)
+    corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+    shapes = tuple(
+        LevelShape(level, level_tables(level, tensors.has_sliding_windows), tensors.has_sliding_windows, corrections)
+        for level in levels
+    )
     settings = RunSettings(
         noc_bandwidth=accelerator.noc_bandwidth_elems_per_cycle,
         noc_latency=accelerator.noc_latency_cycles,
@@ -73,7 +97,7 @@ def analyze_layer(
     try:
         top = analyzer.run(0, tuple(dims.items()))
     except NoValidCase as error:
-        raise _no_valid_case_error(mapped, error) from None
+        raise _no_valid_case_error(mapped, shapes, error) from None
     except KeyError as error:
         raise InputError(
             f"a lower cluster level maps dimension {error.args[0]}, which the level above does not tile",

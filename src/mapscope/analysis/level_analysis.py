@@ -141,9 +141,9 @@ class LayerAnalyzer:
             run.l2_write["output"] += occurrences * egress
             run.l1_write["output"] += occurrences * macs_step
             run.l1_read["output"] += occurrences * macs_step
-            if volumes.critical_path_partial_sums(output) <= 0:
-                continue  # an invalid case (no complete output window): MAESTRO skips it
             partial_sums = volumes.critical_path_partial_sums(output)
+            if partial_sums <= 0:
+                continue  # an invalid case (no complete output window): MAESTRO skips it
             ingress = 0
             for tensor in self.tensors.operands:
                 traffic = volumes.spatial_ingress(tensor)

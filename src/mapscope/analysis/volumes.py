@@ -8,6 +8,7 @@ computes (critical path), the MACs across the array, and the tile sizes a sub-cl
 from __future__ import annotations
 
 from mapscope.analysis.cluster_levels import SPATIAL, ClusterLevel
+from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import INIT, STEADY, IterationState
 from mapscope.analysis.level_tables import LevelTables
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, Tensor
@@ -16,8 +17,9 @@ from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, Tensor
 class LevelShape:
     """What the volume formulas need to know about a level, precomputed once per level."""
 
-    def __init__(self, level: ClusterLevel, tables: LevelTables, has_sliding_windows: bool) -> None:
+    def __init__(self, level: ClusterLevel, tables: LevelTables, has_sliding_windows: bool, corrections: Corrections) -> None:
         self.level = level
+        self.corrections = corrections
         self.tables = tables
         self.has_sliding_windows = has_sliding_windows
         self.directives = level.directives
@@ -46,10 +48,15 @@ class CaseVolumes:
             if self.by_variable[variable].position != INIT:
                 changing = index
         self.changing_index = changing  # innermost directive whose loop moved this step (-1: first step)
+        self._memo: dict[tuple, int] = {}
+        self._spatial: dict[str, tuple[bool, bool, IterationState | None]] = {}
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _spatial_state(self, tensor: Tensor) -> tuple[bool, bool, IterationState | None]:
         """Is the tensor spatially partitioned here, is that partition at its edge, and its state."""
+        known = self._spatial.get(tensor.name)
+        if known is not None:
+            return known
         partitioned, edge, state = False, False, None
         for variable in tensor.coupled:
             index = self.shape.first_index.get(variable)
@@ -58,6 +65,7 @@ class CaseVolumes:
                 state = self.by_variable[variable]
                 if state.is_edge:
                     edge = True
+        self._spatial[tensor.name] = (partitioned, edge, state)
         return partitioned, edge, state
 
     def _tensor_inited(self, tensor: Tensor) -> bool:
@@ -90,6 +98,13 @@ class CaseVolumes:
 
     def pe_ingress(self, tensor: Tensor, first: bool, edge_edge: bool) -> int:
         """New elements of `tensor` one sub-cluster receives this step (temporal and spatial reuse)."""
+        key = (tensor.name, first, edge_edge)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._pe_ingress(tensor, first, edge_edge)
+        return known
+
+    def _pe_ingress(self, tensor: Tensor, first: bool, edge_edge: bool) -> int:
         shape, tables = self.shape, self.shape.tables
         changing = self.changing_index
         if changing == -1:
@@ -156,13 +171,21 @@ class CaseVolumes:
         if state.position == STEADY:
             return tables.mapped[key] if first else unique_or_one
         if num_edge == 1:
-            return tables.mapped_edge[table_key] if (first or edge_edge) else 1
+            edge_key = key if self.shape.corrections.spatial_edge_uses_output_tile else table_key
+            return tables.mapped_edge[edge_key] if (first or edge_edge) else 1
         if edge_edge:
             return tables.unique_edge[key]
         return tables.mapped[key] if first else unique_or_one
 
     def pe_egress(self, output: Tensor, partial_sums: bool, first: bool, edge_edge: bool, reuse_at_edge: bool = True) -> int:
         """Outputs (or, with `partial_sums`, partial sums) one sub-cluster produces this step."""
+        key = (partial_sums, first, edge_edge, reuse_at_edge)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._memo[key] = self._pe_egress(output, partial_sums, first, edge_edge, reuse_at_edge)
+        return known
+
+    def _pe_egress(self, output: Tensor, partial_sums: bool, first: bool, edge_edge: bool, reuse_at_edge: bool) -> int:
         shape, tables = self.shape, self.shape.tables
         volume = 1
         if partial_sums:
