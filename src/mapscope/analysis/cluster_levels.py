@@ -105,8 +105,13 @@ def _to_input_centric(group: list[list]) -> None:
                 break
 
 
-def _apply_stride(group: list[list], strides: dict[str, int], layer_dims: dict[str, int], is_top: bool) -> None:
-    """MAESTRO's outer-stride rewriting of X/Y tiles that cover at least one filter window."""
+def _apply_stride(group: list[list], strides: dict[str, int], layer_dims: dict[str, int], is_top: bool, true_span: bool) -> None:
+    """MAESTRO's outer-stride rewriting of X/Y tiles that cover at least one filter window.
+
+    A tile of m inputs holds q = (m - S) // stride + 1 windows and advances q * stride. MAESTRO sizes
+    it q * min(stride, S) + max(S - stride, 0) (only the touched elements); `true_span` sizes it
+    (q - 1) * stride + S, the inputs it really spans.
+    """
     for entry in list(group):
         variable = entry[3]
         stride = strides.get(variable, 1)
@@ -117,6 +122,10 @@ def _apply_stride(group: list[list], strides: dict[str, int], layer_dims: dict[s
             continue
         outputs_per_tile = (entry[1] + stride - window) // stride
         first = next(e for e in group if e[3] == variable)
+        if true_span:
+            first[1] = (outputs_per_tile - 1) * stride + window
+            first[2] = outputs_per_tile * stride
+            continue
         first[1] = outputs_per_tile * min(stride, window) + max(window - stride, 0)
         first[2] = outputs_per_tile * stride
         if not is_top and window < stride:
@@ -129,6 +138,7 @@ def build_cluster_levels(
     tensors: LayerTensors,
     layer_dims: dict[str, int],
     num_pes: int,
+    true_stride_span: bool = False,
 ) -> tuple[ClusterLevel, ...]:
     """The cluster levels of `layer` under `dataflow` on `num_pes` PEs (top level first)."""
     groups, clusters = _group_by_level(layer, dataflow)
@@ -164,7 +174,7 @@ def build_cluster_levels(
         for variable in input_variables:
             if variable not in present and variable in dims:
                 entries.append([TEMPORAL, dims[variable], dims[variable], variable, "completed"])
-        _apply_stride(entries, strides, layer_dims, is_top=index == 0)
+        _apply_stride(entries, strides, layer_dims, is_top=index == 0, true_span=true_stride_span)
         for kind, size, offset, variable, origin in entries:
             if variable not in dims:
                 raise InputError(

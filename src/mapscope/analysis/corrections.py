@@ -14,6 +14,31 @@ class Corrections:
     #: In a spatial Edge step with one active sub-cluster, MAESTRO sizes the output by the *input*
     #: edge tile (X) instead of the output edge tile (X'), counting outputs that do not exist.
     spatial_edge_uses_output_tile: bool = False
+    #: When a dimension spans more than one spatial fold, MAESTRO's count of sub-clusters active in
+    #: the edge fold leaves out the last, partially filled one (its iteration analysis counts it),
+    #: so that sub-cluster's outputs and MACs are lost.
+    edge_fold_counts_partial_sub_cluster: bool = False
+    #: MAESTRO sizes a sub-cluster level's tiles from the level's full tile even when a step hands
+    #: it a smaller edge tile, so edge steps are costed as if they were full: compute delays then
+    #: undercount MACs (runtime below MACs / PEs). Corrected: tables from the tile actually received.
+    tables_from_received_tile: bool = False
+    #: A tile larger than its dimension covers the whole dimension in one step, but when its offset
+    #: is smaller than the dimension MAESTRO sizes that single tile as dimension - offset.
+    oversized_tile_covers_dimension: bool = False
+    #: MAESTRO counts the outputs of an input tile as X - S + 1 whatever the stride, and for a stride
+    #: larger than the window it shrinks tiles to the touched elements while edges stay in true
+    #: coordinates. Corrected: true coordinates throughout, a tile of q outputs spans
+    #: (q - 1) * stride + S inputs and advances q * stride; outputs = (X - S) // stride + 1.
+    stride_aware_outputs: bool = False
+    #: With a stride, trailing inputs that start no window (X = 8, S = 1, stride 3: element 7) still
+    #: make MAESTRO add an edge step or an edge sub-cluster holding no output. Corrected: each level
+    #: works on the used extent (X' - 1) * stride + S.
+    trim_unused_inputs: bool = False
+    #: A case that computes no complete output is skipped for runtime and MACs but still adds its
+    #: (zero or negative) outputs to the output L2-write and L1 counters.
+    skipped_cases_count_nothing: bool = False
+    #: A NoC transfer of zero elements takes latency - 1 cycles (-1 at latency 0). Corrected: 0.
+    empty_transfer_takes_no_time: bool = False
 
     @classmethod
     def all_on(cls) -> Corrections:

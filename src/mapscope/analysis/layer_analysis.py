@@ -52,10 +52,16 @@ def _window_violation(shapes: tuple[LevelShape, ...], level: int) -> str:
             for label, table in (("a ", tables.mapped), ("an edge ", tables.mapped_edge)):
                 if table[output] <= 0:
                     window = (tables.mapped if label == "a " else tables.mapped_edge).get(sliding, 0)
+                    twice = [d.origin for d in shape.directives if d.variable == sliding]
+                    note = (
+                        f"; the level maps {sliding} twice ({' and '.join(twice)}) and MAESTRO keeps the last"
+                        if len(twice) > 1
+                        else ""
+                    )
                     return (
                         f"directive {directive.origin} at cluster level {shape.level.index} gives {label}tile of "
                         f"{table[directive.variable]} element(s) of {directive.variable} for a window of {window} "
-                        f"element(s) of {sliding} (output tile {output} = {table[output]})"
+                        f"element(s) of {sliding} (output tile {output} = {table[output]}){note}"
                     )
     return f"no step of cluster level {level} holds a complete filter window"
 
@@ -79,12 +85,21 @@ def analyze_layer(
 ) -> LayerResult:
     """Analyse one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode."""
     layer = mapped.layer
-    tensors = layer_tensors(layer)
-    dims = layer_dimensions(layer, tensors)
-    levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, accelerator.num_pes)
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
+    tensors = layer_tensors(layer)
+    dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
+    levels = build_cluster_levels(
+        layer, mapped.dataflow, tensors, dims, accelerator.num_pes, true_stride_span=corrections.stride_aware_outputs
+    )
     shapes = tuple(
-        LevelShape(level, level_tables(level, tensors.has_sliding_windows), tensors.has_sliding_windows, corrections)
+        LevelShape(
+            level,
+            level_tables(level, tensors.has_sliding_windows, corrections, strides),
+            tensors.has_sliding_windows,
+            corrections,
+            strides,
+        )
         for level in levels
     )
     settings = RunSettings(

@@ -6,13 +6,14 @@ top-level case that hands the same tile to its sub-clusters as an earlier one re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.integer_math import cdiv, ceil_div
 from mapscope.analysis.iteration import INIT, directive_states, enumerate_cases
-from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
+from mapscope.analysis.level_tables import level_tables
+from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors, used_extent
 from mapscope.analysis.volumes import CaseVolumes, LevelShape
 
 TENSOR_NAMES = ("input", "filter", "output")
@@ -93,6 +94,8 @@ class LayerAnalyzer:
 
     def noc_delay(self, elements: int) -> int:
         """Cycles to move `elements` through a NoC level: head latency + serialisation."""
+        if elements == 0 and self.shapes[0].corrections.empty_transfer_takes_no_time:
+            return 0
         return self.settings.noc_latency + ceil_div(elements, self.settings.noc_bandwidth) - 1
 
     def _buffer_requirements(self, run: LevelRun, volumes: CaseVolumes, dims: dict[str, int]) -> None:
@@ -106,7 +109,7 @@ class LayerAnalyzer:
         size = 1
         for variable in output.coupled:
             if self.tensors.has_sliding_windows and variable in SLIDING_PAIRS:
-                size *= dims[variable] - dims[SLIDING_PAIRS[variable]] + 1
+                size *= volumes.shape.output_extent(variable, dims[variable], dims[SLIDING_PAIRS[variable]])
             else:
                 size *= dims[variable]
         run.l2_size_req["output"] = 2 * volumes.spatial_egress(output)
@@ -122,8 +125,19 @@ class LayerAnalyzer:
         self.memo[key] = result
         return result
 
-    def _run(self, index: int, dims: dict[str, int]) -> LevelRun:
+    def _shape_for(self, index: int, dims: dict[str, int]) -> LevelShape:
+        """The level's shape; in the corrected model its tables follow the tile this run received."""
         shape = self.shapes[index]
+        if not shape.corrections.tables_from_received_tile or (index == 0 and not shape.corrections.trim_unused_inputs):
+            return shape
+        level = replace(shape.level, dimensions=tuple((v, dims[v]) for v in dict.fromkeys(shape.variables)))
+        tables = level_tables(level, shape.has_sliding_windows, shape.corrections, shape.strides)
+        return LevelShape(level, tables, shape.has_sliding_windows, shape.corrections, shape.strides)
+
+    def _run(self, index: int, declared: dict[str, int]) -> LevelRun:
+        corrections = self.shapes[index].corrections
+        dims = used_extent(declared, self.shapes[index].strides) if corrections.trim_unused_inputs else declared
+        shape = self._shape_for(index, dims)
         settings = self.settings
         output = self.tensors.output
         innermost = index == len(self.shapes) - 1
@@ -135,13 +149,14 @@ class LayerAnalyzer:
         for states, occurrences in enumerate_cases(state_lists):
             volumes = CaseVolumes(shape, states)
             if run.valid_cases == 0:
-                self._buffer_requirements(run, volumes, dims)
+                self._buffer_requirements(run, volumes, declared)
             macs_step = volumes.macs_across_array(output)
             egress = volumes.spatial_egress(output)
-            run.l2_write["output"] += occurrences * egress
-            run.l1_write["output"] += occurrences * macs_step
-            run.l1_read["output"] += occurrences * macs_step
             partial_sums = volumes.critical_path_partial_sums(output)
+            if partial_sums > 0 or not corrections.skipped_cases_count_nothing:
+                run.l2_write["output"] += occurrences * egress
+                run.l1_write["output"] += occurrences * macs_step
+                run.l1_read["output"] += occurrences * macs_step
             if partial_sums <= 0:
                 continue  # an invalid case (no complete output window): MAESTRO skips it
             ingress = 0

@@ -70,10 +70,29 @@ def layer_tensors(layer: Layer) -> LayerTensors:
     return result
 
 
-def layer_dimensions(layer: Layer, tensors: LayerTensors) -> dict[str, int]:
+def window_outputs(input_size: int, window: int, stride: int) -> int:
+    """Complete windows of `window` elements at `stride` in `input_size` elements (<= 0 if none fit)."""
+    if input_size < window:
+        return input_size - window + 1
+    return (input_size - window) // stride + 1
+
+
+def used_extent(dims: dict[str, int], strides: dict[str, int]) -> dict[str, int]:
+    """`dims` with X/Y cut to the inputs some window uses: (outputs - 1) * stride + window."""
+    trimmed = dict(dims)
+    for reference, sliding in SLIDING_PAIRS.items():
+        if reference in dims and sliding in dims and dims[reference] >= dims[sliding]:
+            stride = strides.get(reference, 1)
+            outputs = (dims[reference] - dims[sliding]) // stride + 1
+            trimmed[reference] = (outputs - 1) * stride + dims[sliding]
+    return trimmed
+
+
+def layer_dimensions(layer: Layer, tensors: LayerTensors, stride_aware: bool = False) -> dict[str, int]:
     """The top-level dimension table: declared sizes, completed with X'/Y' (or X/Y from X'/Y').
 
-    MAESTRO has no padding: X' = X - S + 1 before any stride is applied.
+    MAESTRO has no padding and ignores the stride here: X' = X - S + 1. With `stride_aware`,
+    X' = (X - S) // stride + 1, and a declared X' means X = (X' - 1) * stride + S.
     """
     dims = dict(layer.dimensions)
     needed = set(tensors.input.coupled) | set(tensors.filter.coupled) | set(tensors.output.coupled)
@@ -82,10 +101,11 @@ def layer_dimensions(layer: Layer, tensors: LayerTensors) -> dict[str, int]:
             output = OUTPUT_OF[reference]
             if sliding not in dims:
                 continue
+            stride = layer.stride(reference) if stride_aware else 1
             if reference in dims:
-                dims[output] = dims[reference] - dims[sliding] + 1
+                dims[output] = window_outputs(dims[reference], dims[sliding], stride)
             elif output in dims:
-                dims[reference] = dims[output] + dims[sliding] - 1
+                dims[reference] = (dims[output] - 1) * stride + dims[sliding]
     missing = sorted(v for v in needed if v not in dims)
     if missing:
         raise InputError(

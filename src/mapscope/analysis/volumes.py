@@ -11,15 +11,23 @@ from mapscope.analysis.cluster_levels import SPATIAL, ClusterLevel
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import INIT, STEADY, IterationState
 from mapscope.analysis.level_tables import LevelTables
-from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, Tensor
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, Tensor, window_outputs
 
 
 class LevelShape:
     """What the volume formulas need to know about a level, precomputed once per level."""
 
-    def __init__(self, level: ClusterLevel, tables: LevelTables, has_sliding_windows: bool, corrections: Corrections) -> None:
+    def __init__(
+        self,
+        level: ClusterLevel,
+        tables: LevelTables,
+        has_sliding_windows: bool,
+        corrections: Corrections,
+        strides: dict[str, int],
+    ) -> None:
         self.level = level
         self.corrections = corrections
+        self.strides = strides
         self.tables = tables
         self.has_sliding_windows = has_sliding_windows
         self.directives = level.directives
@@ -34,6 +42,12 @@ class LevelShape:
         # MAESTRO keeps one state per variable: the last directive on a variable overrides earlier ones.
         self.state_index = {variable: index for index, variable in enumerate(self.variables)}
         self.first_spatial = next(i for i, kind in enumerate(self.kinds) if kind == SPATIAL)
+
+    def output_extent(self, reference: str, input_size: int, window: int) -> int:
+        """Outputs along `reference` (X or Y) produced by `input_size` inputs under a `window`."""
+        if self.corrections.stride_aware_outputs:
+            return window_outputs(input_size, window, self.strides.get(reference, 1))
+        return input_size - window + 1
 
 
 class CaseVolumes:
@@ -278,5 +292,5 @@ class CaseVolumes:
         if shape.has_sliding_windows:
             for variable in shape.variables:
                 if variable in SLIDING_PAIRS:
-                    sizes[OUTPUT_OF[variable]] = sizes[variable] - sizes[SLIDING_PAIRS[variable]] + 1
+                    sizes[OUTPUT_OF[variable]] = shape.output_extent(variable, sizes[variable], sizes[SLIDING_PAIRS[variable]])
         return tuple(sizes.items())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mapscope.mapping.directives import Directive
 from mapscope.workload.layer import Layer
@@ -15,14 +15,14 @@ class MappedLayer:
 
     layer: Layer
     dataflow: tuple[Directive, ...]
-    source: str | None = None  # "file.m:3" where the layer is declared
+    source: str | None = field(default=None, compare=False)  # "file.m:3" where the layer is declared
 
 
 @dataclass(frozen=True)
 class MappedNetwork:
     name: str
     layers: tuple[MappedLayer, ...]
-    source: str | None = None  # the file it was read from, if any
+    source: str | None = field(default=None, compare=False)  # the file it was read from, if any
 
     @property
     def network(self) -> Network:
