@@ -39,6 +39,11 @@ class Corrections:
     skipped_cases_count_nothing: bool = False
     #: A NoC transfer of zero elements takes latency - 1 cycles (-1 at latency 0). Corrected: 0.
     empty_transfer_takes_no_time: bool = False
+    #: When the first spatial fold overruns the dimension (more sub-clusters than tiles), MAESTRO
+    #: treats its last active sub-cluster as holding a partial tile even when that tile is full,
+    #: and costs it with edge tables that are then meaningless (e.g. 0 fresh elements: operands
+    #: never loaded). Corrected: only a really partial last tile is treated as one.
+    partial_tile_only_when_partial: bool = False
 
     @classmethod
     def all_on(cls) -> Corrections:

@@ -30,8 +30,14 @@ def _state(position: int, occurrences: int, unrolled: bool = False, init_edge: b
     return IterationState(position, occurrences, unrolled, init_edge, edge_edge, position == EDGE or init_edge)
 
 
-def directive_states(directive: LevelDirective, dimension_size: int, num_sub_clusters: int) -> tuple[IterationState, ...]:
-    """The states a directive's loop goes through over a dimension of `dimension_size`."""
+def directive_states(
+    directive: LevelDirective, dimension_size: int, num_sub_clusters: int, exact_partial_tile: bool = False
+) -> tuple[IterationState, ...]:
+    """The states a directive's loop goes through over a dimension of `dimension_size`.
+
+    `exact_partial_tile` flags the first fold's last sub-cluster as partial only when its tile is
+    (MAESTRO flags it whenever the fold overruns the dimension).
+    """
     size, offset, dim = directive.size, directive.offset, dimension_size
     if directive.kind != SPATIAL:
         init_edge = dim < size
@@ -45,7 +51,10 @@ def directive_states(directive: LevelDirective, dimension_size: int, num_sub_clu
     coverage = size + offset * (num_sub_clusters - 1)
     unrolled = dim <= coverage
     init_edge = dim < coverage
-    states = [_state(INIT, 1, unrolled, init_edge, init_edge)]
+    init_partial = init_edge
+    if exact_partial_tile:
+        init_partial = init_edge and (dim < size or cdiv(dim - size, offset) * offset + size < dim)
+    states = [_state(INIT, 1, unrolled, init_edge, init_partial)]
     steady = cdiv(cdiv(dim - size, offset) + 1, num_sub_clusters) - 1
     fold = offset * num_sub_clusters
     has_edge = not unrolled and (steady + 1) * fold + coverage > dim and steady * fold + coverage != dim

@@ -143,7 +143,8 @@ class LayerAnalyzer:
         innermost = index == len(self.shapes) - 1
         n_sub = shape.num_sub_clusters
         run = LevelRun()
-        state_lists = [directive_states(d, dims[d.variable], n_sub) for d in shape.directives]
+        exact_partial = corrections.partial_tile_only_when_partial
+        state_lists = [directive_states(d, dims[d.variable], n_sub, exact_partial) for d in shape.directives]
         spatial_variable = shape.variables[shape.first_spatial]
 
         for states, occurrences in enumerate_cases(state_lists):
