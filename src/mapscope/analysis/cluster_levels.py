@@ -12,7 +12,7 @@ from math import prod
 
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
 from mapscope.errors import InputError
-from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
+from mapscope.mapping.directives import Cluster, Directive, SpatialMap
 from mapscope.workload.layer import Layer
 
 TEMPORAL = "T"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from math import prod
 
-from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.integer_math import cdiv, ceil_div
 from mapscope.analysis.iteration import INIT, directive_states, enumerate_cases
 from mapscope.analysis.level_tables import level_tables

@@ -1,0 +1,423 @@
+"""Networks and hardware described in YAML or JSON, validated with pydantic (one-line errors).
+
+Network description (``.yaml``, ``.yml`` or ``.json``)::
+
+    network: ResNet50                 # required: the network name
+    constants: {Tile: 16}             # optional: names usable as sizes in dimensions and dataflow
+    layers:                           # required, at least one
+      - name: CONV1                   # required
+        type: CONV                    # CONV, DSCONV, NGCONV, GEMM or TRCONV
+        stride: {X: 2, Y: 2}          # optional; X and Y only, default 1
+        dimensions: {K: 64, C: 3, R: 7, S: 7, Y: 230, X: 230}   # sizes: integers or constant names
+        dataflow:                     # optional: one directive per entry, written as in a .m file
+          - SpatialMap(1,1) K
+          - TemporalMap(Sz(R),Sz(R)) R
+          - Cluster(64, P)
+
+The rules are those of MAESTRO's ``.m`` files, applied by the same code (`maestro_mapping`): dimension
+names N G K C R S Y X Y' X' M; directives parsed by the ``.m`` directive parser, with ``Sz(DIM)`` resolved
+to this layer's size; a layer without ``dataflow`` (or with an empty one) inherits the previous layer's; a
+TemporalMap on R or S must cover the whole dimension. Unknown keys, wrong types and duplicate keys are
+errors located as ``FILE:LINE: field.path`` (the line is known for YAML files).
+
+Hardware description: a flat mapping of Accelerator fields (``num_pes``, ``simd_lanes``,
+``noc_bandwidth_elems_per_cycle``, ``noc_latency_cycles``, ``offchip_bandwidth_elems_per_cycle``,
+``l1_size_elems``, ``l2_size_elems``) or their MAESTRO spellings (``l1_size_cstr``, ``l2_size_cstr``,
+``noc_bw_cstr``, ``offchip_bw_cstr``, ``num_simd_lanes``, ``noc_hop_latency``, ``NoC_NumHops``); only
+the keys given are returned, so the caller decides the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from os import PathLike
+from pathlib import Path
+from typing import Annotated, Any, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
+
+from mapscope.errors import InputError
+from mapscope.formats.maestro_mapping import (
+    STRIDE_DIMENSIONS,
+    build_mapped_layer,
+    check_dimension_name,
+    layer_type_from_word,
+    parse_directive,
+)
+from mapscope.formats.maestro_tokens import read_text_file, tokenize
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.mapping.directives import Directive
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
+
+DESCRIPTION_SUFFIXES = (".yaml", ".yml", ".json")
+
+PositiveInt = Annotated[int, Field(gt=0, le=UNLIMITED)]
+
+
+def _integer_or_name(value: Any) -> int | str:
+    """A size written as an integer or a constant name (one error message, not one per union member)."""
+    if type(value) is int or type(value) is str:
+        return value
+    raise PydanticCustomError("size_type", "should be an integer or a constant name")
+
+
+SizeOrConstant = Annotated[int | str, PlainValidator(_integer_or_name)]
+
+
+class _Strict(BaseModel):
+    """No unknown keys, no type coercion ("3" is not 3, true is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LayerDescription(_Strict):
+    """One entry of ``layers``; sizes stay unresolved (constant names) until the network is built."""
+
+    name: Annotated[str, Field(min_length=1)]
+    type: str
+    stride: dict[str, PositiveInt] = {}
+    dimensions: dict[str, SizeOrConstant]
+    dataflow: list[str] | None = None
+
+
+class NetworkDescription(_Strict):
+    """The whole network description file."""
+
+    network: Annotated[str, Field(min_length=1)]
+    constants: dict[str, PositiveInt] = {}
+    layers: Annotated[list[LayerDescription], Field(min_length=1)]
+
+
+class HardwareDescription(_Strict):
+    """A hardware description with Accelerator field names; a field left out stays None (not given)."""
+
+    num_pes: PositiveInt | None = None
+    simd_lanes: PositiveInt | None = None
+    noc_bandwidth_elems_per_cycle: PositiveInt | None = None
+    noc_latency_cycles: Annotated[int, Field(ge=0, le=UNLIMITED)] | None = None
+    offchip_bandwidth_elems_per_cycle: PositiveInt | None = None
+    l1_size_elems: PositiveInt | None = None
+    l2_size_elems: PositiveInt | None = None
+
+
+#: Every accepted hardware key -> the Accelerator field it sets.
+HARDWARE_KEYS: dict[str, str] = {name: name for name in HardwareDescription.model_fields} | {
+    "l1_size_cstr": "l1_size_elems",
+    "l2_size_cstr": "l2_size_elems",
+    "noc_bw_cstr": "noc_bandwidth_elems_per_cycle",
+    "offchip_bw_cstr": "offchip_bandwidth_elems_per_cycle",
+    "num_simd_lanes": "simd_lanes",
+    "noc_hop_latency": "noc_latency_cycles",
+    "NoC_NumHops": "noc_latency_cycles",
+}
+
+
+# ---- loading documents with line numbers ----------------------------------------------------------------
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DuplicateCheckingLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe YAML loader that rejects a key repeated in one mapping (PyYAML keeps the last silently)."""
+
+    path = "<string>"
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)):
+                if key in seen:
+                    where = f"{self.path}:{key_node.start_mark.line + 1}"
+                    raise InputError(f"key {key!r} appears twice in one mapping", where)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Document:
+    """A parsed YAML/JSON document plus its YAML node tree, to find the line of a field path."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.node: yaml.Node | None = None
+        if Path(path).suffix.lower() == ".json":
+            self.data = self._load_json(text)
+            self.node = _compose_quietly(text)  # JSON is (nearly always) YAML too: only for line numbers
+        else:
+            self.data = self._load_yaml(text)
+
+    def _load_json(self, text: str) -> Any:
+        try:
+            return json.loads(text, object_pairs_hook=self._json_object)
+        except json.JSONDecodeError as error:
+            raise InputError(f"invalid JSON: {error.msg}", f"{self.path}:{error.lineno}") from None
+
+    def _json_object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InputError(f"key {key!r} appears twice in one object", self.path)
+            result[key] = value
+        return result
+
+    def _load_yaml(self, text: str) -> Any:
+        loader = _DuplicateCheckingLoader(text)
+        loader.path = self.path
+        try:
+            self.node = loader.get_single_node()
+            return loader.construct_document(self.node) if self.node is not None else None
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = f"{self.path}:{mark.line + 1}" if mark is not None else self.path
+            problem = " ".join(str(error.problem or error.context or "syntax error").split())
+            raise InputError(f"invalid YAML: {problem}", where) from None
+        except yaml.YAMLError as error:
+            raise InputError(f"invalid YAML: {' '.join(str(error).split())}", self.path) from None
+        finally:
+            loader.dispose()
+
+    def where(self, location: tuple[str | int, ...]) -> str:
+        """``FILE:LINE: field.path`` for a pydantic-style location (LINE when the node tree has it)."""
+        field_path = format_location(location)
+        line = _node_line(self.node, location) if self.node is not None else None
+        place = f"{self.path}:{line}" if line is not None else self.path
+        return f"{place}: {field_path}" if field_path else place
+
+
+def _compose_quietly(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_BaseLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _node_line(node: yaml.Node, location: tuple[str | int, ...]) -> int:
+    """The 1-based line of the deepest node along `location` (a key's line for mapping entries)."""
+    line = node.start_mark.line + 1
+    for part in location:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if getattr(key_node, "value", None) == str(part):
+                    child, line = value_node, key_node.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def format_location(location: tuple[str | int, ...]) -> str:
+    """``('layers', 0, 'dimensions', 'K')`` -> ``layers[0].dimensions.K``."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _validate(model: type[_Strict], data: Any, document: _Document, what: str) -> Any:
+    """`model` validated from `data`; the first problem becomes a one-line InputError."""
+    if not isinstance(data, dict):
+        keys = ", ".join(model.model_fields)
+        found = "an empty document" if data is None else type(data).__name__
+        raise InputError(f"expected a {what} mapping with keys {keys}, found {found}", document.path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        first = problems[0]
+        others = len(problems) - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+        raise InputError(_describe(model, first) + more, document.where(tuple(first["loc"]))) from None
+
+
+def _describe(model: type[BaseModel], problem: dict[str, Any]) -> str:
+    """A readable sentence for one pydantic error."""
+    kind, location = problem["type"], tuple(problem["loc"])
+    if kind == "extra_forbidden":
+        accepted = _accepted_keys(model, location)
+        return f"unknown key {location[-1]!r}" + (f"; accepted keys: {', '.join(accepted)}" if accepted else "")
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "too_short":
+        return f"needs at least {problem['ctx']['min_length']} entry"
+    found = problem.get("input")
+    return f"{problem['msg'].replace('Input should', 'should')}, found {found!r} ({type(found).__name__})"
+
+
+def _accepted_keys(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
+    """The keys of the model that holds the last element of `location`."""
+    current: type[BaseModel] | None = model
+    for part in location[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(part)
+        current = _nested_model(field.annotation) if field is not None else None
+    return list(current.model_fields) if current is not None else []
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``list[LayerDescription] | None``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _nested_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
+# ---- networks -------------------------------------------------------------------------------------------
+def parse_network_description(text: str, source: str = "<string>.yaml") -> MappedNetwork:
+    """Parse a YAML (or, when `source` ends in .json, JSON) network description."""
+    document = _Document(source, text)
+    description: NetworkDescription = _validate(NetworkDescription, document.data, document, "network description")
+    constants = dict(description.constants)
+    for name in constants:
+        if tokenize(name).texts != [name] or name.isdigit() or name == "Sz":
+            raise InputError(
+                f"constant name {name!r} cannot be used in a directive; use letters, digits and '_'",
+                document.where(("constants", name)),
+            )
+    layers: list[MappedLayer] = []
+    previous: tuple[Directive, ...] | None = None
+    for index, layer in enumerate(description.layers):
+        mapped = _mapped_layer(layer, ("layers", index), constants, previous, document)
+        layers.append(mapped)
+        previous = mapped.dataflow
+    return MappedNetwork(description.network, tuple(layers), source)
+
+
+def _mapped_layer(
+    layer: LayerDescription,
+    location: tuple[str | int, ...],
+    constants: dict[str, int],
+    previous: tuple[Directive, ...] | None,
+    document: _Document,
+) -> MappedLayer:
+    """Build one layer from its description, with the .m rules (shared code) and YAML locations."""
+    layer_source = document.where(location)
+    layer_where = f"{layer_source} (layer {layer.name})"
+    layer_type = layer_type_from_word(layer.type, f"{document.where((*location, 'type'))} (layer {layer.name})")
+    for axis in layer.stride:
+        if axis not in STRIDE_DIMENSIONS:
+            raise InputError(
+                f"a stride is given for X or Y (input width and height) only, found {axis!r}",
+                document.where((*location, "stride", axis)),
+            )
+    dimensions: dict[str, int] = {}
+    for name, size in layer.dimensions.items():
+        where = document.where((*location, "dimensions", name))
+        check_dimension_name(name, "a dimension name", where)
+        if isinstance(size, str):
+            if size not in constants:
+                raise InputError(f"{size!r} is neither an integer nor a declared constant", where)
+            size = constants[size]
+        if size <= 0:
+            raise InputError(f"the size of dimension {name} must be a positive integer, found {size}", where)
+        dimensions[name] = size
+    directives = tuple(
+        parse_directive(text, dimensions, constants, document.where((*location, "dataflow", position)))
+        for position, text in enumerate(layer.dataflow or ())
+    )
+    inherited = not directives
+    if inherited:
+        if previous is None:
+            raise InputError("no dataflow and no previous layer to inherit one from", layer_where)
+        directives = previous
+    return build_mapped_layer(
+        layer.name, layer_type, dimensions, dict(layer.stride), directives, inherited, layer_where, layer_source
+    )
+
+
+def read_network_description(path: str | PathLike[str]) -> MappedNetwork:
+    """Read a network description file (.yaml, .yml or .json)."""
+    _check_suffix(path)
+    return parse_network_description(read_text_file(path), str(path))
+
+
+def network_description(network: MappedNetwork) -> dict[str, Any]:
+    """The description (plain data, ready for YAML or JSON) of `network`; sizes are written resolved."""
+    layers = []
+    for mapped in network.layers:
+        layer = mapped.layer
+        entry: dict[str, Any] = {"name": layer.name, "type": layer.type.value}
+        if layer.strides:
+            entry["stride"] = _FlowMapping(layer.strides)
+        entry["dimensions"] = _FlowMapping(layer.dimensions)
+        entry["dataflow"] = [str(directive) for directive in mapped.dataflow]
+        layers.append(entry)
+    return {"network": network.name, "layers": layers}
+
+
+class _FlowMapping(dict[str, int]):
+    """A mapping written on one line in YAML (``{K: 64, C: 3}``), as dimensions and strides read best."""
+
+
+class _DescriptionDumper(yaml.SafeDumper):
+    pass
+
+
+_DescriptionDumper.add_representer(
+    _FlowMapping, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+)
+
+
+def write_network_description(network: MappedNetwork, path: str | PathLike[str]) -> None:
+    """Write `network` as YAML or JSON (by suffix); reading the file back gives an equal network."""
+    _check_suffix(path)
+    document = network_description(network)
+    if Path(path).suffix.lower() == ".json":
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.dump(document, Dumper=_DescriptionDumper, sort_keys=False, allow_unicode=True, width=120)
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or type(error).__name__}") from None
+
+
+# ---- hardware -------------------------------------------------------------------------------------------
+def parse_hardware_description(text: str, source: str = "<string>.yaml") -> dict[str, int]:
+    """Parse a YAML/JSON hardware description into the Accelerator fields it sets (and only those)."""
+    document = _Document(source, text)
+    data = document.data
+    if not isinstance(data, dict):
+        found = "an empty document" if data is None else type(data).__name__
+        raise InputError(f"expected a mapping of hardware parameters, found {found}", source)
+    fields: dict[str, Any] = {}
+    spelled: dict[str, str] = {}  # Accelerator field -> the key the user wrote
+    for key, value in data.items():
+        field = HARDWARE_KEYS.get(key) if isinstance(key, str) else None
+        if field is None:
+            accepted = ", ".join(HARDWARE_KEYS)
+            raise InputError(f"unknown hardware key {key!r}; accepted keys: {accepted}", document.where((str(key),)))
+        if field in spelled:
+            raise InputError(f"{spelled[field]} and {key} both set {field}", document.where((key,)))
+        spelled[field] = key
+        fields[field] = value
+    try:
+        description = HardwareDescription.model_validate(fields)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        field = str(problem["loc"][0])
+        written = spelled.get(field, field)
+        raise InputError(_describe(HardwareDescription, problem), document.where((written,))) from None
+    values = description.model_dump()
+    return {name: values[name] for name in Accelerator.__dataclass_fields__ if values.get(name) is not None}
+
+
+def read_hardware_description(path: str | PathLike[str]) -> dict[str, int]:
+    """Read a hardware description file (.yaml, .yml or .json); returns only the keys it gives."""
+    _check_suffix(path)
+    return parse_hardware_description(read_text_file(path), str(path))
+
+
+def _check_suffix(path: str | PathLike[str]) -> None:
+    if Path(path).suffix.lower() not in DESCRIPTION_SUFFIXES:
+        raise InputError(f"cannot tell the format of {path}: expected a .yaml, .yml or .json file")

@@ -1,0 +1,393 @@
+"""Reader for MAESTRO mapping files (``.m``): a network, its layers and their dataflows (spec §4.2).
+
+A small recursive-descent parser over the token stream of `maestro_tokens`::
+
+    file       := { "Constant" NAME NUMBER | Network }          (exactly one Network)
+    Network    := "Network" [NAME] "{" Layer { Layer } "}"
+    Layer      := "Layer" NAME "{" { "Type" TYPE | Stride | Dimensions | Dataflow } "}"
+    Stride     := "Stride" "{" { ("X" | "Y") NUMBER } "}"
+    Dimensions := "Dimensions" "{" { DIM NUMBER } "}"
+    Dataflow   := "Dataflow" "{" { Directive } "}"
+    Directive  := ("TemporalMap" | "SpatialMap") SIZE SIZE DIM | "Cluster" SIZE ["P" | "L"]
+    NUMBER     := INT | CONSTANT          SIZE := NUMBER | "Sz" DIM   (the layer's size of DIM)
+
+Like MAESTRO: sizes are resolved to integers while parsing, a layer without (or with an empty) Dataflow
+block reuses the previous layer's directives, and a TemporalMap on R or S must cover the whole dimension.
+Unlike MAESTRO, every mistake is an InputError naming ``file:line`` (MAESTRO silently skips stray words,
+reads ``abc`` as 0 and ``-3`` as 3, and crashes on a missing Cluster type or Dataflow), and a Stride block
+may also follow Dimensions (MAESTRO rejects that order; the stride belongs to X/Y either way).
+The `parse_directive`, `layer_type_from_word` and `build_mapped_layer` helpers are shared with the
+YAML/JSON descriptions so both formats follow one set of rules.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import NoReturn
+
+from mapscope.errors import InputError
+from mapscope.formats.maestro_tokens import Tokens, read_text_file, tokenize
+from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
+from mapscope.workload.layer import DIMENSION_NAMES, Layer, LayerType
+
+#: Words MAESTRO recognises as layer types but builds no layer for, with how the bundled models cope.
+UNSUPPORTED_LAYER_TYPES = {
+    "FC": " (write a fully connected layer as CONV with R = Y = 1 and S = X, as the bundled models do)",
+    "POOL": "",
+    "LSTM": "",
+    "RESIDUAL_IDENTITY": " (the bundled models write a residual addition as DSCONV with R = S = 1)",
+}
+#: Dimensions a Stride block may name; the cost model applies strides to the input width and height only.
+STRIDE_DIMENSIONS = ("X", "Y")
+#: MAESTRO rejects a TemporalMap on these unless it covers the whole dimension.
+WHOLE_DIMENSION_MAPS = ("R", "S")
+DIRECTIVE_KEYWORDS = ("TemporalMap", "SpatialMap", "Cluster")
+CLUSTER_KINDS = ("P", "L")
+_LAYER_KEYWORDS = ("Type", "Stride", "Dimensions", "Dataflow")
+_DIMENSION_LIST = ", ".join(DIMENSION_NAMES)
+_MAP_CLASSES: dict[str, type[TemporalMap] | type[SpatialMap]] = {"TemporalMap": TemporalMap, "SpatialMap": SpatialMap}
+
+
+def layer_type_from_word(word: str, where: str) -> LayerType:
+    """The LayerType written as `word`; FC, POOL, LSTM, RESIDUAL_IDENTITY and unknown words are errors."""
+    if word in LayerType.__members__:
+        return LayerType(word)
+    if word in UNSUPPORTED_LAYER_TYPES:
+        raise InputError(f"layer type {word} is not supported by MAESTRO's model{UNSUPPORTED_LAYER_TYPES[word]}", where)
+    accepted = ", ".join(member.value for member in LayerType)
+    raise InputError(f"unknown layer type {word!r}; expected one of {accepted}", where)
+
+
+def _brace_hint(word: str) -> str:
+    """A hint for a brace glued to a word (``Dimensions{``), which MAESTRO's tokenizer keeps as one token."""
+    glued = len(word) > 1 and ("{" in word or "}" in word)
+    return " ('{' and '}' must be separated from words by a space)" if glued else ""
+
+
+def check_dimension_name(name: str, role: str, where: str) -> None:
+    """Reject anything but N G K C R S Y X Y' X' M; `role` says what the name was meant to be."""
+    if name not in DIMENSION_NAMES:
+        raise InputError(f"expected {role} (one of {_DIMENSION_LIST}), found {name!r}{_brace_hint(name)}", where)
+
+
+def check_whole_dimension_maps(layer: Layer, dataflow: tuple[Directive, ...], where: str, inherited: bool) -> None:
+    """MAESTRO's parse-time rule: a TemporalMap on R or S must have size = offset = the full R (S)."""
+    for directive in dataflow:
+        if not isinstance(directive, TemporalMap) or directive.dimension not in WHOLE_DIMENSION_MAPS:
+            continue
+        dimension = directive.dimension
+        if not layer.has(dimension):
+            continue
+        full = layer.size(dimension)
+        if directive.size == directive.offset == full:
+            continue
+        origin = f" (inherited from {directive.source})" if inherited and directive.source else ""
+        place = where if inherited or directive.source is None else f"{directive.source}: layer {layer.name}"
+        raise InputError(
+            f"{directive}{origin}: MAESTRO requires a TemporalMap on {dimension} to cover the whole dimension "
+            f"(size = offset = {dimension} = {full})",
+            place,
+        )
+
+
+def build_mapped_layer(
+    name: str,
+    layer_type: LayerType,
+    dimensions: dict[str, int],
+    strides: dict[str, int],
+    dataflow: tuple[Directive, ...],
+    inherited: bool,
+    where: str,
+    source: str | None,
+) -> MappedLayer:
+    """Assemble and validate one mapped layer; `where` locates the layer in error messages."""
+    for axis in ("Y", "X"):
+        if axis in dimensions and axis + "'" in dimensions:
+            raise InputError(
+                f"both {axis} and {axis}' are declared; give the input-centric ({axis}) or the output-centric "
+                f"({axis}') size, not both",
+                where,
+            )
+    try:
+        layer = Layer(name, layer_type, tuple(dimensions.items()), tuple(strides.items()))
+    except InputError as error:
+        raise InputError(error.message, where) from None
+    check_whole_dimension_maps(layer, dataflow, where, inherited)
+    return MappedLayer(layer, dataflow, source)
+
+
+class _MappingParser:
+    """Recursive descent over one token stream. `fixed_where`, when given, replaces file:line in errors."""
+
+    def __init__(self, tokens: Tokens, source: str, constants: dict[str, int], fixed_where: str | None = None) -> None:
+        self.texts = tokens.texts
+        self.lines = tokens.lines
+        self.after_minus = tokens.after_minus
+        self.line_count = tokens.line_count
+        self.source = source
+        self.constants = constants
+        self.fixed_where = fixed_where
+        self.position = 0
+        self.layer_name: str | None = None  # the layer being read, for error messages
+
+    # ---- cursor ---------------------------------------------------------------------------------------
+    def where(self, index: int | None = None) -> str:
+        if self.fixed_where is not None:
+            return self.fixed_where
+        if index is None:
+            index = self.position
+        line = self.lines[index] if index < len(self.lines) else self.line_count
+        place = f"{self.source}:{line}"
+        return f"{place}: layer {self.layer_name}" if self.layer_name is not None else place
+
+    def fail(self, message: str, index: int | None = None) -> NoReturn:
+        raise InputError(message, self.where(index))
+
+    def peek(self) -> str | None:
+        return self.texts[self.position] if self.position < len(self.texts) else None
+
+    def take(self, expected: str) -> str:
+        """The next token; at the end of the input, an error saying what was `expected`."""
+        position = self.position
+        if position >= len(self.texts):
+            ended = "the text ended" if self.fixed_where is not None else f"file ended at line {self.line_count}"
+            self.fail(f"{ended}; expected {expected}")
+        self.position = position + 1
+        return self.texts[position]
+
+    def expect(self, word: str, expected: str) -> None:
+        found = self.take(expected)
+        if found != word:
+            self.fail(f"expected {expected}, found {found!r}{_brace_hint(found)}", self.position - 1)
+
+    def name_until_brace(self, what: str, stop_words: tuple[str, ...]) -> str:
+        """Read name tokens up to "{"; MAESTRO keeps only the last, we keep the name as written."""
+        parts: list[str] = []
+        while True:
+            index = self.position
+            word = self.take(f"'{{' after {what}")
+            if word == "{":
+                return "".join(parts).strip()
+            if word in stop_words or "{" in word or "}" in word:
+                self.fail(f"expected '{{' after {what}, found {word!r}{_brace_hint(word)}", index)
+            if parts:
+                parts.append("-" if index in self.after_minus else " ")
+            parts.append(word)
+
+    # ---- numbers --------------------------------------------------------------------------------------
+    def number(self, what: str, dimensions: dict[str, int] | None = None, allow_dimension_size: bool = False) -> int:
+        """A positive INT or Constant (or Sz(DIM) when allowed); zero, negative and unknown words are errors."""
+        index = self.position
+        word = self.take(what)
+        spelled = word
+        if word.isdigit() and word.isascii():
+            value, written = int(word), word
+        elif word in self.constants:
+            value, written = self.constants[word], f"{word} = {self.constants[word]}"
+        elif word == "Sz" and allow_dimension_size:
+            dimension = self.take(f"a dimension name in Sz( ) for {what}")
+            check_dimension_name(dimension, f"a dimension name in Sz( ) for {what}", self.where(index))
+            if dimensions is None:
+                self.fail(f"Sz({dimension}) is used before the layer's Dimensions block", index)
+            if dimension not in dimensions:
+                declared = ", ".join(dimensions) or "none"
+                self.fail(f"Sz({dimension}): the layer has no dimension {dimension} (it declares {declared})", index)
+            spelled = f"Sz({dimension})"
+            value, written = dimensions[dimension], f"{spelled} = {dimensions[dimension]}"
+        else:
+            forms = "an integer, a Constant or Sz(DIM)" if allow_dimension_size else "an integer or a Constant"
+            hint = f" (did you mean Sz({word})?)" if allow_dimension_size and word in DIMENSION_NAMES else ""
+            self.fail(f"expected {what} ({forms}), found {word!r}{hint}", index)
+        if index in self.after_minus:
+            self.fail(f"{what} must be a positive integer, found -{spelled}", index)
+        if value <= 0:
+            self.fail(f"{what} must be a positive integer, found {written}", index)
+        return value
+
+    # ---- directives -----------------------------------------------------------------------------------
+    def directive(self, dimensions: dict[str, int] | None) -> Directive:
+        index = self.position
+        keyword = self.take("a directive (TemporalMap, SpatialMap or Cluster)")
+        source = self.fixed_where or f"{self.source}:{self.lines[index]}"
+        map_class = _MAP_CLASSES.get(keyword)
+        if map_class is not None:
+            size = self.number(f"the size of {keyword}", dimensions, allow_dimension_size=True)
+            offset = self.number(f"the offset of {keyword}", dimensions, allow_dimension_size=True)
+            role = f"the dimension {keyword}({size},{offset}) maps"
+            dimension = self.take(role)
+            check_dimension_name(dimension, role, self.where(self.position - 1))
+            return map_class(size, offset, dimension, source)
+        if keyword == "Cluster":
+            size = self.number("the size of Cluster", dimensions, allow_dimension_size=True)
+            kind = "P"
+            following = self.peek()
+            if following in CLUSTER_KINDS:
+                kind = self.take("P or L")
+            elif following is not None and following != "}" and following not in DIRECTIVE_KEYWORDS:
+                self.fail(f"expected the cluster type P or L in Cluster({size}, ...), found {following!r}")
+            return Cluster(size, kind, source)
+        hint = " (directives are separated by ';' or new lines)" if keyword.isdigit() else ""
+        self.fail(f"unknown directive {keyword!r}; expected TemporalMap, SpatialMap or Cluster{hint}", index)
+
+    # ---- blocks ---------------------------------------------------------------------------------------
+    def parse_file(self) -> MappedNetwork:
+        network: tuple[str, list[MappedLayer]] | None = None
+        network_index = 0
+        while self.position < len(self.texts):
+            index = self.position
+            word = self.take("Constant or Network")
+            if word == "Constant":
+                self.constant()
+            elif word == "Network":
+                if network is not None:
+                    self.fail(f"a second Network block; a file holds one network (the first starts at line "
+                              f"{self.lines[network_index]})", index)
+                network_index = index
+                network = self.network(index)
+            elif word == "Accelerator":
+                self.fail("Accelerator blocks in mapping files are not supported (MAESTRO ignores them); "
+                          "describe the hardware in a separate hardware file", index)
+            else:
+                self.fail(f"expected Constant or Network, found {word!r}", index)
+        if network is None:
+            self.fail("no Network block found; a mapping file needs 'Network NAME { Layer ... }'", len(self.texts))
+        name, layers = network
+        return MappedNetwork(name, tuple(layers), self.source)
+
+    def constant(self) -> None:
+        index = self.position
+        name = self.take("a constant name after Constant")
+        if name.isdigit() or name in ("Sz", "{", "}"):
+            self.fail(f"expected a constant name after Constant, found {name!r}", index)
+        self.constants[name] = self.number(f"the value of Constant {name}")
+
+    def network(self, start: int) -> tuple[str, list[MappedLayer]]:
+        name = self.name_until_brace("the network name", ("Layer", "Network", "Constant"))
+        if not name:
+            name = Path(self.source).stem
+        layers: list[MappedLayer] = []
+        previous: tuple[Directive, ...] | None = None
+        while True:
+            index = self.position
+            word = self.take(f"Layer or '}}' closing Network {name}")
+            if word == "}":
+                break
+            if word != "Layer":
+                hint = " (declare Constants before the Network block)" if word == "Constant" else ""
+                self.fail(f"expected Layer or '}}' in Network {name}, found {word!r}{hint}", index)
+            layer = self.layer(index, previous)
+            previous = layer.dataflow
+            layers.append(layer)
+        if not layers:
+            self.fail(f"Network {name} has no layers", start)
+        return name, layers
+
+    def layer(self, start: int, previous: tuple[Directive, ...] | None) -> MappedLayer:
+        name = self.name_until_brace("the layer name", ("Layer", *_LAYER_KEYWORDS))
+        if not name:
+            self.fail("a layer needs a name: 'Layer NAME {'", start)
+        self.layer_name = name
+        layer_type: LayerType | None = None
+        strides: dict[str, int] | None = None
+        dimensions: dict[str, int] | None = None
+        dataflow: list[Directive] | None = None
+        seen: set[str] = set()
+        while True:
+            index = self.position
+            word = self.take(f"Type, Stride, Dimensions, Dataflow or '}}' closing layer {name}")
+            if word == "}":
+                break
+            if word in seen:
+                self.fail(f"a second {word} in the layer", index)
+            seen.add(word)
+            if word == "Type":
+                layer_type = layer_type_from_word(self.take("a layer type after Type"), self.where(index + 1))
+            elif word == "Stride":
+                strides = self.strides()
+            elif word == "Dimensions":
+                dimensions = self.dimensions()
+            elif word == "Dataflow":
+                dataflow = self.dataflow(dimensions)
+            else:
+                expected = "Type, Stride, Dimensions, Dataflow or '}'"
+                self.fail(f"expected {expected} in the layer, found {word!r}{_brace_hint(word)}", index)
+        where = self.where(start)
+        self.layer_name = None
+        if layer_type is None:
+            raise InputError("the layer has no Type (e.g. 'Type: CONV')", where)
+        if dimensions is None:
+            raise InputError("the layer has no Dimensions block", where)
+        inherited = not dataflow
+        if inherited:
+            if previous is None:
+                raise InputError("no Dataflow block and no previous layer to inherit one from", where)
+            directives = previous
+        else:
+            directives = tuple(dataflow or ())
+        source = f"{self.source}:{self.lines[start]}"
+        return build_mapped_layer(name, layer_type, dimensions, strides or {}, directives, inherited, where, source)
+
+    def strides(self) -> dict[str, int]:
+        self.expect("{", "'{' after Stride")
+        strides: dict[str, int] = {}
+        while True:
+            index = self.position
+            dimension = self.take("a dimension or '}' closing the Stride block")
+            if dimension == "}":
+                return strides
+            if dimension not in STRIDE_DIMENSIONS:
+                self.fail(f"a stride is given for X or Y (input width and height) only, found {dimension!r}", index)
+            if dimension in strides:
+                self.fail(f"the stride of {dimension} is given twice", index)
+            strides[dimension] = self.number(f"the stride of {dimension}")
+
+    def dimensions(self) -> dict[str, int]:
+        self.expect("{", "'{' after Dimensions")
+        dimensions: dict[str, int] = {}
+        while True:
+            index = self.position
+            dimension = self.take("a dimension or '}' closing the Dimensions block")
+            if dimension == "}":
+                return dimensions
+            check_dimension_name(dimension, "a dimension name or '}'", self.where(index))
+            size = self.number(f"the size of dimension {dimension}")
+            if dimensions.get(dimension, size) != size:
+                self.fail(f"dimension {dimension} is declared twice with different sizes "
+                          f"({dimensions[dimension]} and {size})", index)
+            dimensions[dimension] = size  # a repeated identical size (UNet_RS.m has "N: 1, N: 1") is harmless
+
+    def dataflow(self, dimensions: dict[str, int] | None) -> list[Directive]:
+        self.expect("{", "'{' after Dataflow")
+        directives: list[Directive] = []
+        while True:
+            following = self.peek()
+            if following == "}":
+                self.position += 1
+                return directives
+            if following is None:
+                self.take("a directive or '}' closing the Dataflow block")
+            directives.append(self.directive(dimensions))
+
+
+def parse_mapping_text(text: str, source: str = "<string>") -> MappedNetwork:
+    """Parse the text of a MAESTRO mapping file; `source` names it in error messages and `source` fields."""
+    return _MappingParser(tokenize(text), source, {}).parse_file()
+
+
+def read_mapping_file(path: str | PathLike[str]) -> MappedNetwork:
+    """Read and parse a MAESTRO ``.m`` mapping file (errors name the path as given)."""
+    return parse_mapping_text(read_text_file(path), str(path))
+
+
+def parse_directive(text: str, dimensions: dict[str, int], constants: dict[str, int], where: str) -> Directive:
+    """Parse one directive written as in a Dataflow block, e.g. ``TemporalMap(Sz(R),Sz(R)) R``.
+
+    Sizes may use `constants` and Sz() of `dimensions`; errors are located at `where`.
+    """
+    parser = _MappingParser(tokenize(text), where, dict(constants), fixed_where=where)
+    directive = parser.directive(dimensions)
+    if parser.peek() is not None:
+        parser.fail(f"expected one directive, found {parser.peek()!r} after {directive}")
+    return directive
