@@ -1,0 +1,35 @@
+# Developer entry points. Every target first makes sure .venv holds an up-to-date editable install;
+# the install is redone only when pyproject.toml is newer than the stamp file.
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+INSTALL_STAMP := $(VENV)/.installed-from-pyproject
+
+# `make bench MAPPINGS=dir HW=file` analyses another folder; by default the shipped examples.
+MAPPINGS ?= src/mapscope/examples
+HW ?= src/mapscope/examples/accelerator_256pe.m
+
+.PHONY: install run test bench clean
+
+install: $(INSTALL_STAMP)
+
+$(VENV_PYTHON):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALL_STAMP): pyproject.toml | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(INSTALL_STAMP)
+
+run: $(INSTALL_STAMP)
+	$(VENV)/bin/mapscope analyze resnet50_kcp_ws --hw accelerator_256pe \
+		--csv out/resnet50_kcp_ws.csv --json out/resnet50_kcp_ws.json
+
+test: $(INSTALL_STAMP)
+	$(VENV_PYTHON) -m pytest
+
+bench: $(INSTALL_STAMP)
+	$(VENV_PYTHON) benchmarks/bench_analyze.py $(MAPPINGS) $(HW)
+
+clean:
+	rm -rf $(VENV) out

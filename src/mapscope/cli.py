@@ -1,0 +1,252 @@
+"""The `mapscope` command: analyse a mapped network on an accelerator, list the shipped examples.
+
+MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); user errors print one line
+``error: ...`` on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mapscope.api import analyze as analyze_mapped_network
+from mapscope.api import build_accelerator, load_hardware_fields, load_network
+from mapscope.errors import InputError
+from mapscope.formats.json_output import write_json
+from mapscope.formats.maestro_csv import maestro_csv_file_name, write_maestro_csv
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.maestro_flags import (
+    MAESTRO_STYLE_OPTION,
+    NO_MAESTRO_CSV_OPTION,
+    is_maestro_argument,
+    translate_maestro_arguments,
+)
+from mapscope.report.console import accelerator_summary, maestro_summary_lines, render_network_report
+
+try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
+
+app = typer.Typer(
+    name="mapscope",
+    help="Cost models for DNN accelerators: MAESTRO's data-centric model, exact (--compat maestro) and corrected.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class CompatMode(StrEnum):
+    """Which numbers `analyze` computes: MAESTRO's exact ones, or the corrected model."""
+
+    maestro = "maestro"
+    none = "none"
+
+
+#: Hardware flags of `analyze` and the `Accelerator` field each one sets.
+HARDWARE_FLAGS: dict[str, str] = {
+    "--num-pes": "num_pes",
+    "--simd": "simd_lanes",
+    "--noc-bw": "noc_bandwidth_elems_per_cycle",
+    "--noc-latency": "noc_latency_cycles",
+    "--offchip-bw": "offchip_bandwidth_elems_per_cycle",
+    "--l1-size": "l1_size_elems",
+    "--l2-size": "l2_size_elems",
+}
+
+
+def _note(message: str) -> None:
+    """A one-line note on stderr."""
+    typer.echo(f"note: {message}", err=True)
+
+
+def _warning(message: str) -> None:
+    """A one-line warning on stderr."""
+    typer.echo(f"warning: {message}", err=True)
+
+
+def _stdout_console() -> Console:
+    """A rich console on the current stdout; 160 columns when piped so tables stay readable in files."""
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(file=sys.stdout, width=160 if piped else None)
+
+
+def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, int]) -> Accelerator:
+    """The accelerator of an `analyze` call: flags, overridden by a hardware file as in MAESTRO (with warnings)."""
+    given = {HARDWARE_FLAGS[flag]: value for flag, value in flag_values.items()}
+    if hardware is None:
+        accelerator = build_accelerator(None, given)
+        if "num_pes" not in given:
+            summary = accelerator_summary(accelerator)
+            _note(f"no --hw or --num-pes given: using MAESTRO's default accelerator ({summary})")
+        return accelerator
+    file_fields = load_hardware_fields(hardware)
+    for flag, value in flag_values.items():
+        field = HARDWARE_FLAGS[flag]
+        if field in file_fields and file_fields[field] != value:
+            _warning(
+                f"{flag} {value} is overridden by {field} = {file_fields[field]} from the hardware file "
+                f"{hardware} (a hardware file wins over flags, as in MAESTRO)"
+            )
+    return build_accelerator(None, {**given, **file_fields})
+
+
+def _prepare_output_path(path: Path) -> Path:
+    """Create the folder an output file goes to, so `--csv out/x.csv` works from a fresh checkout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@app.command()
+def analyze(
+    mapping: Annotated[str, typer.Argument(help="Mapping file (.m, .yaml, .json) or a shipped example name.")],
+    hw: Annotated[
+        str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; wins over the flags below.")
+    ] = None,
+    num_pes: Annotated[int | None, typer.Option("--num-pes", help="Number of PEs (MAESTRO default 7).")] = None,
+    noc_bw: Annotated[int | None, typer.Option("--noc-bw", help="NoC bandwidth, elements/cycle.")] = None,
+    l1_size: Annotated[
+        int | None, typer.Option("--l1-size", help="L1 capacity per PE, elements (warnings only).")
+    ] = None,
+    l2_size: Annotated[int | None, typer.Option("--l2-size", help="L2 capacity, elements (warnings only).")] = None,
+    offchip_bw: Annotated[int | None, typer.Option("--offchip-bw", help="Off-chip bandwidth, elements/cycle.")] = None,
+    simd: Annotated[int | None, typer.Option("--simd", help="SIMD lanes (ALUs) per PE.")] = None,
+    noc_latency: Annotated[int | None, typer.Option("--noc-latency", help="NoC head latency, cycles.")] = None,
+    compat: Annotated[
+        CompatMode | None, typer.Option("--compat", help="'maestro' for MAESTRO's exact numbers and CSV bytes.")
+    ] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write per-layer results as CSV (overwrites).")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write all results as JSON (overwrites).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
+    maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,
+    maestro_csv: Annotated[bool, typer.Option("--maestro-csv/" + NO_MAESTRO_CSV_OPTION, hidden=True)] = True,
+) -> None:
+    """Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs."""
+    flags = {
+        "--num-pes": num_pes,
+        "--simd": simd,
+        "--noc-bw": noc_bw,
+        "--noc-latency": noc_latency,
+        "--offchip-bw": offchip_bw,
+        "--l1-size": l1_size,
+        "--l2-size": l2_size,
+    }
+    network = load_network(mapping)
+    accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
+    if compat is None:
+        compat = CompatMode.maestro if maestro_style else CompatMode.none
+    compat_name = None if compat is CompatMode.none else compat.value
+    stats = analyze_mapped_network(network, accelerator, compat=compat_name)
+
+    if not quiet:
+        render_network_report(stats, accelerator, _stdout_console())
+    if csv_path is None and maestro_style and maestro_csv:
+        csv_path = Path(maestro_csv_file_name(mapping))
+    if csv_path is not None:
+        write_maestro_csv(stats, _prepare_output_path(csv_path), compat=compat_name == "maestro")
+    if json_path is not None:
+        write_json(stats, _prepare_output_path(json_path), accelerator=accelerator, source=mapping)
+    if maestro_style:
+        for line in maestro_summary_lines(stats, accelerator, csv_path is not None, print_results=not quiet):
+            typer.echo(line)
+
+
+@app.command()
+def examples() -> None:
+    """List the shipped example mappings and accelerators (usable by name wherever a file is expected)."""
+    from mapscope.examples import list_examples
+
+    table = Table(header_style="bold")
+    for header in ("Name", "Kind", "Description"):
+        table.add_column(header)
+    for example in list_examples():
+        table.add_row(example.name, example.kind, example.description)
+    _stdout_console().print(table)
+
+
+def _version_callback(show: bool) -> None:
+    if show:
+        from mapscope import __version__
+
+        typer.echo(f"mapscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """mapscope: what does it cost to run this network on this accelerator with this mapping?"""
+
+
+def _analyze_option_names() -> set[str]:
+    """Every option string `analyze` declares (e.g. "--csv", "-q", "--help")."""
+    group = typer.main.get_command(app)
+    names = {"--help"}
+    for parameter in group.commands["analyze"].params:  # type: ignore[attr-defined]
+        names.update(parameter.opts)
+        names.update(parameter.secondary_opts)
+    return names
+
+
+def translate_command_line(arguments: Sequence[str]) -> list[str]:
+    """Our arguments for `arguments`: MAESTRO spellings translated (notes go to stderr), the rest unchanged.
+
+    ``mapscope --Mapping_file=F ...`` (no subcommand, a drop-in for the `maestro` binary) means `analyze`.
+    """
+    arguments = list(arguments)
+    own_options = _analyze_option_names()
+    if arguments and is_maestro_argument(arguments[0], own_options | {"--version"}):
+        arguments.insert(0, "analyze")
+    if not arguments or arguments[0] != "analyze":
+        return arguments
+    translation = translate_maestro_arguments(arguments[1:], own_options)
+    for note in translation.notes:
+        _note(note)
+    return ["analyze", *translation.arguments]
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit status; user errors give 2."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        command = typer.main.get_command(app)
+        result = command.main(
+            args=translate_command_line(arguments) or ["--help"], prog_name="mapscope", standalone_mode=False
+        )
+    except InputError as error:
+        typer.echo(f"error: {_one_line(str(error))}", err=True)
+        return 2
+    except OSError as error:
+        reason = _one_line(error.strerror or str(error))
+        typer.echo(f"error: {error.filename}: {reason}" if error.filename else f"error: {reason}", err=True)
+        return 2
+    except UsageError as error:
+        typer.echo(f"error: {_one_line(error.format_message())}", err=True)
+        return 2
+    except ClickException as error:
+        typer.echo(f"error: {_one_line(error.format_message())}", err=True)
+        return error.exit_code
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Analysis results as one deterministic JSON document (sorted keys, no timestamps), written atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from mapscope.formats.atomic_file import write_text_atomically
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.stats import NetworkStats
+
+#: Version of the document layout below; bump it when a key changes meaning or disappears.
+JSON_SCHEMA_VERSION = 1
+
+
+def _plain(value: Any) -> Any:
+    """`value` made JSON-ready: numpy scalars as Python numbers, paths as text, NaN/inf as null (invalid JSON)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def network_stats_document(
+    stats: NetworkStats, *, accelerator: Accelerator, source: str | os.PathLike[str] | None
+) -> dict[str, Any]:
+    """The JSON document as a dict: network, mode, accelerator, per-layer stats, totals and warnings."""
+    return _plain(
+        {
+            "schema_version": JSON_SCHEMA_VERSION,
+            "network": stats.network,
+            "mode": stats.compat or "default",
+            "source": source,
+            "accelerator": dataclasses.asdict(accelerator),
+            "layers": [layer.as_dict() for layer in stats.layers],
+            "totals": stats.totals(),
+            "warnings": list(stats.warnings),
+        }
+    )
+
+
+def format_json(stats: NetworkStats, *, accelerator: Accelerator, source: str | os.PathLike[str] | None) -> str:
+    """The JSON text: sorted keys, two-space indent, a final newline; same inputs give the same bytes."""
+    document = network_stats_document(stats, accelerator=accelerator, source=source)
+    return json.dumps(document, sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+def write_json(
+    stats: NetworkStats,
+    path: str | os.PathLike[str],
+    *,
+    accelerator: Accelerator,
+    source: str | os.PathLike[str] | None,
+) -> None:
+    """Write the results of one analysis to `path` (replacing it) as JSON; see `network_stats_document`."""
+    write_text_atomically(Path(path), format_json(stats, accelerator=accelerator, source=source))
