@@ -9,14 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
+from shared_data import REFERENCE_CASES as CASES
 
 from mapscope.cli import main
 from mapscope.examples import list_examples
 from mapscope.formats.maestro_csv import MAESTRO_CSV_COLUMNS, read_maestro_csv
-
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "maestro"
-CASES = sorted(path for path in REFERENCE_DIR.iterdir() if (path / "command.txt").is_file())
-
 
 #: One CONV layer with a one-level, output-stationary-in-X mapping: runs on any number of PEs.
 TINY_MAPPING = """Network tiny {

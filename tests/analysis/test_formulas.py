@@ -7,7 +7,13 @@ import pytest
 from mapscope.analysis import analyze_network
 from mapscope.analysis.cluster_levels import LevelDirective
 from mapscope.analysis.integer_math import cdiv, ceil_div
-from mapscope.analysis.iteration import EDGE, INIT, STEADY, directive_states, enumerate_cases
+from mapscope.analysis.iteration import (
+    EDGE,
+    INIT,
+    STEADY,
+    directive_states,
+    enumerate_cases,
+)
 from mapscope.analysis.level_tables import spatial_edge_sub_clusters
 from mapscope.hardware import Accelerator
 from mapscope.mapping import MappedLayer, MappedNetwork, SpatialMap, TemporalMap

@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 from mapscope.analysis import analyze_network
 from mapscope.analysis.tensors import layer_tensors
 from mapscope.hardware import Accelerator
-from mapscope.mapping import Cluster, MappedLayer, MappedNetwork, SpatialMap, TemporalMap
+from mapscope.mapping import (
+    Cluster,
+    MappedLayer,
+    MappedNetwork,
+    SpatialMap,
+    TemporalMap,
+)
 from mapscope.stats import LayerStats
 from mapscope.workload import Layer, LayerType
 

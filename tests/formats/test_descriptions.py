@@ -19,7 +19,14 @@ from mapscope.formats.descriptions import (
     write_network_description,
 )
 from mapscope.formats.maestro_mapping import read_mapping_file
-from mapscope.mapping import Cluster, Directive, MappedLayer, MappedNetwork, SpatialMap, TemporalMap
+from mapscope.mapping import (
+    Cluster,
+    Directive,
+    MappedLayer,
+    MappedNetwork,
+    SpatialMap,
+    TemporalMap,
+)
 from mapscope.workload.layer import Layer, LayerType
 
 NETWORK_YAML = """\

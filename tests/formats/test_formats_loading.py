@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats import load_hardware, load_mapped_network, write_network_description
+from mapscope.formats import (
+    load_hardware,
+    load_mapped_network,
+    write_network_description,
+)
 
 MAPPING = "Network N {\n Layer L {\n  Type: GEMM\n  Dimensions { M: 4, N: 4, K: 4 }\n  Dataflow { SpatialMap(1,1) M; }\n }\n}\n"
 

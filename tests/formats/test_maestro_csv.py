@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 
 from mapscope.formats.maestro_csv import (
     MAESTRO_CSV_COLUMNS,
@@ -22,7 +23,6 @@ from mapscope.formats.maestro_csv import (
 )
 from mapscope.stats import LayerStats, NetworkStats
 
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "maestro"
 REFERENCE_CSVS = sorted(REFERENCE_DIR.glob("*/outputs/*.csv"))
 
 

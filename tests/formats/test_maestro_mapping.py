@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_mapping import parse_mapping_text, parse_directive, read_mapping_file
+from mapscope.formats.maestro_mapping import (
+    parse_directive,
+    parse_mapping_text,
+    read_mapping_file,
+)
 from mapscope.mapping import Cluster, SpatialMap, TemporalMap
 from mapscope.workload.layer import LayerType
 

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import maestro_display_name, read_text_file, tokenize
+from mapscope.formats.maestro_tokens import (
+    maestro_display_name,
+    read_text_file,
+    tokenize,
+)
 
 
 def words(text: str) -> list[str]:

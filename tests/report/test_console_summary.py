@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
+from shared_data import REFERENCE_CASES as CASES
 
 from mapscope.formats import load_hardware
 from mapscope.formats.maestro_csv import layer_stats_from_csv_row, read_maestro_csv
@@ -14,9 +16,6 @@ from mapscope.hardware.accelerator import Accelerator
 from mapscope.maestro_flags import translate_maestro_arguments
 from mapscope.report.console import maestro_summary_lines, render_network_report
 from mapscope.stats import NetworkStats
-
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "maestro"
-CASES = sorted(path for path in REFERENCE_DIR.iterdir() if (path / "command.txt").is_file())
 
 #: MAESTRO options that set an accelerator field.
 FIELD_OF_OPTION = {

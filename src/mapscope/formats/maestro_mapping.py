@@ -30,7 +30,7 @@ from mapscope.errors import InputError
 from mapscope.formats.maestro_tokens import Tokens, read_text_file, tokenize
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.workload.layer import DIMENSION_NAMES, Layer, LayerType
+from mapscope.workload.layer import DIMENSION_NAMES, MAX_SIZE, Layer, LayerType
 
 #: Words MAESTRO recognises as layer types but builds no layer for, with how the bundled models cope.
 UNSUPPORTED_LAYER_TYPES = {
@@ -204,6 +204,8 @@ class _MappingParser:
             self.fail(f"{what} must be a positive integer, found -{spelled}", index)
         if value <= 0:
             self.fail(f"{what} must be a positive integer, found {written}", index)
+        if value > MAX_SIZE:
+            self.fail(f"{what} is {written}, above the largest size MAESTRO's model handles ({MAX_SIZE})", index)
         return value
 
     # ---- directives -----------------------------------------------------------------------------------

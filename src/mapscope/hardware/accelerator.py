@@ -38,6 +38,8 @@ class Accelerator:
         for name, value in positive.items():
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise InputError(f"{name} must be a positive integer, got {value!r}", "hardware")
+            if value > UNLIMITED:
+                raise InputError(f"{name} = {value} is above the largest value supported ({UNLIMITED})", "hardware")
         if not isinstance(self.noc_latency_cycles, int) or self.noc_latency_cycles < 0:
             raise InputError(
                 f"noc_latency_cycles must be a non-negative integer, got {self.noc_latency_cycles!r}", "hardware"

@@ -18,6 +18,9 @@ class LayerType(StrEnum):
     TRCONV = "TRCONV"  # transposed conv; MAESTRO analyses it as a plain CONV
 
 
+#: Largest dimension or tile size: MAESTRO stores sizes in 32-bit ints.
+MAX_SIZE = 2**31 - 1
+
 #: Dimension names a layer may declare. Y'/X' are output-centric (Y' = Y - R + 1).
 DIMENSION_NAMES = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")
 
@@ -44,6 +47,8 @@ class Layer:
             seen.add(dim)
             if size <= 0:
                 raise InputError(f"dimension {dim} must be positive, got {size}", f"layer {self.name}")
+            if size > MAX_SIZE:
+                raise InputError(f"dimension {dim} = {size} is above the largest size supported ({MAX_SIZE})", f"layer {self.name}")
         for dim, stride in self.strides:
             if stride <= 0:
                 raise InputError(f"stride of {dim} must be positive, got {stride}", f"layer {self.name}")
