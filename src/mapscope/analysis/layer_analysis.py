@@ -74,16 +74,12 @@ def _no_valid_case_error(mapped: MappedLayer, shapes: tuple[LevelShape, ...], er
     )
 
 
-def analyze_layer(
-    mapped: MappedLayer,
-    accelerator: Accelerator,
-    *,
-    network_name: str,
-    compat: str | None,
-    energy_table: EnergyTable | None,
-    previous_l1_accesses: int,
-) -> LayerResult:
-    """Analyse one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode."""
+def run_layer(mapped: MappedLayer, accelerator: Accelerator, compat: str | None) -> LevelRun:
+    """The top-level run of one layer: everything in LayerStats that does not depend on its name.
+
+    A pure function of the layer's type, sizes, strides and dataflow and of the hardware, so identical
+    layers of a network can share it.
+    """
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
@@ -120,6 +116,23 @@ def analyze_layer(
         ) from None
     except ZeroDivisionError as error:
         raise InputError(f"{error} (MAESTRO terminates on this mapping)", f"layer {layer.name}") from None
+    return top
+
+
+def analyze_layer(
+    mapped: MappedLayer,
+    accelerator: Accelerator,
+    *,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+    top: LevelRun | None = None,
+) -> LayerResult:
+    """Analyse one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
+    `top`, when given, is this layer's already computed run (see `run_layer`)."""
+    if top is None:
+        top = run_layer(mapped, accelerator, compat)
     assert top.first_innermost_l1_size_req is not None
     return _layer_stats(mapped, accelerator, network_name, compat, energy_table, previous_l1_accesses, top, top.first_innermost_l1_size_req)
 
