@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_data import BUNDLED_HARDWARE, BUNDLED_MAPPINGS
 
 from mapscope.cli import main
 from mapscope.formats.maestro_csv import read_maestro_csv
 from mapscope.formats.maestro_mapping import read_mapping_file
-from shared_data import BUNDLED_HARDWARE, BUNDLED_MAPPINGS
 
 #: The 8 files MAESTRO cannot run, and what the one-line error must name.
 FAILING = {

@@ -32,7 +32,9 @@ def resolve_input_path(name_or_path: str | os.PathLike[str], what: str) -> Path:
         raise InputError(f"the {what} is not a regular file", str(name_or_path))
     name = os.fspath(name_or_path)
     if "/" not in name and os.sep not in name:
-        from mapscope.examples import example_path  # shipped examples; imported only when needed
+        from mapscope.examples import (
+            example_path,  # shipped examples; imported only when needed
+        )
 
         try:
             return Path(example_path(name))
@@ -97,7 +99,9 @@ def analyze(
     """
     if compat not in COMPAT_MODES:
         raise InputError(f"compat must be None or 'maestro', got {compat!r}")
-    from mapscope.analysis import analyze_network  # the engine; imported here to keep `import mapscope` light
+    from mapscope.analysis import (
+        analyze_network,  # the engine; imported here to keep `import mapscope` light
+    )
 
     network = load_network(network_or_path)
     accelerator = build_accelerator(hardware, hardware_overrides)

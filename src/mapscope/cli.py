@@ -29,7 +29,11 @@ from mapscope.maestro_flags import (
     is_maestro_argument,
     translate_maestro_arguments,
 )
-from mapscope.report.console import accelerator_summary, maestro_summary_lines, render_network_report
+from mapscope.report.console import (
+    accelerator_summary,
+    maestro_summary_lines,
+    render_network_report,
+)
 
 try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
     from typer._click.exceptions import ClickException, UsageError

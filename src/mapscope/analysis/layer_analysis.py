@@ -10,14 +10,30 @@ from dataclasses import dataclass
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
-from mapscope.analysis.level_analysis import LayerAnalyzer, LevelRun, NoValidCase, RunSettings
+from mapscope.analysis.level_analysis import (
+    LayerAnalyzer,
+    LevelRun,
+    NoValidCase,
+    RunSettings,
+)
 from mapscope.analysis.level_tables import level_tables
-from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
+from mapscope.analysis.tensors import (
+    OUTPUT_OF,
+    SLIDING_PAIRS,
+    layer_dimensions,
+    layer_tensors,
+)
 from mapscope.analysis.volumes import LevelShape
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.area_power import area_power
-from mapscope.hardware.energy import MAESTRO_ENERGY, EnergyTable
+from mapscope.hardware.energy import (
+    MAESTRO_ENERGY,
+    MAESTRO_L1_ACCESS_PER_MAC,
+    MAESTRO_L2_ACCESS_PER_MAC,
+    MAESTRO_MAC_ENERGY_NJ,
+    EnergyTable,
+)
 from mapscope.mapping.directives import Cluster
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import TENSORS, LayerStats
@@ -129,24 +145,12 @@ def analyze_layer(
     previous_l1_accesses: int,
     top: LevelRun | None = None,
 ) -> LayerResult:
-    """Analyse one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
+    """Statistics of one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
     `top`, when given, is this layer's already computed run (see `run_layer`)."""
     if top is None:
         top = run_layer(mapped, accelerator, compat)
-    assert top.first_innermost_l1_size_req is not None
-    return _layer_stats(mapped, accelerator, network_name, compat, energy_table, previous_l1_accesses, top, top.first_innermost_l1_size_req)
-
-
-def _layer_stats(
-    mapped: MappedLayer,
-    accelerator: Accelerator,
-    network_name: str,
-    compat: str | None,
-    energy_table: EnergyTable | None,
-    previous_l1_accesses: int,
-    top: LevelRun,
-    l1_size_req: dict[str, int],
-) -> LayerResult:
+    l1_size_req = top.first_innermost_l1_size_req
+    assert l1_size_req is not None
     layer = mapped.layer
     l1_accesses = sum(top.l1_read[t] + top.l1_write[t] for t in TENSORS)
     l2_accesses = sum(top.l2_read[t] + top.l2_write[t] for t in TENSORS)
@@ -154,16 +158,15 @@ def _layer_stats(
     l1_size = sum(l1_size_req[t] for t in TENSORS)
     macs = top.macs
     if compat == "maestro":
-        table = MAESTRO_ENERGY
         has_cluster = any(isinstance(d, Cluster) for d in mapped.dataflow)
         l1_for_energy = previous_l1_accesses if has_cluster else l1_accesses
         csv_l2 = (
             top.l2_read["input"] + top.l2_write["input"] + top.l2_read["filter"] + top.l2_write["filter"] + top.l2_write["output"]
         )
-        mac_energy_units = 0.00023
-        l2_energy_nj = mac_energy_units * 18.61 * csv_l2
-        l1_energy_nj = mac_energy_units * 1.68 * l1_for_energy
-        energy_nj = mac_energy_units * (18.61 * csv_l2 + 1.68 * l1_for_energy)
+        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
+        l2_energy_nj = MAESTRO_MAC_ENERGY_NJ * l2_units
+        l1_energy_nj = MAESTRO_MAC_ENERGY_NJ * l1_units
+        energy_nj = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)
         mac_energy_nj = 0.0
     else:
         table = energy_table or MAESTRO_ENERGY
@@ -171,7 +174,7 @@ def _layer_stats(
         l1_energy_nj = table.l1_access_pj * l1_accesses / PJ_PER_NJ
         mac_energy_nj = table.mac_pj * macs / PJ_PER_NJ
         energy_nj = l2_energy_nj + l1_energy_nj + mac_energy_nj
-    console_energy = 18.61 * l2_accesses + 1.68 * l1_accesses + macs
+    console_energy = MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs
     runtime = top.runtime_cycles
     throughput = _ratio(macs, runtime)
     hardware = area_power(accelerator.num_pes, accelerator.simd_lanes, accelerator.noc_bandwidth_elems_per_cycle, l1_size, l2_size)
@@ -236,5 +239,4 @@ def _layer_stats(
         arithmetic_intensity_macs_per_elem=top.arithmetic_intensity,
         **per_tensor,
     )
-    del table
     return LayerResult(stats, l1_accesses)

@@ -7,6 +7,8 @@ computes (critical path), the MACs across the array, and the tile sizes a sub-cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mapscope.analysis.cluster_levels import SPATIAL, ClusterLevel
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import INIT, STEADY, IterationState
@@ -153,23 +155,28 @@ class CaseVolumes:
                     volume *= unique if (not inited and is_changing) else mapped
         return volume if tensor_changes else 0
 
-    def spatial_ingress(self, tensor: Tensor) -> int:
-        """Elements of `tensor` crossing this level's NoC in one step (multicast counted once)."""
+    def _over_fold(self, tensor: Tensor, per_sub_cluster: Callable[[bool, bool], int]) -> int:
+        """Sum a per-sub-cluster volume (first?, partial tile?) over the sub-clusters active this step.
+
+        Multicast is implicit: a tensor that is not spatially partitioned crosses the NoC once.
+        """
         partitioned, edge, state = self._spatial_state(tensor)
         if not partitioned:
-            return self.pe_ingress(tensor, True, False)
-        n = self.shape.num_sub_clusters
+            return per_sub_cluster(True, False)
         if not edge:
-            return self.pe_ingress(tensor, True, False) + (n - 1) * self.pe_ingress(tensor, False, False)
+            return per_sub_cluster(True, False) + (self.shape.num_sub_clusters - 1) * per_sub_cluster(False, False)
         assert state is not None
-        num_edge = self.shape.num_edge
-        edge_edge = state.spatial_edge_edge
-        traffic = self.pe_ingress(tensor, True, num_edge == 1 and edge_edge)
+        num_edge, edge_edge = self.shape.num_edge, state.spatial_edge_edge
+        total = per_sub_cluster(True, num_edge == 1 and edge_edge)
         if num_edge > 1:
             partial = 1 if edge_edge else 0
             full = max(num_edge - partial - 1, 0)
-            traffic += full * self.pe_ingress(tensor, False, False) + partial * self.pe_ingress(tensor, False, True)
-        return traffic
+            total += full * per_sub_cluster(False, False) + partial * per_sub_cluster(False, True)
+        return total
+
+    def spatial_ingress(self, tensor: Tensor) -> int:
+        """Elements of `tensor` crossing this level's NoC in one step."""
+        return self._over_fold(tensor, lambda first, edge_edge: self.pe_ingress(tensor, first, edge_edge))
 
     # -- output ---------------------------------------------------------------------------------------------
     def _spatial_factor(self, state: IterationState, key: str, table_key: str, first: bool, edge_edge: bool, reuse_at_edge: bool) -> int:
@@ -228,21 +235,7 @@ class CaseVolumes:
 
     def spatial_egress(self, output: Tensor) -> int:
         """Outputs sent up through this level's NoC in one step (spatial reduction assumed free)."""
-        partitioned, edge, state = self._spatial_state(output)
-        if not partitioned:
-            return self.pe_egress(output, False, True, False)
-        n = self.shape.num_sub_clusters
-        if not edge:
-            return self.pe_egress(output, False, True, False) + (n - 1) * self.pe_egress(output, False, False, False)
-        assert state is not None
-        num_edge = self.shape.num_edge
-        edge_edge = state.spatial_edge_edge
-        traffic = self.pe_egress(output, False, True, num_edge == 1 and edge_edge)
-        if num_edge > 1:
-            partial = 1 if edge_edge else 0
-            full = max(num_edge - partial - 1, 0)
-            traffic += full * self.pe_egress(output, False, False, False) + partial * self.pe_egress(output, False, False, True)
-        return traffic
+        return self._over_fold(output, lambda first, edge_edge: self.pe_egress(output, False, first, edge_edge))
 
     def critical_path_partial_sums(self, output: Tensor) -> int:
         """MACs one sub-cluster performs this step (the compute delay at the innermost level)."""

@@ -13,6 +13,7 @@ from mapscope.errors import InputError
 #: MAESTRO's MAC energy, 0.00023 nJ. MAESTRO cites a bfloat16 article (Tom's Hardware) and CACM's
 #: "Domain-specific hardware accelerators" for it (maestro-project/maestro issue #10).
 MAESTRO_MAC_ENERGY_PJ = 0.23
+MAESTRO_MAC_ENERGY_NJ = 0.00023  # the same, spelled as MAESTRO's CSV formula multiplies it
 #: MAESTRO's L1 and L2 access energies relative to one MAC; from early CACTI runs of a CAM-like L1
 #: whose data the authors say is lost (issue #10).
 MAESTRO_L1_ACCESS_PER_MAC = 1.68
