@@ -12,7 +12,7 @@ from math import prod
 
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
 from mapscope.errors import InputError
-from mapscope.mapping.directives import Cluster, Directive, SpatialMap
+from mapscope.mapping.directives import Cluster, Directive, MapDirective, SpatialMap
 from mapscope.workload.layer import Layer
 
 TEMPORAL = "T"
@@ -65,8 +65,8 @@ def _describe(directive: Directive) -> str:
     return f"{directive} ({directive.source})" if directive.source else str(directive)
 
 
-def _group_by_level(layer: Layer, dataflow: tuple[Directive, ...]) -> tuple[list[list[Directive]], list[Cluster]]:
-    groups: list[list[Directive]] = [[]]
+def _group_by_level(layer: Layer, dataflow: tuple[Directive, ...]) -> tuple[list[list[MapDirective]], list[Cluster]]:
+    groups: list[list[MapDirective]] = [[]]
     clusters: list[Cluster] = []
     for directive in dataflow:
         if isinstance(directive, Cluster):
@@ -198,7 +198,7 @@ def build_cluster_levels(
                 dimensions=level_dims,
             )
         )
-        first_size = {}
+        first_size: dict[str, int] = {}
         for e in entries:
             first_size.setdefault(e[3], e[1])
         dims = {v: min(first_size[v], dims[v]) for v in input_variables if v in first_size}

@@ -7,6 +7,7 @@ where MAESTRO is wrong (see README, "Compatibility mode vs default mode").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
@@ -186,7 +187,7 @@ def analyze_layer(
         return int(record.minimum), int(record.maximum), int(record.weighted_sum / top.occurrences)
 
     ingress, egress, compute = delays("ingress"), delays("egress"), delays("compute")
-    per_tensor = {}
+    per_tensor: dict[str, Any] = {}  # the 21 per-tensor fields, passed to LayerStats by name
     for t in TENSORS:
         per_tensor[f"{t}_l2_size_req_elems"] = top.l2_size_req[t]
         per_tensor[f"{t}_l1_size_req_elems"] = l1_size_req[t]

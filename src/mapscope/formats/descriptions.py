@@ -30,6 +30,7 @@ the keys given are returned, so the caller decides the defaults.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, get_args
@@ -235,7 +236,7 @@ def _validate(model: type[_Strict], data: Any, document: _Document, what: str) -
         raise InputError(_describe(model, first) + more, document.where(tuple(first["loc"]))) from None
 
 
-def _describe(model: type[BaseModel], problem: dict[str, Any]) -> str:
+def _describe(model: type[BaseModel], problem: Mapping[str, Any]) -> str:
     """A readable sentence for one pydantic error."""
     kind, location = problem["type"], tuple(problem["loc"])
     if kind == "extra_forbidden":
