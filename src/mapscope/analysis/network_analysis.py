@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mapscope.analysis.layer_analysis import analyze_layer, run_layer
 from mapscope.analysis.level_analysis import LevelRun
+from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
@@ -58,4 +59,4 @@ def analyze_network(
         previous_l1 = result.l1_accesses
         layers.append(result.stats)
     stats = tuple(layers)
-    return NetworkStats(network.name, compat, stats, capacity_warnings(stats, accelerator))
+    return NetworkStats(network.name, compat, stats, capacity_warnings(stats, accelerator) + tiling_warnings(network))
