@@ -46,7 +46,12 @@ def analyze_network(
         key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
         top = runs.get(key)
         if top is None:
-            top = runs[key] = run_layer(mapped, accelerator, compat)
+            try:
+                top = runs[key] = run_layer(mapped, accelerator, compat)
+            except InputError as error:
+                if mapped.source and mapped.source not in str(error):
+                    raise InputError(error.message, f"{mapped.source}: {error.where}") from None
+                raise
         result = analyze_layer(
             mapped,
             accelerator,
