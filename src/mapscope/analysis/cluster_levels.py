@@ -189,13 +189,12 @@ def build_cluster_levels(
                 f"{spatial_count} SpatialMaps in one cluster level (MAESTRO allows at most two)",
                 f"layer {layer.name}, cluster level {index}",
             )
-        level_dims = tuple((v, dims[v]) for v in dims if v not in ("X'", "Y'") or index == 0)
         levels.append(
             ClusterLevel(
                 index=index,
                 num_sub_clusters=sub_cluster_counts[index],
                 directives=tuple(LevelDirective(k, s, o, v, origin) for k, s, o, v, origin in entries),
-                dimensions=level_dims,
+                dimensions=tuple(dims.items()),
             )
         )
         first_size: dict[str, int] = {}
