@@ -1,12 +1,13 @@
 """How often MAESTRO's semantics (compat mode) and mapscope's default mode break the model's invariants.
 
-Usage: python benchmarks/compare_modes.py [--samples N] [--seed S]
+Usage: python benchmarks/compare_modes.py [--samples N] [--seed S] [--bundled MAPPING_DIR HW_FILE]
 
 Draws random small CONV layers (K, C <= 6; R, S <= 3; Y, X <= 9) with valid one- or two-level mappings
 (tiles partition every dimension, R and S mapped whole, one SpatialMap per level) and random hardware,
 for strides 1, 2 and 3, and counts per mode the mappings whose MAC count differs from the layer's true
 MAC count, whose runtime is below MACs / (PEs x SIMD lanes), that have a negative count, or that the
-engine rejects. Prints one line per stride and mode.
+engine rejects. Prints one line per stride and mode. With --bundled, also counts per mode the layers of
+every runnable mapping file in MAPPING_DIR (CONV, DSCONV and GEMM layers) whose MAC count is the true one.
 """
 
 from __future__ import annotations
@@ -14,11 +15,21 @@ from __future__ import annotations
 import argparse
 import random
 from collections import Counter
+from pathlib import Path
 
 from mapscope.analysis import analyze_network
+from mapscope.api import build_accelerator
 from mapscope.errors import InputError
+from mapscope.formats import load_mapped_network
 from mapscope.hardware import Accelerator
-from mapscope.mapping import Cluster, Directive, MappedLayer, MappedNetwork, SpatialMap, TemporalMap
+from mapscope.mapping import (
+    Cluster,
+    Directive,
+    MappedLayer,
+    MappedNetwork,
+    SpatialMap,
+    TemporalMap,
+)
 from mapscope.workload import Layer, LayerType
 
 WINDOW_OF = {"Y": "R", "X": "S"}
@@ -83,11 +94,50 @@ def violations(mapped: MappedLayer, accelerator: Accelerator, macs: int, compat:
     return found
 
 
+def true_macs(layer: Layer) -> int | None:
+    """The layer's MAC count from its shape (None for layer types this check does not cover)."""
+    dims = dict(layer.dimensions)
+    if layer.type is LayerType.GEMM:
+        return dims["M"] * dims["N"] * dims["K"]
+    if layer.type not in (LayerType.CONV, LayerType.TRCONV, LayerType.DSCONV) or not {"Y", "X"} <= dims.keys():
+        return None
+    outputs = ((dims["Y"] - dims["R"]) // layer.stride("Y") + 1) * ((dims["X"] - dims["S"]) // layer.stride("X") + 1)
+    channels = dims["C"] if layer.type is LayerType.DSCONV else dims["K"] * dims["C"]
+    return dims.get("N", 1) * channels * dims["R"] * dims["S"] * outputs
+
+
+def bundled_counts(mapping_dir: Path, hardware: str) -> None:
+    """Per mode, how many layers of the runnable files in `mapping_dir` get their true MAC count."""
+    accelerator = build_accelerator(hardware)
+    networks = []
+    for path in sorted(mapping_dir.glob("*.m")):
+        try:
+            networks.append(load_mapped_network(path))
+        except InputError:
+            continue
+    for label, compat in (("maestro", "maestro"), ("default", None)):
+        exact = checked = 0
+        for network in networks:
+            try:
+                stats = analyze_network(network, accelerator, compat=compat)
+            except InputError:
+                continue
+            for mapped, layer_stats in zip(network.layers, stats.layers):
+                expected = true_macs(mapped.layer)
+                if expected is not None:
+                    checked += 1
+                    exact += layer_stats.macs == expected
+        print(f"bundled mode={label}: true MAC count in {exact} of {checked} layers")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--bundled", nargs=2, metavar=("MAPPING_DIR", "HW_FILE"))
     arguments = parser.parse_args()
+    if arguments.bundled:
+        bundled_counts(Path(arguments.bundled[0]), arguments.bundled[1])
     for stride in (1, 2, 3):
         rng = random.Random(arguments.seed * 100 + stride)
         cases = [random_case(rng, stride) for _ in range(arguments.samples)]
