@@ -24,7 +24,7 @@ from mapscope.mapping import (
     TemporalMap,
 )
 from mapscope.stats import LayerStats
-from mapscope.workload import Layer, LayerType
+from mapscope.workload import Layer, LayerType, layer_macs
 
 WINDOW_OF = {"Y": "R", "X": "S"}
 
@@ -85,15 +85,6 @@ def mapped_layers(draw) -> tuple[MappedLayer, Accelerator]:
     return MappedLayer(layer, tuple(dataflow)), accelerator
 
 
-def true_macs(layer: Layer) -> int:
-    dims = dict(layer.dimensions)
-    if layer.type is LayerType.GEMM:
-        return dims["M"] * dims["N"] * dims["K"]
-    outputs = ((dims["Y"] - dims["R"]) // layer.stride("Y") + 1) * ((dims["X"] - dims["S"]) // layer.stride("X") + 1)
-    channels = dims["C"] if layer.type is LayerType.DSCONV else dims["K"] * dims["C"]
-    return channels * dims["R"] * dims["S"] * outputs
-
-
 def _analyze(mapped: MappedLayer, accelerator: Accelerator) -> LayerStats:
     return analyze_network(MappedNetwork("n", (mapped,)), accelerator).layers[0]
 
@@ -102,7 +93,7 @@ def _analyze(mapped: MappedLayer, accelerator: Accelerator) -> LayerStats:
 @given(mapped_layers())
 def test_macs_equal_the_layers_true_mac_count(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case
-    assert _analyze(mapped, accelerator).macs == true_macs(mapped.layer)
+    assert _analyze(mapped, accelerator).macs == layer_macs(mapped.layer)
 
 
 @settings(max_examples=300, deadline=None)

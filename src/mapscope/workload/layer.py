@@ -74,3 +74,22 @@ class Layer:
             if name == dim:
                 return value
         return 1
+
+
+def layer_macs(layer: Layer) -> int:
+    """The multiply-accumulates the layer needs, from its shape alone (no padding, strides applied).
+
+    Batch N multiplies CONV-like layers; a layer declaring Y'/X' uses them as its output sizes.
+    """
+    dims = dict(layer.dimensions)
+    if layer.type is LayerType.GEMM:
+        return dims["M"] * dims["N"] * dims["K"]
+    outputs = 1
+    for reference, window in (("Y", "R"), ("X", "S")):
+        declared_output = dims.get(reference + "'")
+        outputs *= declared_output if declared_output is not None else (dims[reference] - dims[window]) // layer.stride(reference) + 1
+    channels = {
+        LayerType.DSCONV: dims["C"],
+        LayerType.NGCONV: dims.get("G", 1) * dims["K"] * dims["C"],
+    }.get(layer.type, dims.get("K", 1) * dims["C"])
+    return dims.get("N", 1) * channels * dims["R"] * dims["S"] * outputs
