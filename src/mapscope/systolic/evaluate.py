@@ -1,0 +1,190 @@
+"""The analytical systolic model: a plan's cycles and word counts in closed form over its tiles.
+
+Implements docs/flexsa.md with numpy over the plan's unit table; tests check it against the
+cycle-level simulator count for count. A GEMM with `count` > 1 repeats the same plan `count` times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from mapscope.systolic.machine import ALL_MODES, Machine
+from mapscope.systolic.plan import GemmPlan, UnitTable
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """Cycles and words moved by one plan on one machine (all `count` repetitions of the GEMM)."""
+
+    cycles: int
+    macs: int
+    passes: int
+    input_buffer_reads: int  # streamed operand (A, or Bᵀ when transposed)
+    weight_buffer_reads: int  # stationary operand (B, or Aᵀ when transposed)
+    output_buffer_reads: int
+    output_buffer_writes: int
+    streamed_forwards: int
+    psum_forwards: int
+    weight_forwards: int
+    dram_input_reads: int
+    dram_weight_reads: int
+    dram_output_reads: int  # partial sums read back to combine split-K results of different cores
+    dram_output_writes: int
+    mode_macs: tuple[int, ...]  # MACs per mode, in ALL_MODES order
+
+    @property
+    def onchip_accesses(self) -> int:
+        return self.input_buffer_reads + self.weight_buffer_reads + self.output_buffer_reads + self.output_buffer_writes
+
+    @property
+    def dram_words(self) -> int:
+        return self.dram_input_reads + self.dram_weight_reads + self.dram_output_reads + self.dram_output_writes
+
+    def scaled(self, factor: int) -> PlanCounts:
+        scaled: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            scaled[f.name] = tuple(v * factor for v in value) if isinstance(value, tuple) else value * factor
+        return PlanCounts(**scaled)
+
+
+def _distinct_sum(keys: np.ndarray, weights: np.ndarray) -> int:
+    """Sum of `weights` over rows of `keys` counted once per distinct row (broadcast reads)."""
+    order = np.lexsort(keys.T[::-1])
+    sorted_keys = keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.any(sorted_keys[1:] != sorted_keys[:-1], axis=1)
+    return int(weights[order][first].sum())
+
+
+def union_area(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> int:
+    """Area of the union of rectangles [r0, r1) x [c0, c1) (coordinate compression)."""
+    if r0.size == 0:
+        return 0
+    rows = np.unique(np.concatenate([r0, r1]))
+    cols = np.unique(np.concatenate([c0, c1]))
+    grid = np.zeros((rows.size, cols.size), dtype=np.int64)
+    i0, i1 = np.searchsorted(rows, r0), np.searchsorted(rows, r1)
+    j0, j1 = np.searchsorted(cols, c0), np.searchsorted(cols, c1)
+    np.add.at(grid, (i0, j0), 1)
+    np.add.at(grid, (i1, j0), -1)
+    np.add.at(grid, (i0, j1), -1)
+    np.add.at(grid, (i1, j1), 1)
+    covered = np.cumsum(np.cumsum(grid, axis=0), axis=1)[:-1, :-1] > 0
+    return int((np.diff(rows)[:, None] * np.diff(cols)[None, :])[covered].sum())
+
+
+def _union_length(lo: np.ndarray, hi: np.ndarray) -> int:
+    return union_area(lo, hi, np.zeros_like(lo), np.ones_like(lo))
+
+
+def dram_operand_reads(a_words: int, b_words: int, rows: int, cols: int, output_capacity_words: int) -> tuple[int, int]:
+    """Words of A and B fetched from DRAM when outputs (rows x cols) stay on chip in blocks that fit.
+
+    One output block: A fetched once; several: A once per column block, B once per row block,
+    with the block shape that minimises the sum (docs/flexsa.md, DRAM).
+    """
+    if rows * cols <= output_capacity_words:
+        return a_words, b_words
+    col_blocks = np.arange(1, cols + 1, dtype=np.int64)
+    block_cols = -(-cols // col_blocks)
+    block_rows = np.maximum(output_capacity_words // block_cols, 1)
+    row_blocks = -(-rows // block_rows)
+    traffic = a_words * col_blocks + b_words * row_blocks
+    best = int(np.argmin(traffic))
+    return int(a_words * col_blocks[best]), int(b_words * row_blocks[best])
+
+
+def _sequence_cycles(rows: np.ndarray, cols: np.ndarray, t: np.ndarray, double_buffered: bool) -> int:
+    """Cycles of folds run back to back (one per entry) on one sequencer."""
+    if rows.size == 0:
+        return 0
+    if not double_buffered:
+        return int((2 * rows + cols + t - 2).sum())
+    body = t + rows + cols - 2
+    waits = np.maximum(rows[1:] - body[:-1], 0)
+    return int(rows[0] + body.sum() + waits.sum())
+
+
+def count_plan(plan: GemmPlan, machine: Machine) -> PlanCounts:
+    """Cycles, MACs, buffer, forward and DRAM counts of `plan` on `machine` (docs/flexsa.md)."""
+    table = plan.unit_table(machine)
+    counts = _count_units(table, plan, machine)
+    return counts.scaled(plan.gemm.count) if plan.gemm.count != 1 else counts
+
+
+def _count_units(table: UnitTable, plan: GemmPlan, machine: Machine) -> PlanCounts:
+    m, n, k = plan.effective_dims
+    pass_index, group = table.pass_index, table.group
+    t = table.m1 - table.m0
+    kr = table.k1 - table.k0
+    nc = table.n1 - table.n0
+    mode_rows = {mode: machine.geometry(mode).rows for mode in machine.modes}
+    mode_cols = {mode: machine.geometry(mode).cols for mode in machine.modes}
+    pass_rows = np.array([mode_rows[mode] for mode in table.pass_mode], dtype=np.int64)
+    pass_cols = np.array([mode_cols[mode] for mode in table.pass_mode], dtype=np.int64)
+    unit_rows = pass_rows[pass_index]
+    macs_each = t * kr * nc
+    passes = len(table.pass_mode)
+
+    if machine.independent_groups:
+        cycles = 0
+        for g in range(machine.geometry(machine.modes[0]).groups):
+            mine = group == g
+            cycles = max(cycles, _sequence_cycles(unit_rows[mine], pass_cols[pass_index][mine], t[mine], machine.double_buffered))
+    else:
+        starts = np.flatnonzero(np.r_[True, pass_index[1:] != pass_index[:-1]])
+        pass_t = np.maximum.reduceat(t, starts)
+        cycles = _sequence_cycles(pass_rows, pass_cols, pass_t, machine.double_buffered)
+
+    input_words = t * kr
+    weight_words = kr * nc
+    if machine.shares_operands:
+        input_reads = _distinct_sum(np.stack([pass_index, table.m0, table.m1, table.k0, table.k1], axis=1), input_words)
+        weight_reads = _distinct_sum(np.stack([pass_index, table.k0, table.k1, table.n0, table.n1], axis=1), weight_words)
+    else:
+        input_reads = int(input_words.sum())
+        weight_reads = int(weight_words.sum())
+    output_writes = int((t * nc).sum())
+
+    capacity_words = machine.buffers.output_bytes // machine.buffer_instances // machine.accumulator_bytes
+    if machine.buffer_instances == 1:
+        distinct_outputs = [m * n]
+        dram_a, dram_b = dram_operand_reads(m * k, k * n, m, n, capacity_words)
+    else:
+        distinct_outputs, dram_a, dram_b = [], 0, 0
+        for g in range(machine.buffer_instances):
+            mine = group == g
+            if not mine.any():
+                continue
+            m0, m1, k0, k1, n0, n1 = (column[mine] for column in table.columns()[2:])
+            outputs = union_area(m0, m1, n0, n1)
+            distinct_outputs.append(outputs)
+            a_g, b_g = dram_operand_reads(
+                union_area(m0, m1, k0, k1), union_area(k0, k1, n0, n1), _union_length(m0, m1), _union_length(n0, n1), capacity_words
+            )
+            dram_a += a_g
+            dram_b += b_g
+    total_outputs = sum(distinct_outputs)
+
+    mode_macs = tuple(int(macs_each[np.array([table.pass_mode[p] is mode for p in range(passes)], dtype=bool)[pass_index]].sum()) for mode in ALL_MODES)
+    return PlanCounts(
+        cycles=int(cycles),
+        macs=int(macs_each.sum()),
+        passes=passes,
+        input_buffer_reads=input_reads,
+        weight_buffer_reads=weight_reads,
+        output_buffer_reads=output_writes - total_outputs,
+        output_buffer_writes=output_writes,
+        streamed_forwards=int((t * kr * (nc - 1)).sum()),
+        psum_forwards=int((t * nc * (unit_rows - 1)).sum()),
+        weight_forwards=int((nc * kr * (kr - 1) // 2).sum()),
+        dram_input_reads=dram_a,
+        dram_weight_reads=dram_b,
+        dram_output_reads=total_outputs - m * n,
+        dram_output_writes=total_outputs,
+        mode_macs=mode_macs,
+    )
