@@ -166,3 +166,59 @@ class NetworkStats:
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe() needs pandas: pip install 'mapscope[pandas]'") from error
         return pd.DataFrame([s.as_dict() for s in self.layers], columns=list(LayerStats.field_names()))
+
+
+@dataclass(frozen=True)
+class SystolicGemmStats:
+    """One GEMM on one systolic machine. Names shared with LayerStats mean the same thing; `input_` is
+    the GEMM's A operand, `filter_` its B operand (SCALE-Sim's ifmap/filter), `l2` the on-chip buffers
+    and `l1` the PE registers; the rest are the systolic model's own (docs/flexsa.md)."""
+
+    network: str
+    layer: str
+    training_pass: str
+    machine: str
+    epoch: int
+    m: int
+    n: int
+    k: int
+    count: int
+    num_pes: int
+
+    macs: int
+    runtime_cycles: int
+    throughput_macs_per_cycle: float
+    utilization: float
+    avg_utilized_pes: float
+    passes: int
+
+    energy_nj: float
+    mac_energy_nj: float
+    l1_energy_nj: float  # PE-to-PE forwards
+    l2_energy_nj: float  # input, weight and output buffers
+    dram_energy_nj: float
+
+    input_l2_read_elems: int
+    filter_l2_read_elems: int
+    output_l2_read_elems: int
+    output_l2_write_elems: int
+    input_offchip_read_elems: int
+    filter_offchip_read_elems: int
+    output_offchip_read_elems: int
+    output_offchip_write_elems: int
+    pe_forwards: int
+    onchip_reuse_macs_per_access: float
+
+    fw_macs: int
+    vsw_macs: int
+    hsw_macs: int
+    isw_macs: int
+    transposed: bool
+    plan: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
