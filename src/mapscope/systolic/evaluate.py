@@ -77,6 +77,12 @@ def union_area(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -
     return int((np.diff(rows)[:, None] * np.diff(cols)[None, :])[covered].sum())
 
 
+def _tiled_area(r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> int:
+    """Area of the union of rectangles that are pairwise identical or disjoint (one region's grid cells)."""
+    keys = np.stack([r0, r1, c0, c1], axis=1)
+    return _distinct_sum(keys, (r1 - r0) * (c1 - c0))
+
+
 def _union_length(lo: np.ndarray, hi: np.ndarray) -> int:
     return union_area(lo, hi, np.zeros_like(lo), np.ones_like(lo))
 
@@ -161,10 +167,11 @@ def _count_units(table: UnitTable, plan: GemmPlan, machine: Machine) -> PlanCoun
             if not mine.any():
                 continue
             m0, m1, k0, k1, n0, n1 = (column[mine] for column in table.columns()[2:])
-            outputs = union_area(m0, m1, n0, n1)
+            area = _tiled_area if len(plan.regions) == 1 else union_area
+            outputs = area(m0, m1, n0, n1)
             distinct_outputs.append(outputs)
             a_g, b_g = dram_operand_reads(
-                union_area(m0, m1, k0, k1), union_area(k0, k1, n0, n1), _union_length(m0, m1), _union_length(n0, n1), capacity_words
+                area(m0, m1, k0, k1), area(k0, k1, n0, n1), _union_length(m0, m1), _union_length(n0, n1), capacity_words
             )
             dram_a += a_g
             dram_b += b_g

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from mapscope.errors import InputError
 
@@ -94,11 +95,7 @@ class Machine:
     @property
     def modes(self) -> tuple[Mode, ...]:
         """The modes a plan for this machine may use."""
-        if self.kind is MachineKind.LARGE:
-            return (Mode.FW,)
-        if self.kind is MachineKind.SPLIT:
-            return (Mode.ISW,)
-        return ALL_MODES
+        return _modes(self.kind)
 
     @property
     def shares_operands(self) -> bool:
@@ -116,13 +113,27 @@ class Machine:
         return 4 if self.kind is MachineKind.SPLIT else 1
 
     def geometry(self, mode: Mode) -> GroupGeometry:
-        if mode not in self.modes:
-            raise InputError(f"mode {mode} is not available on the {self.kind} machine", "plan")
-        half_r, half_c = self.rows // 2, self.cols // 2
-        if mode is Mode.FW:
-            return GroupGeometry(self.rows, self.cols, 1)
-        if mode is Mode.VSW:
-            return GroupGeometry(self.rows, half_c, 2)
-        if mode is Mode.HSW:
-            return GroupGeometry(half_r, self.cols, 2)
-        return GroupGeometry(half_r, half_c, 4)
+        """Group shape and count of `mode` on this machine (raises if the machine lacks the mode)."""
+        return _geometry(self.kind, self.rows, self.cols, mode)
+
+
+def _modes(kind: MachineKind) -> tuple[Mode, ...]:
+    if kind is MachineKind.LARGE:
+        return (Mode.FW,)
+    if kind is MachineKind.SPLIT:
+        return (Mode.ISW,)
+    return ALL_MODES
+
+
+@lru_cache(maxsize=1024)
+def _geometry(kind: MachineKind, rows: int, cols: int, mode: Mode) -> GroupGeometry:
+    if mode not in _modes(kind):
+        raise InputError(f"mode {mode} is not available on the {kind} machine", "plan")
+    half_r, half_c = rows // 2, cols // 2
+    if mode is Mode.FW:
+        return GroupGeometry(rows, cols, 1)
+    if mode is Mode.VSW:
+        return GroupGeometry(rows, half_c, 2)
+    if mode is Mode.HSW:
+        return GroupGeometry(half_r, cols, 2)
+    return GroupGeometry(half_r, half_c, 4)
