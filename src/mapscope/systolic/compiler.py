@@ -365,3 +365,9 @@ def _relabel(compiled: CompiledGemm, gemm: Gemm) -> CompiledGemm:
     plan = GemmPlan(gemm, compiled.plan.transposed, compiled.plan.regions)
     counts = compiled.counts.scaled(gemm.count) if gemm.count != 1 else compiled.counts
     return CompiledGemm(plan, counts)
+
+
+def clear_caches() -> None:
+    """Forget every cached plan and unit structure (for benchmarks that time a cold start)."""
+    for cached in (_compile_shape, region_candidates, long_passes, shared_read_pairs, core_timing, core_outputs, _unit_grid, _last_pass_blocks):
+        cached.cache_clear()
