@@ -10,7 +10,7 @@ INSTALL_STAMP := $(VENV)/.installed-from-pyproject
 MAPPINGS ?= src/mapscope/examples
 HW ?= src/mapscope/examples/accelerator_256pe.m
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench bench-flexsa flexsa clean
 
 install: $(INSTALL_STAMP)
 
@@ -30,6 +30,14 @@ test: $(INSTALL_STAMP)
 
 bench: $(INSTALL_STAMP)
 	$(VENV_PYTHON) benchmarks/bench_analyze.py $(MAPPINGS) $(HW)
+
+bench-flexsa: $(INSTALL_STAMP)
+	$(VENV_PYTHON) benchmarks/bench_flexsa.py
+
+# The FlexSA reproduction quoted in the README (ResNet-50, default synthetic trajectory).
+flexsa: $(INSTALL_STAMP)
+	$(VENV)/bin/mapscope flexsa --model resnet50 --json out/flexsa_resnet50.json \
+		--csv out/flexsa_resnet50.csv --plots out/flexsa_plots
 
 clean:
 	rm -rf $(VENV) out

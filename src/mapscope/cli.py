@@ -1,4 +1,5 @@
-"""The `mapscope` command: analyse a mapped network on an accelerator, list the shipped examples.
+"""The `mapscope` command: analyse a mapped network on an accelerator, list the shipped examples, run the
+FlexSA pruned-training study (`flexsa`) and inspect one GEMM on a systolic array or machine (`gemm`).
 
 MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); user errors print one line
 ``error: ...`` on stderr and exit with status 2.
@@ -6,6 +7,7 @@ MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); us
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,7 +22,19 @@ from rich.table import Table
 from mapscope.api import analyze as analyze_mapped_network
 from mapscope.api import build_accelerator, load_hardware_fields, load_network
 from mapscope.errors import InputError
-from mapscope.formats.json_output import write_json
+from mapscope.flexsa_study import (
+    DEFAULT_ARRAY,
+    DEFAULT_MODEL,
+    StudySettings,
+    prepare_study,
+)
+from mapscope.formats.flexsa_output import (
+    prepare_output_file,
+    prepare_output_folder,
+    render_study_files,
+    write_files,
+)
+from mapscope.formats.json_output import write_json, write_json_document
 from mapscope.formats.maestro_csv import maestro_csv_file_name, write_maestro_csv
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.maestro_flags import (
@@ -34,6 +48,18 @@ from mapscope.report.console import (
     maestro_summary_lines,
     render_network_report,
 )
+from mapscope.report.flexsa_report import render_flexsa_report
+from mapscope.report.gemm_report import render_machine_gemm, render_single_array
+from mapscope.report.progress import progress_bar
+from mapscope.single_gemm import (
+    command_line_gemm,
+    command_line_machine,
+    gemm_on_machine,
+    parse_array_shape,
+)
+from mapscope.systolic.machine import MachineKind
+from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
+from mapscope.workload.cnn_models import TRAINING_MODELS
 
 try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
     from typer._click.exceptions import ClickException, UsageError
@@ -175,6 +201,100 @@ def examples() -> None:
     for example in list_examples():
         table.add_row(example.name, example.kind, example.description)
     _stdout_console().print(table)
+
+
+@app.command()
+def flexsa(
+    model: Annotated[
+        str, typer.Option("--model", help=f"Network to train: {' or '.join(TRAINING_MODELS)}.")
+    ] = DEFAULT_MODEL,
+    trajectory: Annotated[
+        str | None, typer.Option("--trajectory", help="Pruning trajectory file (CSV or YAML); default: a synthetic one.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the synthetic trajectory (default 0).")] = None,
+    target_reduction: Annotated[
+        float | None,
+        typer.Option("--target-reduction", help="Synthetic: final inference-FLOP reduction, 0..1 (default 0.53)."),
+    ] = None,
+    interval_epochs: Annotated[
+        int | None, typer.Option("--interval-epochs", help="Synthetic: epochs between pruning steps (default 5).")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Synthetic: training epochs (default 90).")] = None,
+    batch: Annotated[int | None, typer.Option("--batch", help="Training batch (default the model's usual one).")] = None,
+    array: Annotated[int, typer.Option("--array", help="Array size S: the three machines are S x S (S even).")] = DEFAULT_ARRAY,
+    double_buffered: Annotated[
+        bool, typer.Option("--double-buffered", help="Preload the next weights while the current pass runs.")
+    ] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write totals, per-epoch values and the comparison as JSON.")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per (machine, epoch, GEMM) as CSV.")] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Write the utilisation and energy figures (PNG) to this folder.")] = None,
+) -> None:
+    """Run a pruned-training trajectory on one large array, four split cores and FlexSA; compare with the paper."""
+    settings = StudySettings(
+        model=model,
+        trajectory_file=trajectory,
+        seed=seed,
+        target_reduction=target_reduction,
+        interval_epochs=interval_epochs,
+        epochs=epochs,
+        batch=batch,
+        array=array,
+        double_buffered=double_buffered,
+    )
+    setup = prepare_study(settings)
+    json_file = None if json_path is None else prepare_output_file(json_path, "--json")
+    csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
+    plots_folder = None if plots is None else prepare_output_folder(plots, "--plots")
+    with progress_bar(f"{setup.cnn.name} on large, split, flexsa", setup.steps) as advance:
+        study = setup.run(advance)
+    render_flexsa_report(study, _stdout_console())
+    write_files(render_study_files(study, json_path=json_file, csv_path=csv_file, plots_folder=plots_folder))
+
+
+@app.command()
+def gemm(
+    m: Annotated[int, typer.Argument(metavar="M", help="Rows of the output (and of A).")],
+    n: Annotated[int, typer.Argument(metavar="N", help="Columns of the output (and of B).")],
+    k: Annotated[int, typer.Argument(metavar="K", help="The reduction (columns of A, rows of B).")],
+    array: Annotated[str, typer.Option("--array", help="Array shape ROWSxCOLS.")] = f"{DEFAULT_ARRAY}x{DEFAULT_ARRAY}",
+    dataflow: Annotated[
+        Dataflow | None, typer.Option("--dataflow", help="SCALE-Sim dataflow on a single array (default ws).")
+    ] = None,
+    convention: Annotated[
+        Convention | None,
+        typer.Option("--convention", help="Count as SCALE-Sim does, or as mapscope (default mapscope)."),
+    ] = None,
+    machine: Annotated[
+        MachineKind | None,
+        typer.Option("--machine", help="Compile for this machine instead (shows the chosen plan); excludes --dataflow."),
+    ] = None,
+    double_buffered: Annotated[
+        bool, typer.Option("--double-buffered", help="Preload the next weights while the current pass runs.")
+    ] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write every figure as JSON.")] = None,
+) -> None:
+    """Cycles and buffer accesses of one GEMM Out[M x N] = A[M x K] . B[K x N] on a systolic array."""
+    the_gemm = command_line_gemm(m, n, k)
+    rows, cols = parse_array_shape(array)
+    if machine is not None and dataflow is not None:
+        raise InputError("--machine and --dataflow cannot be combined (a machine's plan picks its own)", "options")
+    if machine is not None and convention is not None:
+        raise InputError("--convention applies to a single array (--dataflow), not to --machine", "options")
+    target = None if machine is None else command_line_machine(machine, rows, cols, double_buffered)
+    json_file = None if json_path is None else prepare_output_file(json_path, "--json")
+    document: dict[str, object]
+    if target is not None:
+        compiled = gemm_on_machine(the_gemm, target)
+        render_machine_gemm(compiled, _stdout_console())
+        document = compiled.stats.as_dict()
+    else:
+        result = run_single_array(
+            the_gemm, rows, cols, dataflow or Dataflow.WS, convention or Convention.MAPSCOPE, double_buffered
+        )
+        render_single_array(result, _stdout_console())
+        document = dataclasses.asdict(result)
+    if json_file is not None:
+        write_json_document(document, json_file)
 
 
 def _version_callback(show: bool) -> None:

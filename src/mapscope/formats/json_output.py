@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,7 @@ def network_stats_document(
 
 def format_json(stats: NetworkStats, *, accelerator: Accelerator, source: str | os.PathLike[str] | None) -> str:
     """The JSON text: sorted keys, two-space indent, a final newline; same inputs give the same bytes."""
-    document = network_stats_document(stats, accelerator=accelerator, source=source)
-    return json.dumps(document, sort_keys=True, indent=2, allow_nan=False) + "\n"
+    return format_json_document(network_stats_document(stats, accelerator=accelerator, source=source))
 
 
 def write_json(
@@ -65,3 +65,13 @@ def write_json(
 ) -> None:
     """Write the results of one analysis to `path` (replacing it) as JSON; see `network_stats_document`."""
     write_text_atomically(Path(path), format_json(stats, accelerator=accelerator, source=source))
+
+
+def format_json_document(document: Mapping[str, Any]) -> str:
+    """Any result document as JSON text the way `format_json` writes it: plain values, sorted keys, final newline."""
+    return json.dumps(_plain(document), sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+def write_json_document(document: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write `document` to `path` (replacing it) atomically; see `format_json_document`."""
+    write_text_atomically(Path(path), format_json_document(document))

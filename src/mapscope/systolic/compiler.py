@@ -268,7 +268,17 @@ def _pick(options: list[tuple[int, int, object]], tolerance: float) -> int:
 
 def _best_region(candidates: list[Region] | tuple[Region, ...], m: int, machine: Machine, tolerance: float) -> tuple[Region, RegionCost]:
     """The tolerance rule on regions; accesses are computed only for the candidates fast enough to count."""
-    timed = [(region, region_cycles(region, m, machine)) for region in candidates]
+    order_free: dict[tuple[Mode, int], tuple[int, int, int]] = {}  # even M-blocks: lockstep cycles ignore the order
+
+    def cycles_of(region: Region) -> tuple[int, int, int]:
+        if machine.independent_groups or m % region.m_blocks:
+            return region_cycles(region, m, machine)
+        key = (region.mode, region.m_blocks)
+        if key not in order_free:
+            order_free[key] = region_cycles(region, m, machine)
+        return order_free[key]
+
+    timed = [(region, cycles_of(region)) for region in candidates]
     limit = min(cycles for _, (cycles, _, _) in timed) * (1 + tolerance)
     best: tuple[Region, RegionCost] | None = None
     for region, (cycles, first_rows, last_body) in timed:
