@@ -300,3 +300,14 @@ def test_flexsa_at_the_models_default_batch(tmp_path: Path, capsys: pytest.Captu
     assert document["batch"] == training_model("resnet56").default_batch
     flexsa, large = document["machines"]["flexsa"], document["machines"]["large"]
     assert flexsa["utilization"] >= large["utilization"]
+
+
+
+def test_flexsa_cycle_tolerance_is_checked_and_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run([*SMALL_STUDY, "--cycle-tolerance", "-0.5"], capsys)
+    assert_one_line_error(status, err)
+    assert "--cycle-tolerance" in err
+    out = tmp_path / "r.json"
+    status, _, err = run([*SMALL_STUDY, "--cycle-tolerance", "0", "--json", str(out)], capsys)
+    assert status == 0, err
+    assert json.loads(out.read_text())["cycle_tolerance"] == 0

@@ -57,6 +57,7 @@ from mapscope.single_gemm import (
     gemm_on_machine,
     parse_array_shape,
 )
+from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 from mapscope.workload.cnn_models import TRAINING_MODELS
@@ -225,6 +226,10 @@ def flexsa(
     double_buffered: Annotated[
         bool, typer.Option("--double-buffered", help="Preload the next weights while the current pass runs.")
     ] = False,
+    cycle_tolerance: Annotated[
+        float,
+        typer.Option("--cycle-tolerance", help="Compile heuristic: cycle counts within this fraction of the fewest are a tie, broken by fewer buffer accesses."),
+    ] = CYCLE_TOLERANCE,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write totals, per-epoch values and the comparison as JSON.")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per (machine, epoch, GEMM) as CSV.")] = None,
     plots: Annotated[Path | None, typer.Option("--plots", help="Write the utilisation and energy figures (PNG) to this folder.")] = None,
@@ -240,6 +245,7 @@ def flexsa(
         batch=batch,
         array=array,
         double_buffered=double_buffered,
+        cycle_tolerance=cycle_tolerance,
     )
     setup = prepare_study(settings)
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")

@@ -13,6 +13,7 @@ from typing import Any
 from mapscope.errors import InputError
 from mapscope.formats.trajectory_file import read_trajectory
 from mapscope.stats import SystolicGemmStats
+from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import Machine
 from mapscope.systolic.training_run import (
@@ -59,6 +60,7 @@ class StudySettings:
     batch: int | None = None
     array: int = DEFAULT_ARRAY
     double_buffered: bool = False
+    cycle_tolerance: float = CYCLE_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class StudySetup:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> FlexsaStudy:
         """Compile and count every trajectory entry on every machine; `progress(done, total)` after each step."""
-        run = run_trajectory(self.cnn, self.trajectory, self.machines, self.batch, self.table, progress)
+        run = run_trajectory(self.cnn, self.trajectory, self.machines, self.batch, self.table, progress, self.settings.cycle_tolerance)
         return FlexsaStudy(
             setup=self,
             run=run,
@@ -147,6 +149,8 @@ def prepare_study(settings: StudySettings) -> StudySetup:
             seed=seed,
         )
         source = TrajectorySource(None, seed, target, interval)
+    if not 0 <= settings.cycle_tolerance <= 1:
+        raise InputError(f"must be between 0 and 1, got {settings.cycle_tolerance}", "--cycle-tolerance")
     machines = standard_machines(size, double_buffered=settings.double_buffered)
     return StudySetup(settings, cnn, trajectory, source, batch, machines, SystolicEnergyTable())
 
@@ -203,6 +207,7 @@ class FlexsaStudy:
             "batch": setup.batch,
             "array": setup.settings.array,
             "double_buffered": setup.settings.double_buffered,
+            "cycle_tolerance": setup.settings.cycle_tolerance,
             "trajectory": self.trajectory_summary(),
             "machines": {name: self.run.totals(name).as_dict() for name in self.machine_names},
             "per_epoch": {name: self.per_epoch(name) for name in self.machine_names},

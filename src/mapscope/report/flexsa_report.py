@@ -30,7 +30,8 @@ def study_header(study: FlexsaStudy) -> str:
     return (
         f"{setup.cnn.name} ({setup.cnn.dataset}), trajectory {origin}: inference FLOPs "
         f"{-study.inference_reduction:+.1%}, training FLOPs {-study.training_flop_reduction:+.1%}; "
-        f"batch {setup.batch}; {size}x{size} arrays, {weights} weights"
+        f"batch {setup.batch}; {size}x{size} arrays, {weights} weights; "
+        f"cycle ties within {setup.settings.cycle_tolerance:.0%} go to fewer accesses"
     )
 
 

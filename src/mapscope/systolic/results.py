@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mapscope.stats import SystolicGemmStats
-from mapscope.systolic.compiler import CompiledGemm, compile_gemm
+from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm, compile_gemm
 from mapscope.systolic.energy import (
     ZERO_ENERGY,
     EnergyBreakdown,
@@ -160,5 +160,6 @@ def summarize(compiled: Iterable[CompiledGemm], machine: Machine, table: Systoli
     return total
 
 
-def compile_all(gemms: Iterable[Gemm], machine: Machine) -> list[CompiledGemm]:
-    return [compile_gemm(gemm, machine) for gemm in gemms]
+def compile_all(gemms: Iterable[Gemm], machine: Machine, cycle_tolerance: float = CYCLE_TOLERANCE) -> list[CompiledGemm]:
+    """Every GEMM compiled for `machine` by the heuristic (see compiler.compile_gemm)."""
+    return [compile_gemm(gemm, machine, cycle_tolerance) for gemm in gemms]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mapscope.errors import InputError
 from mapscope.stats import SystolicGemmStats
-from mapscope.systolic.compiler import CompiledGemm
+from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import BufferCapacities, Machine, MachineKind
 from mapscope.systolic.results import MachineSummary, compile_all, gemm_stats, summarize
@@ -95,8 +96,11 @@ def run_trajectory(
     batch: int,
     table: SystolicEnergyTable,
     progress: Callable[[int, int], None] | None = None,
+    cycle_tolerance: float = CYCLE_TOLERANCE,
 ) -> TrajectoryRun:
     """Compile and count one training iteration of every trajectory entry on every machine."""
+    if not 0 <= cycle_tolerance <= 1:
+        raise InputError(f"must be between 0 and 1, got {cycle_tolerance}", "cycle tolerance")
     networks = trajectory.networks(cnn)
     steps = len(networks) * len(machines)
     per_entry: dict[str, list[MachineSummary]] = {name: [] for name in machines}
@@ -105,7 +109,7 @@ def run_trajectory(
     for network in networks:
         gemms = lower_network(network, batch)
         for name, machine in machines.items():
-            plans = tuple(compile_all(gemms, machine))
+            plans = tuple(compile_all(gemms, machine, cycle_tolerance))
             compiled[name].append(plans)
             per_entry[name].append(summarize(plans, machine, table))
             done += 1
