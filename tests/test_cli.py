@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_line_error, run
 from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 from shared_data import REFERENCE_CASES as CASES
 
-from mapscope.cli import main
 from mapscope.examples import list_examples
 from mapscope.formats.maestro_csv import MAESTRO_CSV_COLUMNS, read_maestro_csv
 
@@ -39,20 +39,6 @@ def tiny_mapping(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.m"
     path.write_text(TINY_MAPPING)
     return path
-
-
-def run(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
-    status = main(arguments)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def assert_one_line_error(status: int, err: str) -> None:
-    assert status == 2
-    assert err.startswith("error: ")
-    assert err.count("\n") == 1, err
-    assert "Traceback" not in err
 
 
 def test_examples_lists_every_shipped_example(capsys: pytest.CaptureFixture[str]) -> None:

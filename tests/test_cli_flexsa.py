@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_line_error, run
 from rich.console import Console
 
 from mapscope.cli import main
@@ -32,20 +33,6 @@ CLAIMS = (
 
 #: A small, fast study: ResNet-56, two trajectory entries, 16x16 arrays, batch 2 (about a second).
 SMALL_STUDY = ["flexsa", "--model", "resnet56", "--epochs", "10", "--interval-epochs", "5", "--array", "16", "--batch", "2"]
-
-
-def run(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit status, stdout, stderr)."""
-    status = main(arguments)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def assert_one_line_error(status: int, err: str) -> None:
-    assert status == 2
-    assert err.startswith("error: ")
-    assert err.count("\n") == 1, err
-    assert "Traceback" not in err
 
 
 def files_under(folder: Path) -> list[Path]:

@@ -6,10 +6,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from shared_data import SHARED_DIR
 
 from mapscope.formats.scalesim_files import read_scalesim_config, read_scalesim_topology
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
-from tests.shared_data import SHARED_DIR
 
 RUNS = SHARED_DIR / "reference" / "scalesim" / "runs"
 CASES = sorted(path.name for path in RUNS.iterdir()) if RUNS.is_dir() else []

@@ -17,7 +17,15 @@ CLASSES_GROUP = "classes"
 
 
 def _conv(
-    name: str, in_channels: int, out_channels: int, kernel: int, input_size: int, stride: int, in_group: str, out_group: str
+    name: str,
+    in_channels: int,
+    out_channels: int,
+    kernel: int,
+    input_size: int,
+    stride: int,
+    in_group: str,
+    out_group: str,
+    is_first: bool = False,
 ) -> ConvLayer:
     """A square conv with "same"-style padding (kernel // 2), as both ResNets use."""
     return ConvLayer(
@@ -32,6 +40,7 @@ def _conv(
         padding=kernel // 2,
         in_group=in_group,
         out_group=out_group,
+        is_first=is_first,
     )
 
 
@@ -59,22 +68,7 @@ def resnet50_imagenet() -> CNN:
     conv1 7x7/2 pad 3 (224 -> 112), a 3x3/2 max-pool (112 -> 56, no MACs), bottlenecks [3, 4, 6, 3] with a
     1x1 downsample conv in each stage's first block, global average pooling and fc 2048 -> 1000.
     """
-    layers: list[ConvLayer] = [
-        ConvLayer(
-            name="conv1",
-            in_channels=3,
-            out_channels=64,
-            kernel_h=7,
-            kernel_w=7,
-            input_h=224,
-            input_w=224,
-            stride=2,
-            padding=3,
-            in_group=IMAGE_GROUP,
-            out_group="conv1.out",
-            is_first=True,
-        )
-    ]
+    layers: list[ConvLayer] = [_conv("conv1", 3, 64, 7, 224, 2, IMAGE_GROUP, "conv1.out", is_first=True)]
     in_channels, in_group, size = 64, "conv1.out", 56
     for stage, (blocks, width) in enumerate(((3, 64), (4, 128), (6, 256), (3, 512)), start=1):
         residual = f"layer{stage}.residual"
@@ -101,22 +95,7 @@ def resnet56_cifar() -> CNN:
     Shortcuts are option A (identity; the first block of stages 2 and 3 subsamples and zero-pads channels),
     so there are no shortcut convs and each stage's residual node is a group of its own.
     """
-    layers: list[ConvLayer] = [
-        ConvLayer(
-            name="conv1",
-            in_channels=3,
-            out_channels=16,
-            kernel_h=3,
-            kernel_w=3,
-            input_h=32,
-            input_w=32,
-            stride=1,
-            padding=1,
-            in_group=IMAGE_GROUP,
-            out_group="layer1.residual",
-            is_first=True,
-        )
-    ]
+    layers: list[ConvLayer] = [_conv("conv1", 3, 16, 3, 32, 1, IMAGE_GROUP, "layer1.residual", is_first=True)]
     in_channels, in_group, size = 16, "layer1.residual", 32
     for stage, width in enumerate((16, 32, 64), start=1):
         residual = f"layer{stage}.residual"
