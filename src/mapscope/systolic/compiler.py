@@ -23,7 +23,7 @@ import numpy as np
 
 from mapscope.systolic.evaluate import PlanCounts, count_plan
 from mapscope.systolic.machine import Machine, MachineKind, Mode
-from mapscope.systolic.plan import GemmPlan, Region
+from mapscope.systolic.plan import GemmPlan, Region, unit_indices
 from mapscope.workload.gemm import Gemm
 
 #: Cycle counts within this fraction of the fewest are a tie, broken by on-chip accesses.
@@ -54,11 +54,8 @@ def _coefficients(first: np.ndarray, first_mask: np.ndarray, second: np.ndarray,
 
 @lru_cache(maxsize=1 << 12)
 def _unit_grid(m_blocks: int, k_chunks: int, n_chunks: int, order: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """M-block, k-chunk and n-chunk index of every unit of a region, in enumeration order."""
-    sizes = {"m": m_blocks, "k": k_chunks, "n": n_chunks}
-    grid = np.indices(tuple(sizes[axis] for axis in order), dtype=np.int64).reshape(3, -1)
-    index = {axis: grid[position] for position, axis in enumerate(order)}
-    return index["m"], index["k"], index["n"]
+    """plan.unit_indices, cached: the compiler asks for the same few structures over and over."""
+    return unit_indices(m_blocks, k_chunks, n_chunks, order)
 
 
 def _first_of_each(units: int, *keys: tuple[np.ndarray, int]) -> np.ndarray:

@@ -192,8 +192,13 @@ def region_units(region: Region, m: int) -> tuple[np.ndarray, ...]:
     m_b = block_bounds(m, region.m_blocks)
     k_b = chunk_bounds(region.k0, region.k1, region.k_chunk)
     n_b = chunk_bounds(region.n0, region.n1, region.n_chunk)
-    sizes = {"m": m_b.size - 1, "k": k_b.size - 1, "n": n_b.size - 1}
-    grid = np.indices(tuple(sizes[axis] for axis in region.order), dtype=np.int64).reshape(3, -1)
-    index = {axis: grid[position] for position, axis in enumerate(region.order)}
-    mi, ki, ni = index["m"], index["k"], index["n"]
+    mi, ki, ni = unit_indices(m_b.size - 1, k_b.size - 1, n_b.size - 1, region.order)
     return (m_b[mi], m_b[mi + 1], k_b[ki], k_b[ki + 1], n_b[ni], n_b[ni + 1])
+
+
+def unit_indices(m_blocks: int, k_chunks: int, n_chunks: int, order: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M-block, k-chunk and n-chunk index of every unit, in the enumeration order `order` (outermost first)."""
+    sizes = {"m": m_blocks, "k": k_chunks, "n": n_chunks}
+    grid = np.indices(tuple(sizes[axis] for axis in order), dtype=np.int64).reshape(3, -1)
+    index = {axis: grid[position] for position, axis in enumerate(order)}
+    return index["m"], index["k"], index["n"]
