@@ -177,7 +177,10 @@ def _count_units(table: UnitTable, plan: GemmPlan, machine: Machine) -> PlanCoun
             dram_b += b_g
     total_outputs = sum(distinct_outputs)
 
-    mode_macs = tuple(int(macs_each[np.array([table.pass_mode[p] is mode for p in range(passes)], dtype=bool)[pass_index]].sum()) for mode in ALL_MODES)
+    pass_mode_index = np.array([ALL_MODES.index(mode) for mode in table.pass_mode], dtype=np.int64)
+    per_mode = np.zeros(len(ALL_MODES), dtype=np.int64)
+    np.add.at(per_mode, pass_mode_index[pass_index], macs_each)  # integer sums: exact at any size
+    mode_macs = tuple(int(v) for v in per_mode)
     return PlanCounts(
         cycles=int(cycles),
         macs=int(macs_each.sum()),

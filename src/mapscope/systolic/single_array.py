@@ -74,8 +74,8 @@ def run_single_array(
         dram = (m * k, k * n, m * n)
     else:
         transposed = dataflow is Dataflow.IS
-        eff_m, eff_n = (n, m) if transposed else (m, n)
-        region = Region(Mode.FW, 0, k, 0, eff_n, min(rows, k), min(cols, eff_n))
+        stationary_cols = m if transposed else n
+        region = Region(Mode.FW, 0, k, 0, stationary_cols, min(rows, k), min(cols, stationary_cols))
         counts = count_plan(GemmPlan(Gemm(m, n, k), transposed, (region,)), machine)
         row_folds, col_folds = region.k_chunks, region.n_chunks
         cycles = counts.cycles
@@ -84,7 +84,6 @@ def run_single_array(
         ofmap_writes, ofmap_reads = counts.output_buffer_writes, (0 if scalesim else counts.output_buffer_reads)
         dram_in, dram_w = counts.dram_input_reads, counts.dram_weight_reads
         dram = ((dram_w, dram_in, counts.dram_output_writes) if transposed else (dram_in, dram_w, counts.dram_output_writes))
-        del eff_m
     if scalesim:
         cycles -= 1  # SCALE-Sim reports the index of the last cycle
     macs = m * n * k
