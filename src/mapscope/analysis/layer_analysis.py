@@ -11,16 +11,18 @@ from typing import Any
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
-from mapscope.analysis.level_analysis import (
-    LayerAnalyzer,
-    LevelRun,
-    NoValidCase,
-    RunSettings,
-)
+from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase
 from mapscope.analysis.level_tables import level_tables
+from mapscope.analysis.level_timing import (
+    Delays,
+    LevelTiming,
+    TimingSettings,
+    time_level,
+)
 from mapscope.analysis.tensors import (
     OUTPUT_OF,
     SLIDING_PAIRS,
+    LayerTensors,
     layer_dimensions,
     layer_tensors,
 )
@@ -91,20 +93,21 @@ def _no_valid_case_error(mapped: MappedLayer, shapes: tuple[LevelShape, ...], er
     )
 
 
-def run_layer(mapped: MappedLayer, accelerator: Accelerator, compat: str | None) -> LevelRun:
-    """The top-level run of one layer: everything in LayerStats that does not depend on its name.
+@dataclass(frozen=True)
+class LayerRun:
+    """A layer's top-level trace and its timing on one accelerator."""
 
-    A pure function of the layer's type, sizes, strides and dataflow and of the hardware, so identical
-    layers of a network can share it.
-    """
+    trace: LevelTrace
+    timing: LevelTiming
+
+
+def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tuple[tuple[LevelShape, ...], LayerTensors, dict[str, int]]:
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
     tensors = layer_tensors(layer)
     dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
-    levels = build_cluster_levels(
-        layer, mapped.dataflow, tensors, dims, accelerator.num_pes, true_stride_span=corrections.stride_aware_outputs
-    )
+    levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
     shapes = tuple(
         LevelShape(
             level,
@@ -115,15 +118,19 @@ def run_layer(mapped: MappedLayer, accelerator: Accelerator, compat: str | None)
         )
         for level in levels
     )
-    settings = RunSettings(
-        noc_bandwidth=accelerator.noc_bandwidth_elems_per_cycle,
-        noc_latency=accelerator.noc_latency_cycles,
-        simd_lanes=accelerator.simd_lanes,
-        offchip_bandwidth=accelerator.offchip_bandwidth_elems_per_cycle,
-    )
-    analyzer = LayerAnalyzer(shapes, tensors, settings)
+    return shapes, tensors, dims
+
+
+def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelTrace:
+    """The top-level trace of one layer: everything that depends on the mapping and the PE count only.
+
+    A pure function of the layer's type, sizes, strides and dataflow and of `num_pes`, so identical
+    layers of a network, and every NoC/SIMD/off-chip setting of a sweep, share it.
+    """
+    shapes, tensors, dims = _layer_shapes(mapped, num_pes, compat)
+    layer = mapped.layer
     try:
-        top = analyzer.run(0, tuple(dims.items()))
+        return LayerAnalyzer(shapes, tensors).run(0, tuple(dims.items()))
     except NoValidCase as error:
         raise _no_valid_case_error(mapped, shapes, error) from None
     except KeyError as error:
@@ -133,36 +140,64 @@ def run_layer(mapped: MappedLayer, accelerator: Accelerator, compat: str | None)
         ) from None
     except ZeroDivisionError as error:
         raise InputError(f"{error} (MAESTRO terminates on this mapping)", f"layer {layer.name}") from None
-    return top
 
 
-def analyze_layer(
+def timing_settings(accelerator: Accelerator, compat: str | None) -> TimingSettings:
+    corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+    return TimingSettings(
+        noc_bandwidth=accelerator.noc_bandwidth_elems_per_cycle,
+        noc_latency=accelerator.noc_latency_cycles,
+        simd_lanes=accelerator.simd_lanes,
+        offchip_bandwidth=accelerator.offchip_bandwidth_elems_per_cycle,
+        empty_transfer_takes_no_time=corrections.empty_transfer_takes_no_time,
+    )
+
+
+def run_layer(mapped: MappedLayer, accelerator: Accelerator, compat: str | None, trace: LevelTrace | None = None) -> LayerRun:
+    """The trace of one layer (computed unless given) and its timing on `accelerator`."""
+    if trace is None:
+        trace = layer_trace(mapped, accelerator.num_pes, compat)
+    try:
+        timing = time_level(trace, timing_settings(accelerator, compat))
+    except NoValidCase as error:
+        shapes, _, _ = _layer_shapes(mapped, accelerator.num_pes, compat)
+        raise _no_valid_case_error(mapped, shapes, error) from None
+    return LayerRun(trace, timing)
+
+
+@dataclass(frozen=True)
+class LayerVolumes:
+    """The LayerStats fields of one layer that no timing or PE/SIMD number changes, by field name."""
+
+    fields: dict[str, Any]
+    l1_accesses: int  # this layer's top-level L1 reads + writes (MAESTRO's stale-energy carry)
+    l1_size_req_elems: int
+    l2_size_req_elems: int
+
+
+def layer_volumes(
     mapped: MappedLayer,
-    accelerator: Accelerator,
+    trace: LevelTrace,
     *,
     network_name: str,
     compat: str | None,
     energy_table: EnergyTable | None,
     previous_l1_accesses: int,
-    top: LevelRun | None = None,
-) -> LayerResult:
-    """Statistics of one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
-    `top`, when given, is this layer's already computed run (see `run_layer`)."""
-    if top is None:
-        top = run_layer(mapped, accelerator, compat)
-    l1_size_req = top.first_innermost_l1_size_req
+) -> LayerVolumes:
+    """Accesses, sizes, energy and reuse of one layer from its trace (spec §6.10)."""
+    l1_size_req = trace.first_innermost_l1_size_req
     assert l1_size_req is not None
     layer = mapped.layer
-    l1_accesses = sum(top.l1_read[t] + top.l1_write[t] for t in TENSORS)
-    l2_accesses = sum(top.l2_read[t] + top.l2_write[t] for t in TENSORS)
-    l2_size = sum(top.l2_size_req[t] for t in TENSORS)
+    l1_accesses = sum(trace.l1_read[t] + trace.l1_write[t] for t in TENSORS)
+    l2_accesses = sum(trace.l2_read[t] + trace.l2_write[t] for t in TENSORS)
+    l2_size = sum(trace.l2_size_req[t] for t in TENSORS)
     l1_size = sum(l1_size_req[t] for t in TENSORS)
-    macs = top.macs
+    macs = trace.macs
     if compat == "maestro":
         has_cluster = any(isinstance(d, Cluster) for d in mapped.dataflow)
         l1_for_energy = previous_l1_accesses if has_cluster else l1_accesses
         csv_l2 = (
-            top.l2_read["input"] + top.l2_write["input"] + top.l2_read["filter"] + top.l2_write["filter"] + top.l2_write["output"]
+            trace.l2_read["input"] + trace.l2_write["input"] + trace.l2_read["filter"] + trace.l2_write["filter"] + trace.l2_write["output"]
         )
         l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
         l2_energy_nj = MAESTRO_MAC_ENERGY_NJ * l2_units
@@ -175,69 +210,99 @@ def analyze_layer(
         l1_energy_nj = table.l1_access_pj * l1_accesses / PJ_PER_NJ
         mac_energy_nj = table.mac_pj * macs / PJ_PER_NJ
         energy_nj = l2_energy_nj + l1_energy_nj + mac_energy_nj
-    console_energy = MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs
-    runtime = top.runtime_cycles
-    throughput = _ratio(macs, runtime)
-    hardware = area_power(accelerator.num_pes, accelerator.simd_lanes, accelerator.noc_bandwidth_elems_per_cycle, l1_size, l2_size)
-
-    def delays(name: str) -> tuple[int, int, int]:
-        record = getattr(top, name)
-        if top.occurrences == 0:
-            return 0, 0, 0
-        return int(record.minimum), int(record.maximum), int(record.weighted_sum / top.occurrences)
-
-    ingress, egress, compute = delays("ingress"), delays("egress"), delays("compute")
-    per_tensor: dict[str, Any] = {}  # the 21 per-tensor fields, passed to LayerStats by name
+    fields: dict[str, Any] = {
+        "network": network_name,
+        "layer": layer.name,
+        "layer_type": str(layer.type),
+        "macs": macs,
+        "energy_nj": energy_nj,
+        "mac_energy_nj": mac_energy_nj,
+        "l1_energy_nj": l1_energy_nj,
+        "l2_energy_nj": l2_energy_nj,
+        "console_energy_mac_units": MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs,
+        "ops_per_joule": _ratio(macs, energy_nj) * 1e9,
+        "l2_size_req_elems": l2_size,
+        "l1_size_req_elems": l1_size,
+        "multicast_factor_weight": _ratio(trace.l1_write["filter"], trace.l2_read["filter"]),
+        "multicast_factor_input": _ratio(trace.l1_write["input"], trace.l2_read["input"]),
+        "input_tensor_elems": trace.l2_write["input"],
+        "filter_tensor_elems": trace.l2_write["filter"],
+        "avg_utilized_pes": trace.avg_active_sub_clusters,
+        "arithmetic_intensity_macs_per_elem": trace.arithmetic_intensity,
+    }
     for t in TENSORS:
-        per_tensor[f"{t}_l2_size_req_elems"] = top.l2_size_req[t]
-        per_tensor[f"{t}_l1_size_req_elems"] = l1_size_req[t]
-        per_tensor[f"{t}_l1_read_elems"] = top.l1_read[t]
-        per_tensor[f"{t}_l1_write_elems"] = top.l1_write[t]
-        per_tensor[f"{t}_l2_read_elems"] = top.l2_read[t]
-        per_tensor[f"{t}_l2_write_elems"] = top.l2_write[t]
-        per_tensor[f"{t}_reuse_factor"] = _ratio(top.l1_read[t], top.l1_write[t])
-    stats = LayerStats(
-        network=network_name,
-        layer=layer.name,
-        layer_type=str(layer.type),
-        num_pes=accelerator.num_pes,
-        simd_lanes=accelerator.simd_lanes,
-        macs=macs,
-        runtime_cycles=runtime,
-        throughput_macs_per_cycle=throughput,
-        energy_nj=energy_nj,
-        mac_energy_nj=mac_energy_nj,
-        l1_energy_nj=l1_energy_nj,
-        l2_energy_nj=l2_energy_nj,
-        console_energy_mac_units=console_energy,
-        throughput_per_energy_gmacs_per_s_j=_ratio(throughput, energy_nj) * 1e9,
-        ops_per_joule=_ratio(macs, energy_nj) * 1e9,
-        area_um2=hardware.area_um2,
-        power_mw=hardware.power_mw,
-        pe_power_mw=hardware.pe_power_mw,
-        l1_power_mw=hardware.l1_power_mw,
-        l2_power_mw=hardware.l2_power_mw,
-        noc_power_mw=hardware.noc_power_mw,
-        peak_noc_bw_elems_per_cycle=top.peak_noc_bw,
-        avg_noc_bw_elems_per_cycle=top.avg_noc_bw,
-        offchip_bw_req_elems_per_cycle=top.offchip_bw_req,
-        l2_size_req_elems=l2_size,
-        l1_size_req_elems=l1_size,
-        multicast_factor_weight=_ratio(top.l1_write["filter"], top.l2_read["filter"]),
-        multicast_factor_input=_ratio(top.l1_write["input"], top.l2_read["input"]),
-        input_tensor_elems=top.l2_write["input"],
-        filter_tensor_elems=top.l2_write["filter"],
-        ingress_delay_min_cycles=ingress[0],
-        ingress_delay_max_cycles=ingress[1],
-        ingress_delay_avg_cycles=ingress[2],
-        egress_delay_min_cycles=egress[0],
-        egress_delay_max_cycles=egress[1],
-        egress_delay_avg_cycles=egress[2],
-        compute_delay_min_cycles=compute[0],
-        compute_delay_max_cycles=compute[1],
-        compute_delay_avg_cycles=compute[2],
-        avg_utilized_pes=top.avg_active_sub_clusters,
-        arithmetic_intensity_macs_per_elem=top.arithmetic_intensity,
-        **per_tensor,
+        fields[f"{t}_l2_size_req_elems"] = trace.l2_size_req[t]
+        fields[f"{t}_l1_size_req_elems"] = l1_size_req[t]
+        fields[f"{t}_l1_read_elems"] = trace.l1_read[t]
+        fields[f"{t}_l1_write_elems"] = trace.l1_write[t]
+        fields[f"{t}_l2_read_elems"] = trace.l2_read[t]
+        fields[f"{t}_l2_write_elems"] = trace.l2_write[t]
+        fields[f"{t}_reuse_factor"] = _ratio(trace.l1_read[t], trace.l1_write[t])
+    return LayerVolumes(fields, l1_accesses, l1_size, l2_size)
+
+
+def timing_fields(volumes: LayerVolumes, trace: LevelTrace, timing: LevelTiming, accelerator: Accelerator) -> dict[str, Any]:
+    """The LayerStats fields that depend on the accelerator's PEs, SIMD, NoC and off-chip numbers."""
+    macs = volumes.fields["macs"]
+    throughput = _ratio(macs, timing.runtime_cycles)
+    hardware = area_power(
+        accelerator.num_pes,
+        accelerator.simd_lanes,
+        accelerator.noc_bandwidth_elems_per_cycle,
+        volumes.l1_size_req_elems,
+        volumes.l2_size_req_elems,
     )
-    return LayerResult(stats, l1_accesses)
+
+    def delays(record: Delays) -> tuple[int, int, int]:
+        if trace.occurrences == 0:
+            return 0, 0, 0
+        return int(record.minimum), int(record.maximum), int(record.weighted_sum / trace.occurrences)
+
+    fields: dict[str, Any] = {
+        "num_pes": accelerator.num_pes,
+        "simd_lanes": accelerator.simd_lanes,
+        "runtime_cycles": timing.runtime_cycles,
+        "throughput_macs_per_cycle": throughput,
+        "throughput_per_energy_gmacs_per_s_j": _ratio(throughput, volumes.fields["energy_nj"]) * 1e9,
+        "area_um2": hardware.area_um2,
+        "power_mw": hardware.power_mw,
+        "pe_power_mw": hardware.pe_power_mw,
+        "l1_power_mw": hardware.l1_power_mw,
+        "l2_power_mw": hardware.l2_power_mw,
+        "noc_power_mw": hardware.noc_power_mw,
+        "peak_noc_bw_elems_per_cycle": timing.peak_noc_bw,
+        "avg_noc_bw_elems_per_cycle": timing.avg_noc_bw_sum / trace.occurrences if trace.occurrences else float("nan"),
+        "offchip_bw_req_elems_per_cycle": timing.offchip_bw_req,
+    }
+    for name, record in (("ingress", timing.ingress), ("egress", timing.egress), ("compute", timing.compute)):
+        minimum, maximum, average = delays(record)
+        fields[f"{name}_delay_min_cycles"] = minimum
+        fields[f"{name}_delay_max_cycles"] = maximum
+        fields[f"{name}_delay_avg_cycles"] = average
+    return fields
+
+
+def analyze_layer(
+    mapped: MappedLayer,
+    accelerator: Accelerator,
+    *,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+    run: LayerRun | None = None,
+) -> LayerResult:
+    """Statistics of one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
+    `run`, when given, is this layer's already computed trace and timing (see `run_layer`)."""
+    if run is None:
+        run = run_layer(mapped, accelerator, compat)
+    volumes = layer_volumes(
+        mapped,
+        run.trace,
+        network_name=network_name,
+        compat=compat,
+        energy_table=energy_table,
+        previous_l1_accesses=previous_l1_accesses,
+    )
+    stats = LayerStats(**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator))
+    return LayerResult(stats, volumes.l1_accesses)

@@ -1,7 +1,9 @@
 """Analysis of one cluster level over all its cases, recursing into sub-clusters (spec §6.5-§6.9).
 
-A level run is a pure function of (level, per-case dimension sizes), so runs are memoised: a
-top-level case that hands the same tile to its sub-clusters as an earlier one reuses that result.
+The walk yields a `LevelTrace`: volumes and sizes plus one record per valid case; the hardware's
+timing numbers are applied afterwards (level_timing, timing_batch). A trace is a pure function of
+(level, per-case dimension sizes), so traces are memoised: a top-level case that hands the same tile
+to its sub-clusters as an earlier one reuses that trace.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from math import prod
 
-from mapscope.analysis.integer_math import cdiv, ceil_div
 from mapscope.analysis.iteration import INIT, directive_states, enumerate_cases
 from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors, used_extent
@@ -27,23 +28,29 @@ class NoValidCase(ArithmeticError):
         super().__init__(detail)
 
 
-@dataclass
-class Delays:
-    minimum: float = float("inf")
-    maximum: float = float("-inf")
-    weighted_sum: int = 0
+@dataclass(frozen=True)
+class CaseRecord:
+    """What one valid case of a level hands the timing model: everything except hardware numbers."""
 
-    def add(self, delay: int, occurrences: int) -> None:
-        self.minimum = min(self.minimum, delay)
-        self.maximum = max(self.maximum, delay)
-        self.weighted_sum += occurrences * delay
+    occurrences: int
+    ingress_elems: int
+    egress_elems: int
+    all_init: bool  # every directive in its Init state: ingress is not overlapped with compute
+    partial_sums: int  # innermost level: MACs on the critical path (compute = ceil(partial_sums / SIMD))
+    sub_runs: tuple[tuple[LevelTrace, int], ...]  # other levels: the sub-cluster runs and their counts
+    operands_l2_elems: int  # top level: the L2 requirement so far, which off-chip traffic must fill
+    output_l2_elems: int
 
 
-@dataclass
-class LevelRun:
-    """Statistics of one run of a level (the per-level part of MAESTRO's results)."""
+@dataclass(eq=False)
+class LevelTrace:
+    """One run of a level, without the hardware's timing numbers (bandwidth, latency, SIMD).
 
-    runtime_cycles: int = 0
+    It holds the volumes, sizes and MACs, which depend only on the layer, the mapping and the PE
+    count, and the per-case records from which `level_timing` derives runtime and bandwidths. One
+    trace therefore serves every NoC, SIMD and off-chip setting (design-space sweeps reuse it).
+    """
+
     macs: int = 0
     l2_read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
     l2_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
@@ -51,53 +58,29 @@ class LevelRun:
     l1_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
     l2_size_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
     l1_size_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSOR_NAMES, 0))
-    ingress: Delays = field(default_factory=Delays)
-    egress: Delays = field(default_factory=Delays)
-    compute: Delays = field(default_factory=Delays)
     occurrences: int = 0  # steps over all non-skipped cases
-    peak_noc_bw: int = 0
-    avg_noc_bw_sum: int = 0
     active_sub_clusters_sum: float = 0.0
     arithmetic_intensity: float = 0.0
-    offchip_bw_req: int = 0
     valid_cases: int = 0
     first_innermost_l1_size_req: dict[str, int] | None = None
-
-    @property
-    def avg_noc_bw(self) -> float:
-        return self.avg_noc_bw_sum / self.occurrences if self.occurrences else float("nan")
+    innermost: bool = True
+    top: bool = False
+    cases: list[CaseRecord] = field(default_factory=list)
 
     @property
     def avg_active_sub_clusters(self) -> float:
         return self.active_sub_clusters_sum / self.occurrences if self.occurrences else self.active_sub_clusters_sum
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    """Hardware numbers a level run needs."""
-
-    noc_bandwidth: int
-    noc_latency: int
-    simd_lanes: int
-    offchip_bandwidth: int
-
-
 class LayerAnalyzer:
-    """Runs the levels of one layer; holds the memo of sub-level runs."""
+    """Walks the levels of one layer into traces; holds the memo of sub-level traces."""
 
-    def __init__(self, shapes: tuple[LevelShape, ...], tensors: LayerTensors, settings: RunSettings) -> None:
+    def __init__(self, shapes: tuple[LevelShape, ...], tensors: LayerTensors) -> None:
         self.shapes = shapes
         self.tensors = tensors
-        self.settings = settings
-        self.memo: dict[tuple[int, tuple[tuple[str, int], ...]], LevelRun] = {}
+        self.memo: dict[tuple[int, tuple[tuple[str, int], ...]], LevelTrace] = {}
 
-    def noc_delay(self, elements: int) -> int:
-        """Cycles to move `elements` through a NoC level: head latency + serialisation."""
-        if elements == 0 and self.shapes[0].corrections.empty_transfer_takes_no_time:
-            return 0
-        return self.settings.noc_latency + ceil_div(elements, self.settings.noc_bandwidth) - 1
-
-    def _buffer_requirements(self, run: LevelRun, volumes: CaseVolumes, dims: dict[str, int]) -> None:
+    def _buffer_requirements(self, run: LevelTrace, volumes: CaseVolumes, dims: dict[str, int]) -> None:
         """Double-buffered L2/L1 needs and the one-time L2 fills, taken from the level's first case."""
         tables = volumes.shape.tables
         for tensor in self.tensors.operands:
@@ -115,7 +98,7 @@ class LayerAnalyzer:
         run.l2_read["output"] = size
         run.l1_size_req["output"] = 2 * prod(tables.mapped[v] for v in output.coupled if v in tables.mapped)
 
-    def run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelRun:
+    def run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelTrace:
         key = (index, dims_items)
         cached = self.memo.get(key)
         if cached is not None:
@@ -133,15 +116,14 @@ class LayerAnalyzer:
         tables = level_tables(level, shape.has_sliding_windows, shape.corrections, shape.strides)
         return LevelShape(level, tables, shape.has_sliding_windows, shape.corrections, shape.strides)
 
-    def _run(self, index: int, declared: dict[str, int]) -> LevelRun:
+    def _run(self, index: int, declared: dict[str, int]) -> LevelTrace:
         corrections = self.shapes[index].corrections
         dims = used_extent(declared, self.shapes[index].strides) if corrections.trim_unused_inputs else declared
         shape = self._shape_for(index, dims)
-        settings = self.settings
         output = self.tensors.output
         innermost = index == len(self.shapes) - 1
         n_sub = shape.num_sub_clusters
-        run = LevelRun()
+        run = LevelTrace(innermost=innermost, top=index == 0)
         exact_partial = corrections.partial_tile_only_when_partial
         state_lists = [directive_states(d, dims[d.variable], n_sub, exact_partial) for d in shape.directives]
         spatial_variable = shape.variables[shape.first_spatial]
@@ -171,50 +153,37 @@ class LayerAnalyzer:
             spatial_state = volumes.by_variable[spatial_variable]
             active = shape.num_edge if spatial_state.is_edge else n_sub
             active_units = 0.0
-            if innermost:
-                compute = ceil_div(partial_sums, settings.simd_lanes)
-            else:
-                sub_runs: list[tuple[LevelRun, int]] = []
+            sub_runs: tuple[tuple[LevelTrace, int], ...] = ()
+            if not innermost:
                 if spatial_state.is_edge:
                     if spatial_state.spatial_edge_edge:
-                        sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(True)), 1))
+                        sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(True)), 1),)
                         if shape.num_edge - 1 > 0:
-                            sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge - 1))
+                            sub_runs += ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge - 1),)
                     else:
-                        sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge))
+                        sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), shape.num_edge),)
                 else:
-                    sub_runs.append((self.run(index + 1, volumes.sub_cluster_dimensions(False)), n_sub))
-                compute = max(0, max(sub.runtime_cycles for sub, _ in sub_runs))
+                    sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), n_sub),)
                 if run.first_innermost_l1_size_req is None:
                     run.first_innermost_l1_size_req = sub_runs[0][0].first_innermost_l1_size_req
                 active_units = sum(sub.avg_active_sub_clusters * weight for sub, weight in sub_runs)
-            ingress_delay = self.noc_delay(ingress)
-            egress_delay = self.noc_delay(egress)
             all_init = all(s.position == INIT for s in volumes.by_variable.values())
-            if all_init:
-                step = compute + ingress_delay
-            else:
-                step = max(egress_delay, compute, ingress_delay)
-            if index == 0:
-                operands_l2 = run.l2_size_req["input"] + run.l2_size_req["filter"]
-                output_l2 = run.l2_size_req["output"]
-                bandwidth = settings.offchip_bandwidth
-                step = max(operands_l2 // bandwidth // 2, step, output_l2 // bandwidth // 2)
-                if compute == 0:
-                    raise NoValidCase(index + 1, "the sub-cluster level computes nothing in this step")
-                run.offchip_bw_req = max(run.offchip_bw_req, cdiv(output_l2, compute), cdiv(operands_l2, compute)) // 2
-            run.runtime_cycles += occurrences * step
+            run.cases.append(
+                CaseRecord(
+                    occurrences,
+                    ingress,
+                    egress,
+                    all_init,
+                    partial_sums,
+                    sub_runs,
+                    run.l2_size_req["input"] + run.l2_size_req["filter"],
+                    run.l2_size_req["output"],
+                )
+            )
             run.macs += occurrences * macs_step
             if active_units == 0:
                 active_units = active
             run.active_sub_clusters_sum += active_units * occurrences
-            compute_for_rates = compute if compute != 0 else 1
-            traffic = max(ingress, egress)
-            run.peak_noc_bw = max(run.peak_noc_bw, cdiv(traffic, compute_for_rates))
-            run.avg_noc_bw_sum += cdiv(occurrences * traffic, compute_for_rates)
-            run.ingress.add(ingress_delay, occurrences)
-            run.egress.add(egress_delay, occurrences)
-            run.compute.add(compute_for_rates, occurrences)
             run.occurrences += occurrences
             run.valid_cases += 1
         if run.first_innermost_l1_size_req is None:

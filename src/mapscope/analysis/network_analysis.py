@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mapscope.analysis.layer_analysis import analyze_layer, run_layer
-from mapscope.analysis.level_analysis import LevelRun
+from mapscope.analysis.layer_analysis import LayerRun, analyze_layer, run_layer
 from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
@@ -41,7 +40,7 @@ def analyze_network(
         raise InputError(f"unknown compatibility mode {compat!r}; use 'maestro' or leave it unset", "compat")
     previous_l1 = 0
     layers = []
-    runs: dict[tuple, LevelRun] = {}  # identical layers (repeated blocks) share one analysis
+    runs: dict[tuple, LayerRun] = {}  # identical layers (repeated blocks) share one analysis
     for mapped in network.layers:
         key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
         top = runs.get(key)
@@ -59,7 +58,7 @@ def analyze_network(
             compat=compat,
             energy_table=energy_table,
             previous_l1_accesses=previous_l1,
-            top=top,
+            run=top,
         )
         previous_l1 = result.l1_accesses
         layers.append(result.stats)
