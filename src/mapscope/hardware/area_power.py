@@ -6,7 +6,10 @@ bandwidth, on which the bus term is linear (so "unlimited" bandwidth gives enorm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 MAC_AREA_UM2 = 283.0  # per SIMD lane
 SRAM_AREA_UM2_PER_ELEM = 0.104
@@ -33,21 +36,43 @@ class AreaPower:
     noc_power_mw: float
 
 
-def area_power(num_pes: int, simd_lanes: int, noc_bandwidth: float, l1_size_elems: int, l2_size_elems: int) -> AreaPower:
-    """Area and power of `num_pes` PEs with the given buffer requirements and NoC bandwidth."""
-    pes = float(num_pes)
-    l1 = float(max(l1_size_elems, 1))
-    l2 = float(max(l2_size_elems, 1))
+@dataclass(frozen=True)
+class AreaPowerArrays:
+    """AreaPower for many designs at once (float64 arrays, one element per design)."""
+
+    area_um2: np.ndarray
+    power_mw: np.ndarray
+    pe_power_mw: np.ndarray
+    l1_power_mw: np.ndarray
+    l2_power_mw: np.ndarray
+    noc_power_mw: np.ndarray
+
+
+def area_power_arrays(
+    num_pes: ArrayLike, simd_lanes: ArrayLike, noc_bandwidth: ArrayLike, l1_size_elems: ArrayLike, l2_size_elems: ArrayLike
+) -> AreaPowerArrays:
+    """Area and power of PEs with the given buffer sizes (per-PE L1) and NoC bandwidth; numpy-broadcast."""
+    pes = np.asarray(num_pes, dtype=np.float64)
+    simd = np.asarray(simd_lanes, dtype=np.float64)
+    bandwidth = np.asarray(noc_bandwidth, dtype=np.float64)
+    l1 = np.maximum(np.asarray(l1_size_elems, dtype=np.float64), 1.0)
+    l2 = np.maximum(np.asarray(l2_size_elems, dtype=np.float64), 1.0)
     bus_units = BUS_UNIT_COEFFICIENT * pes + BUS_UNIT_CONSTANT
     arbiter_units = ARBITER_QUADRATIC * pes * pes + ARBITER_LINEAR * pes + ARBITER_CONSTANT
     area = (
-        pes * (MAC_AREA_UM2 * simd_lanes + SRAM_AREA_UM2_PER_ELEM * l1)
+        pes * (MAC_AREA_UM2 * simd + SRAM_AREA_UM2_PER_ELEM * l1)
         + SRAM_AREA_UM2_PER_ELEM * l2
-        + BUS_AREA_UM2 * bus_units * noc_bandwidth
-        + ARBITER_AREA_UM2 * max(1.0, arbiter_units)
+        + BUS_AREA_UM2 * bus_units * bandwidth
+        + ARBITER_AREA_UM2 * np.maximum(1.0, arbiter_units)
     )
-    pe_power = MAC_POWER_MW * simd_lanes * pes
+    pe_power = MAC_POWER_MW * simd * pes
     l1_power = SRAM_POWER_MW_PER_ELEM * l1 * pes
     l2_power = SRAM_POWER_MW_PER_ELEM * l2
-    noc_power = BUS_POWER_MW * bus_units * noc_bandwidth / 1000 + max(ARBITER_POWER_MW, ARBITER_POWER_MW * arbiter_units / 1000)
-    return AreaPower(area, pe_power + l1_power + l2_power + noc_power, pe_power, l1_power, l2_power, noc_power)
+    noc_power = BUS_POWER_MW * bus_units * bandwidth / 1000 + np.maximum(ARBITER_POWER_MW, ARBITER_POWER_MW * arbiter_units / 1000)
+    return AreaPowerArrays(area, pe_power + l1_power + l2_power + noc_power, pe_power, l1_power, l2_power, noc_power)
+
+
+def area_power(num_pes: int, simd_lanes: int, noc_bandwidth: float, l1_size_elems: int, l2_size_elems: int) -> AreaPower:
+    """Area and power of `num_pes` PEs with the given buffer requirements and NoC bandwidth."""
+    arrays = area_power_arrays(num_pes, simd_lanes, noc_bandwidth, l1_size_elems, l2_size_elems)
+    return AreaPower(*(float(getattr(arrays, f.name)) for f in fields(AreaPower)))
