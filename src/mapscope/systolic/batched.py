@@ -1,0 +1,208 @@
+"""One GEMM (or a network's GEMMs) on many single-array shapes at once, for design-space exploration.
+
+`single_array_batch` returns, per numeric field of `SingleArrayResult`, a numpy array whose element i
+equals `run_single_array(gemm, rows[i], cols[i], ...)`'s field exactly (the float bit for bit).
+
+os is a closed form already. ws and is run `count_plan` on the one-region FW plan that
+`run_single_array` builds; on a `large` machine that reduces to the closed form below, stated for the
+effective product (M, N, K) = (m, n, k) for ws and (n, m, k) for is (is = transposed, Aᵀ stationary):
+
+- Region(FW, 0, K, 0, N, k_chunk = min(R, K), n_chunk = min(C, N)), one M-block, order mkn. So
+  kf = ceil(K / min(R, K)) = ceil(K / R) K-chunks and nf = ceil(N / C) N-chunks; with one M-block
+  every tile streams T = M rows (the rule "the first M mod B blocks are one row longer" is void at
+  B = 1). FW has one group, so every tile is a pass: P = kf * nf passes, each of the full R x C
+  geometry (pass length depends on the mode's rows and columns, not on the tile's used ones).
+- cycles = P * (2R + C + M - 2). Double-buffered: R + P * (M + R + C - 2) + waits, where each wait is
+  max(R - (M + R + C - 2), 0) = max(2 - M - C, 0) = 0 since M, C >= 1, so waits vanish.
+- streamed reads = sum T * kr = M * K * nf; stationary reads = sum kr * nc = K * N;
+  output writes = sum T * nc = M * N * kf; output reads = writes - distinct outputs = M * N * (kf - 1).
+- DRAM: one buffer instance, so `dram_operand_reads(M*K, K*N, M, N, capacity)`: it does not depend
+  on R or C, so it is computed once per GEMM and broadcast. Output writes = M * N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mapscope.errors import InputError
+from mapscope.systolic.evaluate import dram_operand_reads
+from mapscope.systolic.machine import Machine, MachineKind
+from mapscope.systolic.single_array import Convention, Dataflow
+from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm
+
+#: The numeric fields of SingleArrayResult, in its order; all int64 except utilization (float64).
+FIELDS = (
+    "cycles", "macs", "utilization", "row_folds", "col_folds",
+    "ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_writes", "ofmap_sram_reads",
+    "dram_ifmap_reads", "dram_filter_reads", "dram_ofmap_writes",
+)
+
+_INT64_LIMIT = 2**62  # bounds checked against half the int64 range: a margin for the bound's slack
+_FLOAT_EXACT = 2**53  # integers up to here convert to float64 exactly
+
+
+def _array_shapes(rows: Any, cols: Any) -> tuple[np.ndarray, np.ndarray]:
+    """rows and cols as int64 1-D arrays of one length, or InputError."""
+    where = "array shapes"
+    checked = []
+    for label, values in (("rows", rows), ("cols", cols)):
+        array = np.asarray(values)
+        if array.ndim != 1:
+            raise InputError(f"{label} must be a 1-D array, got {array.ndim} dimensions", where)
+        if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+            raise InputError(f"{label} must hold integers, got dtype {array.dtype}", where)
+        if array.size and (array.min() <= 0 or array.max() > MAX_GEMM_DIM):
+            bad = array[(array <= 0) | (array > MAX_GEMM_DIM)][0]
+            raise InputError(f"{label} must be positive and at most {MAX_GEMM_DIM}, got {bad}", where)
+        checked.append(array.astype(np.int64))
+    if checked[0].shape != checked[1].shape:
+        raise InputError(f"rows and cols differ in length ({checked[0].size} and {checked[1].size})", where)
+    return checked[0], checked[1]
+
+
+def _options(dataflow: Dataflow | str, convention: Convention | str) -> tuple[Dataflow, Convention]:
+    try:
+        return Dataflow(dataflow), Convention(convention)
+    except ValueError:
+        raise InputError(
+            f"unknown dataflow {dataflow!r} or convention {convention!r}; dataflows: "
+            f"{', '.join(Dataflow)}; conventions: {', '.join(Convention)}", "single array"
+        ) from None
+
+
+def _magnitude_bound(gemm: Gemm, dataflow: Dataflow, max_rows: int, max_cols: int) -> int:
+    """An upper bound (Python int) on cycles * R * C, which bounds every count of every array shape.
+
+    cycles * R * C >= MACs, and every buffer count is at most MACs or cycles; the bound uses
+    ceil(x / R) * R <= x + R.
+    """
+    m, n, k, r, c = gemm.m, gemm.n, gemm.k, max_rows, max_cols
+    if dataflow is Dataflow.OS:
+        return (m + r) * (n + c) * (k + r + c)
+    streamed, stationary_cols = (n, m) if dataflow is Dataflow.IS else (m, n)
+    return (k + r) * (stationary_cols + c) * (streamed + 2 * r + c)
+
+
+def _check_range(bound: int, what: str) -> None:
+    if bound >= _INT64_LIMIT:
+        raise InputError(f"{what} is too large for 64-bit batched counts; use run_single_array", "batched evaluation")
+
+
+def _utilization(macs: np.ndarray, cycles: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """macs / (cycles * rows * cols) rounded exactly as Python's int / int (correctly rounded).
+
+    float64 division of two exactly converted integers is correctly rounded too; the rare elements
+    above 2**53 would be rounded twice, so they take Python's int division one by one.
+    """
+    pe_cycles = cycles * rows * cols
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 cycles: inf (run_single_array raises)
+        ratio: np.ndarray = np.divide(macs.astype(np.float64), pe_cycles.astype(np.float64))
+    inexact = np.flatnonzero((macs > _FLOAT_EXACT) | (pe_cycles > _FLOAT_EXACT))
+    for i in inexact.tolist():
+        ratio[i] = int(macs[i]) / int(pe_cycles[i])
+    return ratio
+
+
+def _dram_words(m: int, n: int, k: int) -> tuple[int, int]:
+    """DRAM words of the streamed and stationary operand of the effective product (M, N, K)."""
+    machine = Machine(MachineKind.LARGE, 1, 1)  # capacities are the large machine's defaults, any shape
+    capacity_words = machine.buffers.output_bytes // machine.buffer_instances // machine.accumulator_bytes
+    return dram_operand_reads(m * k, k * n, m, n, capacity_words)
+
+
+def _fields(gemm: Gemm, rows: np.ndarray, cols: np.ndarray, dataflow: Dataflow, scalesim: bool, double_buffered: bool) -> dict[str, np.ndarray]:
+    m, n, k = gemm.m, gemm.n, gemm.k
+    ones = np.ones_like(rows)
+    if dataflow is Dataflow.OS:
+        row_folds, col_folds = -(-m // rows), -(-n // cols)
+        folds = row_folds * col_folds
+        cycles = folds * (k + rows + cols - 2)
+        ifmap, filt = col_folds * (m * k), row_folds * (k * n)
+        ofmap_writes = m * n + folds * (rows + cols) if scalesim else m * n * ones
+        ofmap_reads = 0 * ones
+        dram = (m * k, k * n, m * n)
+    else:
+        transposed = dataflow is Dataflow.IS
+        effective_m, effective_n = (n, m) if transposed else (m, n)  # effective product; K is k either way
+        row_folds, col_folds = -(-k // rows), -(-effective_n // cols)
+        passes = row_folds * col_folds
+        if double_buffered:
+            cycles = rows + passes * (effective_m + rows + cols - 2)
+        else:
+            cycles = passes * (2 * rows + cols + effective_m - 2)
+        streamed, stationary = effective_m * k * col_folds, k * effective_n * ones
+        ifmap, filt = (stationary, streamed) if transposed else (streamed, stationary)
+        ofmap_writes = effective_m * effective_n * row_folds
+        ofmap_reads = 0 * ones if scalesim else effective_m * effective_n * (row_folds - 1)
+        dram_streamed, dram_stationary = _dram_words(effective_m, effective_n, k)
+        dram = (dram_stationary, dram_streamed, m * n) if transposed else (dram_streamed, dram_stationary, m * n)
+    if scalesim:
+        cycles = cycles - 1  # SCALE-Sim reports the index of the last cycle
+    macs = m * n * k * ones
+    return {
+        "cycles": cycles, "macs": macs, "utilization": _utilization(macs, cycles, rows, cols),
+        "row_folds": row_folds, "col_folds": col_folds,
+        "ifmap_sram_reads": ifmap, "filter_sram_reads": filt,
+        "ofmap_sram_writes": ofmap_writes, "ofmap_sram_reads": ofmap_reads,
+        "dram_ifmap_reads": dram[0] * ones, "dram_filter_reads": dram[1] * ones, "dram_ofmap_writes": dram[2] * ones,
+    }
+
+
+def single_array_batch(
+    gemm: Gemm,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    dataflow: Dataflow,
+    convention: Convention = Convention.MAPSCOPE,
+    double_buffered: bool = False,
+) -> dict[str, np.ndarray]:
+    """`run_single_array` of `gemm` on every shape rows[i] x cols[i]: field name -> array over i.
+
+    One repetition (`gemm.count` ignored, as in run_single_array). Integer fields are int64,
+    utilization float64; values equal the scalar function's exactly.
+    """
+    rows, cols = _array_shapes(rows, cols)
+    dataflow, convention = _options(dataflow, convention)
+    if rows.size == 0:
+        return {name: np.zeros(0, np.float64 if name == "utilization" else np.int64) for name in FIELDS}
+    _check_range(_magnitude_bound(gemm, dataflow, int(rows.max()), int(cols.max())), f"GEMM {gemm.name}")
+    result = _fields(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, bool(double_buffered))
+    return {name: np.asarray(result[name], dtype=np.float64 if name == "utilization" else np.int64) for name in FIELDS}
+
+
+def network_batch(
+    gemms: Sequence[Gemm],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    dataflow: Dataflow,
+    convention: Convention = Convention.MAPSCOPE,
+    double_buffered: bool = False,
+) -> dict[str, np.ndarray]:
+    """Every field summed over `gemms`, each weighted by `gemm.count`, on every shape rows[i] x cols[i].
+
+    GEMMs of one shape (m, n, k) are evaluated once. utilization is run_single_array's definition on
+    the totals: total MACs / (total cycles * rows * cols), cycles counted in `convention` (SCALESIM:
+    the sum of the per-GEMM last-cycle indices, as its per-GEMM reports would add up).
+    """
+    rows, cols = _array_shapes(rows, cols)
+    dataflow, convention = _options(dataflow, convention)
+    if not gemms:
+        raise InputError("no GEMMs to evaluate", "network")
+    repeats: dict[tuple[int, int, int], int] = {}
+    for gemm in gemms:
+        repeats[gemm.shape_key()] = repeats.get(gemm.shape_key(), 0) + gemm.count
+    if rows.size:
+        max_rows, max_cols = int(rows.max()), int(cols.max())
+        bound = sum(count * _magnitude_bound(Gemm(*shape), dataflow, max_rows, max_cols) for shape, count in repeats.items())
+        _check_range(bound, f"the network of {len(gemms)} GEMMs")
+    totals = {name: np.zeros(rows.shape, dtype=np.int64) for name in FIELDS if name != "utilization"}
+    for shape, count in repeats.items():  # a loop over distinct GEMMs; every shape is vectorised
+        each = single_array_batch(Gemm(*shape), rows, cols, dataflow, convention, double_buffered)
+        for name, total in totals.items():
+            total += count * each[name]
+    result: dict[str, np.ndarray] = dict(totals)
+    result["utilization"] = _utilization(totals["macs"], totals["cycles"], rows, cols)
+    return {name: result[name] for name in FIELDS}
