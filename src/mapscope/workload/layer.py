@@ -88,8 +88,10 @@ def layer_macs(layer: Layer) -> int:
     for reference, window in (("Y", "R"), ("X", "S")):
         declared_output = dims.get(reference + "'")
         outputs *= declared_output if declared_output is not None else (dims[reference] - dims[window]) // layer.stride(reference) + 1
-    channels = {
-        LayerType.DSCONV: dims["C"],
-        LayerType.NGCONV: dims.get("G", 1) * dims["K"] * dims["C"],
-    }.get(layer.type, dims.get("K", 1) * dims["C"])
+    if layer.type is LayerType.DSCONV:
+        channels = dims["C"]  # depthwise: K, if declared, is ignored
+    elif layer.type is LayerType.NGCONV:
+        channels = dims.get("G", 1) * dims["K"] * dims["C"]
+    else:
+        channels = dims.get("K", 1) * dims["C"]
     return dims.get("N", 1) * channels * dims["R"] * dims["S"] * outputs
