@@ -10,19 +10,40 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
+from rich.text import Text
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, with the unit: "412,310 designs/s"."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} {self.unit}/s", style="progress.data.speed")
 
 
 @contextmanager
-def progress_bar(description: str, total: int, console: Console | None = None) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(
+    description: str, total: int, console: Console | None = None, unit: str | None = None
+) -> Iterator[Callable[[int, int], None]]:
     """A bar that disappears when done, and the `progress(done, total)` callback that moves it.
 
-    It draws on `console` (default: stderr) only when that is a terminal, so piped output and files stay clean.
+    With a `unit` it also shows the rate and the time remaining. It draws on `console` (default:
+    stderr) only when that is a terminal, so piped output and files stay clean.
     """
     console = console or Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns: tuple[ProgressColumn, ...] = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    if unit is not None:
+        columns += (RateColumn(unit), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(description, total=total)
 

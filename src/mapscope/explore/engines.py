@@ -1,0 +1,214 @@
+"""The engines a design space can use, and the turning of a space file into a checked DesignSpace.
+
+An engine states its hardware parameters, how to check a value, its metrics, how to build its workload
+from the space file and how to evaluate a batch of designs. `explore` never cares which engine ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mapscope.errors import InputError
+from mapscope.explore import maestro_designs, systolic_designs
+from mapscope.explore.maestro_designs import MaestroWorkload, MetricBatch
+from mapscope.explore.search import Value
+from mapscope.explore.space import (
+    DesignSpace,
+    SearchSettings,
+    constraints_from,
+    expand_values,
+    objectives_from,
+    space_fingerprint,
+)
+from mapscope.formats.space_file import SpaceFile, read_space_file
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.mapping.templates import template as find_template
+
+Where = Callable[[tuple[str | int, ...]], str]
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    hardware_parameters: tuple[str, ...]
+    check_parameter: Callable[[str, Value], str | None]  # a one-line problem with one value, or None
+    metrics: tuple[str, ...]
+    build_workload: Callable[[SpaceFile, tuple[str, ...]], tuple[Any, str]]  # (workload, what identifies it)
+    evaluate: Callable[[Any, Sequence[dict[str, Value]]], MetricBatch]
+
+
+def _check_maestro_parameter(name: str, value: Value) -> str | None:
+    lowest = 0 if name == "noc_latency_cycles" else 1
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"must be an integer, got {value!r}"
+    if value < lowest or value > UNLIMITED:
+        return f"must be between {lowest} and {UNLIMITED}, got {value}"
+    return None
+
+
+def _resolve(space_file: SpaceFile, name: str) -> str | Path:
+    """A path relative to the space file when it names an existing file there; else the name (an example)."""
+    candidate = space_file.directory / name
+    return candidate if candidate.is_file() else name
+
+
+def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
+    from mapscope.api import (  # the api module imports the engines lazily too
+        build_accelerator,
+        load_network,
+    )
+
+    document, where = space_file.document, space_file.where
+    try:
+        network = load_network(_resolve(space_file, document.network))
+    except InputError as error:
+        raise InputError(str(error), where(("network",))) from None
+    base = Accelerator(num_pes=256)
+    if document.base_hardware is not None:
+        try:
+            base = build_accelerator(_resolve(space_file, document.base_hardware))
+        except InputError as error:
+            raise InputError(str(error), where(("base_hardware",))) from None
+    layers = [(m.layer.name, str(m.layer.type), m.layer.dimensions, m.layer.strides, [str(d) for d in m.dataflow]) for m in network.layers]
+    identity = repr((layers, document.mapping.template, base, document.compat))  # no file paths: a moved space stays the same
+    workload = MaestroWorkload(network, document.mapping.template, mapping_parameters, base, document.compat, identity="")
+    return workload, identity
+
+
+def _systolic_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[Any, str]:
+    document, where = space_file.document, space_file.where
+    if document.mapping.template is not None or mapping_parameters:
+        raise InputError("the systolic engine has no mapping template (its dataflow is a hardware parameter)", where(("mapping",)))
+    try:
+        workload = systolic_designs.systolic_workload(document.network, document.batch, document.passes, {}, "")
+    except InputError as error:
+        raise InputError(error.message, where(("network",))) from None
+    return workload, repr((document.network, document.batch, document.passes))
+
+
+ENGINES = {
+    "maestro": Engine(
+        "maestro",
+        maestro_designs.HARDWARE_PARAMETERS,
+        _check_maestro_parameter,
+        maestro_designs.METRICS,
+        _maestro_workload,
+        maestro_designs.evaluate_maestro,
+    ),
+    "systolic": Engine(
+        "systolic",
+        systolic_designs.HARDWARE_PARAMETERS,
+        systolic_designs.check_parameter,
+        systolic_designs.METRICS,
+        _systolic_workload,
+        systolic_designs.evaluate_systolic,
+    ),
+}
+
+
+def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, tuple[Value, ...]]]:
+    document, where = space_file.document, space_file.where
+    mapping = document.mapping
+    if mapping.template is None:
+        if mapping.parameters:
+            raise InputError("mapping parameters need a template (mapping.template)", where(("mapping", "parameters")))
+        return []
+    try:
+        chosen = find_template(mapping.template)
+    except InputError as error:
+        raise InputError(error.message, where(("mapping", "template"))) from None
+    parameters = []
+    for name, spec in mapping.parameters.items():
+        location = ("mapping", "parameters", name)
+        try:
+            parameter = chosen.parameter(name)
+        except InputError as error:
+            raise InputError(error.message, where(location)) from None
+        values = expand_values(spec, where(location))
+        for value in values:
+            try:
+                parameter.check(value, chosen.where)
+            except InputError as error:
+                raise InputError(error.message, where(location)) from None
+        parameters.append((name, values))
+    return parameters
+
+
+def design_space(space_file: SpaceFile) -> DesignSpace:
+    """Check a space file against its engine and build the DesignSpace (every user error is an InputError)."""
+    document, where = space_file.document, space_file.where
+    engine = ENGINES[document.engine]
+    parameters: list[tuple[str, tuple[Value, ...]]] = []
+    if not document.hardware:
+        raise InputError("sweeps nothing: give at least one hardware parameter", where(("hardware",)))
+    for name, spec in document.hardware.items():
+        location = ("hardware", name)
+        if name not in engine.hardware_parameters:
+            raise InputError(
+                f"unknown hardware parameter {name!r} for the {engine.name} engine; known: {', '.join(engine.hardware_parameters)}",
+                where(location),
+            )
+        values = expand_values(spec, where(location))
+        for value in values:
+            problem = engine.check_parameter(name, value)
+            if problem is not None:
+                raise InputError(problem, where(location))
+        parameters.append((name, values))
+    mapping_parameters = _mapping_parameters(space_file)
+    clashes = {name for name, _ in parameters} & {name for name, _ in mapping_parameters}
+    if clashes:
+        raise InputError(f"{', '.join(sorted(clashes))} is both a hardware and a mapping parameter", where(("mapping",)))
+    parameters += mapping_parameters
+    if document.engine == "maestro" and document.base_hardware is None and "num_pes" not in document.hardware:
+        raise InputError("give num_pes under hardware, or a base_hardware file", where(("hardware",)))
+    mapping_names = tuple(name for name, _ in mapping_parameters)
+    workload, identity = engine.build_workload(space_file, mapping_names)
+    fingerprint = space_fingerprint(space_file, identity)
+    workload = replace(workload, identity=fingerprint)  # keys each worker's trace cache
+    known = engine.metrics + tuple(name for name, _ in parameters)
+    constraints, buffers_fit = constraints_from(document.constraints, known, where)
+    objectives = objectives_from(document.objectives, engine.metrics, where)
+    search = SearchSettings(**document.search.model_dump())
+    return DesignSpace(
+        name=document.name,
+        engine=engine.name,
+        workload=workload,
+        parameters=tuple(parameters),
+        mapping_parameters=mapping_names,
+        constraints=constraints,
+        buffers_fit=buffers_fit,
+        objectives=objectives,
+        search=search,
+        document=space_file.text,
+        fingerprint=fingerprint,
+    )
+
+
+def load_design_space(path: str | Path) -> DesignSpace:
+    """Read, validate and check a design-space file."""
+    return design_space(read_space_file(path))
+
+
+#: Metrics that only grow with every numeric hardware parameter (when buffer sizes are given, not derived).
+MONOTONE_COSTS = ("area_um2", "area_mm2", "power_mw")
+
+
+def cheapest_design(space: DesignSpace) -> dict[str, Value] | None:
+    """The design with every numeric parameter at its smallest value, when area and power cannot be lower
+    anywhere else in the space (so a budget it breaks removes every design); otherwise None.
+
+    MAESTRO-engine area uses the buffer requirements when no L1/L2 size is given, and those vary with the
+    mapping, so the shortcut needs both sizes set (swept or in the base hardware)."""
+    choices = space.choices
+    if space.engine == "maestro":
+        base = space.workload.base
+        if any(name not in choices and getattr(base, name) == UNLIMITED for name in ("l1_size_elems", "l2_size_elems")):
+            return None
+    point: dict[str, Value] = {}
+    for name, values in choices.items():
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        point[name] = min(numbers) if len(numbers) == len(values) else values[0]
+    return point

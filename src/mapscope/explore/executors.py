@@ -1,0 +1,128 @@
+"""Where design batches are evaluated: in this process, a local process pool, or a Dask cluster.
+
+Every executor takes chunks of design points and yields each chunk's records as soon as it is done
+(in completion order), so the driver can store results while others are still running.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from mapscope.errors import InputError
+from mapscope.explore.evaluation import evaluate_designs
+from mapscope.explore.search import Value
+from mapscope.explore.space import DesignSpace
+from mapscope.formats.result_store import DesignRecord
+
+Chunk = Sequence[dict[str, Value]]
+
+
+class Executor(Protocol):
+    workers: int
+
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]: ...
+
+    def close(self) -> None: ...
+
+
+class InlineExecutor:
+    """Evaluates in the calling process (one worker): no start-up cost, the default for small runs."""
+
+    workers = 1
+
+    def __init__(self, space: DesignSpace) -> None:
+        self.space = space
+
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
+        for chunk in chunks:
+            yield evaluate_designs(self.space, chunk)
+
+    def close(self) -> None:
+        pass
+
+
+_WORKER_SPACE: DesignSpace | None = None
+
+
+def _install_space(space: DesignSpace) -> None:
+    global _WORKER_SPACE
+    _WORKER_SPACE = space
+
+
+def _evaluate_in_worker(chunk: Chunk) -> list[DesignRecord]:
+    assert _WORKER_SPACE is not None, "worker started without a design space"
+    return evaluate_designs(_WORKER_SPACE, chunk)
+
+
+class LocalPoolExecutor:
+    """A local pool of worker processes; each receives the space once and keeps its trace cache."""
+
+    def __init__(self, space: DesignSpace, workers: int) -> None:
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space,))
+
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
+        yield from _as_completed([self.pool.submit(_evaluate_in_worker, chunk) for chunk in chunks])
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _as_completed(futures: list[Future[list[DesignRecord]]]) -> Iterator[list[DesignRecord]]:
+    pending = set(futures)
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: the space is scattered to every worker once; a lost worker's chunks are
+    recomputed by Dask, and whatever finished is already in the store if the whole run is lost."""
+
+    def __init__(self, space: DesignSpace, scheduler: Any) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError("the Dask backend needs dask.distributed: pip install 'mapscope[dask]'", "--scheduler") from None
+        if isinstance(scheduler, Client):
+            self.client, self._own_client = scheduler, False
+        else:
+            try:
+                self.client, self._own_client = Client(scheduler, timeout="10s"), True
+            except (OSError, TimeoutError) as error:
+                raise InputError(f"cannot reach the Dask scheduler: {' '.join(str(error).split())}", str(scheduler)) from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.space_future = self.client.scatter(space, broadcast=True)
+
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(evaluate_designs, self.space_future, list(chunk), pure=False) for chunk in chunks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+
+
+def make_executor(space: DesignSpace, workers: int | None = None, scheduler: Any = None) -> Executor:
+    """Dask when a scheduler (address or Client) is given; else `workers` local processes (default: all cores)."""
+    if scheduler is not None:
+        return DaskExecutor(space, scheduler)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count < 1:
+        raise InputError(f"needs at least one worker, got {count}", "--workers")
+    return InlineExecutor(space) if count == 1 else LocalPoolExecutor(space, count)

@@ -1,0 +1,206 @@
+"""Network-level metrics of many MAESTRO-model designs (hardware x mapping parameters) in few numpy calls.
+
+Designs are grouped by what changes a layer's trace (PE count and mapping parameters). Per group each
+distinct layer is traced once (and kept for later batches); its runtime on the group's distinct
+(SIMD, NoC bandwidth, NoC latency, off-chip bandwidth) settings comes from `timing_batch`. Buffer sizes
+only enter area, power and the capacity check, so sweeping them costs no engine time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
+from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
+from mapscope.analysis.level_analysis import LevelTrace
+from mapscope.analysis.timing_batch import TimingArrays, runtime_batch
+from mapscope.errors import InputError
+from mapscope.explore.search import Value
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.hardware.area_power import area_power_arrays
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
+from mapscope.mapping.templates import template as find_template
+
+HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator))
+#: The parameters that change a trace; the others are timing-only or cost-only.
+TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
+METRICS = (
+    "runtime_cycles",
+    "energy_nj",
+    "edp_nj_cycles",
+    "macs",
+    "throughput_macs_per_cycle",
+    "throughput_macs_per_cycle_per_mm2",
+    "area_um2",
+    "area_mm2",
+    "power_mw",
+    "l1_size_req_elems",
+    "l2_size_req_elems",
+    "l1_size_elems",
+    "l2_size_elems",
+)
+
+
+@dataclass(frozen=True)
+class MaestroWorkload:
+    """A network, how each layer is mapped (its own dataflow or a template), and fixed hardware values."""
+
+    network: MappedNetwork
+    template: str | None
+    mapping_parameters: tuple[str, ...]
+    base: Accelerator
+    compat: str | None
+    identity: str  # stable for one space: keys the trace cache shared by later batches
+
+
+@dataclass(frozen=True)
+class MetricBatch:
+    """Metric arrays for a batch of designs, and per design the reason it could not be evaluated (or None)."""
+
+    metrics: dict[str, np.ndarray]
+    errors: list[str | None]
+
+
+@dataclass(frozen=True)
+class _NetworkStructure:
+    """The hardware-timing-free part of a network on one PE count and mapping: traces and totals."""
+
+    traces: tuple[tuple[str, LevelTrace, int], ...]  # (first layer name, trace, how many layers share it)
+    macs: int
+    energy_nj: float
+    l1_size_req_elems: int
+    l2_size_req_elems: int
+
+
+_STRUCTURES: dict[tuple[str, int, tuple[Value, ...]], _NetworkStructure | InputError] = {}
+_STRUCTURE_CACHE_LIMIT = 4096
+
+
+def _mapped_network(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> MappedNetwork:
+    if workload.template is None:
+        return workload.network
+    chosen = find_template(workload.template)
+    layers = tuple(
+        MappedLayer(m.layer, chosen.dataflow(m.layer, num_pes, **mapping), m.source) for m in workload.network.layers
+    )
+    return MappedNetwork(workload.network.name, layers, workload.network.source)
+
+
+def _structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> _NetworkStructure:
+    """Traces and totals for one (PE count, mapping); an InputError (invalid mapping) is cached too."""
+    key = (workload.identity, num_pes, tuple(mapping.values()))
+    cached = _STRUCTURES.get(key)
+    if cached is None:
+        try:
+            cached = _build_structure(workload, num_pes, mapping)
+        except InputError as error:
+            cached = error
+        if len(_STRUCTURES) >= _STRUCTURE_CACHE_LIMIT:
+            _STRUCTURES.clear()
+        _STRUCTURES[key] = cached
+    if isinstance(cached, InputError):
+        raise cached
+    return cached
+
+
+def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> _NetworkStructure:
+    network = _mapped_network(workload, num_pes, mapping)
+    traces: dict[tuple, tuple[str, LevelTrace, int]] = {}
+    energy, l1, l2, macs, previous_l1 = 0.0, 0, 0, 0, 0
+    for mapped in network.layers:
+        key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
+        entry = traces.get(key)
+        if entry is None:
+            try:
+                trace = layer_trace(mapped, num_pes, workload.compat)
+            except InputError as error:
+                raise InputError(error.message, f"layer {mapped.layer.name}") from None
+            entry = (mapped.layer.name, trace, 0)
+        traces[key] = (entry[0], entry[1], entry[2] + 1)
+        volumes = layer_volumes(
+            mapped, entry[1], network_name=network.name, compat=workload.compat, energy_table=None, previous_l1_accesses=previous_l1
+        )
+        previous_l1 = volumes.l1_accesses
+        energy += volumes.fields["energy_nj"]
+        macs += volumes.fields["macs"]
+        l1, l2 = max(l1, volumes.l1_size_req_elems), max(l2, volumes.l2_size_req_elems)
+    return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2)
+
+
+def hardware_columns(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> dict[str, np.ndarray]:
+    """One int64 array per Accelerator field: the swept value of each design, else the base hardware's."""
+    columns = {}
+    for name in HARDWARE_PARAMETERS:
+        if points and name in points[0]:
+            columns[name] = np.fromiter((p[name] for p in points), dtype=np.int64, count=len(points))
+        else:
+            columns[name] = np.full(len(points), getattr(workload.base, name), dtype=np.int64)
+    return columns
+
+
+def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> MetricBatch:
+    """Metrics of every design in `points` (dicts of hardware and mapping parameter values)."""
+    count = len(points)
+    hardware = hardware_columns(workload, points)
+    runtime = np.zeros(count, dtype=np.int64)
+    structural = {name: np.zeros(count) for name in ("energy_nj", "macs", "l1_size_req_elems", "l2_size_req_elems")}
+    errors: list[str | None] = [None] * count
+    empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
+    groups: dict[tuple, list[int]] = {}
+    for index, point in enumerate(points):
+        key = (int(hardware["num_pes"][index]),) + tuple(point[name] for name in workload.mapping_parameters)
+        groups.setdefault(key, []).append(index)
+    for key, members in groups.items():
+        rows = np.array(members)
+        mapping = dict(zip(workload.mapping_parameters, key[1:]))
+        try:
+            structure = _structure(workload, key[0], mapping)
+        except InputError as error:
+            for index in members:
+                errors[index] = f"mapping rejected: {error}"
+            continue
+        settings = np.stack([hardware[name][rows] for name in TIMING_PARAMETERS], axis=1)
+        distinct, inverse = np.unique(settings, axis=0, return_inverse=True)
+        timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
+        total = np.zeros(len(distinct), dtype=np.int64)
+        valid = np.ones(len(distinct), dtype=bool)
+        for _, trace, repeats in structure.traces:
+            layer_runtime, layer_valid = runtime_batch(trace, timing)
+            total += repeats * layer_runtime
+            valid &= layer_valid
+        runtime[rows] = total[inverse.reshape(-1)]
+        for index in rows[~valid[inverse.reshape(-1)]]:
+            errors[int(index)] = "a step computes nothing on this hardware (MAESTRO divides by zero)"
+        for name in structural:
+            structural[name][rows] = getattr(structure, name)
+    return MetricBatch(_metrics(workload, hardware, runtime, structural), errors)
+
+
+def _metrics(workload: MaestroWorkload, hardware: dict[str, np.ndarray], runtime: np.ndarray, structural: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Network metrics; area and power use the buffer capacities when given, else the requirements."""
+    l1_capacity, l2_capacity = hardware["l1_size_elems"], hardware["l2_size_elems"]
+    l1_for_area = np.where(l1_capacity == UNLIMITED, structural["l1_size_req_elems"], l1_capacity)
+    l2_for_area = np.where(l2_capacity == UNLIMITED, structural["l2_size_req_elems"], l2_capacity)
+    costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], hardware["noc_bandwidth_elems_per_cycle"], l1_for_area, l2_for_area)
+    runtime_float = runtime.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        throughput = structural["macs"] / runtime_float
+    area_mm2 = costs.area_um2 / 1e6
+    return {
+        "runtime_cycles": runtime_float,
+        "energy_nj": structural["energy_nj"],
+        "edp_nj_cycles": structural["energy_nj"] * runtime_float,
+        "macs": structural["macs"],
+        "throughput_macs_per_cycle": throughput,
+        "throughput_macs_per_cycle_per_mm2": throughput / area_mm2,
+        "area_um2": costs.area_um2,
+        "area_mm2": area_mm2,
+        "power_mw": costs.power_mw,
+        "l1_size_req_elems": structural["l1_size_req_elems"],
+        "l2_size_req_elems": structural["l2_size_req_elems"],
+        "l1_size_elems": l1_capacity.astype(np.float64),
+        "l2_size_elems": l2_capacity.astype(np.float64),
+    }

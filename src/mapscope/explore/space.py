@@ -1,0 +1,224 @@
+"""A design space: parameters and their candidate values, constraints, objectives and the search to run.
+
+Built from a space file (formats.space_file) or directly in Python. Each engine states which hardware
+parameters and metrics it has (explore.engines); everything a user can get wrong is checked here,
+before any design is evaluated, with the file and line in the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from math import prod
+
+import numpy as np
+from pydantic import ValidationError
+
+from mapscope.errors import InputError
+from mapscope.explore.search import Choices, Value
+from mapscope.formats.space_file import (
+    Bound,
+    SpaceFile,
+    ValueRange,
+    ValueSpec,
+    WeightedSum,
+)
+
+#: Objective names that are shorthands for a metric; maximised metrics are minimised as their negation.
+OBJECTIVE_ALIASES = {
+    "runtime": "runtime_cycles",
+    "energy": "energy_nj",
+    "edp": "edp_nj_cycles",
+    "throughput_per_area": "throughput_macs_per_cycle_per_mm2",
+    "area": "area_mm2",
+    "power": "power_mw",
+}
+MAXIMISED_METRICS = frozenset({"throughput_macs_per_cycle", "throughput_macs_per_cycle_per_mm2", "utilization"})
+#: The pseudo-constraint "every layer's L1/L2 requirement fits the design's L1/L2 capacity".
+BUFFERS_FIT = "buffers_fit"
+LARGEST_SPACE = 10**15  # enumerating beyond this is never what a user means; budgets still allow sampling
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """`minimum <= metric <= maximum` (either side optional); a design outside is infeasible."""
+
+    metric: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def describe(self) -> str:
+        if self.minimum is not None and self.maximum is not None:
+            return f"{self.minimum:g} <= {self.metric} <= {self.maximum:g}"
+        if self.maximum is not None:
+            return f"{self.metric} <= {self.maximum:g}"
+        return f"{self.metric} >= {self.minimum:g}"
+
+    def violated(self, values: np.ndarray) -> np.ndarray:
+        """True where `values` break the bound (nan breaks every bound)."""
+        bad = np.isnan(values)
+        if self.minimum is not None:
+            bad |= values < self.minimum
+        if self.maximum is not None:
+            bad |= values > self.maximum
+        return bad
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A quantity to minimise: one metric (negated when it is a throughput) or a weighted sum of metrics."""
+
+    name: str
+    terms: tuple[tuple[str, float], ...]
+
+    def values(self, metrics: Mapping[str, np.ndarray]) -> np.ndarray:
+        total = np.zeros_like(np.asarray(next(iter(metrics.values())), dtype=np.float64))
+        for metric, weight in self.terms:
+            total = total + weight * np.asarray(metrics[metric], dtype=np.float64)
+        return total
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(metric for metric, _ in self.terms)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    strategy: str = "grid"
+    budget: int | None = None
+    seed: int = 0
+    population: int = 64
+    batch_size: int = 4096
+
+
+@dataclass(frozen=True)
+class DesignSpace:
+    """Everything `explore` needs: what to sweep, on which workload, judged how, searched how."""
+
+    name: str
+    engine: str
+    workload: object  # the engine's workload description (explore.engines builds and reads it)
+    parameters: tuple[tuple[str, tuple[Value, ...]], ...]
+    mapping_parameters: tuple[str, ...]
+    constraints: tuple[Constraint, ...]
+    buffers_fit: bool
+    objectives: tuple[Objective, ...]
+    search: SearchSettings = SearchSettings()
+    document: str = ""  # the space as the user wrote it (kept in the result store)
+    fingerprint: str = field(default="")
+
+    @property
+    def choices(self) -> Choices:
+        return dict(self.parameters)
+
+    @property
+    def size(self) -> int:
+        return prod(len(values) for _, values in self.parameters)
+
+
+def _value_range(spec: dict, where: str) -> ValueRange:
+    try:
+        return ValueRange.model_validate(spec)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"])
+        problem = first["msg"].replace("Input should", "should")
+        raise InputError(f"a range is {{range: [low, high], step: n}} or {{range: [low, high], scale: log2}}; {field}: {problem}", where) from None
+
+
+def expand_values(spec: ValueSpec, where: str) -> tuple[Value, ...]:
+    """The candidate values of one parameter: a list, a range, or a single value."""
+    if isinstance(spec, dict):
+        spec = _value_range(spec, where)
+    if isinstance(spec, ValueRange):
+        low, high = spec.range
+        if low > high:
+            raise InputError(f"range [{low}, {high}] is empty (the first bound is above the second)", where)
+        if spec.scale == "log2":
+            if spec.step is not None:
+                raise InputError("a log2 range takes no step (it walks the powers of two)", where)
+            if low <= 0:
+                raise InputError(f"a log2 range needs a positive lower bound, got {low}", where)
+            values = tuple(1 << e for e in range((low - 1).bit_length(), high.bit_length()) if low <= 1 << e <= high)
+            if not values:
+                raise InputError(f"range [{low}, {high}] holds no power of two", where)
+            return values
+        step = spec.step or 1
+        if (high - low) // step + 1 > LARGEST_SPACE:
+            raise InputError(f"range [{low}, {high}] with step {step} has too many values", where)
+        return tuple(range(low, high + 1, step))
+    values = tuple(spec) if isinstance(spec, list) else (spec,)
+    if not values:
+        raise InputError("has no candidate values (an empty list)", where)
+    for value in values:
+        if not isinstance(value, (int, float, str, bool)):
+            raise InputError(f"a candidate value must be a number, a string or true/false, got {value!r}", where)
+    seen: set[tuple[type, Value]] = set()
+    for value in values:
+        marker = (type(value), value)
+        if marker in seen:
+            raise InputError(f"lists the value {value!r} twice", where)
+        seen.add(marker)
+    return values
+
+
+def objectives_from(entries: list[str | WeightedSum], known_metrics: tuple[str, ...], where: Callable[[tuple[str | int, ...]], str]) -> tuple[Objective, ...]:
+    """Objectives from names and weighted sums, each metric checked against the engine's."""
+
+    def metric(name: str, location: tuple[str | int, ...]) -> tuple[str, float]:
+        resolved = OBJECTIVE_ALIASES.get(name, name)
+        if resolved not in known_metrics:
+            raise InputError(f"unknown objective {name!r}; known: {', '.join(sorted(set(known_metrics) | set(OBJECTIVE_ALIASES)))}", where(location))
+        return resolved, -1.0 if resolved in MAXIMISED_METRICS else 1.0
+
+    objectives = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            name, sense = metric(entry, ("objectives", index))
+            objectives.append(Objective(entry, ((name, sense),)))
+            continue
+        if not entry.weighted_sum:
+            raise InputError("a weighted sum needs at least one metric", where(("objectives", index, "weighted_sum")))
+        terms = []
+        for key, weight in entry.weighted_sum.items():
+            name, sense = metric(key, ("objectives", index, "weighted_sum", key))
+            terms.append((name, sense * float(weight)))
+        label = " + ".join(f"{weight:g}*{key}" for key, weight in entry.weighted_sum.items())
+        objectives.append(Objective(f"weighted({label})", tuple(terms)))
+    names = [o.name for o in objectives]
+    if len(set(names)) != len(names):
+        raise InputError("an objective is listed twice", where(("objectives",)))
+    return tuple(objectives)
+
+
+def constraints_from(
+    entries: Mapping[str, Bound | bool], known: tuple[str, ...], where: Callable[[tuple[str | int, ...]], str]
+) -> tuple[tuple[Constraint, ...], bool]:
+    """Bounds on metrics or parameters, and whether buffers must hold every layer's requirement."""
+    constraints = []
+    buffers_fit = True
+    for name, entry in entries.items():
+        location = ("constraints", name)
+        if isinstance(entry, bool):
+            if name != BUFFERS_FIT:
+                raise InputError(f"only {BUFFERS_FIT} takes true/false; bound other constraints with min/max", where(location))
+            buffers_fit = entry
+            continue
+        resolved = OBJECTIVE_ALIASES.get(name, name)
+        if resolved not in known:
+            raise InputError(f"unknown constraint {name!r}; constrain a metric or parameter: {', '.join(sorted(known))}", where(location))
+        if entry.min is None and entry.max is None:
+            raise InputError("a constraint needs min, max or both", where(location))
+        if entry.min is not None and entry.max is not None and entry.min > entry.max:
+            raise InputError(f"contradictory bounds: min {entry.min} is above max {entry.max}", where(location))
+        constraints.append(Constraint(resolved, entry.min, entry.max))
+    return tuple(constraints), buffers_fit
+
+
+def space_fingerprint(space_file: SpaceFile, workload_identity: str) -> str:
+    """A hash of what determines every design's result: the space without its search settings, and the workload."""
+    document = space_file.document.model_dump(mode="json", exclude={"search"})
+    text = json.dumps({"space": document, "workload": workload_identity}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,115 @@
+"""The design-space file of `mapscope explore` (YAML or JSON), validated with pydantic, errors with lines.
+
+A space names a network, the hardware and mapping parameters to sweep (lists, or integer ranges with
+a step or powers of two), constraints as bounds on metrics, objectives and the search to run::
+
+    name: resnet50-area-budget
+    network: resnet50_kcp_ws          # a shipped example or a .m/.yaml file (relative to this file)
+    mapping: {template: kcp_ws, parameters: {cluster_size: [16, 32, 64]}}
+    hardware:
+      num_pes: {range: [64, 1024], scale: log2}
+      noc_bandwidth_elems_per_cycle: [16, 32, 64]
+    constraints: {area_mm2: {max: 30}, buffers_fit: true}
+    objectives: [runtime_cycles, energy_nj]
+    search: {strategy: grid}
+
+`explore.space.design_space` turns the validated document into a `DesignSpace`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from mapscope.errors import InputError
+from mapscope.formats.descriptions import (
+    DESCRIPTION_SUFFIXES,
+    _Document,
+    _Strict,
+    _validate,
+)
+from mapscope.formats.maestro_tokens import read_text_file
+
+Scalar = int | float | str | bool
+
+
+class ValueRange(_Strict):
+    """Integers from `range[0]` to `range[1]` inclusive: every `step`-th, or the powers of two (log2)."""
+
+    range: Annotated[list[int], Field(min_length=2, max_length=2)]
+    step: Annotated[int, Field(gt=0)] | None = None
+    scale: Literal["linear", "log2"] = "linear"
+
+
+#: A parameter's candidates as written: a list of values, a ValueRange mapping, or one value. Checked
+#: by `explore.space.expand_values`, which words its errors for this use rather than pydantic's unions.
+ValueSpec = Any
+
+
+class MappingSection(_Strict):
+    template: str | None = None  # None: the network file's own dataflows
+    parameters: dict[str, ValueSpec] = {}
+
+
+class Bound(_Strict):
+    min: int | float | None = None
+    max: int | float | None = None
+
+
+class WeightedSum(_Strict):
+    weighted_sum: dict[str, int | float]
+
+
+class SearchSection(_Strict):
+    strategy: Literal["grid", "random", "evolve"] = "grid"
+    budget: Annotated[int, Field(gt=0)] | None = None
+    seed: Annotated[int, Field(ge=0)] = 0
+    population: Annotated[int, Field(ge=2)] = 64
+    batch_size: Annotated[int, Field(gt=0)] = 4096
+
+
+class SpaceDocument(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    engine: Literal["maestro", "systolic"] = "maestro"
+    network: Annotated[str, Field(min_length=1)]
+    base_hardware: str | None = None
+    compat: Literal["maestro"] | None = None
+    batch: Annotated[int, Field(gt=0)] = 1
+    passes: Literal["inference", "training"] = "inference"
+    mapping: MappingSection = MappingSection()
+    hardware: dict[str, ValueSpec]
+    constraints: dict[str, Bound | bool] = {}
+    objectives: Annotated[list[str | WeightedSum], Field(min_length=1)]
+    search: SearchSection = SearchSection()
+
+
+@dataclass(frozen=True)
+class SpaceFile:
+    """A validated space document, its text (kept in the result store) and where its fields are."""
+
+    document: SpaceDocument
+    text: str
+    path: str
+    directory: Path  # relative paths in the document are taken from here
+    where: Callable[[tuple[str | int, ...]], str]
+
+
+def read_space_file(path: str | PathLike[str]) -> SpaceFile:
+    """Read and validate a design-space file (.yaml, .yml or .json)."""
+    name = str(path)
+    if Path(name).suffix.lower() not in DESCRIPTION_SUFFIXES:
+        raise InputError(f"a design space is a YAML or JSON file ({', '.join(DESCRIPTION_SUFFIXES)})", name)
+    text = read_text_file(path)
+    return parse_space_text(text, name, Path(name).resolve().parent)
+
+
+def parse_space_text(text: str, source: str = "<space>.yaml", directory: Path | None = None) -> SpaceFile:
+    """Validate a design-space document given as text (`source` names it in errors)."""
+    document = _Document(source, text)
+    model: SpaceDocument = _validate(SpaceDocument, document.data, document, "design space")
+    return SpaceFile(model, text, source, directory or Path.cwd(), document.where)
