@@ -22,6 +22,7 @@ from rich.table import Table
 from mapscope.api import analyze as analyze_mapped_network
 from mapscope.api import build_accelerator, load_hardware_fields, load_network
 from mapscope.errors import InputError
+from mapscope.explore.session import ExploreOptions, run_exploration
 from mapscope.flexsa_study import (
     DEFAULT_ARRAY,
     DEFAULT_MODEL,
@@ -301,6 +302,31 @@ def gemm(
         document = dataclasses.asdict(result)
     if json_file is not None:
         write_json_document(document, json_file)
+
+
+@app.command()
+def explore(
+    space: Annotated[Path, typer.Argument(metavar="SPACE.yaml", help="Design-space file (YAML or JSON); see docs/explore.md.")],
+    store: Annotated[Path | None, typer.Option("--store", help="SQLite file results stream into (needed to resume).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run kept in --store; evaluates only what is missing.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes (default: all cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786) instead of local workers.")] = None,
+    strategy: Annotated[str | None, typer.Option("--strategy", help="grid, random or evolve (default: the space file's).")] = None,
+    budget: Annotated[int | None, typer.Option("--budget", help="At most this many designs (default: the space file's, or all).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of random and evolve (default: the space file's, or 0).")] = None,
+    best: Annotated[int, typer.Option("--best", help="How many of the best designs to list.")] = 10,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write a JSON summary: counts, best designs, Pareto front.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the Pareto-front plot (.png or .svg).")] = None,
+    export: Annotated[Path | None, typer.Option("--export", help="Write every evaluated design (.csv, .parquet or .jsonl).")] = None,
+) -> None:
+    """Search a design space (hardware and mapping parameters) under constraints; list the best designs and the Pareto front."""
+    options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export)
+    try:
+        run_exploration(options, _stdout_console())
+    except KeyboardInterrupt:
+        kept = f"; results so far are in {store}: rerun with --resume to continue" if store is not None else ""
+        typer.echo(f"error: interrupted{kept}", err=True)
+        raise typer.Exit(130) from None
 
 
 def _version_callback(show: bool) -> None:

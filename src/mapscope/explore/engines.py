@@ -203,7 +203,7 @@ def cheapest_design(space: DesignSpace) -> dict[str, Value] | None:
     MAESTRO-engine area uses the buffer requirements when no L1/L2 size is given, and those vary with the
     mapping, so the shortcut needs both sizes set (swept or in the base hardware)."""
     choices = space.choices
-    if space.engine == "maestro":
+    if isinstance(space.workload, MaestroWorkload):
         base = space.workload.base
         if any(name not in choices and getattr(base, name) == UNLIMITED for name in ("l1_size_elems", "l2_size_elems")):
             return None

@@ -149,15 +149,15 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
     structural = {name: np.zeros(count) for name in ("energy_nj", "macs", "l1_size_req_elems", "l2_size_req_elems")}
     errors: list[str | None] = [None] * count
     empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple[int, tuple[Value, ...]], list[int]] = {}
     for index, point in enumerate(points):
-        key = (int(hardware["num_pes"][index]),) + tuple(point[name] for name in workload.mapping_parameters)
+        key = (int(hardware["num_pes"][index]), tuple(point[name] for name in workload.mapping_parameters))
         groups.setdefault(key, []).append(index)
-    for key, members in groups.items():
+    for (num_pes, mapping_values), members in groups.items():
         rows = np.array(members)
-        mapping = dict(zip(workload.mapping_parameters, key[1:]))
+        mapping = dict(zip(workload.mapping_parameters, mapping_values))
         try:
-            structure = _structure(workload, key[0], mapping)
+            structure = _structure(workload, num_pes, mapping)
         except InputError as error:
             for index in members:
                 errors[index] = f"mapping rejected: {error}"

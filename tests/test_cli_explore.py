@@ -1,0 +1,171 @@
+"""`mapscope explore` from the command line: outputs, kill -9 and --resume, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cli_helpers import assert_one_line_error, run
+
+sys.path.insert(0, str(Path(__file__).parent / "explore"))
+from explore_spaces import TINY_SPACE, write_space  # noqa: E402
+
+#: A space big enough (~5k designs, small batches) that a run can be killed in the middle.
+KILLABLE_SPACE = {
+    **copy.deepcopy(TINY_SPACE),
+    "name": "killable",
+    "mapping": {"template": "tiled", "parameters": {"spatial_dimension": ["K", "C", "Y", "X"], "cluster_size": [1, 2, 4]}},
+    "hardware": {
+        "num_pes": [4, 8, 16, 32],
+        "simd_lanes": [1, 2],
+        "noc_bandwidth_elems_per_cycle": [1, 2, 4, 8, 16, 64],
+        "offchip_bandwidth_elems_per_cycle": [4, 32, 256],
+        "l1_size_elems": [16, 64, 1024],
+        "l2_size_elems": [65536],
+    },
+    "search": {"batch_size": 16},
+}
+
+
+def _stored_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as connection:
+            return int(connection.execute("SELECT COUNT(*) FROM designs").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _store_contents(path: Path) -> dict[str, tuple[str, int, str | None]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT key, metrics, feasible, violation FROM designs").fetchall()
+    keys = [row[0] for row in rows]
+    assert len(keys) == len(set(keys)), "a design is stored twice"
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+def test_explore_prints_the_best_designs_and_writes_summary_plot_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    space = write_space(tmp_path)
+    outputs = [tmp_path / "out" / name for name in ("summary.json", "front.png", "designs.csv")]
+    status, out, err = run(
+        ["explore", str(space), "--workers", "1", "--json", str(outputs[0]), "--plot", str(outputs[1]), "--export", str(outputs[2])], capsys
+    )
+    assert status == 0, err
+    assert "tiny" in out and "Pareto" in out
+    summary = json.loads(outputs[0].read_text())
+    assert summary["counts"]["designs"] == 2 * 2 * 2 * 3 * 2 * 2 * 3 * 2 * 2
+    assert 0 < summary["counts"]["feasible"] < summary["counts"]["designs"]
+    assert outputs[1].read_bytes().startswith(b"\x89PNG")
+    with outputs[2].open() as handle:
+        assert sum(1 for _ in csv.DictReader(handle)) == summary["counts"]["designs"]
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    space = write_space(tmp_path, KILLABLE_SPACE)
+    reference = tmp_path / "reference.db"
+    status, _, err = run(["explore", str(space), "--workers", "1", "--store", str(reference)], capsys)
+    assert status == 0, err
+    expected = _store_contents(reference)
+
+    interrupted = tmp_path / "interrupted.db"
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mapscope.cli", "explore", str(space), "--workers", "2", "--store", str(interrupted)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    deadline = time.monotonic() + 60
+    while _stored_rows(interrupted) < 200 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = _stored_rows(interrupted)
+    assert 0 < stored < len(expected), f"the run was not killed in the middle ({stored} of {len(expected)} stored)"
+
+    status, _, err = run(["explore", str(space), "--workers", "1", "--store", str(interrupted), "--resume"], capsys)
+    assert status == 0, err
+    assert _store_contents(interrupted) == expected
+
+
+def _changed(**changes: object) -> dict:
+    document = copy.deepcopy(TINY_SPACE)
+    document.update(changes)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (_changed(hardware={}), "sweeps nothing"),
+        (_changed(hardware={"num_pes": []}), "no candidate values"),
+        (_changed(hardware={"num_pes": [8], "noc_bw": [4]}), "unknown hardware parameter 'noc_bw'"),
+        (_changed(constraints={"area_mm2": {"min": 2, "max": 1}}), "contradictory bounds"),
+        (_changed(constraints={"num_pes": {"max": 4}}), "constraint num_pes <= 4 removes every design"),
+        (_changed(constraints={"area_mm2": {"max": 0.01}}), "constraint area_mm2 <= 0.01 removes every design: the cheapest one"),
+        (_changed(constraints={"runtime_cycles": {"max": 10}}), "no feasible design among"),
+        (_changed(objectives=[]), "objectives"),
+        (_changed(search={"strategy": "evolve"}), "needs a budget"),
+    ],
+)
+def test_bad_spaces_exit_2_with_one_line_and_no_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], document: dict, message: str
+) -> None:
+    space = write_space(tmp_path, document)
+    store = tmp_path / "results.db"
+    status, out, err = run(["explore", str(space), "--workers", "1", "--store", str(store)], capsys)
+    assert_one_line_error(status, err)
+    assert message in err
+    if "no feasible design" not in message:
+        assert not store.exists()
+
+
+def test_resume_with_a_store_of_another_space_is_refused_and_the_store_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = write_space(tmp_path, name="first.yaml")
+    store = tmp_path / "results.db"
+    assert run(["explore", str(first), "--workers", "1", "--store", str(store)], capsys)[0] == 0
+    other = write_space(tmp_path, _changed(hardware={**TINY_SPACE["hardware"], "num_pes": [8, 32]}), name="other.yaml")
+    before = (store.read_bytes(), store.stat().st_mtime_ns, sorted(p.name for p in tmp_path.iterdir()))
+    status, _, err = run(["explore", str(other), "--workers", "1", "--store", str(store), "--resume"], capsys)
+    assert_one_line_error(status, err)
+    assert "different design space" in err
+    assert (store.read_bytes(), store.stat().st_mtime_ns, sorted(p.name for p in tmp_path.iterdir())) == before
+    status, _, err = run(["explore", str(first), "--workers", "1", "--store", str(store)], capsys)
+    assert_one_line_error(status, err)
+    assert "--resume" in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--resume"], "--store"),
+        (["--plot", "front.gif"], ".png or .svg"),
+        (["--export", "designs.xlsx"], ".csv"),
+        (["--strategy", "annealing"], "unknown strategy"),
+        (["--budget", "0"], "must be positive"),
+        (["--workers", "0"], "at least one worker"),
+    ],
+)
+def test_bad_options_exit_2_and_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str) -> None:
+    space = write_space(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    status, _, err = run(["explore", str(space), *options], capsys)
+    assert_one_line_error(status, err)
+    assert message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_missing_space_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["explore", str(tmp_path / "nope.yaml")], capsys)
+    assert_one_line_error(status, err)
+    assert "nope.yaml" in err
