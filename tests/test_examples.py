@@ -127,7 +127,7 @@ def test_every_example_exists_and_is_listed() -> None:
     assert [example.name for example in listed] == list(EXAMPLES)
     for example in listed:
         assert isinstance(example, Example)
-        assert example.kind in ("mapping", "hardware")
+        assert example.kind in ("mapping", "hardware", "design space")
         assert example.description
         path = example_path(example.name)
         assert path.is_file(), path

@@ -25,7 +25,7 @@ class Example:
 
     name: str
     filename: str
-    kind: Literal["mapping", "hardware"]
+    kind: Literal["mapping", "hardware", "design space"]
     description: str
 
 
@@ -66,6 +66,18 @@ _EXAMPLES = (
         "accelerator_256pe.yaml",
         "hardware",
         "the same 256-PE edge accelerator in mapscope's YAML form",
+    ),
+    Example(
+        "resnet50_area_budget",
+        "resnet50_area_budget.yaml",
+        "design space",
+        "mapscope explore: ResNet-50, kcp_ws; PEs x NoC/off-chip bandwidth x L1/L2 x cluster size under 25 mm^2",
+    ),
+    Example(
+        "resnet50_systolic_shapes",
+        "resnet50_systolic_shapes.yaml",
+        "design space",
+        "mapscope explore: ResNet-50 inference on systolic arrays; rows x columns x dataflow under 8 mm^2",
     ),
 )
 

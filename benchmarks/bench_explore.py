@@ -1,0 +1,86 @@
+"""Design-space exploration speed: ResNet-50 with the NVDLA-like kcp_ws mapping on a hardware sweep, one core.
+
+Usage: python benchmarks/bench_explore.py [--repeat N]
+
+The sweep: PEs {64..1024, powers of two} x SIMD {1..8} x NoC bandwidth {8..1024, 16 values} x NoC latency
+{0..3} x off-chip bandwidth {4..512, 16 values} = 40,960 designs, each over ResNet-50's 54 layers. Only
+timing-relevant parameters are swept (buffer sizes would add designs at no engine cost and flatter the rate).
+
+Prints where the time goes, cold (traces built) and warm (traces cached, as in later batches of a run):
+  - engine: network metrics of every design (`evaluate_maestro`): traces + batched timing + metrics;
+  - records: the same plus constraints and one DesignRecord per design (`evaluate_designs`), what workers return;
+and as its last line ``designs_per_second=<n>``: designs x layers per second of the cold engine run
+(the rate of a fresh process scoring the whole sweep), taken as the best of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+
+import numpy as np
+
+from mapscope.api import load_network
+from mapscope.explore import maestro_designs
+from mapscope.explore.evaluation import evaluate_designs
+from mapscope.explore.maestro_designs import MaestroWorkload, evaluate_maestro
+from mapscope.explore.space import DesignSpace, Objective
+from mapscope.hardware.accelerator import Accelerator
+
+SWEEP = {
+    "num_pes": [64, 128, 256, 512, 1024],
+    "simd_lanes": list(range(1, 9)),
+    "noc_bandwidth_elems_per_cycle": [int(v) for v in np.unique(np.geomspace(8, 1024, 16).round())],
+    "noc_latency_cycles": [0, 1, 2, 3],
+    "offchip_bandwidth_elems_per_cycle": [int(v) for v in np.unique(np.geomspace(4, 512, 16).round())],
+}
+
+
+def _points() -> list[dict[str, int]]:
+    names = list(SWEEP)
+    return [dict(zip(names, values)) for values in itertools.product(*SWEEP.values())]
+
+
+def _timed(function, *arguments) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    function(*arguments)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is reported")
+    arguments = parser.parse_args()
+    network = load_network("resnet50_kcp_ws")
+    layers = len(network.layers)
+    distinct = len({(m.layer.dimensions, m.layer.strides, m.dataflow) for m in network.layers})
+    workload = MaestroWorkload(network, None, (), Accelerator(num_pes=256), None, identity="bench")
+    space = DesignSpace("bench", "maestro", workload, tuple((k, tuple(v)) for k, v in SWEEP.items()), (), (), True, (Objective("runtime", (("runtime_cycles", 1.0),)),))
+    points = _points()
+    timing_points = len(points)
+    print(f"sweep: {len(points):,} designs x {layers} layers ({distinct} distinct) = {len(points) * layers:,} design-layers")
+
+    def cold_engine() -> None:
+        maestro_designs._STRUCTURES.clear()
+        evaluate_maestro(workload, points)
+
+    def traces_only() -> None:
+        maestro_designs._STRUCTURES.clear()
+        for pes in SWEEP["num_pes"]:
+            maestro_designs._structure(workload, pes, {})
+
+    cold = min(_timed(cold_engine) for _ in range(arguments.repeat))
+    tracing = min(_timed(traces_only) for _ in range(arguments.repeat))
+    warm = min(_timed(evaluate_maestro, workload, points) for _ in range(arguments.repeat))
+    records = min(_timed(evaluate_designs, space, points) for _ in range(arguments.repeat))
+    print(f"traces (5 PE counts x {distinct} layers):   {tracing:8.3f} s")
+    print(f"engine, cold (traces + timing + metrics): {cold:8.3f} s  {len(points) * layers / cold:14,.0f} design-layers/s")
+    print(f"engine, warm (traces cached):             {warm:8.3f} s  {len(points) * layers / warm:14,.0f} design-layers/s")
+    print(f"   per distinct layer:                               {timing_points * distinct / warm:14,.0f} design-layers/s")
+    print(f"records (warm engine + constraints + records):       {records:8.3f} s  {len(points) / records:14,.0f} designs/s")
+    print(f"designs_per_second={len(points) * layers / cold:.0f}")
+
+
+if __name__ == "__main__":
+    main()
