@@ -169,3 +169,14 @@ def test_a_missing_space_file_is_one_line(tmp_path: Path, capsys: pytest.Capture
     status, _, err = run(["explore", str(tmp_path / "nope.yaml")], capsys)
     assert_one_line_error(status, err)
     assert "nope.yaml" in err
+
+
+def test_scheduler_address_runs_on_a_dask_cluster_with_the_local_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    distributed = pytest.importorskip("distributed")
+    space = write_space(tmp_path)
+    local, on_dask = tmp_path / "local.json", tmp_path / "dask.json"
+    assert run(["explore", str(space), "--workers", "1", "--json", str(local)], capsys)[0] == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        status, _, err = run(["explore", str(space), "--scheduler", cluster.scheduler_address, "--json", str(on_dask)], capsys)
+    assert status == 0, err
+    assert json.loads(on_dask.read_text()) == json.loads(local.read_text())

@@ -22,6 +22,7 @@ from rich.table import Table
 from mapscope.api import analyze as analyze_mapped_network
 from mapscope.api import build_accelerator, load_hardware_fields, load_network
 from mapscope.errors import InputError
+from mapscope.explore.executors import WorkerLost
 from mapscope.explore.session import ExploreOptions, run_exploration
 from mapscope.flexsa_study import (
     DEFAULT_ARRAY,
@@ -323,10 +324,10 @@ def explore(
     options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export)
     try:
         run_exploration(options, _stdout_console())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkerLost) as error:
         kept = f"; results so far are in {store}: rerun with --resume to continue" if store is not None else ""
-        typer.echo(f"error: interrupted{kept}", err=True)
-        raise typer.Exit(130) from None
+        typer.echo(f"error: {str(error) or 'interrupted'}{kept}", err=True)
+        raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
 
 
 def _version_callback(show: bool) -> None:

@@ -7,8 +7,10 @@ Every executor takes chunks of design points and yields each chunk's records as 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from mapscope.errors import InputError
@@ -18,6 +20,10 @@ from mapscope.explore.space import DesignSpace
 from mapscope.formats.result_store import DesignRecord
 
 Chunk = Sequence[dict[str, Value]]
+
+
+class WorkerLost(RuntimeError):
+    """A worker vanished mid-run; what finished is stored, so the run can be resumed."""
 
 
 class Executor(Protocol):
@@ -48,8 +54,10 @@ _WORKER_SPACE: DesignSpace | None = None
 
 
 def _install_space(space: DesignSpace) -> None:
+    """Worker start-up: keep the space; leave Ctrl-C to the parent, which stops the pool cleanly."""
     global _WORKER_SPACE
     _WORKER_SPACE = space
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _evaluate_in_worker(chunk: Chunk) -> list[DesignRecord]:
@@ -65,7 +73,10 @@ class LocalPoolExecutor:
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space,))
 
     def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
-        yield from _as_completed([self.pool.submit(_evaluate_in_worker, chunk) for chunk in chunks])
+        try:
+            yield from _as_completed([self.pool.submit(_evaluate_in_worker, chunk) for chunk in chunks])
+        except BrokenProcessPool:
+            raise WorkerLost("a worker process died (killed, or out of memory)") from None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
