@@ -10,7 +10,7 @@ INSTALL_STAMP := $(VENV)/.installed-from-pyproject
 MAPPINGS ?= src/mapscope/examples
 HW ?= src/mapscope/examples/accelerator_256pe.m
 
-.PHONY: install run test bench bench-flexsa flexsa clean
+.PHONY: install run test bench bench-flexsa bench-explore flexsa explore clean
 
 install: $(INSTALL_STAMP)
 
@@ -38,6 +38,15 @@ bench-flexsa: $(INSTALL_STAMP)
 flexsa: $(INSTALL_STAMP)
 	$(VENV)/bin/mapscope flexsa --model resnet50 --json out/flexsa_resnet50.json \
 		--csv out/flexsa_resnet50.csv --plots out/flexsa_plots
+
+bench-explore: $(INSTALL_STAMP)
+	$(VENV_PYTHON) benchmarks/bench_explore.py
+
+# The design-space exploration in the README: ResNet-50 under a 25 mm^2 area budget (about 2 s).
+explore: $(INSTALL_STAMP)
+	rm -f out/resnet50_area_budget.db
+	$(VENV)/bin/mapscope explore resnet50_area_budget --store out/resnet50_area_budget.db \
+		--json out/resnet50_area_budget.json --plot out/resnet50_area_budget.png --export out/resnet50_area_budget.csv
 
 clean:
 	rm -rf $(VENV) out
