@@ -13,7 +13,8 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.explore import maestro_designs, systolic_designs
-from mapscope.explore.maestro_designs import MaestroWorkload, MetricBatch
+from mapscope.explore.maestro_designs import MaestroWorkload
+from mapscope.explore.metrics import MetricBatch
 from mapscope.explore.search import Value
 from mapscope.explore.space import (
     DesignSpace,

@@ -18,6 +18,7 @@ from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
 from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import TimingArrays, runtime_batch
 from mapscope.errors import InputError
+from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays
@@ -27,16 +28,7 @@ from mapscope.mapping.templates import template as find_template
 HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator))
 #: The parameters that change a trace; the others are timing-only or cost-only.
 TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
-METRICS = (
-    "runtime_cycles",
-    "energy_nj",
-    "edp_nj_cycles",
-    "macs",
-    "throughput_macs_per_cycle",
-    "throughput_macs_per_cycle_per_mm2",
-    "area_um2",
-    "area_mm2",
-    "power_mw",
+METRICS = NETWORK_METRICS + (
     "l1_size_req_elems",
     "l2_size_req_elems",
     "l1_size_elems",
@@ -54,14 +46,6 @@ class MaestroWorkload:
     base: Accelerator
     compat: str | None
     identity: str  # stable for one space: keys the trace cache shared by later batches
-
-
-@dataclass(frozen=True)
-class MetricBatch:
-    """Metric arrays for a batch of designs, and per design the reason it could not be evaluated (or None)."""
-
-    metrics: dict[str, np.ndarray]
-    errors: list[str | None]
 
 
 @dataclass(frozen=True)

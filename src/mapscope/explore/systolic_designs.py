@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from mapscope.errors import InputError
-from mapscope.explore.maestro_designs import MetricBatch
+from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.hardware.area_power import (
     MAC_AREA_UM2,
@@ -56,17 +56,8 @@ from mapscope.workload.training import lower_network
 HARDWARE_PARAMETERS = ("rows", "cols", "dataflow", "double_buffered")
 PASSES = ("inference", "training")
 DEFAULT_BASE: dict[str, Value] = {"rows": 128, "cols": 128, "dataflow": "ws", "double_buffered": False}
-METRICS = (
-    "runtime_cycles",
-    "energy_nj",
-    "edp_nj_cycles",
-    "macs",
-    "throughput_macs_per_cycle",
-    "throughput_macs_per_cycle_per_mm2",
+METRICS = NETWORK_METRICS + (
     "utilization",
-    "area_um2",
-    "area_mm2",
-    "power_mw",
     "sram_read_words",  # ifmap + filter + ofmap (partial-sum) reads
     "sram_write_words",  # ofmap (partial-sum) writes
     "dram_read_words",  # ifmap + filter
