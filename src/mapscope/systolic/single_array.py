@@ -85,11 +85,11 @@ def run_single_array(
         dram_in, dram_w = counts.dram_input_reads, counts.dram_weight_reads
         dram = ((dram_w, dram_in, counts.dram_output_writes) if transposed else (dram_in, dram_w, counts.dram_output_writes))
     if scalesim:
-        cycles -= 1  # SCALE-Sim reports the index of the last cycle
+        cycles -= 1  # SCALE-Sim reports the index of the last cycle (0 for a one-cycle run: utilisation inf)
     macs = m * n * k
     return SingleArrayResult(
         rows=rows, cols=cols, dataflow=str(dataflow), convention=str(convention), double_buffered=double_buffered,
-        m=m, n=n, k=k, cycles=cycles, macs=macs, utilization=macs / (cycles * rows * cols),
+        m=m, n=n, k=k, cycles=cycles, macs=macs, utilization=macs / (cycles * rows * cols) if cycles else float("inf"),
         row_folds=row_folds, col_folds=col_folds,
         ifmap_sram_reads=ifmap, filter_sram_reads=filt, ofmap_sram_writes=ofmap_writes, ofmap_sram_reads=ofmap_reads,
         dram_ifmap_reads=dram[0], dram_filter_reads=dram[1], dram_ofmap_writes=dram[2],
