@@ -106,3 +106,53 @@ def analyze(
     network = load_network(network_or_path)
     accelerator = build_accelerator(hardware, hardware_overrides)
     return analyze_network(network, accelerator, compat=compat, energy_table=energy_table)
+
+
+def design_space(space: Mapping[str, Any] | str | os.PathLike[str], directory: str | os.PathLike[str] | None = None) -> Any:
+    """A checked DesignSpace from a space file (path or shipped example) or from a dict with the file's keys.
+
+    Relative paths in a dict are taken from `directory` (default: the current folder). See docs/explore.md.
+    """
+    import yaml
+
+    from mapscope.explore.engines import design_space as build_space
+    from mapscope.explore.engines import load_design_space
+    from mapscope.formats.space_file import parse_space_text
+
+    if isinstance(space, Mapping):
+        text = yaml.safe_dump(dict(space), sort_keys=False)
+        return build_space(parse_space_text(text, "<space>.yaml", Path(directory) if directory is not None else None))
+    return load_design_space(resolve_input_path(space, "design space"))
+
+
+def explore(
+    space: Any,
+    *,
+    workers: int | None = 1,
+    scheduler: Any = None,
+    store: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+) -> Any:
+    """Run a design space's search; returns an ExplorationResult (records, objectives, Pareto front).
+
+    `space` is a DesignSpace, a dict, a path or a shipped example name; `scheduler` a Dask address or
+    `dask.distributed.Client`; with `store`, results stream into that SQLite file (resumable).
+    """
+    from mapscope.explore.executors import make_executor
+    from mapscope.explore.exploration import explore as run_search
+    from mapscope.explore.space import DesignSpace
+    from mapscope.formats.result_store import ResultStore
+
+    checked = space if isinstance(space, DesignSpace) else design_space(space)
+    executor = make_executor(checked, workers, scheduler)
+    opened = (
+        ResultStore.open(Path(store), space_fingerprint=checked.fingerprint, space_document=checked.document, resume=resume)
+        if store is not None
+        else None
+    )
+    try:
+        return run_search(checked, executor, opened)
+    finally:
+        executor.close()
+        if opened is not None:
+            opened.close()

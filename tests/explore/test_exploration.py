@@ -179,3 +179,15 @@ def test_every_objective_and_metric_is_finite_for_feasible_designs(space: Design
         assert all(np.isfinite(v) for v in record.metrics.values())
     assert np.isfinite(result.objectives[[i for i, r in enumerate(result.records) if r.feasible]]).all()
     assert list(itertools.islice(result.best(3), 3))
+
+
+def test_the_python_api_takes_a_dict_and_matches_the_file(tmp_path: Path) -> None:
+    from explore_spaces import write_space
+
+    import mapscope.api as api
+
+    write_space(tmp_path)
+    from_dict = api.explore(api.design_space(TINY_SPACE, directory=tmp_path))
+    from_file = api.explore(tmp_path / "space.yaml", store=tmp_path / "api.db")
+    assert [r.key for r in from_dict.records] == [r.key for r in from_file.records]
+    assert from_dict.front == from_file.front
