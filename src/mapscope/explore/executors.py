@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
@@ -83,14 +83,12 @@ class LocalPoolExecutor:
 
 
 def _as_completed(futures: list[Future[list[DesignRecord]]]) -> Iterator[list[DesignRecord]]:
-    pending = set(futures)
+    """Results in completion order; whatever has not started is cancelled if the caller stops early."""
     try:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+        for future in as_completed(futures):
+            yield future.result()
     finally:
-        for future in pending:
+        for future in futures:
             future.cancel()
 
 

@@ -22,8 +22,8 @@ from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays
-from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.mapping.templates import template as find_template
+from mapscope.mapping.mapped_network import MappedNetwork
+from mapscope.mapping.templates import apply_template
 
 HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator))
 #: The parameters that change a trace; the others are timing-only or cost-only.
@@ -66,11 +66,7 @@ _STRUCTURE_CACHE_LIMIT = 4096
 def _mapped_network(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> MappedNetwork:
     if workload.template is None:
         return workload.network
-    chosen = find_template(workload.template)
-    layers = tuple(
-        MappedLayer(m.layer, chosen.dataflow(m.layer, num_pes, **mapping), m.source) for m in workload.network.layers
-    )
-    return MappedNetwork(workload.network.name, layers, workload.network.source)
+    return apply_template(workload.network.network, workload.template, num_pes, mapping)
 
 
 def _structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> _NetworkStructure:
