@@ -44,6 +44,9 @@ class Corrections:
     #: and costs it with edge tables that are then meaningless (e.g. 0 fresh elements: operands
     #: never loaded). Corrected: only a really partial last tile is treated as one.
     partial_tile_only_when_partial: bool = False
+    #: MAESTRO's grouped convolution (NGCONV) couples its output to the input channels C as well
+    #: ({G,K,C,Y,X}), so every output volume is C times too large. Corrected: output {G,K,Y,X}.
+    grouped_output_without_input_channels: bool = False
 
     @classmethod
     def all_on(cls) -> Corrections:

@@ -105,7 +105,7 @@ def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tupl
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
-    tensors = layer_tensors(layer)
+    tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
     dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
     levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
     shapes = tuple(

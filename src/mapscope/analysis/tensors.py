@@ -41,8 +41,11 @@ class LayerTensors:
         return tuple(sorted(set(self.input.coupled) | set(self.filter.coupled)))
 
 
-def layer_tensors(layer: Layer) -> LayerTensors:
-    """The tensors MAESTRO builds for `layer`'s type (batch N prepended to input and output)."""
+def layer_tensors(layer: Layer, grouped_output_without_input_channels: bool = False) -> LayerTensors:
+    """The tensors MAESTRO builds for `layer`'s type (batch N prepended to input and output).
+
+    MAESTRO couples a grouped (NGCONV) output to C too; the correction of that name leaves C out.
+    """
     batch: tuple[str, ...] = ("N",) if layer.has("N") and layer.type is not LayerType.GEMM else ()
     if layer.type is LayerType.GEMM:
         result = LayerTensors(Tensor("input", ("M", "K")), Tensor("filter", ("K", "N")), Tensor("output", ("M", "N")), False)
@@ -57,7 +60,7 @@ def layer_tensors(layer: Layer) -> LayerTensors:
         result = LayerTensors(
             Tensor("input", batch + ("G", "C", "Y", "X")),
             Tensor("filter", ("G", "K", "C", "R", "S")),
-            Tensor("output", batch + ("G", "K", "C", "Y", "X")),
+            Tensor("output", batch + (("G", "K", "Y", "X") if grouped_output_without_input_channels else ("G", "K", "C", "Y", "X"))),
             True,
         )
     else:  # CONV, and TRCONV which MAESTRO analyses as a plain CONV
