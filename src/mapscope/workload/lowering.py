@@ -1,0 +1,262 @@
+"""Operators -> MAESTRO layers that compute exactly the same multiply-accumulates.
+
+MAESTRO's layers have no padding, no dilation, no real transposed convolution and no pooling, so:
+
+* padding is folded into the input size (the zeros are moved and multiplied like data, as on hardware
+  without zero skipping, and as every framework MAC count assumes);
+* a dilated convolution becomes its dense phase convolutions: outputs o = q*m + phase (m = dilation /
+  gcd(stride, dilation)) read the input subsampled by the dilation with a dense window, so each phase
+  is an ordinary convolution; phases of one shape share the weights and become one layer's batch N;
+* a transposed convolution becomes its sub-pixel convolutions: outputs of one phase (o mod stride)
+  gather only the kernel taps that land on them, with no inserted zeros; phases of one shape read the
+  same input with different weights and become one layer's output channels K;
+* grouped convolutions are NGCONV (depthwise: DSCONV), matrix products are 1x1 convolutions
+  (K = n, C = k, Y = m) and batched products of two activations are NGCONV with G = batch;
+* pooling and element-wise operators have no MACs: they get no layer, and their data movement is
+  reported in the note instead.
+
+Every lowered operator keeps its MACs: the layers' `layer_macs` sum to the operator's `macs`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from math import gcd
+
+from mapscope.workload.layer import Layer, LayerType
+from mapscope.workload.network import Network
+from mapscope.workload.operators import (
+    Conv,
+    ConvTranspose,
+    Elementwise,
+    MatMul,
+    Model,
+    Operator,
+    Pool,
+)
+
+#: One axis of a lowered layer: (window, outputs, input span, stride) and how many phases share it.
+AxisPart = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class LoweredOperator:
+    """An operator and the MAESTRO layers that compute it (none for pooling and element-wise ones).
+
+    `note` says, in one line, what the lowering changed or left out (None when the layer is the
+    operator itself).
+    """
+
+    operator: Operator
+    layers: tuple[Layer, ...]
+    note: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return not self.layers
+
+
+@dataclass(frozen=True)
+class LoweredModel:
+    """A model lowered operator by operator; `network` is what the MAESTRO engine analyses."""
+
+    model: Model
+    parts: tuple[LoweredOperator, ...]
+
+    @property
+    def network(self) -> Network:
+        return Network(self.model.name, tuple(layer for part in self.parts for layer in part.layers))
+
+    @property
+    def skipped(self) -> tuple[LoweredOperator, ...]:
+        return tuple(part for part in self.parts if part.skipped)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(f"{part.operator.name}: {part.note}" for part in self.parts if part.note)
+
+    def summary(self) -> tuple[str, ...]:
+        """A few lines saying what the lowering did to the whole model (for a console note)."""
+        parts = self.parts
+        analysed = [part for part in parts if part.layers]
+        layers = sum(len(part.layers) for part in analysed)
+        lines = [
+            f"{self.model.name}: {len(analysed)} of {len(parts)} operators analysed as {layers} MAESTRO layers "
+            f"({self.model.macs:,} MACs)"
+        ]
+        if self.skipped:
+            kinds = sorted({getattr(part.operator, "kind", "") for part in self.skipped})
+            lines.append(
+                f"{len(self.skipped)} operators without MACs not analysed ({', '.join(kinds)}; "
+                f"{self.skipped_elements_moved:,} elements read and written)"
+            )
+        counts = (
+            ("padding folded into the input size", lambda op: isinstance(op, Conv) and any(op.padding)),
+            ("dilated, as dense phase convolutions", lambda op: isinstance(op, Conv) and op.dilation != (1, 1)),
+            ("transposed, as sub-pixel convolutions", lambda op: isinstance(op, ConvTranspose)),
+            ("batched products of two activations, as grouped 1x1 convolutions", lambda op: isinstance(op, MatMul) and op.batch > 1),
+        )
+        for what, applies in counts:
+            count = sum(1 for part in parts if applies(part.operator))
+            if count:
+                lines.append(f"{count} operator(s) {what}")
+        return tuple(lines)
+
+    def document(self) -> dict[str, object]:
+        """Per operator: kind, MACs, the layers it became and the note (for the JSON output)."""
+        return {
+            "model": self.model.name,
+            "model_macs": self.model.macs,
+            "operators": [
+                {
+                    "name": part.operator.name,
+                    "operator": type(part.operator).__name__,
+                    "macs": part.operator.macs,
+                    "layers": [layer.name for layer in part.layers],
+                    "note": part.note,
+                }
+                for part in self.parts
+            ],
+        }
+
+    @property
+    def skipped_elements_moved(self) -> int:
+        """Elements read and written by the operators that were not analysed (pooling, element-wise)."""
+        return sum(part.operator.input_elements + part.operator.output_elements for part in self.skipped)
+
+
+def lower_model(model: Model) -> LoweredModel:
+    """Every operator of `model` lowered, in order."""
+    return LoweredModel(model, tuple(lower_operator(operator) for operator in model.operators))
+
+
+def lower_operator(operator: Operator) -> LoweredOperator:
+    """The MAESTRO layers of one operator (see the module docstring for how each kind is lowered)."""
+    if isinstance(operator, Conv):
+        return _lower_conv(operator)
+    if isinstance(operator, ConvTranspose):
+        return _lower_transposed(operator)
+    if isinstance(operator, MatMul):
+        return _lower_matmul(operator)
+    what = f"{operator.kind} pooling" if isinstance(operator, Pool) else f"element-wise {operator.kind}"
+    return LoweredOperator(
+        operator,
+        (),
+        f"{what}, no MACs: not analysed (reads {operator.input_elements:,} and writes {operator.output_elements:,} elements)",
+    )
+
+
+def _dilated_axis(outputs: int, kernel: int, stride: int, dilation: int, padded_input: int) -> tuple[list[AxisPart], int]:
+    """The dense phases of one axis as (window, outputs, input span, stride) parts, and how many of each.
+
+    Without dilation the axis is one part over the whole padded input (trailing inputs no window uses
+    stay, as in the framework's tensor).
+    """
+    if dilation == 1:
+        return [(kernel, outputs, padded_input, stride)], 1
+    phases = dilation // gcd(stride, dilation)
+    phase_stride = stride // gcd(stride, dilation)
+    per_phase = Counter(-(-(outputs - phase) // phases) for phase in range(min(phases, outputs)))
+    parts = [(kernel, count, (count - 1) * phase_stride + kernel, phase_stride) for count in sorted(per_phase)]
+    return [part for part in parts for _ in range(per_phase[part[1]])], phases
+
+
+def _conv_kind(conv: Conv) -> tuple[LayerType, tuple[tuple[str, int], ...]]:
+    """The MAESTRO layer type of a convolution and its channel dimensions."""
+    if conv.groups == 1:
+        return LayerType.CONV, (("K", conv.out_channels), ("C", conv.in_channels))
+    if conv.groups == conv.in_channels == conv.out_channels:
+        return LayerType.DSCONV, (("K", 1), ("C", conv.in_channels))  # bundled MAESTRO files declare K: 1
+    return LayerType.NGCONV, (
+        ("G", conv.groups),
+        ("K", conv.out_channels // conv.groups),
+        ("C", conv.in_channels // conv.groups),
+    )
+
+
+def _layer(name: str, kind: LayerType, batch: int, channels: tuple[tuple[str, int], ...], rows: AxisPart, columns: AxisPart) -> Layer:
+    batch_dimension = (("N", batch),) if batch > 1 else ()
+    return Layer(
+        name,
+        kind,
+        (*batch_dimension, *channels, ("R", rows[0]), ("S", columns[0]), ("Y", rows[2]), ("X", columns[2])),
+        (("Y", rows[3]), ("X", columns[3])),
+    )
+
+
+def _grouped_parts(rows: list[AxisPart], columns: list[AxisPart]) -> list[tuple[AxisPart, AxisPart, int]]:
+    """Every (row part, column part) pair with how many phases have that shape, in a stable order."""
+    counts = Counter((row, column) for row in rows for column in columns)
+    return [(row, column, count) for (row, column), count in counts.items()]
+
+
+def _phase_names(name: str, count: int) -> list[str]:
+    return [name] if count == 1 else [f"{name}.phase{index}" for index in range(count)]
+
+
+def _lower_conv(conv: Conv) -> LoweredOperator:
+    top, bottom, left, right = conv.padding
+    out_h, out_w = conv.output_hw
+    rows, row_phases = _dilated_axis(out_h, conv.kernel[0], conv.stride[0], conv.dilation[0], conv.input_hw[0] + top + bottom)
+    columns, column_phases = _dilated_axis(out_w, conv.kernel[1], conv.stride[1], conv.dilation[1], conv.input_hw[1] + left + right)
+    kind, channels = _conv_kind(conv)
+    parts = _grouped_parts(rows, columns)
+    names = _phase_names(conv.name, len(parts))
+    layers = tuple(
+        _layer(name, kind, conv.batch * count, channels, row, column)
+        for name, (row, column, count) in zip(names, parts, strict=True)
+    )
+    notes = []
+    if any(conv.padding):
+        notes.append(f"padding {conv.padding} folded into the input size (MAESTRO has no padding)")
+    if conv.dilation != (1, 1):
+        notes.append(
+            f"dilation {conv.dilation}: computed as its {row_phases * column_phases} dense phase convolutions "
+            f"({len(layers)} layer(s); MAESTRO has no dilation)"
+        )
+    return LoweredOperator(conv, layers, "; ".join(notes) or None)
+
+
+def _transposed_axis(outputs: int, kernel: int, stride: int, pad_before: int) -> tuple[list[AxisPart], int]:
+    """The sub-pixel phases of one axis as (taps, outputs, input span, 1) parts, and the phases with no tap."""
+    parts: list[AxisPart] = []
+    empty = 0
+    for phase in range(min(stride, outputs)):
+        count = -(-(outputs - phase) // stride)
+        taps = len(range((phase + pad_before) % stride, kernel, stride))
+        if taps == 0:
+            empty += 1
+            continue
+        parts.append((taps, count, count + taps - 1, 1))
+    return parts, empty
+
+
+def _lower_transposed(conv: ConvTranspose) -> LoweredOperator:
+    out_h, out_w = conv.output_hw
+    rows, empty_rows = _transposed_axis(out_h, conv.kernel[0], conv.stride[0], conv.padding[0])
+    columns, empty_columns = _transposed_axis(out_w, conv.kernel[1], conv.stride[1], conv.padding[2])
+    parts = _grouped_parts(rows, columns)
+    names = _phase_names(conv.name, len(parts))
+    layers = tuple(
+        _layer(name, LayerType.CONV, conv.batch, (("K", conv.out_channels * count), ("C", conv.in_channels)), row, column)
+        for name, (row, column, count) in zip(names, parts, strict=True)
+    )
+    note = (
+        f"transposed convolution computed as its {len(rows) * len(columns)} sub-pixel convolutions without inserted "
+        f"zeros ({len(layers)} layer(s); MAESTRO's TRCONV would analyse a plain convolution)"
+    )
+    if empty_rows or empty_columns:
+        note += "; output phases that no kernel tap reaches hold only the bias and cost no MACs"
+    return LoweredOperator(conv, layers, note)
+
+
+def _lower_matmul(matmul: MatMul) -> LoweredOperator:
+    one = (1, 1, 1, 1)
+    rows: AxisPart = (1, matmul.m, matmul.m, 1)
+    if matmul.batch == 1:
+        layer = _layer(matmul.name, LayerType.CONV, 1, (("K", matmul.n), ("C", matmul.k)), rows, one)
+        return LoweredOperator(matmul, (layer,), None)
+    channels = (("G", matmul.batch), ("K", matmul.n), ("C", matmul.k))
+    layer = _layer(matmul.name, LayerType.NGCONV, 1, channels, rows, one)
+    return LoweredOperator(matmul, (layer,), f"{matmul.batch} independent products as a grouped 1x1 convolution (G = batch)")
