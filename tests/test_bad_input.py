@@ -33,7 +33,7 @@ BAD_MAPPINGS = {
     "negative size": (GOOD_LAYER.replace("TemporalMap(2,2) C", "TemporalMap(-2,2) C"), ["bad.m:7"]),
     "zero dimension": (GOOD_LAYER.replace("K: 4", "K: 0"), ["bad.m:4", "K"]),
     "negative dimension": (GOOD_LAYER.replace("K: 4", "K: -4"), ["bad.m:4", "K"]),
-    "missing Dataflow": (GOOD_LAYER[: GOOD_LAYER.index("Dataflow")] + "}\n}\n", ["bad.m", "Dataflow"]),
+    "missing Dataflow": (GOOD_LAYER[: GOOD_LAYER.index("Dataflow")] + "}\n}\n", ["bad.m", "no dataflow", "--dataflow"]),
     "missing Dimensions": (GOOD_LAYER.replace("Dimensions { K: 4, C: 2, R: 3, S: 3, Y: 8, X: 8 }\n", ""), ["bad.m"]),
     "unknown layer type": (GOOD_LAYER.replace("Type: CONV", "Type: POOL"), ["bad.m:3", "POOL"]),
     "cluster larger than PEs": (GOOD_LAYER.replace("  TemporalMap(3,1) X;\n", "  TemporalMap(3,1) X;\n  Cluster(64,P);\n  SpatialMap(1,1) C;\n"), ["bad.m:", "Cluster(64", "4"]),

@@ -109,7 +109,6 @@ BAD_NETWORKS = {
     "unusable constant name": (_edit("Tile: 16", "my-tile: 16"), 2, "constant name 'my-tile' cannot be used in a directive"),
     "YAML syntax": (_edit("layers:", "layers: ["), 4, "invalid YAML:"),
     "not a mapping": ("- just\n- a list\n", None, "expected a network description mapping with keys network, constants, layers, found list"),
-    "no dataflow to inherit": (_edit("    dataflow:\n      - SpatialMap(1,1) K\n      - TemporalMap(Tile,Tile) C\n      - TemporalMap(Sz(R),Sz(R)) R\n      - TemporalMap(Sz(S),Sz(S)) S\n      - Cluster(64, P)\n      - SpatialMap(1,1) C\n", ""), 4, "no dataflow and no previous layer to inherit one from"),
 }
 
 

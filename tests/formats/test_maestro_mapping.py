@@ -283,7 +283,6 @@ BAD_MAPPINGS = {
     "partial filter map": (_replace("TemporalMap(Sz(R),Sz(R)) R", "TemporalMap(7,7) R"), 10, "TemporalMap(7,7) R: MAESTRO requires a TemporalMap on R to cover the whole dimension (size = offset = R = 3)"),
     "filter map offset": (_replace("TemporalMap(Sz(S),Sz(S)) S", "TemporalMap(Sz(S),1) S"), 11, "TemporalMap(3,1) S: MAESTRO requires a TemporalMap on S to cover the whole dimension (size = offset = S = 3)"),
     "Y and Y'": (_replace("Y: 10, X: 10 }\n    Dataflow", "Y: 10, X: 10, Y': 8 }\n    Dataflow"), 3, "both Y and Y' are declared"),
-    "no dataflow to inherit": (_replace("    Dataflow {\n      SpatialMap(1,1) K;", "    Dataflow_ {\n").split("    Dataflow_")[0] + "  }\n}\n", 3, "no Dataflow block and no previous layer to inherit one from"),
     "empty network": ("Network Empty {\n}\n", 1, "Network Empty has no layers"),
     "no network": ("Constant A 3;\n", 1, "no Network block found"),
     "glued brace": (_replace("Dimensions {", "Dimensions{"), 6, "found 'Dimensions{' ('{' and '}' must be separated from words by a space)"),

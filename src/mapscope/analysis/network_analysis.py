@@ -38,6 +38,13 @@ def analyze_network(
     """Statistics of every layer of `network` on `accelerator` (MAESTRO-exact with compat="maestro")."""
     if compat not in COMPAT_MODES:
         raise InputError(f"unknown compatibility mode {compat!r}; use 'maestro' or leave it unset", "compat")
+    unmapped = [mapped for mapped in network.layers if not mapped.dataflow]
+    if unmapped:
+        raise InputError(
+            f"{len(unmapped)} of {len(network.layers)} layers have no dataflow (the file describes the network "
+            "only): map them with a dataflow template (`--dataflow NAME`, `mapscope templates` lists them)",
+            unmapped[0].source or f"layer {unmapped[0].layer.name}",
+        )
     previous_l1 = 0
     layers = []
     runs: dict[tuple, LayerRun] = {}  # identical layers (repeated blocks) share one analysis

@@ -327,9 +327,7 @@ def _mapped_layer(
     )
     inherited = not directives
     if inherited:
-        if previous is None:
-            raise InputError("no dataflow and no previous layer to inherit one from", layer_where)
-        directives = previous
+        directives = previous or ()  # none before it: the description gives the network only
     return build_mapped_layer(
         layer.name, layer_type, dimensions, dict(layer.stride), directives, inherited, layer_where, layer_source
     )

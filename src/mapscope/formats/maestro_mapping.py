@@ -323,9 +323,7 @@ class _MappingParser:
             raise InputError("the layer has no Dimensions block", where)
         inherited = not dataflow
         if inherited:
-            if previous is None:
-                raise InputError("no Dataflow block and no previous layer to inherit one from", where)
-            directives = previous
+            directives = previous or ()  # none before it: the file describes the network only (a model file)
         else:
             directives = tuple(dataflow or ())
         source = f"{self.source}:{self.lines[start]}"
