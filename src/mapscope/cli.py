@@ -1,5 +1,7 @@
-"""The `mapscope` command: analyse a mapped network on an accelerator, list the shipped examples, run the
-FlexSA pruned-training study (`flexsa`) and inspect one GEMM on a systolic array or machine (`gemm`).
+"""The `mapscope` command: analyse a mapped network, or any network (ONNX, zoo, MAESTRO model file) with a
+dataflow template, on an accelerator; list the shipped examples, zoo networks and templates; convert a
+network to MAESTRO's `.m` form; run the FlexSA pruned-training study (`flexsa`); inspect one GEMM on a
+systolic array or machine (`gemm`); explore a design space (`explore`).
 
 MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); user errors print one line
 ``error: ...`` on stderr and exit with status 2.
@@ -20,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mapscope.api import analyze as analyze_mapped_network
-from mapscope.api import build_accelerator, load_hardware_fields, load_network
+from mapscope.api import build_accelerator, load_hardware_fields
 from mapscope.errors import InputError
 from mapscope.explore.executors import WorkerLost
 from mapscope.explore.session import ExploreOptions, run_exploration
@@ -63,6 +65,7 @@ from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 from mapscope.workload.cnn_models import TRAINING_MODELS
+from mapscope.workload_source import integer_sizes, load_workload, map_workload, parse_assignments
 
 try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
     from typer._click.exceptions import ClickException, UsageError
@@ -141,7 +144,12 @@ def _prepare_output_path(path: Path) -> Path:
 
 @app.command()
 def analyze(
-    mapping: Annotated[str, typer.Argument(help="Mapping file (.m, .yaml, .json) or a shipped example name.")],
+    mapping: Annotated[
+        str,
+        typer.Argument(
+            help="Mapping or model file (.m, .yaml, .json, .onnx), a zoo network (`mapscope zoo`) or a shipped example."
+        ),
+    ],
     hw: Annotated[
         str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; wins over the flags below.")
     ] = None,
@@ -160,6 +168,20 @@ def analyze(
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write per-layer results as CSV (overwrites).")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write all results as JSON (overwrites).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
+    dataflow: Annotated[
+        str | None,
+        typer.Option("--dataflow", help="Map every layer with this dataflow template (`mapscope templates` lists them)."),
+    ] = None,
+    params: Annotated[
+        list[str] | None, typer.Option("--param", help="Template parameter NAME=VALUE (repeatable), e.g. cluster_size=32.")
+    ] = None,
+    dims: Annotated[
+        list[str] | None,
+        typer.Option("--dim", help="Size NAME=VALUE (repeatable): an ONNX dynamic dimension or a zoo parameter (batch, seq_len)."),
+    ] = None,
+    skip_unsupported: Annotated[
+        bool, typer.Option("--skip-unsupported", help="Leave unsupported ONNX operators out (each one noted) instead of failing.")
+    ] = False,
     maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,
     maestro_csv: Annotated[bool, typer.Option("--maestro-csv/" + NO_MAESTRO_CSV_OPTION, hidden=True)] = True,
 ) -> None:
@@ -173,12 +195,20 @@ def analyze(
         "--l1-size": l1_size,
         "--l2-size": l2_size,
     }
-    network = load_network(mapping)
+    sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
+    workload = load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
     accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
     if compat is None:
         compat = CompatMode.maestro if maestro_style else CompatMode.none
     compat_name = None if compat is CompatMode.none else compat.value
-    stats = analyze_mapped_network(network, accelerator, compat=compat_name)
+    parameters = parse_assignments(params or [], "--param")
+    mapped = map_workload(workload, dataflow=dataflow, num_pes=accelerator.num_pes, parameters=parameters, compat=compat_name)
+    for note in mapped.notes + (mapped.lowered.summary() if mapped.lowered is not None else ()):
+        _note(note)
+    stats = analyze_mapped_network(mapped.network, accelerator, compat=compat_name)
+    workload_document = None
+    if mapped.lowered is not None:
+        workload_document = {"dataflow": dataflow, "parameters": parameters, **mapped.lowered.document(), "notes": list(mapped.notes)}
 
     if not quiet:
         render_network_report(stats, accelerator, _stdout_console())
@@ -187,7 +217,7 @@ def analyze(
     if csv_path is not None:
         write_maestro_csv(stats, _prepare_output_path(csv_path), compat=compat_name == "maestro")
     if json_path is not None:
-        write_json(stats, _prepare_output_path(json_path), accelerator=accelerator, source=mapping)
+        write_json(stats, _prepare_output_path(json_path), accelerator=accelerator, source=mapping, workload=workload_document)
     if maestro_style:
         for line in maestro_summary_lines(stats, accelerator, csv_path is not None, print_results=not quiet):
             typer.echo(line)
@@ -204,6 +234,90 @@ def examples() -> None:
     for example in list_examples():
         table.add_row(example.name, example.kind, example.description)
     _stdout_console().print(table)
+
+
+@app.command()
+def zoo() -> None:
+    """List the networks shipped in the model zoo (usable by name wherever a network is expected)."""
+    from mapscope.workload.lowering import lower_model
+    from mapscope.workload.zoo import ZOO
+
+    table = Table(header_style="bold")
+    for header in ("Name", "Operators", "Layers", "GMACs", "Sizes", "Description"):
+        table.add_column(header, justify="right" if header in ("Operators", "Layers", "GMACs") else "left")
+    for entry in ZOO.values():
+        model = entry.build()
+        layers = len(lower_model(model).network.layers)
+        sizes = ", ".join(f"{name}={value}" for name, value in entry.parameters.items())
+        table.add_row(entry.name, str(len(model.operators)), str(layers), f"{model.macs / 1e9:.3f}", sizes, entry.description)
+    _stdout_console().print(table)
+
+
+@app.command()
+def templates() -> None:
+    """List the dataflow templates `--dataflow` accepts, with their parameters and defaults."""
+    from mapscope.mapping.templates import TEMPLATES
+
+    table = Table(header_style="bold")
+    for header in ("Name", "Parameters (default)", "Description"):
+        table.add_column(header)
+    for template in TEMPLATES.values():
+        parameters = "\n".join(f"{p.name}={p.default_from or p.default}" for p in template.parameters)
+        table.add_row(template.name, parameters, template.description)
+    _stdout_console().print(table)
+
+
+@app.command()
+def convert(
+    source: Annotated[str, typer.Argument(help="Model or mapping: .onnx, .m, .yaml, .json, a zoo network or an example.")],
+    output: Annotated[Path, typer.Argument(help="File to write: .m (MAESTRO syntax), .yaml or .json.")],
+    dataflow: Annotated[
+        str | None, typer.Option("--dataflow", help="Also map every layer with this template (default: no dataflows).")
+    ] = None,
+    num_pes: Annotated[int, typer.Option("--num-pes", help="PE count the template maps for.")] = 256,
+    params: Annotated[list[str] | None, typer.Option("--param", help="Template parameter NAME=VALUE (repeatable).")] = None,
+    dims: Annotated[
+        list[str] | None, typer.Option("--dim", help="ONNX dynamic dimension or zoo parameter NAME=VALUE (repeatable).")
+    ] = None,
+    skip_unsupported: Annotated[
+        bool, typer.Option("--skip-unsupported", help="Leave unsupported ONNX operators out (each one noted).")
+    ] = False,
+) -> None:
+    """Write a network in MAESTRO's layer form (.m, runnable by MAESTRO) or as a YAML/JSON description.
+
+    What MAESTRO cannot express (padding, dilation, transposed convolutions, pooling) is lowered as
+    `analyze` does, and said in comments above each layer of a .m file.
+    """
+    from mapscope.formats import write_network_description
+    from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES
+    from mapscope.formats.maestro_network_writer import write_maestro_network
+
+    suffix = output.suffix.lower()
+    if suffix != ".m" and suffix not in DESCRIPTION_SUFFIXES:
+        raise InputError(f"cannot tell the format to write: expected .m, {', '.join(DESCRIPTION_SUFFIXES)}", str(output))
+    if num_pes <= 0:
+        raise InputError(f"must be a positive integer, got {num_pes}", "--num-pes")
+    sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
+    workload = load_workload(source, sizes=sizes, skip_unsupported=skip_unsupported)
+    parameters = parse_assignments(params or [], "--param")
+    mapped = map_workload(workload, dataflow=dataflow, num_pes=num_pes, parameters=parameters, unmapped_ok=True)
+    for note in mapped.notes + (mapped.lowered.summary() if mapped.lowered is not None else ()):
+        _note(note)
+    _prepare_output_path(output)
+    if suffix == ".m":
+        comments: dict[str, str] = {}
+        header = [f"{mapped.network.name}, written by mapscope from {source}"]
+        if mapped.lowered is not None:
+            for part in mapped.lowered.parts:
+                if part.layers and part.note:
+                    comments[part.layers[0].name] = f"{part.operator.name}: {part.note}"
+            skipped = [part.operator.name for part in mapped.lowered.skipped]
+            if skipped:
+                header.append(f"not written (no MACs, no MAESTRO layer type): {', '.join(skipped)}")
+        write_maestro_network(mapped.network, output, comments, "\n".join(header))
+    else:
+        write_network_description(mapped.network, output)
+    _note(f"wrote {len(mapped.network.layers)} layers to {output}")
 
 
 @app.command()

@@ -34,11 +34,18 @@ def _plain(value: Any) -> Any:
 
 
 def network_stats_document(
-    stats: NetworkStats, *, accelerator: Accelerator, source: str | os.PathLike[str] | None
+    stats: NetworkStats,
+    *,
+    accelerator: Accelerator,
+    source: str | os.PathLike[str] | None,
+    workload: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON document as a dict: network, mode, accelerator, per-layer stats, totals and warnings."""
+    """The JSON document as a dict: network, mode, accelerator, per-layer stats, totals and warnings, and
+    for a lowered model (`workload`) the template and each operator's layers and notes."""
+    extra = {} if workload is None else {"workload": workload}
     return _plain(
         {
+            **extra,
             "schema_version": JSON_SCHEMA_VERSION,
             "network": stats.network,
             "mode": stats.compat or "default",
@@ -51,9 +58,15 @@ def network_stats_document(
     )
 
 
-def format_json(stats: NetworkStats, *, accelerator: Accelerator, source: str | os.PathLike[str] | None) -> str:
+def format_json(
+    stats: NetworkStats,
+    *,
+    accelerator: Accelerator,
+    source: str | os.PathLike[str] | None,
+    workload: Mapping[str, Any] | None = None,
+) -> str:
     """The JSON text: sorted keys, two-space indent, a final newline; same inputs give the same bytes."""
-    return format_json_document(network_stats_document(stats, accelerator=accelerator, source=source))
+    return format_json_document(network_stats_document(stats, accelerator=accelerator, source=source, workload=workload))
 
 
 def write_json(
@@ -62,9 +75,10 @@ def write_json(
     *,
     accelerator: Accelerator,
     source: str | os.PathLike[str] | None,
+    workload: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the results of one analysis to `path` (replacing it) as JSON; see `network_stats_document`."""
-    write_text_atomically(Path(path), format_json(stats, accelerator=accelerator, source=source))
+    write_text_atomically(Path(path), format_json(stats, accelerator=accelerator, source=source, workload=workload))
 
 
 def format_json_document(document: Mapping[str, Any]) -> str:
