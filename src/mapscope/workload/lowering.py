@@ -86,7 +86,7 @@ class LoweredModel:
             f"({self.model.macs:,} MACs)"
         ]
         if self.skipped:
-            kinds = sorted({getattr(part.operator, "kind", "") for part in self.skipped})
+            kinds = sorted({_skipped_kind(part.operator) for part in self.skipped})
             lines.append(
                 f"{len(self.skipped)} operators without MACs not analysed ({', '.join(kinds)}; "
                 f"{self.skipped_elements_moved:,} elements read and written)"
@@ -126,6 +126,11 @@ class LoweredModel:
         return sum(part.operator.input_elements + part.operator.output_elements for part in self.skipped)
 
 
+def _skipped_kind(operator: Operator) -> str:
+    """'max pooling' or 'add': what a skipped operator is, in a word or two."""
+    return f"{operator.kind} pooling" if isinstance(operator, Pool) else getattr(operator, "kind", type(operator).__name__)
+
+
 def lower_model(model: Model) -> LoweredModel:
     """Every operator of `model` lowered, in order."""
     return LoweredModel(model, tuple(lower_operator(operator) for operator in model.operators))
@@ -139,7 +144,7 @@ def lower_operator(operator: Operator) -> LoweredOperator:
         return _lower_transposed(operator)
     if isinstance(operator, MatMul):
         return _lower_matmul(operator)
-    what = f"{operator.kind} pooling" if isinstance(operator, Pool) else f"element-wise {operator.kind}"
+    what = _skipped_kind(operator) if isinstance(operator, Pool) else f"element-wise {operator.kind}"
     return LoweredOperator(
         operator,
         (),
