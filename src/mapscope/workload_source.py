@@ -19,6 +19,7 @@ from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import TEMPLATES, apply_template
 from mapscope.workload.lowering import LoweredModel, lower_model
 from mapscope.workload.maestro_layers import model_from_network
+from mapscope.workload.network import Network
 from mapscope.workload.operators import Model
 
 ONNX_SUFFIX = ".onnx"
@@ -120,6 +121,26 @@ def integer_sizes(values: Mapping[str, int | str], option: str) -> dict[str, int
     return {name: int(value) for name, value in values.items()}
 
 
+def template_input(workload: Workload, compat: str | None = None) -> tuple[Network, LoweredModel | None, tuple[str, ...]]:
+    """The layers a dataflow template maps, the lowering they came from, and the notes on the way.
+
+    A model is lowered. In the default (corrected) mode a MAESTRO network goes through operators first,
+    so its TRCONV layers become real transposed convolutions; with compat="maestro" its layers stay as
+    written.
+    """
+    notes = list(workload.notes)
+    if workload.network is not None:
+        if compat == "maestro":
+            return workload.network.network, None, tuple(notes)
+        model, conversion_notes = model_from_network(workload.network.network, workload.source)
+        notes += conversion_notes
+    else:
+        assert workload.model is not None
+        model = workload.model
+    lowered = lower_model(model)
+    return lowered.network, lowered, tuple(notes)
+
+
 def map_workload(
     workload: Workload,
     *,
@@ -129,39 +150,25 @@ def map_workload(
     compat: str | None = None,
     unmapped_ok: bool = False,
 ) -> MappedWorkload:
-    """The mapped network to analyse: a model lowered and mapped with the template `dataflow`, or a
-    MAESTRO network as written (`dataflow` None) or re-mapped with the template. With `unmapped_ok`, a
-    model without a template is lowered and left without dataflows (to be written as a model file).
-
-    In the default (corrected) mode a re-mapped MAESTRO network goes through operators first, so its
-    TRCONV layers become real transposed convolutions; with compat="maestro" its layers stay as written.
+    """The mapped network to analyse: the `template_input` layers mapped with the template `dataflow`, or
+    a MAESTRO network as written (`dataflow` None). With `unmapped_ok`, a model without a template is
+    lowered and left without dataflows (to be written as a model file).
     """
     parameters = dict(parameters or {})
     if dataflow is None:
         if parameters:
             raise InputError("template parameters need a template: give --dataflow NAME as well")
-        if workload.model is not None and unmapped_ok:
-            lowered = lower_model(workload.model)
-            layers = tuple(MappedLayer(layer, ()) for layer in lowered.network.layers)
-            return MappedWorkload(MappedNetwork(lowered.model.name, layers), lowered, workload.notes)
-        if workload.network is None:
+        if workload.network is not None:
+            return MappedWorkload(workload.network, None, workload.notes)
+        if not unmapped_ok:
             raise InputError(
                 f"{workload.source} describes what the network computes, not how it is mapped: give a dataflow "
                 f"template with --dataflow ({', '.join(TEMPLATES)})"
             )
-        return MappedWorkload(workload.network, None, workload.notes)
-    notes = list(workload.notes)
-    if workload.network is not None:
-        if any(layer.dataflow for layer in workload.network.layers):
-            notes.append(f"the dataflows written in {workload.source} are replaced by the {dataflow} template")
-        if compat == "maestro":
-            mapped = apply_template(workload.network.network, dataflow, num_pes, parameters)
-            return MappedWorkload(mapped, None, tuple(notes))
-        model, conversion_notes = model_from_network(workload.network.network, workload.source)
-        notes += conversion_notes
-    else:
-        assert workload.model is not None
-        model = workload.model
-    lowered = lower_model(model)
-    mapped = apply_template(lowered.network, dataflow, num_pes, parameters)
-    return MappedWorkload(mapped, lowered, tuple(notes))
+    network, lowered, notes = template_input(workload, compat)
+    if workload.network is not None and any(layer.dataflow for layer in workload.network.layers):
+        notes += (f"the dataflows written in {workload.source} are replaced by the {dataflow} template",)
+    if dataflow is None:
+        unmapped = tuple(MappedLayer(layer, ()) for layer in network.layers)
+        return MappedWorkload(MappedNetwork(network.name, unmapped), lowered, notes)
+    return MappedWorkload(apply_template(network, dataflow, num_pes, parameters), lowered, notes)

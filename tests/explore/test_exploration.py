@@ -157,7 +157,7 @@ def test_without_a_template_the_network_keeps_its_own_dataflows(tmp_path: Path) 
         ({"objectives": ["speed"]}, "unknown objective 'speed'"),
         ({"mapping": {"template": "kcp_ws", "parameters": {"tile": [1]}}}, "unknown parameter 'tile'"),
         ({"mapping": {"template": "nope"}}, "nope"),
-        ({"network": "missing.m"}, "no such mapping file"),
+        ({"network": "missing.m"}, "no such file, shipped example or zoo network"),
     ],
 )
 def test_bad_spaces_are_refused_with_the_place(tmp_path: Path, change: dict, message: str) -> None:

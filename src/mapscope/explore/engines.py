@@ -26,6 +26,7 @@ from mapscope.explore.space import (
 )
 from mapscope.formats.space_file import SpaceFile, read_space_file
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import template as find_template
 
 Where = Callable[[tuple[str | int, ...]], str]
@@ -57,14 +58,17 @@ def _resolve(space_file: SpaceFile, name: str) -> str | Path:
 
 
 def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
-    from mapscope.api import (  # the api module imports the engines lazily too
-        build_accelerator,
-        load_network,
-    )
+    from mapscope.api import build_accelerator  # the api module imports the engines lazily too
+    from mapscope.workload_source import load_workload, map_workload, template_input
 
     document, where = space_file.document, space_file.where
     try:
-        network = load_network(_resolve(space_file, document.network))
+        workload = load_workload(_resolve(space_file, document.network))
+        if document.mapping.template is None:
+            network = map_workload(workload, dataflow=None, num_pes=1).network
+        else:
+            layers, _, _ = template_input(workload, document.compat)
+            network = MappedNetwork(layers.name, tuple(MappedLayer(layer, ()) for layer in layers.layers))
     except InputError as error:
         raise InputError(str(error), where(("network",))) from None
     base = Accelerator(num_pes=256)
@@ -75,8 +79,8 @@ def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]
             raise InputError(str(error), where(("base_hardware",))) from None
     layers = [(m.layer.name, str(m.layer.type), m.layer.dimensions, m.layer.strides, [str(d) for d in m.dataflow]) for m in network.layers]
     identity = repr((layers, document.mapping.template, base, document.compat))  # no file paths: a moved space stays the same
-    workload = MaestroWorkload(network, document.mapping.template, mapping_parameters, base, document.compat, identity="")
-    return workload, identity
+    maestro_workload = MaestroWorkload(network, document.mapping.template, mapping_parameters, base, document.compat, identity="")
+    return maestro_workload, identity
 
 
 def _systolic_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[Any, str]:
