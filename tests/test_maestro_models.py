@@ -12,8 +12,8 @@ from shared_data import MAESTRO_DATA
 
 from mapscope.api import analyze, build_accelerator
 from mapscope.formats import read_mapping_file
-from mapscope.formats.maestro_network_writer import maestro_name, maestro_network_text
 from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro_network_writer import maestro_name, maestro_network_text
 from mapscope.mapping.templates import TEMPLATES
 from mapscope.workload.layer import LayerType, layer_macs
 from mapscope.workload.operators import ConvTranspose

@@ -65,7 +65,12 @@ from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 from mapscope.workload.cnn_models import TRAINING_MODELS
-from mapscope.workload_source import integer_sizes, load_workload, map_workload, parse_assignments
+from mapscope.workload_source import (
+    integer_sizes,
+    load_workload,
+    map_workload,
+    parse_assignments,
+)
 
 try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
     from typer._click.exceptions import ClickException, UsageError

@@ -14,7 +14,14 @@ from mapscope.workload.layer import Layer, LayerType, layer_macs
 from mapscope.workload.lowering import lower_model, lower_operator
 from mapscope.workload.maestro_layers import model_from_network, operator_from_layer
 from mapscope.workload.network import Network
-from mapscope.workload.operators import Conv, ConvTranspose, Elementwise, MatMul, Model, Pool
+from mapscope.workload.operators import (
+    Conv,
+    ConvTranspose,
+    Elementwise,
+    MatMul,
+    Model,
+    Pool,
+)
 
 small = st.integers(1, 4)
 

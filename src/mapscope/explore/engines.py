@@ -58,7 +58,9 @@ def _resolve(space_file: SpaceFile, name: str) -> str | Path:
 
 
 def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
-    from mapscope.api import build_accelerator  # the api module imports the engines lazily too
+    from mapscope.api import (
+        build_accelerator,  # the api module imports the engines lazily too
+    )
     from mapscope.workload_source import load_workload, map_workload, template_input
 
     document, where = space_file.document, space_file.where
@@ -67,8 +69,8 @@ def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]
         if document.mapping.template is None:
             network = map_workload(workload, dataflow=None, num_pes=1).network
         else:
-            layers, _, _ = template_input(workload, document.compat)
-            network = MappedNetwork(layers.name, tuple(MappedLayer(layer, ()) for layer in layers.layers))
+            unmapped, _, _ = template_input(workload, document.compat)
+            network = MappedNetwork(unmapped.name, tuple(MappedLayer(layer, ()) for layer in unmapped.layers))
     except InputError as error:
         raise InputError(str(error), where(("network",))) from None
     base = Accelerator(num_pes=256)

@@ -29,7 +29,6 @@ from mapscope.workload.network import Network
 from mapscope.workload.operators import (
     Conv,
     ConvTranspose,
-    Elementwise,
     MatMul,
     Model,
     Operator,
