@@ -21,6 +21,8 @@ from mapscope.formats.torch_model import model_from_torch
 from mapscope.workload.operators import Model
 from mapscope.workload.zoo import zoo_model
 
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's legacy exporter warns it is legacy
+
 #: zoo name -> (module factory, example input factory); the input sizes are the zoo's defaults.
 TORCH_NETWORKS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "alexnet": (networks.AlexNet, networks.imagenet_input),
