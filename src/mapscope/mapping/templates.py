@@ -8,8 +8,32 @@ layer (how each template adapts to the layer is described in `mapping.template_l
     from mapscope.mapping.templates import template
     dataflow = template("kcp_ws").dataflow(layer, 256, cluster_size=32)
 
-With default parameters and 256 PEs, `kcp_ws` and `yxp_os` give exactly the dataflows of the bundled
-examples (examples/resnet50_*.m, examples/vgg16_*.m).
+The templates and their parameters (defaults in brackets):
+
+* ``kcp_ws`` -- NVDLA-like weight stationary, K over clusters, C inside: cluster_size [64],
+  k_tile [1], c_tile [= cluster_size].
+* ``ckp_ws`` -- the same with C over clusters and K inside: cluster_size [64], c_tile [1],
+  k_tile [= cluster_size].
+* ``yxp_os`` -- ShiDianNao-like output stationary, output rows over clusters, output columns inside:
+  cluster_size [8], x_tile [8 output columns].
+* ``xp_ws`` -- X-partitioned weight stationary, one level: k_tile [1], c_tile [1],
+  depthwise [same | c_spatial].
+* ``nlr`` -- no local reuse, input channels over the PEs, one level: k_tile [1], c_tile [1].
+* ``rs`` -- Eyeriss-like row stationary, output rows over clusters of Sz(R) PEs: k_tile [16],
+  c_tile [1], depthwise [c_spatial | same].
+* ``tpu`` -- TPU-like weight-stationary systolic array, K over columns, C down each column:
+  array_rows [128], array_cols [128] (shrunk to fit the PEs: 16 x 16 on 256 PEs).
+* ``tiled`` -- generic search mapping: spatial_dimension [K], loop_order [KCYX], k_tile, c_tile,
+  y_tile, x_tile [1 each], cluster_size [1: one level].
+
+With default parameters at 256 PEs (the PE count of MAESTRO's bundled hardware, accelerator_1.m),
+``kcp_ws`` and ``yxp_os`` give exactly the dataflows of the bundled examples (examples/resnet50_*.m,
+examples/vgg16_*.m), and ``kcp_ws``, ``ckp_ws``, ``xp_ws``, ``nlr`` and ``rs`` those of MAESTRO's own
+``*_kcp_ws.m``, ``vgg16_ckp_ws.m``, ``*_xp_ws.m``, ``*_nlr.m`` and frontend-made ``*_rs.m`` files
+(``xp_ws`` with depthwise="c_spatial" for mnasnet's depthwise layers). Where MAESTRO's files differ --
+a few hand edits, ``yxp_os`` column tiles written in input columns (so strided layers get fewer
+outputs per tile), the crashing hand-written ``Resnet50/ResNeXt50/vgg16/UNet _rs.m`` -- the reason is
+checked layer by layer in tests/mapping/test_template_agreement.py.
 """
 
 from __future__ import annotations
@@ -23,9 +47,15 @@ from mapscope.errors import InputError
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.template_library import (
+    DEPTHWISE_LAYOUTS,
     TILED_DIMENSIONS,
+    build_ckp_ws,
     build_kcp_ws,
+    build_nlr,
+    build_rs,
     build_tiled,
+    build_tpu,
+    build_xp_ws,
     build_yxp_os,
 )
 from mapscope.workload.layer import Layer
@@ -155,6 +185,96 @@ YXP_OS = DataflowTemplate(
     build=build_yxp_os,
 )
 
+CKP_WS = DataflowTemplate(
+    name="ckp_ws",
+    description=(
+        "kcp_ws with the roles swapped: input channels C spread over clusters (their partial sums reduced), "
+        "output channels K over the PEs of a cluster, one output position per step"
+    ),
+    parameters=(
+        TemplateParameter("cluster_size", 64, None, f"PEs per cluster, each taking one output channel ({_CLUSTER_HINT})"),
+        TemplateParameter("c_tile", 1, None, "input channels each cluster takes per step"),
+        TemplateParameter(
+            "k_tile",
+            64,
+            None,
+            "output channels a cluster receives per step (walked over its PEs); defaults to cluster_size",
+            default_from="cluster_size",
+        ),
+    ),
+    build=build_ckp_ws,
+)
+
+
+def _depthwise_parameter(default: str) -> TemplateParameter:
+    return TemplateParameter(
+        "depthwise",
+        default,
+        DEPTHWISE_LAYOUTS,
+        "how depthwise (DSCONV) layers are mapped: same = this dataflow without K; c_spatial = one channel "
+        "per PE over all PEs (MAESTRO's depthwise layout, what its frontend writes for them)",
+    )
+
+
+XP_WS = DataflowTemplate(
+    name="xp_ws",
+    description=(
+        "X-partitioned weight stationary (one level): output columns spread over the PEs, each PE keeping "
+        "its R x S weights of one output and one input channel while the window slides down the rows"
+    ),
+    parameters=(
+        TemplateParameter("k_tile", 1, None, "output channels per step"),
+        TemplateParameter("c_tile", 1, None, "input channels per step"),
+        _depthwise_parameter("same"),
+    ),
+    build=build_xp_ws,
+)
+
+NLR = DataflowTemplate(
+    name="nlr",
+    description=(
+        "no local reuse (one level): input channels spread over the PEs, innermost; each step computes one "
+        "output position's whole R x S window and nothing stays in a PE between steps"
+    ),
+    parameters=(
+        TemplateParameter("k_tile", 1, None, "output channels per step"),
+        TemplateParameter("c_tile", 1, None, "input channels each PE takes per step"),
+    ),
+    build=build_nlr,
+)
+
+RS = DataflowTemplate(
+    name="rs",
+    description=(
+        "Eyeriss-like row stationary: output rows spread over clusters of Sz(R) PEs (clamped to the PE "
+        "count); PE i of a cluster holds filter row i and input row i, the cluster sums the R partial rows"
+    ),
+    parameters=(
+        TemplateParameter("k_tile", 16, None, "output channels per step"),
+        TemplateParameter("c_tile", 1, None, "input channels per step"),
+        _depthwise_parameter("c_spatial"),
+    ),
+    build=build_rs,
+)
+
+TPU = DataflowTemplate(
+    name="tpu",
+    description=(
+        "TPU-like weight-stationary systolic array: output channels K over the array's columns, input "
+        "channels C down each column (summed along it), R x S accumulated in each PE, one output position "
+        "streamed per step; the array shrinks, keeping its aspect ratio, to fit the PE count"
+    ),
+    parameters=(
+        TemplateParameter(
+            "array_rows", 128, None, "PEs per column: input channels reduced per pass (shrunk to fit the PE count)"
+        ),
+        TemplateParameter(
+            "array_cols", 128, None, "columns: output channels computed side by side (shrunk to fit the PE count)"
+        ),
+    ),
+    build=build_tpu,
+)
+
 #: Every loop order of the four tiled dimensions, outermost first.
 LOOP_ORDERS = tuple("".join(order) for order in permutations(TILED_DIMENSIONS))
 
@@ -183,7 +303,7 @@ TILED = DataflowTemplate(
 )
 
 #: Every template by name.
-TEMPLATES: dict[str, DataflowTemplate] = {t.name: t for t in (KCP_WS, YXP_OS, TILED)}
+TEMPLATES: dict[str, DataflowTemplate] = {t.name: t for t in (KCP_WS, CKP_WS, YXP_OS, XP_WS, NLR, RS, TPU, TILED)}
 
 
 def template(name: str) -> DataflowTemplate:
