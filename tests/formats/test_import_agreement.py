@@ -15,13 +15,17 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
 import torch_networks as networks
+from torch_networks import one_thread  # noqa: F401  (the fixture, used by pytestmark)
 
 from mapscope.formats.onnx_model import read_onnx_model
 from mapscope.formats.torch_model import model_from_torch
 from mapscope.workload.operators import Model
 from mapscope.workload.zoo import zoo_model
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's legacy exporter warns it is legacy
+pytestmark = [
+    pytest.mark.usefixtures("one_thread"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]  # torch's legacy exporter warns it is legacy
 
 #: zoo name -> (module factory, example input factory); the input sizes are the zoo's defaults.
 TORCH_NETWORKS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
@@ -37,15 +41,6 @@ TORCH_NETWORKS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
 #: Exported to ONNX in the default run (the others in the slow one): export costs 1-10 s each.
 #: (The U-Net at 572x572 takes 4 s even in PyTorch, so it is checked in the slow run only.)
 FAST_ONNX = ("resnet18", "mobilenet_v2", "bert_base_layer")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Any:
-    """Run torch on one thread: on a shared 2-core machine its thread pool otherwise spins."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def compute_shapes(model: Model) -> list[tuple[Any, ...]]:

@@ -18,6 +18,7 @@ from torch.nn import functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.overrides import TorchFunctionMode
 from torch.utils.flop_counter import FlopCounterMode
+from torch_networks import one_thread  # noqa: F401  (the fixture, used by pytestmark)
 
 from mapscope.errors import InputError
 from mapscope.formats.torch_model import model_from_torch
@@ -30,14 +31,7 @@ from mapscope.workload.operators import (
     Pool,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Any:
-    """Run torch on one thread: on a shared machine its thread pool otherwise spins, 10-20x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def transposed_gather_macs(layer: nn.ConvTranspose2d, source: Tensor, output: Tensor) -> int:

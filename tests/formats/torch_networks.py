@@ -9,7 +9,9 @@ Each `*_input` function gives the example input the network is published with, b
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -443,3 +445,12 @@ class GPT2Block(nn.Module):
 
 def gpt2_input(seq_len: int = 1024, batch: int = 1, hidden: int = 768) -> Tensor:
     return torch.randn(batch, seq_len, hidden)
+
+
+@pytest.fixture(scope="module")
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread: on a shared 2-core machine its thread pool otherwise spins, 10-20x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
