@@ -54,6 +54,15 @@ def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_a
     return (size + pad_before + pad_after - span) // stride + 1
 
 
+def window_output_hw(input_hw: Pair, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Pair:
+    """(height, width) of a sliding window's outputs (convolution or pooling), padding (top, bottom, left, right)."""
+    top, bottom, left, right = padding
+    return (
+        conv_output_size(input_hw[0], kernel[0], stride[0], top, bottom, dilation[0]),
+        conv_output_size(input_hw[1], kernel[1], stride[1], left, right, dilation[1]),
+    )
+
+
 def transposed_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int, output_padding: int) -> int:
     """Outputs of a transposed convolution along one axis: (size - 1) * stride - padding + kernel + output_padding."""
     return (size - 1) * stride - pad_before - pad_after + kernel + output_padding
@@ -107,11 +116,7 @@ class Conv:
 
     @property
     def output_hw(self) -> Pair:
-        top, bottom, left, right = self.padding
-        return (
-            conv_output_size(self.input_hw[0], self.kernel[0], self.stride[0], top, bottom, self.dilation[0]),
-            conv_output_size(self.input_hw[1], self.kernel[1], self.stride[1], left, right, self.dilation[1]),
-        )
+        return window_output_hw(self.input_hw, self.kernel, self.stride, self.padding, self.dilation)
 
     @property
     def macs(self) -> int:
@@ -261,11 +266,7 @@ class Pool:
 
     @property
     def output_hw(self) -> Pair:
-        top, bottom, left, right = self.padding
-        return (
-            conv_output_size(self.input_hw[0], self.kernel[0], self.stride[0], top, bottom, 1),
-            conv_output_size(self.input_hw[1], self.kernel[1], self.stride[1], left, right, 1),
-        )
+        return window_output_hw(self.input_hw, self.kernel, self.stride, self.padding, (1, 1))
 
     macs = 0
 
