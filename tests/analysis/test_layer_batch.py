@@ -9,6 +9,7 @@ from functools import cache
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 from shared_data import BUNDLED_MAPPINGS
 
@@ -53,7 +54,7 @@ hardware_points = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     layer_index=st.integers(0, 10_000),
     num_pes=st.sampled_from([1, 7, 16, 64, 100, 256, 1024]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from math import prod
 
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.analysis import analyze_network
@@ -89,14 +90,14 @@ def _analyze(mapped: MappedLayer, accelerator: Accelerator) -> LayerStats:
     return analyze_network(MappedNetwork("n", (mapped,)), accelerator).layers[0]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(mapped_layers())
 def test_macs_equal_the_layers_true_mac_count(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case
     assert _analyze(mapped, accelerator).macs == layer_macs(mapped.layer)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(mapped_layers())
 def test_runtime_is_at_least_macs_over_all_lanes(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case
@@ -105,7 +106,7 @@ def test_runtime_is_at_least_macs_over_all_lanes(case: tuple[MappedLayer, Accele
     assert stats.throughput_macs_per_cycle <= accelerator.num_pes * accelerator.simd_lanes
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mapped_layers())
 def test_no_count_is_negative(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case
@@ -114,14 +115,14 @@ def test_no_count_is_negative(case: tuple[MappedLayer, Accelerator]) -> None:
     assert not negative
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(mapped_layers())
 def test_results_are_deterministic(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case
     assert _analyze(mapped, accelerator) == _analyze(mapped, accelerator)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mapped_layers())
 def test_every_operand_is_loaded_at_least_once(case: tuple[MappedLayer, Accelerator]) -> None:
     mapped, accelerator = case

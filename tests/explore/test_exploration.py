@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from explore_spaces import TINY_SPACE, tiny_space
 from hypothesis import HealthCheck, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.analysis import analyze_network
@@ -41,7 +42,7 @@ def space(tmp_path_factory: pytest.TempPathFactory) -> DesignSpace:
     return tiny_space(tmp_path_factory.mktemp("space"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_batched_network_metrics_equal_the_single_engine(space: DesignSpace, data: st.DataObject) -> None:
     choices = space.choices

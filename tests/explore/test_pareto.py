@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.explore.pareto import (
@@ -54,19 +55,19 @@ def objective_matrices(draw: st.DrawFn, max_objectives: int = 3, infeasible: boo
 
 
 @given(objective_matrices())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_pareto_mask_matches_brute_force(matrix: np.ndarray) -> None:
     assert np.array_equal(pareto_mask(matrix), brute_force_front(matrix))
 
 
 @given(objective_matrices())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_ranks_match_brute_force_peeling(matrix: np.ndarray) -> None:
     assert np.array_equal(non_dominated_ranks(matrix), brute_force_ranks(matrix))
 
 
 @given(objective_matrices())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_crowding_distance_is_nonnegative_with_infinite_extremes(matrix: np.ndarray) -> None:
     distance = crowding_distance(matrix)
     feasible = ~(np.isnan(matrix) | np.isposinf(matrix)).any(axis=1)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -182,7 +183,7 @@ def test_evolve_searches_huge_spaces() -> None:
     population=st.integers(2, 12),
     seed=st.integers(0, 2**32),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_evolve_asks_each_point_once_up_to_the_budget(
     radices: list[int], budget: int, population: int, seed: int
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -246,7 +247,7 @@ def mapped_networks(draw: st.DrawFn) -> MappedNetwork:
     return MappedNetwork(draw(NAME_TEXT), tuple(draw(mapped_layers(name)) for name in layer_names))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(network=mapped_networks(), suffix=st.sampled_from([".yaml", ".yml", ".json"]))
 def test_descriptions_round_trip(tmp_path_factory: pytest.TempPathFactory, network: MappedNetwork, suffix: str) -> None:
     path = tmp_path_factory.mktemp("round_trip") / f"network{suffix}"

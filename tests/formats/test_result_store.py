@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -180,7 +181,7 @@ def test_missing_directory_is_an_input_error(tmp_path: Path) -> None:
         open_store(tmp_path / "no such folder" / "results.db")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     parameters=st.dictionaries(
         st.text(min_size=1, max_size=8),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import pytest
 from hypothesis import given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.api import analyze, load_network
@@ -319,14 +320,14 @@ def _check_any_layer(layer: Layer, chosen: tuple[str, dict[str, int | str]], num
     assert_true_macs(Network("random", (layer,)), name, num_pes, values)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(layer=_layers(), chosen=_template_and_values(), num_pes=st.sampled_from(RANDOM_PE_COUNTS))
 def test_any_layer_any_values_give_the_true_macs(layer: Layer, chosen: tuple[str, dict[str, int | str]], num_pes: int) -> None:
     _check_any_layer(layer, chosen, num_pes)
 
 
 @pytest.mark.slow
-@settings(max_examples=10_000, deadline=None)
+@settings(max_examples=examples(10_000), deadline=None)
 @given(layer=_layers(), chosen=_template_and_values(), num_pes=st.sampled_from(RANDOM_PE_COUNTS))
 def test_any_layer_any_values_give_the_true_macs_many(
     layer: Layer, chosen: tuple[str, dict[str, int | str]], num_pes: int

@@ -7,6 +7,7 @@ from itertools import product
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -46,7 +47,7 @@ def _assert_batch_equals_scalar(gemm: Gemm, shapes: list[tuple[int, int]], optio
             assert type(got) is type(expected) and got == expected, (name, gemm, r, c, options)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(m=gemm_dims, n=gemm_dims, k=gemm_dims, shapes=array_shapes, options=st.sampled_from(OPTIONS))
 def test_every_field_equals_run_single_array(
     m: int, n: int, k: int, shapes: list[tuple[int, int]], options: tuple[Dataflow, Convention, bool]
@@ -71,7 +72,7 @@ def test_outputs_larger_than_the_output_buffer_block_dram_traffic(dataflow: Data
         _assert_batch_equals_scalar(gemm, [(16, 16), (1, 5), (128, 3)], options)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     shapes=st.lists(st.tuples(st.integers(1, 120), st.integers(1, 120), st.integers(1, 120), st.integers(1, 4)), min_size=1, max_size=5),
     arrays=array_shapes,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.systolic.compiler import plan_cost, region_cost
@@ -49,7 +50,7 @@ def plans(draw: st.DrawFn, max_dim: int = 18, sizes: tuple[int, ...] = (2, 4, 8)
     return machine, GemmPlan(Gemm(m, n, k), transposed, tuple(regions))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=plans(), seed=st.integers(0, 2**16))
 def test_analytical_counts_equal_the_simulated_ones(case: tuple[Machine, GemmPlan], seed: int) -> None:
     machine, plan = case
@@ -64,7 +65,7 @@ def test_analytical_counts_equal_the_simulated_ones(case: tuple[Machine, GemmPla
     assert sum(counted.mode_macs) == counted.macs == plan.gemm.macs
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(case=plans(max_dim=80, sizes=(2, 4, 8, 16, 128)))
 def test_compiler_region_costs_equal_the_analytical_model(case: tuple[Machine, GemmPlan]) -> None:
     machine, plan = case

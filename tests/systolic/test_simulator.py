@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -133,7 +134,7 @@ def documented_timing_and_sharing(plan: GemmPlan, machine: Machine) -> tuple[int
     return cycles, a_reads, b_reads, out_reads
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=random_cases(), seed=st.integers(0, 2**16))
 def test_random_plans_compute_the_product_with_the_documented_counts(case: tuple[Machine, GemmPlan], seed: int) -> None:
     machine, plan = case

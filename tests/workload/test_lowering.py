@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import assume, given, settings
+from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
@@ -68,7 +69,7 @@ def lowered_macs(operator: Conv | ConvTranspose | MatMul) -> int:
     return sum(layer_macs(layer) for layer in lower_operator(operator).layers)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(convolutions())
 def test_a_convolution_keeps_its_macs_and_torch_output_size(conv: Conv) -> None:
     top, bottom, left, right = conv.padding
@@ -81,7 +82,7 @@ def test_a_convolution_keeps_its_macs_and_torch_output_size(conv: Conv) -> None:
     assert lowered_macs(conv) == expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(transposed())
 def test_a_transposed_convolution_keeps_its_macs_and_torch_output_size(up: ConvTranspose) -> None:
     weight = torch.zeros(up.in_channels, up.out_channels, *up.kernel)

@@ -30,7 +30,8 @@ from mapscope.errors import InputError
 from mapscope.formats.maestro_tokens import Tokens, read_text_file, tokenize
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.workload.layer import DIMENSION_NAMES, MAX_SIZE, Layer, LayerType
+from mapscope.limits import MAX_SIZE
+from mapscope.workload.layer import DIMENSION_NAMES, Layer, LayerType
 
 #: Words MAESTRO recognises as layer types but builds no layer for, with how the bundled models cope.
 UNSUPPORTED_LAYER_TYPES = {

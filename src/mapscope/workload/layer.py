@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mapscope.errors import InputError
+from mapscope.limits import MAX_SIZE
 
 
 class LayerType(StrEnum):
@@ -17,9 +18,6 @@ class LayerType(StrEnum):
     GEMM = "GEMM"  # output M x N = input M x K times weight K x N
     TRCONV = "TRCONV"  # transposed conv; MAESTRO analyses it as a plain CONV
 
-
-#: Largest dimension or tile size: MAESTRO stores sizes in 32-bit ints.
-MAX_SIZE = 2**31 - 1
 
 #: Dimension names a layer may declare. Y'/X' are output-centric (Y' = Y - R + 1).
 DIMENSION_NAMES = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")

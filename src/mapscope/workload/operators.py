@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from mapscope.errors import InputError
-from mapscope.workload.layer import MAX_SIZE
+from mapscope.limits import MAX_SIZE
 
 Pair = tuple[int, int]
 Padding = tuple[int, int, int, int]

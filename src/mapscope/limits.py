@@ -1,0 +1,60 @@
+"""Upper bounds on what an input may ask for, each checked before anything is allocated.
+
+Every bound is far above what a real network, accelerator or design space needs, and low enough that
+no input file can make mapscope hang or exhaust memory. Going over one is an InputError that names the
+place and the bound. docs/limits.md lists them for users (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import reprlib
+
+from mapscope.errors import InputError
+
+#: Largest dimension, tile, stride, cluster or hardware quantity: MAESTRO stores them in 32-bit ints.
+MAX_SIZE = 2**31 - 1
+#: Longest integer literal (in digits) any reader converts; longer ones are refused before conversion,
+#: since Python's int() of a 10,000-digit string is slow and refused past 4,300 digits.
+MAX_INTEGER_DIGITS = 40
+#: Largest text input (.m, YAML, JSON, CSV, SCALE-Sim files) read into memory.
+MAX_TEXT_FILE_BYTES = 64 * 2**20
+#: Most layers (or operators) one network may have.
+MAX_LAYERS = 100_000
+#: Deepest nesting of lists and mappings in a YAML or JSON document.
+MAX_NESTING_DEPTH = 64
+#: Most nodes a YAML or JSON document may hold once every alias is expanded ("billion laughs").
+MAX_DOCUMENT_NODES = 1_000_000
+#: Longest field of a CSV file (characters).
+MAX_CSV_FIELD_CHARS = 65_536
+#: Longest piece of an input quoted back in an error message (characters); longer ones are shortened.
+MAX_QUOTED_CHARS = 80
+
+
+class _Quoter(reprlib.Repr):
+    """reprlib with short limits that also survives integers too long for repr()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = 4
+        self.maxstring = self.maxlong = self.maxother = MAX_QUOTED_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * MAX_INTEGER_DIGITS:
+            return f"<an integer of about {int(x.bit_length() * 0.30103):,} digits>"
+        return super().repr_int(x, level)
+
+
+_QUOTER = _Quoter()
+
+
+def quoted(value: object) -> str:
+    """A short repr of `value` (reprlib: long strings, numbers and containers elided with '...') for errors."""
+    return _QUOTER.repr(value)
+
+
+def integer_from_digits(digits: str, what: str, where: str | None = None) -> int:
+    """The integer written as the ASCII decimal `digits` (sign already removed), refusing over-long literals."""
+    if len(digits) > MAX_INTEGER_DIGITS:
+        raise InputError(f"{what} has {len(digits):,} digits; at most {MAX_INTEGER_DIGITS} are accepted", where)
+    return int(digits)
