@@ -6,6 +6,8 @@ cycle-level simulator count for count. A GEMM with `count` > 1 repeats the same 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -87,21 +89,46 @@ def _union_length(lo: np.ndarray, hi: np.ndarray) -> int:
     return union_area(lo, hi, np.zeros_like(lo), np.ones_like(lo))
 
 
+def _quotients(total: int, rounding_up: bool) -> Iterator[int]:
+    """A superset of {ceil(total / q)} (rounding_up) or {total // q} over q = 1..total (total >= 1).
+
+    1..s and the quotients for q = 1..s, s = isqrt(total) + 1: a quotient for q > s is below s, so
+    about 2 sqrt(total) values cover all of them (some twice).
+    """
+    for q in range(1, min(math.isqrt(total) + 1, total) + 1):
+        yield q
+        yield -(-total // q) if rounding_up else total // q
+
+
 def dram_operand_reads(a_words: int, b_words: int, rows: int, cols: int, output_capacity_words: int) -> tuple[int, int]:
     """Words of A and B fetched from DRAM when outputs (rows x cols) stay on chip in blocks that fit.
 
     One output block: A fetched once; several: A once per column block, B once per row block,
-    with the block shape that minimises the sum (docs/flexsa.md, DRAM).
+    with the block shape that minimises the sum (docs/flexsa.md, DRAM); among equal sums, the fewest
+    column blocks.
+
+    With cb column blocks the blocks are ceil(cols / cb) wide, max(capacity // width, 1) rows high,
+    and the traffic is a_words * cb + b_words * (row blocks). For a fixed width the fewest column
+    blocks are best, and that is ceil(cols / width); for a fixed block height likewise the fewest
+    column blocks giving at least that height, ceil(cols / (capacity // height)). So only cb = 1 and
+    cb = ceil(cols / d), d a value of ceil(cols / q) or of capacity // q, can be best: O(sqrt(min(cols,
+    capacity))) candidates, generated one at a time, instead of an array of one per column (gigabytes
+    for a large batch).
     """
     if rows * cols <= output_capacity_words:
         return a_words, b_words
-    col_blocks = np.arange(1, cols + 1, dtype=np.int64)
-    block_cols = -(-cols // col_blocks)
-    block_rows = np.maximum(output_capacity_words // block_cols, 1)
-    row_blocks = -(-rows // block_rows)
-    traffic = a_words * col_blocks + b_words * row_blocks
-    best = int(np.argmin(traffic))
-    return int(a_words * col_blocks[best]), int(b_words * row_blocks[best])
+    if cols <= output_capacity_words:
+        widths: Iterable[int] = _quotients(cols, rounding_up=True)  # every block width some cb gives
+    elif output_capacity_words > 0:
+        widths = _quotients(output_capacity_words, rounding_up=False)  # every capacity // height
+    else:
+        widths = ()  # blocks are one row high whatever their width: cb = 1 is best
+    best = (a_words + b_words * rows, 1, rows)  # (traffic, column blocks, row blocks) of cb = 1
+    for width in widths:
+        col_blocks = -(-cols // width)
+        row_blocks = -(-rows // max(output_capacity_words // -(-cols // col_blocks), 1))
+        best = min(best, (a_words * col_blocks + b_words * row_blocks, col_blocks, row_blocks))
+    return a_words * best[1], b_words * best[2]
 
 
 def _sequence_cycles(rows: np.ndarray, cols: np.ndarray, t: np.ndarray, double_buffered: bool) -> int:
