@@ -9,13 +9,20 @@ from mapscope.single_gemm import MachineGemm
 from mapscope.systolic.single_array import SingleArrayResult
 
 
-def _quantity_table(title: str, rows: list[tuple[str, str]]) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+def _quantity_table(title: str, rows: list[tuple[str, str]], caption: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold", caption=caption, caption_justify="left")
     table.add_column("Quantity")
     table.add_column("Value", justify="right")
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _utilization_text(result: SingleArrayResult) -> str:
+    """The utilisation as a percentage; "undefined" where SCALE-Sim's convention leaves it without a value."""
+    if result.utilization is None:
+        return "undefined (see below)"
+    return f"{result.utilization:.2%}" + (" (see below)" if result.utilization_note else "")
 
 
 def single_array_table(result: SingleArrayResult) -> Table:
@@ -31,7 +38,7 @@ def single_array_table(result: SingleArrayResult) -> Table:
         [
             ("Cycles", f"{result.cycles:,}"),
             ("MACs", f"{result.macs:,}"),
-            ("Utilisation", f"{result.utilization:.2%}"),
+            ("Utilisation", _utilization_text(result)),
             ("Folds (row x column)", f"{result.row_folds} x {result.col_folds} = {result.row_folds * result.col_folds}"),
             ("ifmap SRAM reads", f"{result.ifmap_sram_reads:,}"),
             ("filter SRAM reads", f"{result.filter_sram_reads:,}"),
@@ -42,6 +49,7 @@ def single_array_table(result: SingleArrayResult) -> Table:
                 f"{result.dram_ifmap_reads:,} + {result.dram_filter_reads:,} + {result.dram_ofmap_writes:,} = {dram:,}",
             ),
         ],
+        caption=None if result.utilization_note is None else f"Utilisation {result.utilization_note}",
     )
 
 

@@ -1,23 +1,10 @@
 """One GEMM (or a network's GEMMs) on many single-array shapes at once, for design-space exploration.
 
 `single_array_batch` returns, per numeric field of `SingleArrayResult`, a numpy array whose element i
-equals `run_single_array(gemm, rows[i], cols[i], ...)`'s field exactly (the float bit for bit).
-
-os is a closed form already. ws and is run `count_plan` on the one-region FW plan that
-`run_single_array` builds; on a `large` machine that reduces to the closed form below, stated for the
-effective product (M, N, K) = (m, n, k) for ws and (n, m, k) for is (is = transposed, Aᵀ stationary):
-
-- Region(FW, 0, K, 0, N, k_chunk = min(R, K), n_chunk = min(C, N)), one M-block, order mkn. So
-  kf = ceil(K / min(R, K)) = ceil(K / R) K-chunks and nf = ceil(N / C) N-chunks; with one M-block
-  every tile streams T = M rows (the rule "the first M mod B blocks are one row longer" is void at
-  B = 1). FW has one group, so every tile is a pass: P = kf * nf passes, each of the full R x C
-  geometry (pass length depends on the mode's rows and columns, not on the tile's used ones).
-- cycles = P * (2R + C + M - 2). Double-buffered: R + P * (M + R + C - 2) + waits, where each wait is
-  max(R - (M + R + C - 2), 0) = max(2 - M - C, 0) = 0 since M, C >= 1, so waits vanish.
-- streamed reads = sum T * kr = M * K * nf; stationary reads = sum kr * nc = K * N;
-  output writes = sum T * nc = M * N * kf; output reads = writes - distinct outputs = M * N * (kf - 1).
-- DRAM: one buffer instance, so `dram_operand_reads(M*K, K*N, M, N, capacity)`: it does not depend
-  on R or C, so it is computed once per GEMM and broadcast. Output writes = M * N.
+equals `run_single_array(gemm, rows[i], cols[i], ...)`'s field exactly (the float bit for bit). Both
+evaluate the same closed form, `single_array.array_counts`, here on int64 arrays of array shapes; the
+magnitude check below keeps every count within int64. Where `run_single_array`'s utilisation is None
+(undefined: SCALE-Sim's convention counts a one-cycle run as 0 cycles) the batched one is NaN.
 """
 
 from __future__ import annotations
@@ -28,9 +15,7 @@ from typing import Any
 import numpy as np
 
 from mapscope.errors import InputError
-from mapscope.systolic.evaluate import dram_operand_reads
-from mapscope.systolic.machine import Machine, MachineKind
-from mapscope.systolic.single_array import Convention, Dataflow
+from mapscope.systolic.single_array import Convention, Dataflow, array_counts
 from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm
 
 #: The numeric fields of SingleArrayResult, in its order; all int64 except utilization (float64).
@@ -92,63 +77,28 @@ def _check_range(bound: int, what: str) -> None:
 
 
 def _utilization(macs: np.ndarray, cycles: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """macs / (cycles * rows * cols) rounded exactly as Python's int / int (correctly rounded).
+    """macs / (cycles * rows * cols) rounded exactly as Python's int / int (correctly rounded); NaN where
+    cycles is 0 (SCALE-Sim's convention, a one-cycle run), where run_single_array gives None.
 
     float64 division of two exactly converted integers is correctly rounded too; the rare elements
     above 2**53 would be rounded twice, so they take Python's int division one by one.
     """
     pe_cycles = cycles * rows * cols
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 cycles: inf (run_single_array raises)
-        ratio: np.ndarray = np.divide(macs.astype(np.float64), pe_cycles.astype(np.float64))
+    ratio = np.full(pe_cycles.shape, np.nan)
+    np.divide(macs.astype(np.float64), pe_cycles.astype(np.float64), out=ratio, where=pe_cycles != 0)
     inexact = np.flatnonzero((macs > _FLOAT_EXACT) | (pe_cycles > _FLOAT_EXACT))
     for i in inexact.tolist():
         ratio[i] = int(macs[i]) / int(pe_cycles[i])
     return ratio
 
 
-def _dram_words(m: int, n: int, k: int) -> tuple[int, int]:
-    """DRAM words of the streamed and stationary operand of the effective product (M, N, K)."""
-    machine = Machine(MachineKind.LARGE, 1, 1)  # capacities are the large machine's defaults, any shape
-    capacity_words = machine.buffers.output_bytes // machine.buffer_instances // machine.accumulator_bytes
-    return dram_operand_reads(m * k, k * n, m, n, capacity_words)
-
-
 def _fields(gemm: Gemm, rows: np.ndarray, cols: np.ndarray, dataflow: Dataflow, scalesim: bool, double_buffered: bool) -> dict[str, np.ndarray]:
-    m, n, k = gemm.m, gemm.n, gemm.k
+    counts = array_counts(gemm, rows, cols, dataflow, scalesim, double_buffered)
     ones = np.ones_like(rows)
-    if dataflow is Dataflow.OS:
-        row_folds, col_folds = -(-m // rows), -(-n // cols)
-        folds = row_folds * col_folds
-        cycles = folds * (k + rows + cols - 2)
-        ifmap, filt = col_folds * (m * k), row_folds * (k * n)
-        ofmap_writes = m * n + folds * (rows + cols) if scalesim else m * n * ones
-        ofmap_reads = 0 * ones
-        dram = (m * k, k * n, m * n)
-    else:
-        transposed = dataflow is Dataflow.IS
-        effective_m, effective_n = (n, m) if transposed else (m, n)  # effective product; K is k either way
-        row_folds, col_folds = -(-k // rows), -(-effective_n // cols)
-        passes = row_folds * col_folds
-        if double_buffered:
-            cycles = rows + passes * (effective_m + rows + cols - 2)
-        else:
-            cycles = passes * (2 * rows + cols + effective_m - 2)
-        streamed, stationary = effective_m * k * col_folds, k * effective_n * ones
-        ifmap, filt = (stationary, streamed) if transposed else (streamed, stationary)
-        ofmap_writes = effective_m * effective_n * row_folds
-        ofmap_reads = 0 * ones if scalesim else effective_m * effective_n * (row_folds - 1)
-        dram_streamed, dram_stationary = _dram_words(effective_m, effective_n, k)
-        dram = (dram_stationary, dram_streamed, m * n) if transposed else (dram_streamed, dram_stationary, m * n)
-    if scalesim:
-        cycles = cycles - 1  # SCALE-Sim reports the index of the last cycle
-    macs = m * n * k * ones
-    return {
-        "cycles": cycles, "macs": macs, "utilization": _utilization(macs, cycles, rows, cols),
-        "row_folds": row_folds, "col_folds": col_folds,
-        "ifmap_sram_reads": ifmap, "filter_sram_reads": filt,
-        "ofmap_sram_writes": ofmap_writes, "ofmap_sram_reads": ofmap_reads,
-        "dram_ifmap_reads": dram[0] * ones, "dram_filter_reads": dram[1] * ones, "dram_ofmap_writes": dram[2] * ones,
-    }
+    fields = {name: value * ones for name, value in counts.items()}  # per-GEMM constants broadcast
+    fields["macs"] = gemm.m * gemm.n * gemm.k * ones
+    fields["utilization"] = _utilization(fields["macs"], fields["cycles"], rows, cols)
+    return fields
 
 
 def single_array_batch(

@@ -1,18 +1,28 @@
 """One R x C systolic array running one GEMM in SCALE-Sim's three dataflows, in either convention.
 
-ws and is are weight-stationary plans on a `large` machine (is = the transposed product); os keeps
-outputs in the PEs. With Convention.SCALESIM the figures are SCALE-Sim 3.0's own (checked against its
-reports in tests); Convention.MAPSCOPE counts cycles as a count and partial-sum reads as accesses.
+ws and is are the one-region weight-stationary plan on a `large` machine (is = the transposed
+product); os keeps outputs in the PEs. All three are closed forms in the GEMM and array sizes
+(`array_counts`), shared by the scalar `run_single_array` and the batched `systolic.batched`, so time
+and memory do not grow with the GEMM or the array. With Convention.SCALESIM the figures are SCALE-Sim
+3.0's own (checked against its reports in tests); Convention.MAPSCOPE counts cycles as a count and
+partial-sum reads as accesses.
+
+Utilisation is MACs / (cycles x R x C). In the mapscope convention a non-empty GEMM takes at least
+one cycle per fold and a fold of T cycles does at most T x R x C MACs, so it is defined and at most
+1. SCALE-Sim's cycle figure is the index of the last cycle (one less than the count), so its
+utilisation is undefined for a one-cycle run (0 cycles: one MAC on a 1x1 array) and above 100% for
+os on a 1x1 array; the result then carries `utilization_note` saying so, and `utilization` is None
+where it is undefined.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from mapscope.systolic.evaluate import count_plan
-from mapscope.systolic.machine import Machine, MachineKind, Mode
-from mapscope.systolic.plan import GemmPlan, Region
+from mapscope.systolic.evaluate import dram_operand_reads
+from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.workload.gemm import Gemm
 
 
@@ -27,9 +37,19 @@ class Convention(StrEnum):
     SCALESIM = "scalesim"
 
 
+#: `utilization_note` when SCALE-Sim's cycle figure is 0, so MACs / (cycles x R x C) has no value.
+UNDEFINED_UTILIZATION = "undefined: SCALE-Sim counts the index of the last cycle, 0 for a one-cycle run"
+#: `utilization_note` when SCALE-Sim's figures give more than one MAC per PE and cycle.
+UTILIZATION_ABOVE_ONE = "above 100%: SCALE-Sim counts the index of the last cycle, one less than the cycles"
+
+
 @dataclass(frozen=True)
 class SingleArrayResult:
-    """One GEMM on one array. ifmap = A (M x K), filter = B (K x N), ofmap = Out (M x N), as SCALE-Sim names them."""
+    """One GEMM on one array. ifmap = A (M x K), filter = B (K x N), ofmap = Out (M x N), as SCALE-Sim names them.
+
+    `utilization` is None where it is undefined (SCALE-Sim convention, 0 cycles); `utilization_note`
+    explains a missing or above-100% utilisation and is None otherwise (see the module docstring).
+    """
 
     rows: int
     cols: int
@@ -41,7 +61,7 @@ class SingleArrayResult:
     k: int
     cycles: int
     macs: int
-    utilization: float
+    utilization: float | None
     row_folds: int
     col_folds: int
     ifmap_sram_reads: int
@@ -51,6 +71,71 @@ class SingleArrayResult:
     dram_ifmap_reads: int
     dram_filter_reads: int
     dram_ofmap_writes: int
+    utilization_note: str | None = None
+
+
+def stationary_dram_words(m: int, n: int, k: int) -> tuple[int, int]:
+    """DRAM words of the streamed and the stationary operand of the effective product (M, N, K).
+
+    The default `large` machine's single output buffer (capacities do not depend on the array
+    shape); equal to what `count_plan` counts for the one-region plan.
+    """
+    machine = Machine(MachineKind.LARGE, 1, 1)
+    capacity_words = machine.buffers.output_bytes // machine.buffer_instances // machine.accumulator_bytes
+    return dram_operand_reads(m * k, k * n, m, n, capacity_words)
+
+
+def array_counts(gemm: Gemm, rows: Any, cols: Any, dataflow: Dataflow, scalesim: bool, double_buffered: bool) -> dict[str, Any]:
+    """Every integer field of SingleArrayResult but `macs`, in closed form, on an R x C array.
+
+    `rows` and `cols` are Python ints (exact at any size) or numpy int64 arrays (one value per array
+    shape); the same arithmetic serves both, so the scalar and batched models cannot drift apart.
+    ws/is, for the effective product (M, N, K) = (m, n, k) for ws and (n, m, k) for is, on the
+    one-region plan Region(FW, 0, K, 0, N, min(R, K), min(C, N)) of a `large` machine (one M-block):
+    kf = ceil(K / R) K-chunks and nf = ceil(N / C) N-chunks, every tile a pass of the full R x C
+    geometry streaming all M rows, so P = kf * nf passes of 2R + C + M - 2 cycles (double-buffered:
+    R + P * (M + R + C - 2), the waits max(R - (M + R + C - 2), 0) being 0); streamed reads M * K * nf,
+    stationary reads K * N, output writes M * N * kf, of which all but the first per output are read.
+    """
+    m, n, k = gemm.m, gemm.n, gemm.k
+    if dataflow is Dataflow.OS:
+        row_folds, col_folds = -(-m // rows), -(-n // cols)
+        folds = row_folds * col_folds
+        cycles = folds * (k + rows + cols - 2)
+        ifmap, filt = col_folds * (m * k), row_folds * (k * n)
+        ofmap_writes = m * n + folds * (rows + cols) if scalesim else m * n + 0 * folds
+        ofmap_reads = 0 * folds
+        dram = (m * k, k * n, m * n)
+    else:
+        transposed = dataflow is Dataflow.IS
+        effective_m, effective_n = (n, m) if transposed else (m, n)  # K is k either way
+        row_folds, col_folds = -(-k // rows), -(-effective_n // cols)
+        passes = row_folds * col_folds
+        if double_buffered:
+            cycles = rows + passes * (effective_m + rows + cols - 2)
+        else:
+            cycles = passes * (2 * rows + cols + effective_m - 2)
+        streamed, stationary = effective_m * k * col_folds, k * effective_n + 0 * passes
+        ifmap, filt = (stationary, streamed) if transposed else (streamed, stationary)
+        ofmap_writes = effective_m * effective_n * row_folds
+        ofmap_reads = 0 * passes if scalesim else effective_m * effective_n * (row_folds - 1)
+        dram_streamed, dram_stationary = stationary_dram_words(effective_m, effective_n, k)
+        dram = (dram_stationary, dram_streamed, m * n) if transposed else (dram_streamed, dram_stationary, m * n)
+    if scalesim:
+        cycles = cycles - 1  # SCALE-Sim reports the index of the last cycle
+    return {
+        "cycles": cycles, "row_folds": row_folds, "col_folds": col_folds,
+        "ifmap_sram_reads": ifmap, "filter_sram_reads": filt,
+        "ofmap_sram_writes": ofmap_writes, "ofmap_sram_reads": ofmap_reads,
+        "dram_ifmap_reads": dram[0], "dram_filter_reads": dram[1], "dram_ofmap_writes": dram[2],
+    }
+
+
+def utilization_note(utilization: float | None) -> str | None:
+    """Why `utilization` (None: undefined) is missing or above 100%, or None when it is neither."""
+    if utilization is None or utilization != utilization:  # None, or NaN from the batched model
+        return UNDEFINED_UTILIZATION
+    return UTILIZATION_ABOVE_ONE if utilization > 1 else None
 
 
 def run_single_array(
@@ -62,35 +147,13 @@ def run_single_array(
     double_buffered: bool = False,
 ) -> SingleArrayResult:
     """Cycles and SRAM/DRAM words of `gemm` on a `rows` x `cols` array (one repetition: `count` ignored)."""
-    machine = Machine(MachineKind.LARGE, rows, cols, double_buffered=double_buffered)
-    m, n, k = gemm.m, gemm.n, gemm.k
-    scalesim = convention is Convention.SCALESIM
-    if dataflow is Dataflow.OS:
-        row_folds, col_folds = -(-m // rows), -(-n // cols)
-        folds = row_folds * col_folds
-        cycles = folds * (k + rows + cols - 2)
-        ifmap, filt = col_folds * m * k, row_folds * k * n
-        ofmap_writes, ofmap_reads = m * n + (folds * (rows + cols) if scalesim else 0), 0
-        dram = (m * k, k * n, m * n)
-    else:
-        transposed = dataflow is Dataflow.IS
-        stationary_cols = m if transposed else n
-        region = Region(Mode.FW, 0, k, 0, stationary_cols, min(rows, k), min(cols, stationary_cols))
-        counts = count_plan(GemmPlan(Gemm(m, n, k), transposed, (region,)), machine)
-        row_folds, col_folds = region.k_chunks, region.n_chunks
-        cycles = counts.cycles
-        streamed, stationary = counts.input_buffer_reads, counts.weight_buffer_reads
-        ifmap, filt = (stationary, streamed) if transposed else (streamed, stationary)
-        ofmap_writes, ofmap_reads = counts.output_buffer_writes, (0 if scalesim else counts.output_buffer_reads)
-        dram_in, dram_w = counts.dram_input_reads, counts.dram_weight_reads
-        dram = ((dram_w, dram_in, counts.dram_output_writes) if transposed else (dram_in, dram_w, counts.dram_output_writes))
-    if scalesim:
-        cycles -= 1  # SCALE-Sim reports the index of the last cycle (0 for a one-cycle run: utilisation inf)
-    macs = m * n * k
+    Machine(MachineKind.LARGE, rows, cols, double_buffered=double_buffered)  # rows and cols checked as a machine's
+    counts = array_counts(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, double_buffered)
+    macs = gemm.m * gemm.n * gemm.k
+    pe_cycles = counts["cycles"] * rows * cols
+    utilization = macs / pe_cycles if pe_cycles else None  # 0 only in SCALE-Sim's convention
     return SingleArrayResult(
         rows=rows, cols=cols, dataflow=str(dataflow), convention=str(convention), double_buffered=double_buffered,
-        m=m, n=n, k=k, cycles=cycles, macs=macs, utilization=macs / (cycles * rows * cols) if cycles else float("inf"),
-        row_folds=row_folds, col_folds=col_folds,
-        ifmap_sram_reads=ifmap, filter_sram_reads=filt, ofmap_sram_writes=ofmap_writes, ofmap_sram_reads=ofmap_reads,
-        dram_ifmap_reads=dram[0], dram_filter_reads=dram[1], dram_ofmap_writes=dram[2],
+        m=gemm.m, n=gemm.n, k=gemm.k, macs=macs, utilization=utilization, utilization_note=utilization_note(utilization),
+        **counts,
     )
