@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import resource
 
 import numpy as np
 import pytest
@@ -194,3 +195,20 @@ def test_unknown_model_pass_or_base_value_is_an_input_error() -> None:
         systolic_workload("resnet56", 1, "inference", {"dataflow": "rs"}, "x")
     with pytest.raises(InputError, match="batch"):
         systolic_workload("resnet56", 0, "inference", {}, "x")
+
+
+def test_a_batch_of_32000_takes_little_memory_in_every_dataflow() -> None:
+    # issue 11: dram_operand_reads allocated one entry per output column, 3 GiB for the is dataflow
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workload = systolic_workload("resnet50", 32_000, "training", {}, "big")
+    designs: list[Point] = [{"rows": r, "cols": c, "dataflow": d} for r, c in ((8, 8), (128, 128)) for d in ("os", "ws", "is")]
+    batch = evaluate_systolic(workload, designs)
+    assert batch.errors == [None] * len(designs)
+    assert all(np.isfinite(values).all() for values in batch.metrics.values())
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KiB
+
+
+def test_a_batch_too_large_for_the_network_names_the_batch() -> None:
+    with pytest.raises(InputError, match="batch 2147483647 does not fit resnet50") as caught:
+        systolic_workload("resnet50", 2**31 - 1, "inference", {}, "x")
+    assert caught.value.where == "batch"

@@ -39,6 +39,7 @@ import numpy as np
 from mapscope.errors import InputError
 from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
+from mapscope.limits import quoted
 from mapscope.hardware.area_power import (
     MAC_AREA_UM2,
     MAC_POWER_MW,
@@ -117,7 +118,13 @@ def systolic_workload(
         if problem is not None:
             raise InputError(f"{name} {problem}", "base hardware")
         base[name] = value
-    _lowered_gemms(model, batch, passes)  # unknown model or bad batch: InputError now, not per batch
+    training_model(model)  # an unknown model: InputError now, not per batch of designs
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch <= 0:
+        raise InputError(f"the batch must be a positive integer, got {quoted(batch)}", "batch")
+    try:
+        _lowered_gemms(model, batch, passes)  # a bad batch likewise
+    except InputError as error:
+        raise InputError(f"batch {quoted(batch)} does not fit {model}: {error}", "batch") from None
     return SystolicWorkload(model, batch, passes, base, SystolicEnergyTable() if energy is None else energy, identity)
 
 
