@@ -28,6 +28,9 @@ MAX_DOCUMENT_NODES = 1_000_000
 MAX_CSV_FIELD_CHARS = 65_536
 #: Longest piece of an input quoted back in an error message (characters); longer ones are shortened.
 MAX_QUOTED_CHARS = 80
+#: Most work units (tiles) of one GEMM on the large, split or flexsa machine: the compiler and the
+#: analytical model hold a few hundred bytes per unit (a 1,000^3 GEMM on a 2x2 machine needs 4 million).
+MAX_PLAN_UNITS = 2**21
 
 
 class _Quoter(reprlib.Repr):

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from mapscope.errors import InputError
+from mapscope.limits import MAX_SIZE, integer_from_digits, quoted
 from mapscope.stats import SystolicGemmStats
 from mapscope.systolic.compiler import CompiledGemm, compile_gemm
 from mapscope.systolic.energy import SystolicEnergyTable
@@ -16,17 +17,17 @@ from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.systolic.results import gemm_stats
 from mapscope.workload.gemm import Gemm
 
-_ARRAY_SHAPE = re.compile(r"\s*(\d+)\s*[xX]\s*(\d+)\s*")
+_ARRAY_SHAPE = re.compile(r"\s*([0-9]+)\s*[xX]\s*([0-9]+)\s*")
 
 
 def parse_array_shape(text: str) -> tuple[int, int]:
-    """(rows, columns) of an array written ROWSxCOLS, e.g. ``128x128``; an InputError otherwise."""
+    """(rows, columns) of an array written ROWSxCOLS, e.g. ``128x128``, each 1..MAX_SIZE; an InputError otherwise."""
     match = _ARRAY_SHAPE.fullmatch(text)
     if match is None:
-        raise InputError(f"expected ROWSxCOLS such as 128x128, got {text!r}", "--array")
-    rows, cols = int(match.group(1)), int(match.group(2))
-    if rows <= 0 or cols <= 0:
-        raise InputError(f"rows and columns must be positive, got {text!r}", "--array")
+        raise InputError(f"expected ROWSxCOLS such as 128x128, got {quoted(text)}", "--array")
+    rows, cols = (integer_from_digits(match.group(i), "the array size", "--array") for i in (1, 2))
+    if not (0 < rows <= MAX_SIZE and 0 < cols <= MAX_SIZE):
+        raise InputError(f"rows and columns must be between 1 and {MAX_SIZE}, got {quoted(text)}", "--array")
     return rows, cols
 
 

@@ -21,10 +21,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mapscope.errors import InputError
+from mapscope.limits import MAX_PLAN_UNITS
 from mapscope.systolic.evaluate import PlanCounts, count_plan
 from mapscope.systolic.machine import Machine, MachineKind, Mode
 from mapscope.systolic.plan import GemmPlan, Region, unit_indices
 from mapscope.workload.gemm import Gemm
+
+_INT64_LIMIT = 2**62  # counts are int64 in the model: half the range, a margin for the bound's slack
 
 #: Cycle counts within this fraction of the fewest are a tie, broken by on-chip accesses.
 CYCLE_TOLERANCE = 0.01
@@ -52,7 +56,7 @@ def _coefficients(first: np.ndarray, first_mask: np.ndarray, second: np.ndarray,
     return (int(first.size), int(a.sum()), int(b.sum()), int((a & b).sum()))
 
 
-@lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=4)  # a few: each is up to MAX_PLAN_UNITS x 24 bytes, and the callers' results are cached
 def _unit_grid(m_blocks: int, k_chunks: int, n_chunks: int, order: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """plan.unit_indices, cached: the compiler asks for the same few structures over and over."""
     return unit_indices(m_blocks, k_chunks, n_chunks, order)
@@ -353,18 +357,60 @@ def _compile_shape(m: int, n: int, k: int, machine: Machine, mode: Mode | None, 
     return CompiledGemm(plan, count_plan(plan, machine))
 
 
+def plan_units_bound(gemm: Gemm, machine: Machine) -> int:
+    """An upper bound on the work units of any plan the heuristic tries for `gemm` on `machine`.
+
+    A region of a mode with G groups of r x c PEs has at most min(M, G) M-blocks times its K- and
+    N-chunks; cutting the stationary matrix adds at most one chunk along each axis.
+    """
+    most = 0
+    for m, n, k in ((gemm.m, gemm.n, gemm.k), (gemm.n, gemm.m, gemm.k)):  # B or Aᵀ stationary
+        for mode in machine.modes:
+            geometry = machine.geometry(mode)
+            most = max(most, min(m, geometry.groups) * (-(-k // geometry.rows) + 1) * (-(-n // geometry.cols) + 1))
+    return most
+
+
+def check_plan_size(gemm: Gemm, machine: Machine) -> None:
+    """InputError unless every plan the heuristic may try for `gemm` has at most MAX_PLAN_UNITS work
+    units (checked before any allocation) and counts that fit the model's 64-bit integers.
+
+    With at most U units (so at most U passes and U K-chunks), every count is bounded by one of: MACs
+    M N K (streamed forwards and DRAM operand words too); cycles U (2R + C + M + 1); partial-sum
+    writes and forwards M N U (R + 1); stationary reads and weight forwards 4 (M + N) K (min(R, K) + 1).
+    """
+    units = plan_units_bound(gemm, machine)
+    if units > MAX_PLAN_UNITS:
+        raise InputError(
+            f"may need {units:,} tiles on the {machine.rows}x{machine.cols} {machine.kind} machine, more than the "
+            f"{MAX_PLAN_UNITS:,} mapscope compiles (docs/limits.md); use a larger array, or a smaller GEMM or batch",
+            f"GEMM {gemm.name}",
+        )
+    m, n, k, rows, cols = gemm.m, gemm.n, gemm.k, machine.rows, machine.cols
+    magnitude = max(m * n * k, units * (2 * rows + cols + max(m, n) + 1), m * n * units * (rows + 1), 4 * (m + n) * k * (min(rows, k) + 1))
+    if magnitude >= _INT64_LIMIT:
+        raise InputError(
+            f"its counts on the {rows}x{cols} {machine.kind} machine may exceed the 64-bit integers of the model; "
+            "use a smaller GEMM or array, or a single array (--dataflow), whose counts have no limit",
+            f"GEMM {gemm.name}",
+        )
+
+
 def compile_gemm(gemm: Gemm, machine: Machine, cycle_tolerance: float = CYCLE_TOLERANCE) -> CompiledGemm:
     """The heuristic's plan for `gemm` on `machine` and its exact counts (cached per shape and machine).
 
     large: one array, B or Aᵀ stationary. split ("naive splitting"): core-sized tiles dealt to the four
     cores in turn, with the best transposition, M-blocking and order. flexsa: the full heuristic.
+    InputError when the GEMM has too many tiles for the machine (`check_plan_size`).
     """
+    check_plan_size(gemm, machine)
     return _relabel(_compile_shape(gemm.m, gemm.n, gemm.k, machine, None, cycle_tolerance), gemm)
 
 
 def fixed_mode_plan(gemm: Gemm, machine: Machine, mode: Mode, cycle_tolerance: float = CYCLE_TOLERANCE) -> CompiledGemm:
     """A fixed single-mode policy: every tile in `mode`; transposition, M-blocking and order by the same rule."""
     machine.geometry(mode)  # raises unless the machine has the mode
+    check_plan_size(gemm, machine)
     return _relabel(_compile_shape(gemm.m, gemm.n, gemm.k, machine, mode, cycle_tolerance), gemm)
 
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from mapscope.errors import InputError
+from mapscope.limits import MAX_SIZE, quoted
 
 MIB = 1024 * 1024
 
@@ -78,8 +79,8 @@ class Machine:
         where = f"{self.kind} machine"
         for name in ("rows", "cols", "operand_bytes", "accumulator_bytes"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise InputError(f"{name} must be a positive integer, got {value!r}", where)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SIZE:
+                raise InputError(f"{name} must be a positive integer of at most {MAX_SIZE}, got {quoted(value)}", where)
         if self.kind is not MachineKind.LARGE and (self.rows % 2 or self.cols % 2):
             raise InputError(
                 f"a {self.rows}x{self.cols} array cannot be split into four equal sub-arrays (rows and columns must be even)",

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mapscope.errors import InputError
+from mapscope.limits import MAX_PLAN_UNITS
 from mapscope.systolic.machine import Machine, Mode
 from mapscope.workload.gemm import Gemm
 
@@ -143,7 +144,16 @@ class GemmPlan:
             raise InputError(f"regions cover {area} of the {k * n} stationary elements", where)
 
     def unit_table(self, machine: Machine) -> UnitTable:
-        """Every tile of the plan, in pass order, as arrays (the analytical model's input)."""
+        """Every tile of the plan, in pass order, as arrays (the analytical model's input).
+
+        At most MAX_PLAN_UNITS tiles (docs/limits.md), checked before anything is allocated.
+        """
+        units = sum(region.units for region in self.regions)
+        if units > MAX_PLAN_UNITS:
+            raise InputError(
+                f"the plan has {units:,} tiles, more than the {MAX_PLAN_UNITS:,} mapscope evaluates (docs/limits.md)",
+                f"plan for GEMM {self.gemm.name}",
+            )
         m = self.effective_dims[0]
         parts: list[tuple[np.ndarray, ...]] = []
         modes: list[Mode] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mapscope.errors import InputError
 from mapscope.stats import SystolicGemmStats
-from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm
+from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm, check_plan_size
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import BufferCapacities, Machine, MachineKind
 from mapscope.systolic.results import MachineSummary, compile_all, gemm_stats, summarize
@@ -101,13 +101,18 @@ def run_trajectory(
     """Compile and count one training iteration of every trajectory entry on every machine."""
     if not 0 <= cycle_tolerance <= 1:
         raise InputError(f"must be between 0 and 1, got {cycle_tolerance}", "cycle tolerance")
-    networks = trajectory.networks(cnn)
-    steps = len(networks) * len(machines)
+    lowered = [lower_network(network, batch) for network in trajectory.networks(cnn)]
+    checked: set[tuple[int, int, int]] = set()
+    for gemm in (gemm for gemms in lowered for gemm in gemms):  # every GEMM before any is compiled
+        if gemm.shape_key() not in checked:
+            checked.add(gemm.shape_key())
+            for machine in machines.values():
+                check_plan_size(gemm, machine)
+    steps = len(lowered) * len(machines)
     per_entry: dict[str, list[MachineSummary]] = {name: [] for name in machines}
     compiled: dict[str, list[tuple[CompiledGemm, ...]]] = {name: [] for name in machines}
     done = 0
-    for network in networks:
-        gemms = lower_network(network, batch)
+    for gemms in lowered:
         for name, machine in machines.items():
             plans = tuple(compile_all(gemms, machine, cycle_tolerance))
             compiled[name].append(plans)
