@@ -22,13 +22,14 @@ from mapscope.hardware.area_power import (
     SRAM_AREA_UM2_PER_ELEM,
     SRAM_POWER_MW_PER_ELEM,
 )
+from mapscope.limits import MAX_SIZE
 from mapscope.systolic.energy import SystolicEnergyTable, plan_energy
 from mapscope.systolic.evaluate import count_plan
 from mapscope.systolic.machine import MIB, Machine, MachineKind, Mode
 from mapscope.systolic.plan import GemmPlan, Region
 from mapscope.systolic.single_array import Dataflow, run_single_array
 from mapscope.workload.cnn_models import training_model
-from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm, TrainingPass
+from mapscope.workload.gemm import Gemm, TrainingPass
 from mapscope.workload.training import lower_network, training_macs
 
 BATCH = 2
@@ -158,7 +159,7 @@ def test_energy_rule_matches_plan_energy_without_forwarding() -> None:
 
 def test_bad_designs_are_reported_per_design() -> None:
     workload = systolic_workload("resnet56", BATCH, "inference", {}, "bad")
-    points: list[Point] = [{"rows": 16, "cols": 16}, {"rows": 0}, {"rows": MAX_GEMM_DIM, "cols": 16}, {"dataflow": "xs"}, {"rows": 16, "cols": 16}]
+    points: list[Point] = [{"rows": 16, "cols": 16}, {"rows": 0}, {"rows": MAX_SIZE, "cols": MAX_SIZE}, {"dataflow": "xs"}, {"rows": 16, "cols": 16}]
     batch = evaluate_systolic(workload, points)
     assert batch.errors[0] is None and batch.errors[4] is None
     assert batch.errors[1] is not None and batch.errors[1].startswith("rows must be between 1")
@@ -171,7 +172,7 @@ def test_bad_designs_are_reported_per_design() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("rows", 0), ("rows", -3), ("cols", 2.5), ("cols", True), ("rows", "8"), ("rows", MAX_GEMM_DIM + 1),
+    [("rows", 0), ("rows", -3), ("cols", 2.5), ("cols", True), ("rows", "8"), ("rows", MAX_SIZE + 1),
      ("dataflow", "rs"), ("dataflow", 1), ("double_buffered", 1), ("double_buffered", "yes"), ("pes", 4)],
 )
 def test_check_parameter_reports_bad_values(name: str, value: object) -> None:

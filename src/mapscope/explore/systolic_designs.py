@@ -39,7 +39,7 @@ import numpy as np
 from mapscope.errors import InputError
 from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
-from mapscope.limits import quoted
+from mapscope.limits import MAX_SIZE, quoted
 from mapscope.hardware.area_power import (
     MAC_AREA_UM2,
     MAC_POWER_MW,
@@ -51,7 +51,7 @@ from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.systolic.single_array import Dataflow
 from mapscope.workload.cnn_models import training_model
-from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm, TrainingPass
+from mapscope.workload.gemm import Gemm, TrainingPass
 from mapscope.workload.training import lower_network
 
 HARDWARE_PARAMETERS = ("rows", "cols", "dataflow", "double_buffered")
@@ -89,8 +89,8 @@ def check_parameter(name: str, value: Value) -> str | None:
     if name in ("rows", "cols"):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             return f"must be an integer, got {value!r}"
-        if not 1 <= value <= MAX_GEMM_DIM:
-            return f"must be between 1 and {MAX_GEMM_DIM}, got {value}"
+        if not 1 <= value <= MAX_SIZE:
+            return f"must be between 1 and {MAX_SIZE}, got {value}"
         return None
     if name == "dataflow":
         if value not in tuple(Dataflow):

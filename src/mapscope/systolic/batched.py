@@ -16,7 +16,8 @@ import numpy as np
 
 from mapscope.errors import InputError
 from mapscope.systolic.single_array import Convention, Dataflow, array_counts
-from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm
+from mapscope.limits import MAX_SIZE
+from mapscope.workload.gemm import Gemm
 
 #: The numeric fields of SingleArrayResult, in its order; all int64 except utilization (float64).
 FIELDS = (
@@ -39,9 +40,9 @@ def _array_shapes(rows: Any, cols: Any) -> tuple[np.ndarray, np.ndarray]:
             raise InputError(f"{label} must be a 1-D array, got {array.ndim} dimensions", where)
         if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
             raise InputError(f"{label} must hold integers, got dtype {array.dtype}", where)
-        if array.size and (array.min() <= 0 or array.max() > MAX_GEMM_DIM):
-            bad = array[(array <= 0) | (array > MAX_GEMM_DIM)][0]
-            raise InputError(f"{label} must be positive and at most {MAX_GEMM_DIM}, got {bad}", where)
+        if array.size and (array.min() <= 0 or array.max() > MAX_SIZE):
+            bad = array[(array <= 0) | (array > MAX_SIZE)][0]
+            raise InputError(f"{label} must be positive and at most {MAX_SIZE}, got {bad}", where)
         checked.append(array.astype(np.int64))
     if checked[0].shape != checked[1].shape:
         raise InputError(f"rows and cols differ in length ({checked[0].size} and {checked[1].size})", where)
