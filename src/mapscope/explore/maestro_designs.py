@@ -4,6 +4,11 @@ Designs are grouped by what changes a layer's trace (PE count and mapping parame
 distinct layer is traced once (and kept for later batches); its runtime on the group's distinct
 (SIMD, NoC bandwidth, NoC latency, off-chip bandwidth) settings comes from `timing_batch`. Buffer sizes
 only enter area, power and the capacity check, so sweeping them costs no engine time.
+
+Area and power are MAESTRO's model of the design's buffers and NoC. A quantity the design leaves
+unlimited (UNLIMITED, the default) is not a size: L1 and L2 then take the network's largest buffer
+requirement, and the NoC bus its largest peak bandwidth requirement (elements per cycle that keep the
+NoC off the critical path, at least 1) -- not 2**31 - 1 lanes, which gave a 1,024-PE design 3.3e9 mm².
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
 from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
 from mapscope.analysis.level_analysis import LevelTrace
-from mapscope.analysis.timing_batch import TimingArrays, runtime_batch
+from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_level_batch
 from mapscope.errors import InputError
 from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
@@ -127,6 +132,8 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
     hardware = hardware_columns(workload, points)
     runtime = np.zeros(count, dtype=np.int64)
     structural = {name: np.zeros(count) for name in ("energy_nj", "macs", "l1_size_req_elems", "l2_size_req_elems")}
+    noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
+    unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
     errors: list[str | None] = [None] * count
     empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
     groups: dict[tuple[int, tuple[Value, ...]], list[int]] = {}
@@ -147,24 +154,35 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
         timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
         total = np.zeros(len(distinct), dtype=np.int64)
         valid = np.ones(len(distinct), dtype=bool)
+        peak = np.ones(len(distinct), dtype=np.int64)
+        needs_peak = bool(unlimited_noc[rows].any())
         for _, trace, repeats in structure.traces:
-            layer_runtime, layer_valid = runtime_batch(trace, timing)
+            if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
+                timed = time_level_batch(trace, timing)
+                layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
+                peak = np.maximum(peak, timed.peak_noc_bw)
+            else:
+                layer_runtime, layer_valid = runtime_batch(trace, timing)
             total += repeats * layer_runtime
             valid &= layer_valid
         runtime[rows] = total[inverse.reshape(-1)]
+        noc_req[rows] = peak[inverse.reshape(-1)]
         for index in rows[~valid[inverse.reshape(-1)]]:
             errors[int(index)] = "a step computes nothing on this hardware (MAESTRO divides by zero)"
         for name in structural:
             structural[name][rows] = getattr(structure, name)
-    return MetricBatch(_metrics(workload, hardware, runtime, structural), errors)
+    return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)
 
 
-def _metrics(workload: MaestroWorkload, hardware: dict[str, np.ndarray], runtime: np.ndarray, structural: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Network metrics; area and power use the buffer capacities when given, else the requirements."""
-    l1_capacity, l2_capacity = hardware["l1_size_elems"], hardware["l2_size_elems"]
+def _metrics(
+    workload: MaestroWorkload, hardware: dict[str, np.ndarray], runtime: np.ndarray, structural: dict[str, np.ndarray], noc_req: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Network metrics; area and power use the buffer sizes and NoC bandwidth when given, else the requirements."""
+    l1_capacity, l2_capacity, noc = hardware["l1_size_elems"], hardware["l2_size_elems"], hardware["noc_bandwidth_elems_per_cycle"]
     l1_for_area = np.where(l1_capacity == UNLIMITED, structural["l1_size_req_elems"], l1_capacity)
     l2_for_area = np.where(l2_capacity == UNLIMITED, structural["l2_size_req_elems"], l2_capacity)
-    costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], hardware["noc_bandwidth_elems_per_cycle"], l1_for_area, l2_for_area)
+    noc_for_area = np.where(noc == UNLIMITED, noc_req, noc)
+    costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], noc_for_area, l1_for_area, l2_for_area)
     runtime_float = runtime.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         throughput = structural["macs"] / runtime_float
