@@ -14,7 +14,7 @@ import mapscope.api as api
 from mapscope.analysis import analyze_network
 from mapscope.explore.engines import ENGINES
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
-from mapscope.hardware.area_power import area_power
+from mapscope.hardware.area_power import area_power, sized_for_area
 from mapscope.mapping.templates import apply_template
 
 SPACE = {
@@ -54,3 +54,8 @@ def test_the_area_of_an_unlimited_noc_design_is_physical(metrics: dict[str, np.n
     # a given bandwidth is used as given: the 64-wide NoC is no larger than it
     given = area_power(256, 1, 64, int(metrics["l1_size_req_elems"][0]), int(metrics["l2_size_req_elems"][0]))
     assert metrics["area_um2"][0] == pytest.approx(given.area_um2, rel=1e-12)
+
+
+def test_sized_for_area_replaces_only_unlimited_values() -> None:
+    sized = sized_for_area(np.array([64, UNLIMITED, UNLIMITED, UNLIMITED - 1]), np.array([5, 1088, 0, 7]))
+    assert sized.tolist() == [64, 1088, 1, UNLIMITED - 1]

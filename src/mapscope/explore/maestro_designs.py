@@ -26,7 +26,7 @@ from mapscope.errors import InputError
 from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
-from mapscope.hardware.area_power import area_power_arrays
+from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.mapping.templates import apply_template
 
@@ -179,10 +179,9 @@ def _metrics(
 ) -> dict[str, np.ndarray]:
     """Network metrics; area and power use the buffer sizes and NoC bandwidth when given, else the requirements."""
     l1_capacity, l2_capacity, noc = hardware["l1_size_elems"], hardware["l2_size_elems"], hardware["noc_bandwidth_elems_per_cycle"]
-    l1_for_area = np.where(l1_capacity == UNLIMITED, structural["l1_size_req_elems"], l1_capacity)
-    l2_for_area = np.where(l2_capacity == UNLIMITED, structural["l2_size_req_elems"], l2_capacity)
-    noc_for_area = np.where(noc == UNLIMITED, noc_req, noc)
-    costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], noc_for_area, l1_for_area, l2_for_area)
+    l1_for_area = sized_for_area(l1_capacity, structural["l1_size_req_elems"])
+    l2_for_area = sized_for_area(l2_capacity, structural["l2_size_req_elems"])
+    costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], sized_for_area(noc, noc_req), l1_for_area, l2_for_area)
     runtime_float = runtime.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         throughput = structural["macs"] / runtime_float

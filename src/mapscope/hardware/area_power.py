@@ -1,7 +1,9 @@
 """MAESTRO's area and power model (spec §6.11): 28 nm scaling coefficients, nominally um^2 and mW.
 
 Inputs are the *requirements* MAESTRO derives (L1/L2 sizes), not the given capacities, and the NoC
-bandwidth, on which the bus term is linear (so "unlimited" bandwidth gives enormous area).
+bandwidth, on which the bus term is linear. UNLIMITED (2**31 - 1, "no limit") is not a size: fed as a
+bandwidth it gives a 1,024-PE design 3.3e9 mm². `sized_for_area` replaces it by what the design
+requires, as design-space exploration does (MAESTRO itself, and compat mode, keep the enormous value).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from mapscope.hardware.accelerator import UNLIMITED
 
 MAC_AREA_UM2 = 283.0  # per SIMD lane
 SRAM_AREA_UM2_PER_ELEM = 0.104
@@ -76,3 +80,13 @@ def area_power(num_pes: int, simd_lanes: int, noc_bandwidth: float, l1_size_elem
     """Area and power of `num_pes` PEs with the given buffer requirements and NoC bandwidth."""
     arrays = area_power_arrays(num_pes, simd_lanes, noc_bandwidth, l1_size_elems, l2_size_elems)
     return AreaPower(*(float(getattr(arrays, f.name)) for f in fields(AreaPower)))
+
+
+def sized_for_area(given: ArrayLike, required: ArrayLike) -> np.ndarray:
+    """What a buffer or the NoC bus is sized for: `given`, or `required` (at least 1) where `given` is UNLIMITED.
+
+    An unlimited L1/L2 takes the largest requirement, an unlimited NoC its peak bandwidth requirement
+    (the elements per cycle that keep it off the critical path, so the runtime is the one reported).
+    """
+    given_array = np.asarray(given, dtype=np.int64)
+    return np.where(given_array == UNLIMITED, np.maximum(np.asarray(required, dtype=np.int64), 1), given_array)
