@@ -15,10 +15,10 @@ from property_settings import examples
 from mapscope.errors import InputError
 from mapscope.limits import MAX_PLAN_UNITS, MAX_SIZE
 from mapscope.single_gemm import parse_array_shape
-from mapscope.systolic.compiler import check_plan_size, compile_gemm, plan_units_bound
+from mapscope.systolic.compiler import compile_gemm
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import ALL_MODES, Machine, MachineKind, Mode
-from mapscope.systolic.plan import GemmPlan, Region
+from mapscope.systolic.plan import GemmPlan, Region, check_plan_size, plan_units_bound
 from mapscope.systolic.training_run import run_trajectory, standard_machines
 from mapscope.workload.cnn_models import training_model
 from mapscope.workload.gemm import MAX_GEMM_DIM, Gemm

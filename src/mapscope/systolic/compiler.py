@@ -21,14 +21,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mapscope.errors import InputError
-from mapscope.limits import MAX_PLAN_UNITS
 from mapscope.systolic.evaluate import PlanCounts, count_plan
 from mapscope.systolic.machine import Machine, MachineKind, Mode
-from mapscope.systolic.plan import GemmPlan, Region, unit_indices
+from mapscope.systolic.plan import GemmPlan, Region, check_plan_size, unit_indices
 from mapscope.workload.gemm import Gemm
-
-_INT64_LIMIT = 2**62  # counts are int64 in the model: half the range, a margin for the bound's slack
 
 #: Cycle counts within this fraction of the fewest are a tie, broken by on-chip accesses.
 CYCLE_TOLERANCE = 0.01
@@ -355,45 +351,6 @@ def _compile_shape(m: int, n: int, k: int, machine: Machine, mode: Mode | None, 
     plan = options[_pick(options, tolerance)][2]
     assert isinstance(plan, GemmPlan)
     return CompiledGemm(plan, count_plan(plan, machine))
-
-
-def plan_units_bound(gemm: Gemm, machine: Machine) -> int:
-    """An upper bound on the work units of any plan the heuristic tries for `gemm` on `machine`.
-
-    A region of a mode with G groups of r x c PEs has at most min(M, G) M-blocks times its K- and
-    N-chunks; cutting the stationary matrix adds at most one chunk along each axis.
-    """
-    most = 0
-    for m, n, k in ((gemm.m, gemm.n, gemm.k), (gemm.n, gemm.m, gemm.k)):  # B or Aᵀ stationary
-        for mode in machine.modes:
-            geometry = machine.geometry(mode)
-            most = max(most, min(m, geometry.groups) * (-(-k // geometry.rows) + 1) * (-(-n // geometry.cols) + 1))
-    return most
-
-
-def check_plan_size(gemm: Gemm, machine: Machine) -> None:
-    """InputError unless every plan the heuristic may try for `gemm` has at most MAX_PLAN_UNITS work
-    units (checked before any allocation) and counts that fit the model's 64-bit integers.
-
-    With at most U units (so at most U passes and U K-chunks), every count is bounded by one of: MACs
-    M N K (streamed forwards and DRAM operand words too); cycles U (2R + C + M + 1); partial-sum
-    writes and forwards M N U (R + 1); stationary reads and weight forwards 4 (M + N) K (min(R, K) + 1).
-    """
-    units = plan_units_bound(gemm, machine)
-    if units > MAX_PLAN_UNITS:
-        raise InputError(
-            f"may need {units:,} tiles on the {machine.rows}x{machine.cols} {machine.kind} machine, more than the "
-            f"{MAX_PLAN_UNITS:,} mapscope compiles (docs/limits.md); use a larger array, or a smaller GEMM or batch",
-            f"GEMM {gemm.name}",
-        )
-    m, n, k, rows, cols = gemm.m, gemm.n, gemm.k, machine.rows, machine.cols
-    magnitude = max(m * n * k, units * (2 * rows + cols + max(m, n) + 1), m * n * units * (rows + 1), 4 * (m + n) * k * (min(rows, k) + 1))
-    if magnitude >= _INT64_LIMIT:
-        raise InputError(
-            f"its counts on the {rows}x{cols} {machine.kind} machine may exceed the 64-bit integers of the model; "
-            "use a smaller GEMM or array, or a single array (--dataflow), whose counts have no limit",
-            f"GEMM {gemm.name}",
-        )
 
 
 def compile_gemm(gemm: Gemm, machine: Machine, cycle_tolerance: float = CYCLE_TOLERANCE) -> CompiledGemm:

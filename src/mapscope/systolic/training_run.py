@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from mapscope.errors import InputError
 from mapscope.stats import SystolicGemmStats
-from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm, check_plan_size
+from mapscope.systolic.compiler import CYCLE_TOLERANCE, CompiledGemm
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import BufferCapacities, Machine, MachineKind
+from mapscope.systolic.plan import check_plan_size
 from mapscope.systolic.results import MachineSummary, compile_all, gemm_stats, summarize
 from mapscope.workload.cnn import CNN
 from mapscope.workload.pruning import Trajectory
