@@ -12,6 +12,7 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.trajectory_file import read_trajectory
+from mapscope.limits import MAX_SIZE, quoted
 from mapscope.stats import SystolicGemmStats
 from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.energy import SystolicEnergyTable
@@ -110,6 +111,8 @@ def _positive_integer(value: int, option: str) -> int:
 def check_array_size(size: int) -> int:
     """`size` if an S x S array of that size can be split into four (S/2) x (S/2) sub-arrays."""
     _positive_integer(size, "--array")
+    if size > MAX_SIZE:
+        raise InputError(f"must be at most {MAX_SIZE}, got {quoted(size)}", "--array")
     if size % 2:
         raise InputError(f"a {size}x{size} array cannot be split into four equal sub-arrays: the size must be even", "--array")
     return size

@@ -42,6 +42,12 @@ def test_too_many_tiles_are_refused_before_any_allocation(kind: MachineKind) -> 
     assert _grown_kib(before) < 50_000
 
 
+def test_an_array_beyond_max_size_is_named_as_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["flexsa", "--array", str(10**21)], capsys)
+    assert_one_line_error(status, err)
+    assert err.startswith(f"error: --array: must be at most {MAX_SIZE}")
+
+
 def test_a_hand_made_plan_with_too_many_tiles_is_refused() -> None:
     gemm = Gemm(4, 3000, 3000)
     plan = GemmPlan(gemm, False, (Region(Mode.FW, 0, 3000, 0, 3000, 1, 1),))
