@@ -172,7 +172,7 @@ def test_foreign_sqlite_database_and_other_format_version_are_refused(tmp_path: 
     connection.execute("UPDATE meta SET value = '99' WHERE name = 'format_version'")
     connection.commit()
     connection.close()
-    with pytest.raises(InputError, match="format version 99"):
+    with pytest.raises(InputError, match="format version '99'"):
         open_store(future, resume=True)
 
 
