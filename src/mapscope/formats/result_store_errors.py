@@ -109,6 +109,15 @@ def creation_error(error: OSError, path: Path) -> InputError:
     return InputError(f"cannot create the result store: {reason}", str(path))
 
 
+def _no_space_left(path: Path) -> bool:
+    """Whether the file system of `path` has no block left (SQLite reports some writes that fail for lack
+    of space, such as growing its shared-memory file, as I/O errors rather than SQLITE_FULL)."""
+    try:
+        return os.statvfs(path.absolute().parent).f_bavail == 0
+    except OSError:
+        return False
+
+
 def store_error(
     error: sqlite3.Error | UnicodeDecodeError, path: Path, *, stored: int | None = None, creating: bool = False
 ) -> InputError:
@@ -122,7 +131,7 @@ def store_error(
     primary = _primary_code(error)
     where = str(path)
     kept = "" if stored is None else f"; {stored:,} designs are stored and the store is intact"
-    if primary == sqlite3.SQLITE_FULL:
+    if primary == sqlite3.SQLITE_FULL or primary == sqlite3.SQLITE_IOERR and _no_space_left(path):
         if creating:
             return InputError("cannot create the result store: the disk is full; free space or choose another --store", where)
         return InputError(f"the disk is full{kept}; free space and rerun with --resume", where)
