@@ -164,7 +164,6 @@ DAMAGED_ROWS: dict[str, tuple[Callable[[Path], None], str]] = {
     "metric-null": (_set_column("metrics", '{"runtime_cycles": null}'), "metric 'runtime_cycles'"),
     "metric-bare-nan": (_set_column("metrics", '{"runtime_cycles": NaN}'), "bare NaN"),
     "metric-bad-tag": (_set_column("metrics", '{"runtime_cycles": {"float": "lots"}}'), "metric 'runtime_cycles'"),
-    "metric-twice": (_set_column("metrics", '{"area_mm2": 1.0, "area_mm2": 2.0}'), "appears twice"),
     "huge-integer": (_set_column("metrics", '{"area_mm2": ' + "9" * 5000 + "}"), "not valid JSON"),
     "deep-nesting": (_set_column("metrics", '{"area_mm2": ' + "[" * 100_000 + "]" * 100_000 + "}"), "not valid JSON"),
     "parameter-a-list": (_set_column("parameters", '{"num_pes": [8, 16]}'), "parameter 'num_pes'"),

@@ -43,7 +43,7 @@ class RowError(ValueError):
 
 def design_key(parameters: Mapping[str, ParameterValue]) -> str:
     """The canonical identity of a design: its parameters as compact JSON with sorted names."""
-    return json.dumps(dict(parameters), sort_keys=True, separators=(",", ":"))
+    return _KEY_ENCODER.encode(dict(parameters))
 
 
 def encode_mapping(values: Mapping[str, Any]) -> str:
@@ -52,7 +52,7 @@ def encode_mapping(values: Mapping[str, Any]) -> str:
         name: {_NON_FINITE_TAG: repr(float(value))} if isinstance(value, float) and not math.isfinite(value) else value
         for name, value in values.items()
     }
-    return json.dumps(encoded, separators=(",", ":"), allow_nan=False, default=_plain_scalar)
+    return _VALUES_ENCODER.encode(encoded)
 
 
 def _plain_scalar(value: Any) -> Any:
@@ -73,15 +73,17 @@ def row_values(record: DesignRecord) -> tuple[str, str, str, int, str | None]:
     )
 
 
-def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    decoded = dict(pairs)
-    if len(decoded) != len(pairs):
-        raise ValueError("a name appears twice")
-    return decoded
-
-
 def _no_bare_constant(name: str) -> Any:
     raise ValueError(f"bare {name} (the store writes non-finite numbers as tagged objects)")
+
+
+# Built once: json.dumps/json.loads with any option build a new encoder or decoder on every call, which
+# costs as much as the work itself for rows this small.
+_KEY_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_VALUES_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_plain_scalar)
+_DECODER = json.JSONDecoder(parse_constant=_no_bare_constant)
+_PARAMETER_TYPES = frozenset({bool, int, float, str})
+_METRIC_TYPES = frozenset({int, float})
 
 
 def _json_object(text: object, column: str) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def _json_object(text: object, column: str) -> dict[str, Any]:
     if not isinstance(text, str):
         raise RowError(f"{column} is {type(text).__name__}, not JSON text")
     try:
-        decoded = json.loads(text, object_pairs_hook=_unique_names, parse_constant=_no_bare_constant)
+        decoded = _DECODER.decode(text)
     except (ValueError, RecursionError) as error:  # JSONDecodeError, digit limits, nesting
         raise RowError(f"{column} is not valid JSON ({error})") from None
     if not isinstance(decoded, dict):
@@ -97,28 +99,25 @@ def _json_object(text: object, column: str) -> dict[str, Any]:
     return decoded
 
 
-def _decoded_value(name: str, value: Any, column: str, allowed: tuple[type, ...]) -> Any:
-    """One stored value: a tagged non-finite float, or a plain value of an `allowed` type."""
-    if isinstance(value, dict):
-        if set(value) == {_NON_FINITE_TAG} and value[_NON_FINITE_TAG] in _NON_FINITE_TEXTS:
-            return float(value[_NON_FINITE_TAG])
-    elif isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed):
-        return value
-    raise RowError(f"{column} {quoted(name)} holds {quoted(value)}, which the store never writes")
+def _check_values(values: dict[str, Any], column: str, allowed: frozenset[type]) -> dict[str, Any]:
+    """`values` with tagged non-finite floats decoded, or RowError for a value the store never writes."""
+    for name, value in values.items():
+        kind = type(value)  # exact types: a bool is not a metric, a subclass is never decoded from JSON
+        if kind in allowed:
+            continue
+        if kind is dict and value.keys() == {_NON_FINITE_TAG} and value[_NON_FINITE_TAG] in _NON_FINITE_TEXTS:
+            values[name] = float(value[_NON_FINITE_TAG])
+            continue
+        raise RowError(f"{column} {quoted(name)} holds {quoted(value)}, which the store never writes")
+    return values
 
 
 def record_from_row(row: tuple[Any, ...]) -> DesignRecord:
     """The record of one row (columns RECORD_COLUMNS), or RowError saying what is wrong with it."""
     sequence, key, parameters_text, metrics_text, feasible, violation = row
     try:
-        parameters = {
-            name: _decoded_value(name, value, "parameter", (bool, int, float, str))
-            for name, value in _json_object(parameters_text, "parameters").items()
-        }
-        metrics = {
-            name: _decoded_value(name, value, "metric", (int, float))
-            for name, value in _json_object(metrics_text, "metrics").items()
-        }
+        parameters = _check_values(_json_object(parameters_text, "parameters"), "parameter", _PARAMETER_TYPES)
+        metrics = _check_values(_json_object(metrics_text, "metrics"), "metric", _METRIC_TYPES)
         if not isinstance(key, str) or key != design_key(parameters):
             raise RowError(f"its key {quoted(key)} is not the key of its parameters")
         if type(feasible) is not int or feasible not in (0, 1):
