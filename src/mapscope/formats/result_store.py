@@ -25,7 +25,14 @@ from types import TracebackType
 from typing import Self
 
 from mapscope.errors import InputError
-from mapscope.formats.result_store_errors import STORE_ERRORS, creation_error, damaged, store_error, unwritable, unwritable_reason
+from mapscope.formats.result_store_errors import (
+    STORE_ERRORS,
+    creation_error,
+    damaged,
+    store_error,
+    unwritable,
+    unwritable_reason,
+)
 from mapscope.formats.result_store_rows import (
     RECORD_COLUMNS,
     DesignRecord,
@@ -235,8 +242,8 @@ def _create_store(path: Path, space_fingerprint: str, space_document: str) -> bo
         mode = _write_empty_store(temporary, space_fingerprint, space_document)
         if mode != "wal":
             raise InputError(
-                f"cannot create the result store: its file system does not support SQLite's WAL mode (journal mode {mode});"
-                " choose a local folder for --store",
+                "cannot create the result store: its file system does not support SQLite's WAL mode"
+                f" (journal mode {mode}); choose a local folder for --store",
                 str(path),
             )
         try:
@@ -251,7 +258,8 @@ def _create_store(path: Path, space_fingerprint: str, space_document: str) -> bo
     except OSError as error:
         raise creation_error(error, path) from None
     finally:
-        for leftover in (temporary, *(temporary.with_name(temporary.name + end) for end in ("-journal", "-wal", "-shm"))):
+        journals = (temporary.with_name(temporary.name + ending) for ending in ("-journal", "-wal", "-shm"))
+        for leftover in (temporary, *journals):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
 

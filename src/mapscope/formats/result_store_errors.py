@@ -133,7 +133,9 @@ def store_error(
     kept = "" if stored is None else f"; {stored:,} designs are stored and the store is intact"
     if primary == sqlite3.SQLITE_FULL or primary == sqlite3.SQLITE_IOERR and _no_space_left(path):
         if creating:
-            return InputError("cannot create the result store: the disk is full; free space or choose another --store", where)
+            return InputError(
+                "cannot create the result store: the disk is full; free space or choose another --store", where
+            )
         return InputError(f"the disk is full{kept}; free space and rerun with --resume", where)
     if primary == sqlite3.SQLITE_IOERR:
         return InputError(f"disk I/O error ({error}){kept}; check the disk, then rerun with --resume", where)
