@@ -17,6 +17,7 @@ from mapscope.errors import InputError
 from mapscope.explore.evaluation import evaluate_designs
 from mapscope.explore.search import Value
 from mapscope.explore.space import DesignSpace
+from mapscope.explore.worker_lifetime import end_with_parent
 from mapscope.formats.result_store import DesignRecord
 
 Chunk = Sequence[dict[str, Value]]
@@ -53,11 +54,16 @@ class InlineExecutor:
 _WORKER_SPACE: DesignSpace | None = None
 
 
-def _install_space(space: DesignSpace) -> None:
-    """Worker start-up: keep the space; leave Ctrl-C to the parent, which stops the pool cleanly."""
+def _install_space(space: DesignSpace, owner_pid: int) -> None:
+    """Worker start-up: end with the parent process `owner_pid` however it ends (see worker_lifetime); keep
+    the space; leave Ctrl-C to the parent, which stops the pool cleanly (a terminal sends SIGINT to the
+    whole process group); end quietly on SIGTERM (a forked worker inherits the CLI's handler, which would
+    raise in the worker and print a traceback; the pool itself ends broken workers with SIGTERM)."""
     global _WORKER_SPACE
+    end_with_parent(owner_pid)
     _WORKER_SPACE = space
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _evaluate_in_worker(chunk: Chunk) -> list[DesignRecord]:
@@ -66,11 +72,12 @@ def _evaluate_in_worker(chunk: Chunk) -> list[DesignRecord]:
 
 
 class LocalPoolExecutor:
-    """A local pool of worker processes; each receives the space once and keeps its trace cache."""
+    """A local pool of worker processes; each receives the space once and keeps its trace cache. The workers
+    end with this process, even when it is killed (see `mapscope.explore.worker_lifetime`)."""
 
     def __init__(self, space: DesignSpace, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space,))
+        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space, os.getpid()))
 
     def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
         try:
