@@ -1,16 +1,12 @@
-"""`mapscope explore` from the command line: outputs, kill -9 and --resume, and one-line errors for bad input."""
+"""`mapscope explore` from the command line: outputs, --resume, and one-line errors for bad input (stopping a
+run from outside: test_cli_stop.py)."""
 
 from __future__ import annotations
 
 import copy
 import csv
 import json
-import os
-import signal
-import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,40 +14,6 @@ from cli_helpers import assert_one_line_error, run
 
 sys.path.insert(0, str(Path(__file__).parent / "explore"))
 from explore_spaces import TINY_SPACE, write_space  # noqa: E402
-
-#: A space big enough (~5k designs, small batches) that a run can be killed in the middle.
-KILLABLE_SPACE = {
-    **copy.deepcopy(TINY_SPACE),
-    "name": "killable",
-    "mapping": {"template": "tiled", "parameters": {"spatial_dimension": ["K", "C", "Y", "X"], "cluster_size": [1, 2, 4]}},
-    "hardware": {
-        "num_pes": [4, 8, 16, 32],
-        "simd_lanes": [1, 2],
-        "noc_bandwidth_elems_per_cycle": [1, 2, 4, 8, 16, 64],
-        "offchip_bandwidth_elems_per_cycle": [4, 32, 256],
-        "l1_size_elems": [16, 64, 1024],
-        "l2_size_elems": [65536],
-    },
-    "search": {"batch_size": 16},
-}
-
-
-def _stored_rows(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as connection:
-            return int(connection.execute("SELECT COUNT(*) FROM designs").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
-def _store_contents(path: Path) -> dict[str, tuple[str, int, str | None]]:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT key, metrics, feasible, violation FROM designs").fetchall()
-    keys = [row[0] for row in rows]
-    assert len(keys) == len(set(keys)), "a design is stored twice"
-    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def test_explore_prints_the_best_designs_and_writes_summary_plot_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,34 +30,6 @@ def test_explore_prints_the_best_designs_and_writes_summary_plot_and_table(tmp_p
     assert outputs[1].read_bytes().startswith(b"\x89PNG")
     with outputs[2].open() as handle:
         assert sum(1 for _ in csv.DictReader(handle)) == summary["counts"]["designs"]
-
-
-def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    space = write_space(tmp_path, KILLABLE_SPACE)
-    reference = tmp_path / "reference.db"
-    status, _, err = run(["explore", str(space), "--workers", "1", "--store", str(reference)], capsys)
-    assert status == 0, err
-    expected = _store_contents(reference)
-
-    interrupted = tmp_path / "interrupted.db"
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mapscope.cli", "explore", str(space), "--workers", "2", "--store", str(interrupted)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=environment,
-    )
-    deadline = time.monotonic() + 60
-    while _stored_rows(interrupted) < 200 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    stored = _stored_rows(interrupted)
-    assert 0 < stored < len(expected), f"the run was not killed in the middle ({stored} of {len(expected)} stored)"
-
-    status, _, err = run(["explore", str(space), "--workers", "1", "--store", str(interrupted), "--resume"], capsys)
-    assert status == 0, err
-    assert _store_contents(interrupted) == expected
 
 
 def _changed(**changes: object) -> dict:

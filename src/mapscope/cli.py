@@ -4,13 +4,14 @@ network to MAESTRO's `.m` form; run the FlexSA pruned-training study (`flexsa`);
 systolic array or machine (`gemm`); explore a design space (`explore`).
 
 MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); user errors print one line
-``error: ...`` on stderr and exit with status 2.
+``error: ...`` on stderr and exit with status 2. Every requested file is written before anything goes to
+stdout, and a closed stdout (`| head`) ends a command quietly with status 0; Ctrl-C exits with 130,
+SIGTERM with 143, after the same clean-up (see `mapscope.cli_support`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -18,11 +19,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mapscope.api import analyze as analyze_mapped_network
 from mapscope.api import build_accelerator, load_hardware_fields
+from mapscope.cli_support import (
+    STOPPED,
+    interrupt_message,
+    interrupt_status,
+    show_flags_as_flags,
+    sigterm_as_interrupt,
+    silence_stdout,
+    stdout_closed,
+)
 from mapscope.errors import InputError
 from mapscope.explore.executors import WorkerLost
 from mapscope.explore.session import ExploreOptions, run_exploration
@@ -37,6 +46,7 @@ from mapscope.formats.flexsa_output import (
     prepare_output_folder,
     render_study_files,
     write_files,
+    writing_output,
 )
 from mapscope.formats.json_output import write_json, write_json_document
 from mapscope.formats.maestro_csv import maestro_csv_file_name, write_maestro_csv
@@ -51,6 +61,7 @@ from mapscope.report.console import (
     accelerator_summary,
     maestro_summary_lines,
     render_network_report,
+    stdout_console,
 )
 from mapscope.report.flexsa_report import render_flexsa_report
 from mapscope.report.gemm_report import render_machine_gemm, render_single_array
@@ -115,12 +126,6 @@ def _warning(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 
 
-def _stdout_console() -> Console:
-    """A rich console on the current stdout; 160 columns when piped so tables stay readable in files."""
-    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(file=sys.stdout, width=160 if piped else None)
-
-
 def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, int]) -> Accelerator:
     """The accelerator of an `analyze` call: flags, overridden by a hardware file as in MAESTRO (with warnings)."""
     given = {HARDWARE_FLAGS[flag]: value for flag, value in flag_values.items()}
@@ -139,12 +144,6 @@ def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, in
                 f"{hardware} (a hardware file wins over flags, as in MAESTRO)"
             )
     return build_accelerator(None, {**given, **file_fields})
-
-
-def _prepare_output_path(path: Path) -> Path:
-    """Create the folder an output file goes to, so `--csv out/x.csv` works from a fresh checkout."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @app.command()
@@ -200,6 +199,10 @@ def analyze(
         "--l1-size": l1_size,
         "--l2-size": l2_size,
     }
+    if csv_path is None and maestro_style and maestro_csv:
+        csv_path = Path(maestro_csv_file_name(mapping))
+    csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
+    json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     workload = load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
     accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
@@ -215,16 +218,16 @@ def analyze(
     if mapped.lowered is not None:
         workload_document = {"dataflow": dataflow, "parameters": parameters, **mapped.lowered.document(), "notes": list(mapped.notes)}
 
+    if csv_file is not None:
+        with writing_output(csv_file):
+            write_maestro_csv(stats, csv_file, compat=compat_name == "maestro")
+    if json_file is not None:
+        with writing_output(json_file):
+            write_json(stats, json_file, accelerator=accelerator, source=mapping, workload=workload_document)
     if not quiet:
-        render_network_report(stats, accelerator, _stdout_console())
-    if csv_path is None and maestro_style and maestro_csv:
-        csv_path = Path(maestro_csv_file_name(mapping))
-    if csv_path is not None:
-        write_maestro_csv(stats, _prepare_output_path(csv_path), compat=compat_name == "maestro")
-    if json_path is not None:
-        write_json(stats, _prepare_output_path(json_path), accelerator=accelerator, source=mapping, workload=workload_document)
+        render_network_report(stats, accelerator, stdout_console())
     if maestro_style:
-        for line in maestro_summary_lines(stats, accelerator, csv_path is not None, print_results=not quiet):
+        for line in maestro_summary_lines(stats, accelerator, csv_file is not None, print_results=not quiet):
             typer.echo(line)
 
 
@@ -238,7 +241,7 @@ def examples() -> None:
         table.add_column(header)
     for example in list_examples():
         table.add_row(example.name, example.kind, example.description)
-    _stdout_console().print(table)
+    stdout_console().print(table)
 
 
 @app.command()
@@ -255,7 +258,7 @@ def zoo() -> None:
         layers = len(lower_model(model).network.layers)
         sizes = ", ".join(f"{name}={value}" for name, value in entry.parameters.items())
         table.add_row(entry.name, str(len(model.operators)), str(layers), f"{model.macs / 1e9:.3f}", sizes, entry.description)
-    _stdout_console().print(table)
+    stdout_console().print(table)
 
 
 @app.command()
@@ -269,7 +272,7 @@ def templates() -> None:
     for template in TEMPLATES.values():
         parameters = "\n".join(f"{p.name}={p.default_from or p.default}" for p in template.parameters)
         table.add_row(template.name, parameters, template.description)
-    _stdout_console().print(table)
+    stdout_console().print(table)
 
 
 @app.command()
@@ -300,6 +303,7 @@ def convert(
     suffix = output.suffix.lower()
     if suffix != ".m" and suffix not in DESCRIPTION_SUFFIXES:
         raise InputError(f"cannot tell the format to write: expected .m, {', '.join(DESCRIPTION_SUFFIXES)}", str(output))
+    prepare_output_file(output, "OUTPUT")
     if num_pes <= 0:
         raise InputError(f"must be a positive integer, got {num_pes}", "--num-pes")
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
@@ -308,7 +312,6 @@ def convert(
     mapped = map_workload(workload, dataflow=dataflow, num_pes=num_pes, parameters=parameters, unmapped_ok=True)
     for note in mapped.notes + (mapped.lowered.summary() if mapped.lowered is not None else ()):
         _note(note)
-    _prepare_output_path(output)
     if suffix == ".m":
         comments: dict[str, str] = {}
         header = [f"{mapped.network.name}, written by mapscope from {source}"]
@@ -319,9 +322,11 @@ def convert(
             skipped = [part.operator.name for part in mapped.lowered.skipped]
             if skipped:
                 header.append(f"not written (no MACs, no MAESTRO layer type): {', '.join(skipped)}")
-        write_maestro_network(mapped.network, output, comments, "\n".join(header))
+        with writing_output(output):
+            write_maestro_network(mapped.network, output, comments, "\n".join(header))
     else:
-        write_network_description(mapped.network, output)
+        with writing_output(output):
+            write_network_description(mapped.network, output)
     _note(f"wrote {len(mapped.network.layers)} layers to {output}")
 
 
@@ -374,8 +379,8 @@ def flexsa(
     plots_folder = None if plots is None else prepare_output_folder(plots, "--plots")
     with progress_bar(f"{setup.cnn.name} on large, split, flexsa", setup.steps) as advance:
         study = setup.run(advance)
-    render_flexsa_report(study, _stdout_console())
     write_files(render_study_files(study, json_path=json_file, csv_path=csv_file, plots_folder=plots_folder))
+    render_flexsa_report(study, stdout_console())
 
 
 @app.command()
@@ -409,19 +414,22 @@ def gemm(
         raise InputError("--convention applies to a single array (--dataflow), not to --machine", "options")
     target = None if machine is None else command_line_machine(machine, rows, cols, double_buffered)
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
-    document: dict[str, object]
     if target is not None:
         compiled = gemm_on_machine(the_gemm, target)
-        render_machine_gemm(compiled, _stdout_console())
-        document = compiled.stats.as_dict()
+        _write_gemm_json(compiled.stats.as_dict(), json_file)
+        render_machine_gemm(compiled, stdout_console())
     else:
         result = run_single_array(
             the_gemm, rows, cols, dataflow or Dataflow.WS, convention or Convention.MAPSCOPE, double_buffered
         )
-        render_single_array(result, _stdout_console())
-        document = dataclasses.asdict(result)
+        _write_gemm_json(dataclasses.asdict(result), json_file)
+        render_single_array(result, stdout_console())
+
+
+def _write_gemm_json(document: dict[str, object], json_file: Path | None) -> None:
     if json_file is not None:
-        write_json_document(document, json_file)
+        with writing_output(json_file):
+            write_json_document(document, json_file)
 
 
 @app.command()
@@ -442,11 +450,13 @@ def explore(
     """Search a design space (hardware and mapping parameters) under constraints; list the best designs and the Pareto front."""
     options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export)
     try:
-        run_exploration(options, _stdout_console())
-    except (KeyboardInterrupt, WorkerLost) as error:
+        run_exploration(options, stdout_console())
+    except (*STOPPED, WorkerLost) as error:
+        # Here the store is committed and closed and the worker pool shut down (run_exploration's finally).
         kept = f"; results so far are in {store}: rerun with --resume to continue" if store is not None else ""
-        typer.echo(f"error: {str(error) or 'interrupted'}{kept}", err=True)
-        raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
+        stopped = isinstance(error, STOPPED)
+        typer.echo(f"error: {interrupt_message(error) if stopped else error}{kept}", err=True)
+        raise typer.Exit(interrupt_status(error) if stopped else 1) from None
 
 
 def _version_callback(show: bool) -> None:
@@ -466,23 +476,27 @@ def _root(
     """mapscope: what does it cost to run this network on this accelerator with this mapping?"""
 
 
-def _analyze_option_names() -> set[str]:
+def _command() -> typer.core.TyperGroup:
+    """The click command group behind `app`, with flags shown as flags in the help."""
+    return show_flags_as_flags(typer.main.get_command(app))  # type: ignore[no-any-return]
+
+
+def _analyze_option_names(group: typer.core.TyperGroup) -> set[str]:
     """Every option string `analyze` declares (e.g. "--csv", "-q", "--help")."""
-    group = typer.main.get_command(app)
     names = {"--help"}
-    for parameter in group.commands["analyze"].params:  # type: ignore[attr-defined]
+    for parameter in group.commands["analyze"].params:
         names.update(parameter.opts)
         names.update(parameter.secondary_opts)
     return names
 
 
-def translate_command_line(arguments: Sequence[str]) -> list[str]:
+def translate_command_line(arguments: Sequence[str], group: typer.core.TyperGroup | None = None) -> list[str]:
     """Our arguments for `arguments`: MAESTRO spellings translated (notes go to stderr), the rest unchanged.
 
     ``mapscope --Mapping_file=F ...`` (no subcommand, a drop-in for the `maestro` binary) means `analyze`.
     """
     arguments = list(arguments)
-    own_options = _analyze_option_names()
+    own_options = _analyze_option_names(group or _command())
     if arguments and is_maestro_argument(arguments[0], own_options | {"--version"}):
         arguments.insert(0, "analyze")
     if not arguments or arguments[0] != "analyze":
@@ -498,13 +512,24 @@ def _one_line(message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit status; user errors give 2."""
+    """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit status: 0 on success (also when
+    stdout was closed early), 2 for user errors and unwritable files, 130 after Ctrl-C, 143 after SIGTERM."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        command = typer.main.get_command(app)
-        result = command.main(
-            args=translate_command_line(arguments) or ["--help"], prog_name="mapscope", standalone_mode=False
-        )
+        with sigterm_as_interrupt():
+            command = _command()
+            result = command.main(
+                args=translate_command_line(arguments, command) or ["--help"], prog_name="mapscope", standalone_mode=False
+            )
+            sys.stdout.flush()  # a closed stdout shows here, not at interpreter exit
+    except BrokenPipeError:  # stdout's reader went away (`| head`); the files were written before any output
+        silence_stdout()
+        return 0
+    except SystemExit as exit_:  # typer's and rich's answer to the same
+        if not stdout_closed(exit_):
+            raise
+        silence_stdout()
+        return 0
     except InputError as error:
         typer.echo(f"error: {_one_line(str(error))}", err=True)
         return 2
@@ -521,6 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("error: aborted", err=True)
         return 1
+    except STOPPED as error:  # Ctrl-C (typer makes most of them a silent exit 130), or SIGTERM
+        typer.echo(f"error: {interrupt_message(error)}", err=True)
+        return interrupt_status(error)
     return result if isinstance(result, int) else 0
 
 

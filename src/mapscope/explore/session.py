@@ -1,4 +1,4 @@
-"""One `mapscope explore` run from the command line: checks first, then search, store, report and files.
+"""One `mapscope explore` run from the command line: checks first, then search, store, files and report.
 
 Everything a user can get wrong (the space, the options, output paths, a store from another space,
 budgets nothing can meet) is checked before the store is created or touched.
@@ -24,7 +24,7 @@ from mapscope.explore.space import DesignSpace
 from mapscope.formats.explore_export import TABLE_WRITERS, write_table
 from mapscope.formats.explore_plots import write_pareto_plot
 from mapscope.formats.explore_summary import write_summary
-from mapscope.formats.flexsa_output import prepare_output_file
+from mapscope.formats.flexsa_output import prepare_output_file, writing_output
 from mapscope.formats.result_store import ResultStore
 from mapscope.report.explore_report import (
     nothing_feasible_message,
@@ -137,11 +137,20 @@ def run_exploration(options: ExploreOptions, console: Console) -> ExplorationRes
             store.close()
     if not result.feasible:
         raise InputError(nothing_feasible_message(result), str(options.space))
+    _write_files(result, options)
     render_explore_report(result, console, best=options.best)
-    if options.json_path is not None:
-        write_summary(result, options.json_path, best=options.best)
-    if options.plot_path is not None:
-        write_pareto_plot(result, options.plot_path)
-    if options.export_path is not None:
-        write_table(list(result.records), options.export_path)
     return result
+
+
+def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
+    """Every requested file, before anything is printed: a reader that closes stdout early (`| head`)
+    must not cost the files."""
+    if options.json_path is not None:
+        with writing_output(options.json_path):
+            write_summary(result, options.json_path, best=options.best)
+    if options.plot_path is not None:
+        with writing_output(options.plot_path):
+            write_pareto_plot(result, options.plot_path)
+    if options.export_path is not None:
+        with writing_output(options.export_path):
+            write_table(list(result.records), options.export_path)

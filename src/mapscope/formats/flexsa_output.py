@@ -1,6 +1,7 @@
-"""The FlexSA study's output files: JSON summary, per-GEMM CSV, PNG figures.
+"""Output files of the commands: where they may go (checked before any work), what a failure to write one
+says; and the FlexSA study's files (JSON summary, per-GEMM CSV, PNG figures).
 
-Output locations are checked (and their folders created) before the study runs; every file is then
+Output locations are checked (and their folders created) before a command runs; every file is then
 rendered in memory first and written atomically, so a failure never leaves a half-written file.
 """
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from mapscope.errors import InputError
@@ -50,6 +52,20 @@ def prepare_output_folder(path: str | Path, option: str) -> Path:
     return folder
 
 
+@contextmanager
+def writing_output(path: str | Path) -> Iterator[None]:
+    """Around the writing of the output file `path`: a failure of the file system (full disk, no permission,
+    a read-only folder) becomes an InputError naming `path` (the atomic writer's temporary file, or no file
+    at all, is what the OSError names). The previous version of `path`, if any, is left untouched."""
+    try:
+        yield
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):  # stdout closed under us: not this file's failure
+            raise
+        reason = error.strerror or type(error).__name__
+        raise InputError(f"cannot write the file: {reason}", str(path)) from None
+
+
 def format_systolic_csv(rows: Sequence[SystolicGemmStats]) -> str:
     """One CSV line per GEMM under a header of `SystolicGemmStats` field names (floats at full precision)."""
     buffer = io.StringIO()
@@ -78,4 +94,5 @@ def render_study_files(
 def write_files(files: Mapping[Path, bytes]) -> None:
     """Write each file atomically (their folders must exist: see `prepare_output_file`)."""
     for path, data in files.items():
-        write_bytes_atomically(path, data)
+        with writing_output(path):
+            write_bytes_atomically(path, data)

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.stats import NetworkStats
+
+
+class StdoutConsole(Console):
+    """A rich console on stdout that reports a closed stdout (`mapscope ... | head -1`) as BrokenPipeError.
+
+    rich's default answer to a broken pipe is `SystemExit(1)`; the CLI instead ends quietly with status 0
+    (every requested file is written before anything is printed).
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "stdout is closed")
+
+
+def stdout_console() -> StdoutConsole:
+    """A console on the current stdout; 160 columns when piped so tables stay readable in files."""
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return StdoutConsole(file=sys.stdout, width=160 if piped else None)
 
 
 def _count(value: float) -> str:
