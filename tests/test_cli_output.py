@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -102,19 +101,18 @@ def test_a_closed_stdout_ends_quietly_after_every_file_is_written(
 # --- files that cannot be written --------------------------------------------------------------------------
 
 
-def _limit_file_size() -> None:
-    """In the child: files may not grow past 4 KiB (writes beyond fail with EFBIG; Python ignores SIGXFSZ)."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+#: The CLI in a process whose files may not grow past 4 KiB (writes beyond fail with EFBIG, as Python ignores
+#: SIGXFSZ); set in the child itself, as a preexec_fn is unsafe in a threaded parent.
+LIMITED_CLI = "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)); from mapscope.cli import main; sys.exit(main())"
 
 
 def test_an_output_over_the_file_size_limit_is_one_line_and_the_old_file_stays(tmp_path: Path) -> None:
     old = tmp_path / "r.csv"
     old.write_text("an earlier result\n")
     process = subprocess.run(
-        [sys.executable, "-m", "mapscope.cli", "analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe", "-q", "--csv", str(old)],
+        [sys.executable, "-c", LIMITED_CLI, "analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe", "-q", "--csv", str(old)],
         capture_output=True,
         text=True,
-        preexec_fn=_limit_file_size,
         timeout=300,
     )
     assert_one_line_error(process.returncode, process.stderr)
