@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_helpers import child_pids, run, wait_until_ended
+from cli_helpers import run
+from processes import child_pids, wait_until_ended
 
 from mapscope.cli import main
 

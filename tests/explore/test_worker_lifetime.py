@@ -20,7 +20,7 @@ import pytest
 from mapscope.explore.worker_lifetime import end_with_parent
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from cli_helpers import wait_until_ended  # noqa: E402
+from processes import wait_until_ended  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: prctl and /proc")
 
