@@ -20,7 +20,6 @@ Every lowered operator keeps its MACs: the layers' `layer_macs` sum to the opera
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from math import gcd
 
@@ -33,10 +32,13 @@ from mapscope.workload.operators import (
     Model,
     Operator,
     Pool,
+    residues_below,
 )
 
-#: One axis of a lowered layer: (window, outputs, input span, stride) and how many phases share it.
+#: One axis of a lowered layer: (window, outputs, input span, stride).
 AxisPart = tuple[int, int, int, int]
+#: A distinct part of an axis and how many phases have it.
+AxisParts = tuple[AxisPart, int]
 
 
 @dataclass(frozen=True)
@@ -151,19 +153,24 @@ def lower_operator(operator: Operator) -> LoweredOperator:
     )
 
 
-def _dilated_axis(outputs: int, kernel: int, stride: int, dilation: int, padded_input: int) -> tuple[list[AxisPart], int]:
-    """The dense phases of one axis as (window, outputs, input span, stride) parts, and how many of each.
+def _dilated_axis(outputs: int, kernel: int, stride: int, dilation: int, padded_input: int) -> tuple[list[AxisParts], int]:
+    """The dense phases of one axis as distinct (window, outputs, input span, stride) parts, each with how
+    many phases have it (fewest outputs first), and the number of phases.
 
-    Without dilation the axis is one part over the whole padded input (trailing inputs no window uses
-    stay, as in the framework's tensor).
+    Output o belongs to phase o mod m (m = dilation / gcd(stride, dilation)); with outputs = q * m + r, the
+    first r phases have q + 1 outputs and the others q, so there are at most two distinct parts and no
+    loop over the phases, however large the dilation. Without dilation the axis is one part over the
+    whole padded input (trailing inputs no window uses stay, as in the framework's tensor).
     """
     if dilation == 1:
-        return [(kernel, outputs, padded_input, stride)], 1
+        return [((kernel, outputs, padded_input, stride), 1)], 1
     phases = dilation // gcd(stride, dilation)
     phase_stride = stride // gcd(stride, dilation)
-    per_phase = Counter(-(-(outputs - phase) // phases) for phase in range(min(phases, outputs)))
-    parts = [(kernel, count, (count - 1) * phase_stride + kernel, phase_stride) for count in sorted(per_phase)]
-    return [part for part in parts for _ in range(per_phase[part[1]])], phases
+    used = min(phases, outputs)  # phases that hold at least one output
+    fewer, longer = divmod(outputs, phases)
+    counts = [(fewer, used - longer), (fewer + 1, longer)]
+    parts = [((kernel, count, (count - 1) * phase_stride + kernel, phase_stride), same) for count, same in counts if count and same]
+    return parts, phases
 
 
 def _conv_kind(conv: Conv) -> tuple[LayerType, tuple[tuple[str, int], ...]]:
@@ -189,10 +196,9 @@ def _layer(name: str, kind: LayerType, batch: int, channels: tuple[tuple[str, in
     )
 
 
-def _grouped_parts(rows: list[AxisPart], columns: list[AxisPart]) -> list[tuple[AxisPart, AxisPart, int]]:
-    """Every (row part, column part) pair with how many phases have that shape, in a stable order."""
-    counts = Counter((row, column) for row in rows for column in columns)
-    return [(row, column, count) for (row, column), count in counts.items()]
+def _grouped_parts(rows: list[AxisParts], columns: list[AxisParts]) -> list[tuple[AxisPart, AxisPart, int]]:
+    """Every (row part, column part) pair with how many phases have that shape, rows first, in the given order."""
+    return [(row, column, row_count * column_count) for row, row_count in rows for column, column_count in columns]
 
 
 def _phase_names(name: str, count: int) -> list[str]:
@@ -222,18 +228,41 @@ def _lower_conv(conv: Conv) -> LoweredOperator:
     return LoweredOperator(conv, layers, "; ".join(notes) or None)
 
 
-def _transposed_axis(outputs: int, kernel: int, stride: int, pad_before: int) -> tuple[list[AxisPart], int]:
-    """The sub-pixel phases of one axis as (taps, outputs, input span, 1) parts, and the phases with no tap."""
-    parts: list[AxisPart] = []
+def _transposed_axis(outputs: int, kernel: int, stride: int, pad_before: int) -> tuple[list[AxisParts], int]:
+    """The sub-pixel phases of one axis as distinct (taps, outputs, input span, 1) parts, each with how many
+    phases have it, in the order of their first phase; and the number of phases that no tap reaches.
+
+    Phase p (0 <= p < min(stride, outputs)) holds q + 1 outputs when p < r (outputs = q * stride + r), else
+    q; it gathers a + 1 taps when (p + pad_before) mod stride < b (kernel = a * stride + b), else a. So
+    there are at most four distinct parts, counted in closed form: no loop over the phases, however
+    large the stride.
+    """
+    fewer, longer = divmod(outputs, stride)
+    taps_whole, taps_extra = divmod(kernel, stride)
+    used = min(stride, outputs)
+    found: list[tuple[int, AxisPart, int]] = []  # (first phase, part, phases)
     empty = 0
-    for phase in range(min(stride, outputs)):
-        count = -(-(outputs - phase) // stride)
-        taps = len(range((phase + pad_before) % stride, kernel, stride))
-        if taps == 0:
-            empty += 1
+    for low, high, count in ((0, longer, fewer + 1), (longer, used, fewer)):
+        if low >= high:
             continue
-        parts.append((taps, count, count + taps - 1, 1))
-    return parts, empty
+        with_extra = residues_below(pad_before + high, stride, taps_extra) - residues_below(pad_before + low, stride, taps_extra)
+        first_remainder = (pad_before + low) % stride
+        if first_remainder < taps_extra:
+            first_with, first_without = low, low + taps_extra - first_remainder
+        else:
+            first_with, first_without = low + stride - first_remainder, low
+        for taps, phases, first in ((taps_whole + 1, with_extra, first_with), (taps_whole, high - low - with_extra, first_without)):
+            if not phases:
+                continue
+            if taps == 0:
+                empty += phases
+            else:
+                found.append((first, (taps, count, count + taps - 1, 1), phases))
+    return [(part, phases) for _, part, phases in sorted(found)], empty
+
+
+def _phase_count(parts: list[AxisParts]) -> int:
+    return sum(phases for _, phases in parts)
 
 
 def _lower_transposed(conv: ConvTranspose) -> LoweredOperator:
@@ -247,7 +276,7 @@ def _lower_transposed(conv: ConvTranspose) -> LoweredOperator:
         for name, (row, column, count) in zip(names, parts, strict=True)
     )
     note = (
-        f"transposed convolution computed as its {len(rows) * len(columns)} sub-pixel convolutions without inserted "
+        f"transposed convolution computed as its {_phase_count(rows) * _phase_count(columns)} sub-pixel convolutions without inserted "
         f"zeros ({len(layers)} layer(s); MAESTRO's TRCONV would analyse a plain convolution)"
     )
     if empty_rows or empty_columns:

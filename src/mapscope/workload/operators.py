@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from math import prod
 
 from mapscope.errors import InputError
-from mapscope.limits import MAX_SIZE
+from mapscope.limits import MAX_LAYERS, MAX_SIZE
 
 Pair = tuple[int, int]
 Padding = tuple[int, int, int, int]
@@ -43,9 +43,18 @@ def _check_positive(where: str, **sizes: int | tuple[int, ...]) -> None:
                 raise InputError(f"{name} = {number} is above the largest size supported ({MAX_SIZE})", where)
 
 
-def _check_padding(where: str, padding: Padding) -> None:
-    if len(padding) != 4 or any(isinstance(p, bool) or not isinstance(p, int) or p < 0 for p in padding):
-        raise InputError(f"padding must be four non-negative integers (top, bottom, left, right), got {padding}", where)
+def _check_padding(where: str, padding: Padding, input_hw: Pair) -> None:
+    """Four non-negative integers whose padded input stays within MAX_SIZE (MAESTRO folds padding into Y and X)."""
+    if (
+        not isinstance(padding, tuple | list)
+        or len(padding) != 4
+        or any(isinstance(p, bool) or not isinstance(p, int) or p < 0 for p in padding)
+    ):
+        raise InputError(f"padding must be four non-negative integers (top, bottom, left, right), got {padding!r}", where)
+    top, bottom, left, right = padding
+    padded = (input_hw[0] + top + bottom, input_hw[1] + left + right)
+    if max(padded) > MAX_SIZE:
+        raise InputError(f"the padded input {padded} is above the largest size supported ({MAX_SIZE})", where)
 
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_before: int, pad_after: int, dilation: int) -> int:
@@ -68,13 +77,23 @@ def transposed_output_size(size: int, kernel: int, stride: int, pad_before: int,
     return (size - 1) * stride - pad_before - pad_after + kernel + output_padding
 
 
+def residues_below(count: int, modulus: int, bound: int) -> int:
+    """How many of the integers 0 .. count - 1 leave a remainder below `bound` when divided by `modulus`."""
+    whole, rest = divmod(count, modulus)
+    return whole * min(bound, modulus) + min(rest, bound)
+
+
 def transposed_taps(outputs: int, kernel: int, stride: int, pad_before: int) -> int:
     """Kernel taps that land on the outputs of one axis of a transposed convolution, no inserted zeros.
 
     Output o gathers the taps r with (o + pad_before - r) divisible by the stride; this counts them all,
-    taps on the border included (as a convolution's MAC count includes its zero padding).
+    taps on the border included (as a convolution's MAC count includes its zero padding). With kernel =
+    a * stride + b, an output whose phase t = (o + pad_before) mod stride is below b gathers a + 1 taps and
+    any other a, so the sum is closed-form: no loop over the outputs, whatever their number.
     """
-    return sum(len(range((o + pad_before) % stride, kernel, stride)) for o in range(outputs))
+    whole, extra = divmod(kernel, stride)
+    phases_with_extra = residues_below(pad_before + outputs, stride, extra) - residues_below(pad_before, stride, extra)
+    return outputs * whole + phases_with_extra
 
 
 @dataclass(frozen=True)
@@ -105,7 +124,7 @@ class Conv:
             groups=self.groups,
             batch=self.batch,
         )
-        _check_padding(where, self.padding)
+        _check_padding(where, self.padding, self.input_hw)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise InputError(
                 f"{self.groups} groups do not divide {self.in_channels} input and {self.out_channels} output channels", where
@@ -165,7 +184,7 @@ class ConvTranspose:
             stride=self.stride,
             batch=self.batch,
         )
-        _check_padding(where, self.padding)
+        _check_padding(where, self.padding, self.input_hw)
         if not isinstance(self.output_padding, tuple) or len(self.output_padding) != 2:
             raise InputError(f"output_padding must be a (height, width) pair, got {self.output_padding!r}", where)
         if any(isinstance(p, bool) or not isinstance(p, int) for p in self.output_padding):
@@ -175,6 +194,8 @@ class ConvTranspose:
         height, width = self.output_hw
         if height <= 0 or width <= 0:
             raise InputError(f"the padding {self.padding} crops away the whole output", where)
+        if max(height, width) > MAX_SIZE:
+            raise InputError(f"the output {(height, width)} is above the largest size supported ({MAX_SIZE})", where)
 
     @property
     def output_hw(self) -> Pair:
@@ -260,7 +281,7 @@ class Pool:
     def __post_init__(self) -> None:
         where = f"operator {self.name}"
         _check_positive(where, channels=self.channels, input_hw=self.input_hw, kernel=self.kernel, stride=self.stride, batch=self.batch)
-        _check_padding(where, self.padding)
+        _check_padding(where, self.padding, self.input_hw)
         if min(self.output_hw) <= 0:
             raise InputError(f"the {self.kernel[0]}x{self.kernel[1]} window does not fit the {self.input_hw} input", where)
 
@@ -332,6 +353,11 @@ class Model:
         object.__setattr__(self, "operators", tuple(self.operators))  # a list would make the model unhashable
         if not self.operators:
             raise InputError("the model has no operators", self.source or f"model {self.name}")
+        if len(self.operators) > MAX_LAYERS:
+            raise InputError(
+                f"the model has {len(self.operators):,} operators; at most {MAX_LAYERS:,} are supported (MAX_LAYERS)",
+                self.source or f"model {self.name}",
+            )
         seen: set[str] = set()
         for operator in self.operators:
             if operator.name in seen:
