@@ -18,8 +18,12 @@ MAX_SIZE = 2**31 - 1
 MAX_INTEGER_DIGITS = 40
 #: Largest text input (.m, YAML, JSON, CSV, SCALE-Sim files) read into memory.
 MAX_TEXT_FILE_BYTES = 64 * 2**20
-#: Most layers (or operators) one network may have.
+#: Most layers (or operators) one network may have; also the most nodes an ONNX graph may have.
 MAX_LAYERS = 100_000
+#: Largest ONNX file read (bytes): protobuf's own limit on one message. Larger models keep their weights
+#: as external data, which mapscope never reads (it needs shapes only). Reading takes about twice the
+#: file's size in memory.
+MAX_ONNX_FILE_BYTES = 2**31 - 1
 #: Deepest nesting of lists and mappings in a YAML or JSON document.
 MAX_NESTING_DEPTH = 64
 #: Most nodes a YAML or JSON document may hold once every alias is expanded ("billion laughs").

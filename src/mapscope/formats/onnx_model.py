@@ -21,15 +21,34 @@ Every problem is an InputError located at the file and naming the node, in one l
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from mapscope.errors import InputError
+from mapscope.formats.onnx_attributes import (
+    NodeAttributes,
+    auto_pad,
+    check_attributes,
+    explicit_pads,
+    kernel_shape,
+    per_axis,
+    window_pads,
+)
+from mapscope.formats.onnx_checks import (
+    GraphNode,
+    check_graph,
+    check_node_count,
+    check_versions,
+    library_message,
+    named_nodes,
+    prepare_initializers,
+    read_model_bytes,
+)
+from mapscope.formats.onnx_shapes import FOLD_LIMIT_ELEMENTS, Shapes, tensor_shapes
+from mapscope.limits import MAX_QUOTED_CHARS, MAX_SIZE, quoted
 from mapscope.workload.operators import (
     Conv,
     ConvTranspose,
@@ -76,8 +95,8 @@ COMPUTE_OPERATORS = frozenset(
 _DEFAULT_GRAPH_NAMES = frozenset({"", "main_graph", "torch_jit", "torch-jit-export", "graph"})
 _STANDARD_DOMAINS = frozenset({"", "ai.onnx"})
 _SKIP_HINT = "(pass --skip-unsupported to leave it out)"
-#: Largest constant (in elements) evaluated to complete shape inference: shape arithmetic is far smaller.
-_FOLD_LIMIT_ELEMENTS = 1 << 16
+#: AttributeProto types GRAPH and GRAPHS: control flow (If, Loop, Scan) that mapscope does not describe.
+_GRAPH_ATTRIBUTE_TYPES = frozenset({5, 10})
 
 
 class _Unsupported(Exception):
@@ -88,36 +107,20 @@ class _Unsupported(Exception):
         self.what = what
 
 
-@dataclass(frozen=True)
-class _Node:
-    """One graph node with its unique operator name and its label for messages."""
-
-    proto: Any
-    index: int
-    name: str
-    label: str
-
-    @property
-    def op_type(self) -> str:
-        """The ONNX operator type, e.g. ``Conv``."""
-        return str(self.proto.op_type)
-
-
 def read_onnx_model(
     path: str | PathLike[str], *, dimensions: Mapping[str, int] | None = None, skip_unsupported: bool = False
 ) -> tuple[Model, tuple[str, ...]]:
     """Read an ONNX file as a Model plus notes (ignored and skipped nodes); external weight files are not read."""
     onnx = _import_onnx()
     source = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror or type(error).__name__}", source) from None
+    data = read_model_bytes(path, source)
     try:
         proto = onnx.load_model_from_string(data)
+    except MemoryError:
+        raise InputError(f"not enough memory to read this {len(data):,}-byte model", source) from None
     except Exception as error:  # protobuf's DecodeError and friends: the file is not a ModelProto
-        raise InputError(f"not a valid ONNX model: {_one_line(str(error)) or type(error).__name__}", source) from None
+        raise InputError(f"not a valid ONNX model: {library_message(error)}", source) from None
+    del data  # the parsed model holds its own copy of every weight
     return _describe(onnx, proto, source, dict(dimensions or {}), skip_unsupported)
 
 
@@ -132,25 +135,33 @@ def onnx_model_from_proto(
 
 
 def _describe(onnx: Any, proto: Any, source: str, dimensions: dict[str, int], skip_unsupported: bool) -> tuple[Model, tuple[str, ...]]:
-    """The Model and notes of `proto`, which this changes: dynamic dimensions set, large weights dropped."""
-    if not proto.ir_version or not proto.HasField("graph") or not proto.opset_import:
-        raise InputError("not a valid ONNX model: no IR version, graph or opset", source)
-    nodes = _named_nodes(proto.graph)
+    """The Model and notes of `proto`, which this changes: checked (`onnx_checks`), dynamic dimensions set,
+    weights that are large or stored elsewhere replaced by inputs of their shape."""
+    check_versions(onnx, proto, source)
+    check_node_count(proto.graph, source)
+    nodes = named_nodes(proto.graph)
+    check_graph(proto.graph, nodes, source)
     unsupported = {node.index: _unsupported_reason(node) for node in nodes}
     unsupported = {index: what for index, what in unsupported.items() if what}
     if unsupported and not skip_unsupported:
         index, what = next(iter(unsupported.items()))
         raise InputError(f"unsupported ONNX operator {what} at node {nodes[index].label} {_SKIP_HINT}", source)
-    notes = _set_dimensions(proto.graph, dimensions, source)
-    for tensor in proto.graph.initializer:  # shapes need the sizes of weights, not their values
-        if math.prod(tensor.dims) > _FOLD_LIMIT_ELEMENTS:
-            tensor.CopyFrom(onnx.TensorProto(name=tensor.name, data_type=tensor.data_type, dims=tensor.dims))
+    weights = {str(tensor.name): tuple(tensor.dims) for tensor in proto.graph.initializer}
+    for node in nodes:
+        if node.index not in unsupported:
+            try:
+                inputs = node.proto.input
+                check_attributes(node.proto, node.op_type, weights.get(str(inputs[1])) if len(inputs) > 1 else None)
+            except InputError as error:
+                raise InputError(f"{node.described}: {error.message}", source) from None
+    constants = prepare_initializers(onnx, proto.graph, FOLD_LIMIT_ELEMENTS, source)
+    notes = _set_dimensions(proto.graph, dimensions, constants, source)
     try:
         inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=True, data_prop=True)
     except Exception as error:  # InferenceError, ValidationError, RuntimeError: all say the model is inconsistent
-        raise InputError(f"ONNX shape inference failed: {_one_line(str(error))}", source) from None
-    shapes = _tensor_shapes(onnx, inferred, nodes, set(unsupported), source)
-    reader = _GraphReader(inferred.graph, shapes, source)
+        raise InputError(f"ONNX shape inference failed: {library_message(error)}", source) from None
+    shapes = tensor_shapes(onnx, inferred, nodes, set(unsupported), source)
+    reader = _GraphReader(inferred.graph, shapes, constants, source)
     operators: list[Operator] = []
     ignored: Counter[str] = Counter()
     skipped: list[str] = []
@@ -180,7 +191,7 @@ def _describe(onnx: Any, proto: Any, source: str, dimensions: dict[str, int], sk
     if not operators:
         raise InputError(f"the model has no operators mapscope can describe: all {len(nodes)} nodes were ignored or skipped", source)
     graph_name = str(proto.graph.name)
-    name = graph_name if graph_name not in _DEFAULT_GRAPH_NAMES else Path(source).stem or "onnx_model"
+    name = graph_name if graph_name not in _DEFAULT_GRAPH_NAMES and len(graph_name) <= MAX_QUOTED_CHARS else Path(source).stem or "onnx_model"
     try:
         model = Model(name, tuple(operators), source)
     except InputError as error:
@@ -201,62 +212,47 @@ def _import_onnx() -> Any:
     return onnx
 
 
-def _one_line(text: str) -> str:
-    """`text` with every run of whitespace (newlines too) as one space: errors print on one line."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _named_nodes(graph: Any) -> list[_Node]:
-    """The graph's nodes with unique names: empty or repeated ones become ``Conv_3`` (op type, index)."""
-    taken = {str(node.name) for node in graph.node if node.name}
-    used: set[str] = set()
-    nodes = []
-    for index, proto in enumerate(graph.node):
-        name = str(proto.name)
-        label = repr(name) if name else f"{proto.op_type} #{index}"
-        if not name or name in used:
-            base, suffix = name or str(proto.op_type), index
-            while f"{base}_{suffix}" in taken or f"{base}_{suffix}" in used:
-                suffix += 1
-            name = f"{base}_{suffix}"
-        used.add(name)
-        nodes.append(_Node(proto, index, name, label))
-    return nodes
-
-
-def _unsupported_reason(node: _Node) -> str | None:
+def _unsupported_reason(node: GraphNode) -> str | None:
     """The operator as an unsupported-operator message names it, or None when its type is handled."""
     domain = str(node.proto.domain)
     if domain not in _STANDARD_DOMAINS:
-        return f"{domain}.{node.op_type}"
+        return f"{domain}.{node.op_type}" if domain.replace(".", "_").isidentifier() and len(domain) <= 80 else f"{quoted(domain)}.{node.op_type}"
+    if any(attribute.type in _GRAPH_ATTRIBUTE_TYPES for attribute in node.proto.attribute):
+        return f"{node.op_type} (a node with subgraphs)"
     if node.op_type in COMPUTE_OPERATORS or node.op_type in ELEMENTWISE_OPERATORS or node.op_type in IGNORED_OPERATORS:
         return None
     return node.op_type
 
 
-def _set_dimensions(graph: Any, dimensions: dict[str, int], source: str) -> list[str]:
-    """Give every dynamic dimension of the graph inputs its value; notes name the values nobody used."""
+def _set_dimensions(graph: Any, dimensions: dict[str, int], constants: frozenset[str], source: str) -> list[str]:
+    """Give every dynamic dimension of the graph inputs its value and check every input size (positive, at
+    most MAX_SIZE); notes name the values nobody used."""
     for parameter, value in dimensions.items():
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise InputError(f"dimension {parameter!r} must be a positive integer, got {value!r}", source)
-    initializers = {str(tensor.name) for tensor in graph.initializer}
+            raise InputError(f"dimension {quoted(parameter)} must be a positive integer, got {quoted(value)}", source)
+        if value > MAX_SIZE:
+            raise InputError(f"dimension {quoted(parameter)} = {value} is above the largest size supported ({MAX_SIZE})", source)
     used: set[str] = set()
     for value_info in graph.input:
-        if value_info.name in initializers:
+        if value_info.name in constants:
             continue
+        name = quoted(str(value_info.name))
         if not value_info.type.HasField("tensor_type"):
-            raise InputError(f"input {value_info.name!r} is not a tensor", source)
+            raise InputError(f"input {name} is not a tensor", source)
         if not value_info.type.tensor_type.HasField("shape"):
-            raise InputError(f"input {value_info.name!r} has no shape", source)
+            raise InputError(f"input {name} has no shape", source)
         for axis, dim in enumerate(value_info.type.tensor_type.shape.dim):
             kind = dim.WhichOneof("value")
-            if kind == "dim_value" and dim.dim_value > 0:
+            if kind == "dim_value":
+                if not 0 < dim.dim_value <= MAX_SIZE:
+                    problem = "not positive" if dim.dim_value <= 0 else f"above the largest size supported ({MAX_SIZE})"
+                    raise InputError(f"dimension {axis} of input {name} is {dim.dim_value}, {problem}", source)
                 continue
             parameter = str(dim.dim_param) if kind == "dim_param" else ""
             if parameter not in dimensions:
-                what = f"dynamic dimension {parameter!r}" if parameter else f"dimension {axis}"
+                what = f"dynamic dimension {quoted(parameter)}" if parameter else f"dimension {axis}"
                 hint = f"give one with --dim {parameter}=N" if parameter else "the model must give it a size"
-                raise InputError(f"{what} of input {value_info.name!r} has no value; {hint}", source)
+                raise InputError(f"{what} of input {name} has no value; {hint}", source)
             used.add(parameter)
     for value_info in (*graph.input, *graph.value_info, *graph.output):
         if value_info.type.HasField("tensor_type") and value_info.type.tensor_type.HasField("shape"):
@@ -264,19 +260,19 @@ def _set_dimensions(graph: Any, dimensions: dict[str, int], source: str) -> list
                 if dim.WhichOneof("value") == "dim_param" and dim.dim_param in dimensions:
                     dim.dim_value = dimensions[dim.dim_param]
     unused = sorted(set(dimensions) - used)
-    return [f"dimension {parameter!r} was given but no input of the model has it" for parameter in unused]
+    return [f"dimension {quoted(parameter)} was given but no input of the model has it" for parameter in unused]
 
 
 class _GraphReader:
     """Shapes and constness of the tensors of a shape-inferred graph, and the operator of each node."""
 
-    def __init__(self, graph: Any, shapes: dict[str, tuple[int, ...] | None], source: str) -> None:
+    def __init__(self, graph: Any, shapes: Shapes, constants: frozenset[str], source: str) -> None:
         self.source = source
         self.shapes = shapes
-        self.constants = {str(tensor.name) for tensor in graph.initializer}
+        self.constants = set(constants)
         self.producers = {str(output): node_index for node_index, node in enumerate(graph.node) for output in node.output}
-        self.skipped: dict[int, _Node] = {}
-        self._converters: dict[str, Callable[[_Node], Operator]] = {
+        self.skipped: dict[int, GraphNode] = {}
+        self._converters: dict[str, Callable[[GraphNode], Operator]] = {
             "Conv": self._conv,
             "ConvTranspose": self._conv_transpose,
             "Gemm": self._gemm,
@@ -287,27 +283,28 @@ class _GraphReader:
             "GlobalMaxPool": self._global_pool,
         }
 
-    def all_inputs_constant(self, node: _Node) -> bool:
+    def all_inputs_constant(self, node: GraphNode) -> bool:
         """True when the node's result is known before any input arrives (so it costs nothing at run time)."""
         if node.op_type in ("Shape", "Size"):
             return True  # every shape is fixed once the dynamic dimensions have values
         return all(name in self.constants for name in node.proto.input if name)
 
-    def mark_constant(self, node: _Node) -> None:
+    def mark_constant(self, node: GraphNode) -> None:
         """Record the node's outputs as constants, so the nodes reading only them are folded too."""
         self.constants.update(str(output) for output in node.proto.output if output)
 
-    def operator(self, node: _Node) -> Operator:
-        """The operator the node computes; InputErrors are located at the file and name the node."""
+    def operator(self, node: GraphNode) -> Operator:
+        """The operator the node computes; InputErrors (attributes, shapes, sizes) are located at the file and
+        name the node."""
         try:
             convert = self._converters.get(node.op_type, self._elementwise)
             return convert(node)
         except InputError as error:
             if error.where == self.source:
                 raise
-            raise InputError(f"node {node.label} ({node.op_type}): {error.message}", self.source) from None
+            raise InputError(f"{node.described}: {error.message}", self.source) from None
 
-    def _shape(self, node: _Node, tensor: str) -> tuple[int, ...]:
+    def _shape(self, node: GraphNode, tensor: str) -> tuple[int, ...]:
         """The concrete shape of `tensor`, read by `node`; unknown is an error naming both."""
         shape = self.shapes.get(tensor)
         if shape is not None:
@@ -315,51 +312,59 @@ class _GraphReader:
         producer = self.skipped.get(self.producers.get(tensor, -1))
         cause = f" (it comes from skipped node {producer.label})" if producer else ""
         raise InputError(
-            f"the shape of tensor {tensor!r} of node {node.label} ({node.op_type}) is unknown after shape inference{cause}",
-            self.source,
+            f"the shape of tensor {quoted(tensor)} of {node.described} is unknown after shape inference{cause}", self.source
         )
 
-    def _input_shape(self, node: _Node, position: int) -> tuple[int, ...]:
-        """The shape of the node's input at `position`, which must be present."""
+    def _input_shape(self, node: GraphNode, position: int, rank: int | None = None) -> tuple[int, ...]:
+        """The shape of the node's input at `position`, which must be present (and have `rank` axes when given)."""
         inputs = node.proto.input
         if position >= len(inputs) or not inputs[position]:
-            raise InputError(f"node {node.label} ({node.op_type}) lacks input {position + 1}", self.source)
-        return self._shape(node, str(inputs[position]))
+            raise InputError(f"{node.described} lacks input {position + 1}", self.source)
+        shape = self._shape(node, str(inputs[position]))
+        if rank is not None and len(shape) != rank:
+            raise InputError(f"input {position + 1} has shape {_shown(shape)}, not {rank} axes like the input")
+        return shape
 
-    def _check_output(self, node: _Node, computed: tuple[int, ...]) -> None:
+    def _output_shape(self, node: GraphNode) -> tuple[int, ...]:
+        """The shape of the node's first output, which must be named."""
+        if not node.proto.output or not node.proto.output[0]:
+            raise InputError(f"{node.described} has no output", self.source)
+        return self._shape(node, str(node.proto.output[0]))
+
+    def _check_output(self, node: GraphNode, computed: tuple[int, ...]) -> None:
         """Fail when our output size differs from ONNX shape inference's (the later shapes would be wrong)."""
-        inferred = self._shape(node, str(node.proto.output[0]))[2:]
+        inferred = self._output_shape(node)[2:]
         if len(inferred) == 1:
             inferred = (1, *inferred)
         if inferred != computed:
             raise InputError(
-                f"node {node.label} ({node.op_type}): its output is {_size(computed)} by the ONNX operator definition "
+                f"{node.described}: its output is {_size(computed)} by the ONNX operator definition "
                 f"but ONNX shape inference says {_size(inferred)}, so the later shapes cannot be trusted",
                 self.source,
             )
 
-    def _spatial(self, node: _Node, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """Spatial sizes of an N x C x ... tensor; one axis becomes height 1, three are unsupported."""
+    def _feature_map(self, node: GraphNode) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The N x C x ... shape of the node's first input and its spatial sizes; three or more spatial axes
+        are unsupported."""
+        shape = self._input_shape(node, 0)
+        if len(shape) < 3:
+            raise InputError(f"the input has shape {_shown(shape)}; {node.op_type} needs batch, channels and spatial axes")
         spatial = shape[2:]
-        if len(spatial) not in (1, 2):
+        if len(spatial) > 2:
             raise _Unsupported(f"{node.op_type} with {len(spatial)} spatial dimensions")
-        return spatial
+        return shape, spatial
 
-    def _conv(self, node: _Node) -> Conv:
+    def _conv(self, node: GraphNode) -> Conv:
         """Conv: channels from the input and weights, padding from pads or auto_pad."""
-        x_shape, w_shape = self._input_shape(node, 0), self._input_shape(node, 1)
-        spatial = self._spatial(node, x_shape)
-        attributes = _attributes(node)
-        kernel = tuple(attributes.get("kernel_shape", w_shape[2:]))
-        if kernel != w_shape[2:]:
-            raise InputError(f"kernel_shape {list(kernel)} differs from the weights' {list(w_shape[2:])}")
-        groups = int(attributes.get("group", 1))
+        x_shape, spatial = self._feature_map(node)
+        w_shape = self._input_shape(node, 1, rank=len(x_shape))
+        attributes = NodeAttributes(node.proto)
+        kernel = kernel_shape(attributes, len(spatial), w_shape[2:])
+        groups = attributes.integer("group", 1, minimum=1)
         if w_shape[1] * groups != x_shape[1]:
-            raise InputError(
-                f"the weights take {w_shape[1]} x {groups} groups input channels but the input has {x_shape[1]}", node.label
-            )
-        strides, dilations = _per_axis(attributes, "strides", spatial), _per_axis(attributes, "dilations", spatial)
-        pads = _pads(attributes, spatial, kernel, strides, dilations)
+            raise InputError(f"the weights take {w_shape[1]} x {groups} groups input channels but the input has {x_shape[1]}")
+        strides, dilations = per_axis(attributes, "strides", len(spatial)), per_axis(attributes, "dilations", len(spatial))
+        pads = window_pads(attributes, spatial, kernel, strides, dilations)
         operator = Conv(
             node.name,
             in_channels=x_shape[1],
@@ -375,44 +380,41 @@ class _GraphReader:
         self._check_output(node, operator.output_hw)
         return operator
 
-    def _conv_transpose(self, node: _Node) -> ConvTranspose:
+    def _conv_transpose(self, node: GraphNode) -> ConvTranspose:
         """ConvTranspose without groups or dilation; output_shape and auto_pad become padding."""
-        x_shape, w_shape = self._input_shape(node, 0), self._input_shape(node, 1)
-        spatial = self._spatial(node, x_shape)
-        attributes = _attributes(node)
-        groups = int(attributes.get("group", 1))
+        x_shape, spatial = self._feature_map(node)
+        w_shape = self._input_shape(node, 1, rank=len(x_shape))
+        rank = len(spatial)
+        attributes = NodeAttributes(node.proto)
+        groups = attributes.integer("group", 1, minimum=1)
         if groups != 1:
             raise _Unsupported(f"ConvTranspose with {groups} groups")
-        dilations = _per_axis(attributes, "dilations", spatial)
+        dilations = per_axis(attributes, "dilations", rank)
         if any(d != 1 for d in dilations):
             raise _Unsupported(f"ConvTranspose with dilations {list(dilations)}")
-        kernel = tuple(attributes.get("kernel_shape", w_shape[2:]))
-        if kernel != w_shape[2:] or w_shape[0] != x_shape[1]:
-            raise InputError(f"the weights {list(w_shape)} do not fit the input {list(x_shape)}")
-        strides = _per_axis(attributes, "strides", spatial)
-        output_padding = list(_per_axis(attributes, "output_padding", spatial, default=0))
-        auto_pad = _auto_pad(attributes)
-        if "output_shape" in attributes or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-            targets = (
-                list(attributes["output_shape"])[-len(spatial) :]
-                if "output_shape" in attributes
-                else [size * stride for size, stride in zip(spatial, strides, strict=True)]
-            )
-            if len(targets) != len(spatial):
-                raise InputError(f"output_shape {targets} has not one entry per spatial axis ({len(spatial)})")
+        kernel = kernel_shape(attributes, rank, w_shape[2:])
+        if w_shape[0] != x_shape[1]:
+            raise InputError(f"the weights {_shown(w_shape)} do not fit the input {_shown(x_shape)}")
+        strides = per_axis(attributes, "strides", rank)
+        output_padding = list(per_axis(attributes, "output_padding", rank, default=0, minimum=0))
+        mode = auto_pad(attributes)
+        targets = attributes.integers("output_shape", lengths=(rank, rank + 2), minimum=1)
+        if targets is not None or mode in ("SAME_UPPER", "SAME_LOWER"):
+            if targets is None:
+                targets = tuple(size * stride for size, stride in zip(spatial, strides, strict=True))
             pads: list[tuple[int, int]] = []
-            for axis, target in enumerate(targets):
+            for axis, target in enumerate(targets[-rank:]):
                 full = strides[axis] * (spatial[axis] - 1) + output_padding[axis] + kernel[axis]
                 total = full - target
                 if total < 0:  # a larger output than the full one: extra rows at the end, as output_padding
                     output_padding[axis] -= total
                     total = 0
                 small, large = total // 2, total - total // 2
-                pads.append((small, large) if auto_pad == "SAME_UPPER" else (large, small))
-        elif auto_pad == "VALID":
-            pads = [(0, 0)] * len(spatial)
+                pads.append((small, large) if mode == "SAME_UPPER" else (large, small))
+        elif mode == "VALID":
+            pads = [(0, 0)] * rank
         else:
-            pads = _explicit_pads(attributes, spatial)
+            pads = explicit_pads(attributes, rank)
         operator = ConvTranspose(
             node.name,
             in_channels=x_shape[1],
@@ -427,19 +429,19 @@ class _GraphReader:
         self._check_output(node, operator.output_hw)
         return operator
 
-    def _gemm(self, node: _Node) -> MatMul:
+    def _gemm(self, node: GraphNode) -> MatMul:
         """Gemm: one product of two matrices, transA/transB undone (its bias C adds no MACs)."""
         a_shape, b_shape = self._input_shape(node, 0), self._input_shape(node, 1)
         if len(a_shape) != 2 or len(b_shape) != 2:
-            raise InputError(f"Gemm needs two matrices, got shapes {list(a_shape)} and {list(b_shape)}")
-        attributes = _attributes(node)
-        m, k = reversed(a_shape) if attributes.get("transA", 0) else a_shape
-        k_b, n = reversed(b_shape) if attributes.get("transB", 0) else b_shape
+            raise InputError(f"Gemm needs two matrices, got shapes {_shown(a_shape)} and {_shown(b_shape)}")
+        attributes = NodeAttributes(node.proto)
+        m, k = reversed(a_shape) if attributes.flag("transA") else a_shape
+        k_b, n = reversed(b_shape) if attributes.flag("transB") else b_shape
         if k != k_b:
             raise InputError(f"the inner sizes differ ({k} and {k_b})")
         return self._product(node, m, k, n, (), ())
 
-    def _matmul(self, node: _Node) -> MatMul:
+    def _matmul(self, node: GraphNode) -> MatMul:
         """MatMul with NumPy semantics: vectors become one-row or one-column matrices."""
         a_shape, b_shape = self._input_shape(node, 0), self._input_shape(node, 1)
         if not a_shape or not b_shape:
@@ -451,7 +453,7 @@ class _GraphReader:
             raise InputError(f"the inner sizes differ ({k} and {k_b})")
         return self._product(node, m, k, n, a_matrix[:-2], b_matrix[:-2])
 
-    def _product(self, node: _Node, m: int, k: int, n: int, a_batch: tuple[int, ...], b_batch: tuple[int, ...]) -> MatMul:
+    def _product(self, node: GraphNode, m: int, k: int, n: int, a_batch: tuple[int, ...], b_batch: tuple[int, ...]) -> MatMul:
         """(batch x) m x k @ k x n; a constant operand is the weight (a left one by transposing the product)."""
         a_constant, b_constant = (node.proto.input[i] in self.constants for i in (0, 1))
         if a_constant and not b_constant:  # C = A B  <=>  C^T = B^T A^T: the weight on the right
@@ -462,23 +464,21 @@ class _GraphReader:
         try:
             batch = math.prod(_broadcast(a_batch, b_batch))
         except ValueError:
-            raise InputError(f"the batch sizes {list(a_batch)} and {list(b_batch)} do not broadcast") from None
+            raise InputError(f"the batch sizes {_shown(a_batch)} and {_shown(b_batch)} do not broadcast") from None
         return MatMul(node.name, m, k, n, batch=batch, weight_operand=weight)
 
-    def _pool(self, node: _Node) -> Pool:
+    def _pool(self, node: GraphNode) -> Pool:
         """MaxPool or AveragePool; ceil_mode becomes extra end padding that gives its output count."""
-        x_shape = self._input_shape(node, 0)
-        spatial = self._spatial(node, x_shape)
-        attributes = _attributes(node)
-        if "kernel_shape" not in attributes:
-            raise InputError("no kernel_shape")
-        kernel = tuple(int(size) for size in attributes["kernel_shape"])
-        dilations = _per_axis(attributes, "dilations", spatial)
+        x_shape, spatial = self._feature_map(node)
+        rank = len(spatial)
+        attributes = NodeAttributes(node.proto)
+        kernel = kernel_shape(attributes, rank)
+        dilations = per_axis(attributes, "dilations", rank)
         if any(d != 1 for d in dilations):
             raise _Unsupported(f"{node.op_type} with dilations {list(dilations)}")
-        strides = _per_axis(attributes, "strides", spatial)
-        pads = _pads(attributes, spatial, kernel, strides, dilations)
-        if attributes.get("ceil_mode", 0) and _auto_pad(attributes) == "NOTSET":
+        strides = per_axis(attributes, "strides", rank)
+        pads = window_pads(attributes, spatial, kernel, strides, dilations)
+        if attributes.flag("ceil_mode") and auto_pad(attributes) == "NOTSET":
             pads = [
                 (before, after + _ceil_extra(size, k, s, before, after))
                 for size, k, s, (before, after) in zip(spatial, kernel, strides, pads, strict=True)
@@ -496,152 +496,21 @@ class _GraphReader:
         self._check_output(node, operator.output_hw)
         return operator
 
-    def _global_pool(self, node: _Node) -> Pool:
+    def _global_pool(self, node: GraphNode) -> Pool:
         """Global pooling: one window the size of the input."""
-        x_shape = self._input_shape(node, 0)
-        spatial = _pair(self._spatial(node, x_shape), 1)
+        x_shape, spatial = self._feature_map(node)
+        window = _pair(spatial, 1)
         kind = "max" if node.op_type == "GlobalMaxPool" else "average"
-        return Pool(node.name, kind=kind, channels=x_shape[1], input_hw=spatial, kernel=spatial, batch=x_shape[0])
+        return Pool(node.name, kind=kind, channels=x_shape[1], input_hw=window, kernel=window, batch=x_shape[0])
 
-    def _elementwise(self, node: _Node) -> Elementwise:
+    def _elementwise(self, node: GraphNode) -> Elementwise:
         """An element-wise operator of the output shape reading its non-constant inputs."""
         variables = [str(name) for name in node.proto.input if name and name not in self.constants]
         for name in variables:  # an unknown input explains an unknown output best
             self._shape(node, name)
-        shape = self._shape(node, str(node.proto.output[0])) or (1,)
+        shape = self._output_shape(node) or (1,)
         inputs = 1 if node.op_type == "Concat" else len(variables)  # Concat's inputs make one output-sized tensor
         return Elementwise(node.name, kind=node.op_type.lower(), shape=shape, inputs=max(inputs, 1))
-
-
-def _tensor_shapes(onnx: Any, model: Any, nodes: list[_Node], unsupported: set[int], source: str) -> dict[str, tuple[int, ...] | None]:
-    """Concrete shapes of the tensors of a shape-inferred model, completed node by node where ONNX stops.
-
-    Exporters compute reshape targets from ``Shape`` at run time, and ONNX's data propagation gives up at
-    ``Div`` or a computed ``Slice`` end; with every input size fixed those values are constants, so they
-    are evaluated (small tensors only, with the ONNX reference runtime) and each node's shapes inferred anew.
-    """
-    graph = model.graph
-    types: dict[str, Any] = {str(info.name): info.type for info in (*graph.input, *graph.value_info, *graph.output)}
-    initializers = {str(tensor.name): tensor for tensor in graph.initializer}
-    for tensor in graph.initializer:
-        types[str(tensor.name)] = onnx.helper.make_tensor_type_proto(tensor.data_type, list(tensor.dims))
-    supported = [node for node in nodes if node.index not in unsupported]
-    if all(_concrete_shape(types.get(str(name))) is not None for node in supported for name in node.proto.output if name):
-        return {name: _concrete_shape(type_proto) for name, type_proto in types.items()}
-    opsets = {("" if entry.domain == "ai.onnx" else str(entry.domain)): int(entry.version) for entry in model.opset_import}
-    values: dict[str, Any] = {}
-
-    def value(name: str) -> Any:
-        if name not in values and name in initializers and math.prod(initializers[name].dims) <= _FOLD_LIMIT_ELEMENTS:
-            values[name] = onnx.numpy_helper.to_array(initializers[name])
-        return values.get(name)
-
-    for node in supported:
-        inputs = [str(name) for name in node.proto.input if name]
-        outputs = [str(name) for name in node.proto.output if name]
-        results = _folded(onnx, node, [_concrete_shape(types.get(name)) for name in inputs], [value(name) for name in inputs], opsets)
-        if results is not None:
-            for name, array in zip(outputs, results, strict=False):
-                types[name] = onnx.helper.make_tensor_type_proto(onnx.helper.np_dtype_to_tensor_dtype(array.dtype), array.shape)
-                if array.size <= _FOLD_LIMIT_ELEMENTS:
-                    values[name] = array
-            continue
-        if all(_concrete_shape(types.get(name)) is not None for name in outputs) or any(name not in types for name in inputs):
-            continue
-        data = {name: onnx.numpy_helper.from_array(value(name), name) for name in inputs if value(name) is not None}
-        try:
-            schema = onnx.defs.get_schema(node.op_type, opsets.get("", 1), "")
-            inferred = onnx.shape_inference.infer_node_outputs(schema, node.proto, {name: types[name] for name in inputs}, data)
-        except Exception as error:  # ValidationError, InferenceError, SchemaError: the node does not fit its inputs
-            raise InputError(f"node {node.label} ({node.op_type}): ONNX shape inference failed: {_one_line(str(error))}", source) from None
-        for name, type_proto in inferred.items():
-            if _concrete_shape(type_proto) is not None or name not in types:
-                types[name] = type_proto
-    return {name: _concrete_shape(type_proto) for name, type_proto in types.items()}
-
-
-def _folded(onnx: Any, node: _Node, shapes: list[tuple[int, ...] | None], values: list[Any], opsets: dict[str, int]) -> list[Any] | None:
-    """The outputs of a node whose inputs are all known small constants (or Shape/Size of a known shape), else None."""
-    if node.op_type in ("Shape", "Size"):
-        if not shapes or shapes[0] is None:
-            return None
-        import numpy
-
-        if node.op_type == "Size":
-            return [numpy.array(math.prod(shapes[0]), dtype=numpy.int64)]
-        attributes = _attributes(node)
-        return [numpy.array(shapes[0], dtype=numpy.int64)[attributes.get("start", 0) : attributes.get("end")]]
-    if any(value is None for value in values):
-        return None
-    from onnx.reference import ReferenceEvaluator
-
-    names = [str(name) for name in node.proto.input if name]
-    try:
-        results = ReferenceEvaluator(node.proto, opsets=opsets).run(None, dict(zip(names, values, strict=True)))
-    except Exception:  # an operator the reference runtime cannot fold: its shapes come from inference instead
-        return None
-    return list(results)
-
-
-def _concrete_shape(type_proto: Any) -> tuple[int, ...] | None:
-    """The concrete shape of a tensor type, None when it or any dimension is unknown."""
-    if type_proto is None or not type_proto.HasField("tensor_type") or not type_proto.tensor_type.HasField("shape"):
-        return None
-    dims = type_proto.tensor_type.shape.dim
-    if any(dim.WhichOneof("value") != "dim_value" for dim in dims):
-        return None
-    return tuple(int(dim.dim_value) for dim in dims)
-
-
-def _attributes(node: _Node) -> dict[str, Any]:
-    """The node's attributes as Python values, by name."""
-    import onnx.helper
-
-    return {str(attribute.name): onnx.helper.get_attribute_value(attribute) for attribute in node.proto.attribute}
-
-
-def _auto_pad(attributes: dict[str, Any]) -> str:
-    """The auto_pad attribute as text (NOTSET when absent)."""
-    value = attributes.get("auto_pad", "NOTSET")
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _per_axis(attributes: dict[str, Any], name: str, spatial: tuple[int, ...], default: int = 1) -> tuple[int, ...]:
-    """A per-spatial-axis attribute such as strides or dilations, `default` on every axis when absent."""
-    values = tuple(int(value) for value in attributes.get(name, [default] * len(spatial)))
-    if len(values) != len(spatial):
-        raise InputError(f"{name} {list(values)} has not one entry per spatial axis ({len(spatial)})")
-    return values
-
-
-def _explicit_pads(attributes: dict[str, Any], spatial: tuple[int, ...]) -> list[tuple[int, int]]:
-    """ONNX pads [x1_begin, x2_begin, ..., x1_end, x2_end] as (begin, end) per axis."""
-    pads = [int(pad) for pad in attributes.get("pads", [0] * 2 * len(spatial))]
-    if len(pads) != 2 * len(spatial) or min(pads) < 0:
-        raise InputError(f"pads {pads} are not two non-negative entries per spatial axis")
-    return list(zip(pads[: len(spatial)], pads[len(spatial) :], strict=True))
-
-
-def _pads(
-    attributes: dict[str, Any],
-    spatial: tuple[int, ...],
-    kernel: tuple[int, ...],
-    strides: tuple[int, ...],
-    dilations: tuple[int, ...],
-) -> list[tuple[int, int]]:
-    """Padding (begin, end) per axis of a convolution or pooling, auto_pad resolved as ONNX defines it."""
-    auto_pad = _auto_pad(attributes)
-    if auto_pad == "VALID":
-        return [(0, 0)] * len(spatial)
-    if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
-        return _explicit_pads(attributes, spatial)
-    pads = []
-    for size, k, stride, dilation in zip(spatial, kernel, strides, dilations, strict=True):
-        outputs = -(-size // stride)
-        total = max(0, (outputs - 1) * stride + dilation * (k - 1) + 1 - size)
-        small, large = total // 2, total - total // 2
-        pads.append((small, large) if auto_pad == "SAME_UPPER" else (large, small))
-    return pads
 
 
 def _ceil_extra(size: int, kernel: int, stride: int, before: int, after: int) -> int:
@@ -672,6 +541,11 @@ def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
             raise ValueError(f"{a} and {b}")
         result.append(max(x, y))
     return tuple(result)
+
+
+def _shown(shape: tuple[int, ...]) -> str:
+    """A shape as a list in messages, shortened when it has many axes."""
+    return quoted(list(shape))
 
 
 def _size(sizes: tuple[int, ...]) -> str:
