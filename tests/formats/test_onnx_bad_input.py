@@ -6,6 +6,7 @@ naming the file and, where there is one, the node; none reads a file the model n
 from __future__ import annotations
 
 import os
+import time
 import tracemalloc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -331,3 +332,20 @@ def test_files_that_are_not_regular_or_too_large(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(onnx_checks, "MAX_ONNX_FILE_BYTES", 100)
     with pytest.raises(InputError, match=r"bytes; at most 100 are read \(MAX_ONNX_FILE_BYTES\): save the weights as external data"):
         read_onnx_model(path)
+
+
+def test_a_long_integer_vector_never_becomes_a_rank() -> None:
+    """ONNX's data propagation made Concat(leading[n], ...) a shape of n + 1 axes for the Reshape after it:
+    with n = 2**31 - 1 (one dimension in the file), minutes and gigabytes. Shapes are folded by mapscope instead."""
+    nodes = [
+        helper.make_node("Concat", ["leading", "one"], ["target"], name="target", axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["r"], name="reshape"),
+        helper.make_node("Relu", ["r"], ["y"], name="relu"),
+    ]
+    for length in (2**20, MAX_SIZE):
+        proto = _model(nodes, {"x": [2, 3]}, {"one": np.array([1], np.int64)})
+        proto.graph.input.append(helper.make_tensor_value_info("leading", TensorProto.INT64, [length]))
+        start = time.perf_counter()
+        message = _error(proto)
+        assert "the shape of tensor 'r' of node 'relu' (Relu) is unknown" in message or "above the largest size" in message
+        assert time.perf_counter() - start < 2.0

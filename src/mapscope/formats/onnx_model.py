@@ -1,9 +1,9 @@
 """Read ONNX models into mapscope's network description (`workload.operators.Model`).
 
-Dynamic dimensions (``dim_param``) get their values from `dimensions`, then ONNX shape inference (strict,
-with data propagation) gives every tensor a concrete shape; where a shape hangs on values computed from
-``Shape`` at run time (exports with dynamic axes), those small constants are evaluated and the shapes
-inferred node by node. Each node then becomes at most one operator:
+Dynamic dimensions (``dim_param``) get their values from `dimensions`, then ONNX shape inference (strict)
+gives every tensor a concrete shape; where a shape hangs on values computed from ``Shape`` at run time
+(exports with dynamic axes), those small constants are evaluated and the shapes inferred node by node
+(`onnx_shapes`). Each node then becomes at most one operator:
 
 - compute: Conv and ConvTranspose (1-D as a height-1 2-D one; ConvTranspose without groups or
   dilation), Gemm, MatMul, MaxPool and AveragePool (no dilation), GlobalAveragePool, GlobalMaxPool;
@@ -136,7 +136,7 @@ def _describe(onnx: Any, proto: Any, source: str, dimensions: dict[str, int], sk
     constants = prepare_initializers(onnx, proto.graph, FOLD_LIMIT_ELEMENTS, source)
     notes = _set_dimensions(proto.graph, dimensions, constants, source)
     try:
-        inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=True, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(proto, strict_mode=True, data_prop=False)
     except Exception as error:  # InferenceError, ValidationError, RuntimeError: all say the model is inconsistent
         raise InputError(f"ONNX shape inference failed: {library_message(error)}", source) from None
     shapes = tensor_shapes(onnx, inferred, nodes, set(unsupported), source)

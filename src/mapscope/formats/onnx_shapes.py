@@ -1,8 +1,10 @@
 """Concrete shapes of every tensor of an ONNX graph: ONNX shape inference, completed node by node.
 
-Exporters compute reshape targets from ``Shape`` at run time, and ONNX's data propagation gives up at
-``Div`` or a computed ``Slice`` end; with every input size fixed those values are constants, so they are
-evaluated (small tensors only, with the ONNX reference runtime) and each node's shapes inferred anew.
+Exporters compute reshape targets from ``Shape`` at run time; with every input size fixed those values are
+constants, so they are evaluated (small tensors only, with the ONNX reference runtime) and each node's
+shapes inferred anew with them. ONNX's own data propagation (``infer_shapes(data_prop=True)``) is not
+used: it stops at ``Div`` or a computed ``Slice`` end, and it turns the declared length of a 1-D integer
+tensor into the rank of a shape, so one dimension of 2**31 in a file made it allocate without bound.
 
 Folding is bounded so that no model can make it allocate or loop without end: a node is evaluated only
 when ONNX infers concrete output shapes of at most `FOLD_LIMIT_ELEMENTS` elements from its inputs'
