@@ -20,6 +20,12 @@ MAX_INTEGER_DIGITS = 40
 MAX_TEXT_FILE_BYTES = 64 * 2**20
 #: Most layers (or operators) one network may have; also the most nodes an ONNX graph may have.
 MAX_LAYERS = 100_000
+#: Longest layer or network name (characters).
+MAX_NAME_CHARS = 1024
+#: Most Constants one MAESTRO mapping file may define.
+MAX_CONSTANTS = 10_000
+#: Most directives in one layer's dataflow: a real one has at most 4 cluster levels of 11 dimensions.
+MAX_DIRECTIVES_PER_LAYER = 1_000
 #: Largest ONNX file read (bytes): protobuf's own limit on one message. Larger models keep their weights
 #: as external data, which mapscope never reads (it needs shapes only). Reading takes about twice the
 #: file's size in memory.

@@ -11,8 +11,9 @@ from __future__ import annotations
 from os import PathLike
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import read_text_file, tokenize
+from mapscope.formats.maestro_tokens import read_text_file, token_stream
 from mapscope.hardware.accelerator import UNLIMITED
+from mapscope.limits import integer_from_digits, quoted
 
 #: MAESTRO hardware-file key -> Accelerator field name.
 HARDWARE_FILE_KEYS = {
@@ -37,30 +38,30 @@ HARDWARE_FILE_DEFAULTS = {
 
 def parse_hardware_text(text: str, source: str = "<string>") -> dict[str, int]:
     """Parse a hardware file's text into all six Accelerator fields it controls (defaults filled in)."""
-    tokens = tokenize(text)
+    tokens = token_stream(text)  # split as far as read: a bad first key ends a large file at once
     texts, lines = tokens.texts, tokens.lines
     values: dict[str, int] = {}
     first_line: dict[str, int] = {}
     position = 0
-    while position < len(texts):
+    while tokens.available(position):
         key, line = texts[position], lines[position]
         where = f"{source}:{line}"
         if key not in HARDWARE_FILE_KEYS:
             accepted = ", ".join(HARDWARE_FILE_KEYS)
-            raise InputError(f"unknown hardware key {key!r}; accepted keys: {accepted}", where)
+            raise InputError(f"unknown hardware key {quoted(key)}; accepted keys: {accepted}", where)
         if key in first_line:
             raise InputError(f"{key} is given twice (first on line {first_line[key]})", where)
         first_line[key] = line
         position += 1
-        if position >= len(texts):
+        if not tokens.available(position):
             end = tokens.line_count
             raise InputError(f"file ended at line {end}; expected the value of {key}", f"{source}:{end}")
         word, where = texts[position], f"{source}:{lines[position]}"
         negative = position in tokens.after_minus
         position += 1
         if not (word.isdigit() and word.isascii()):
-            raise InputError(f"{key} must be a positive integer, found {word!r}", where)
-        value = int(word)
+            raise InputError(f"{key} must be a positive integer, found {quoted(word)}", where)
+        value = integer_from_digits(word, f"the value of {key}", where)
         if negative or value <= 0:
             raise InputError(f"{key} must be a positive integer, found {'-' if negative else ''}{word}", where)
         if value > UNLIMITED:

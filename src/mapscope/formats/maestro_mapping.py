@@ -27,10 +27,18 @@ from pathlib import Path
 from typing import NoReturn
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import Tokens, read_text_file, tokenize
+from mapscope.formats.maestro_tokens import Tokens, read_text_file, shortened, token_stream
+from mapscope.limits import (
+    MAX_CONSTANTS,
+    MAX_DIRECTIVES_PER_LAYER,
+    MAX_LAYERS,
+    MAX_NAME_CHARS,
+    MAX_SIZE,
+    integer_from_digits,
+    quoted,
+)
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.limits import MAX_SIZE
 from mapscope.workload.layer import DIMENSION_NAMES, Layer, LayerType
 
 #: Words MAESTRO recognises as layer types but builds no layer for, with how the bundled models cope.
@@ -58,7 +66,7 @@ def layer_type_from_word(word: str, where: str) -> LayerType:
     if word in UNSUPPORTED_LAYER_TYPES:
         raise InputError(f"layer type {word} is not supported by MAESTRO's model{UNSUPPORTED_LAYER_TYPES[word]}", where)
     accepted = ", ".join(member.value for member in LayerType)
-    raise InputError(f"unknown layer type {word!r}; expected one of {accepted}", where)
+    raise InputError(f"unknown layer type {quoted(word)}; expected one of {accepted}", where)
 
 
 def _brace_hint(word: str) -> str:
@@ -70,7 +78,7 @@ def _brace_hint(word: str) -> str:
 def check_dimension_name(name: str, role: str, where: str) -> None:
     """Reject anything but N G K C R S Y X Y' X' M; `role` says what the name was meant to be."""
     if name not in DIMENSION_NAMES:
-        raise InputError(f"expected {role} (one of {_DIMENSION_LIST}), found {name!r}{_brace_hint(name)}", where)
+        raise InputError(f"expected {role} (one of {_DIMENSION_LIST}), found {quoted(name)}{_brace_hint(name)}", where)
 
 
 def check_whole_dimension_maps(layer: Layer, dataflow: tuple[Directive, ...], where: str, inherited: bool) -> None:
@@ -123,6 +131,7 @@ class _MappingParser:
     """Recursive descent over one token stream. `fixed_where`, when given, replaces file:line in errors."""
 
     def __init__(self, tokens: Tokens, source: str, constants: dict[str, int], fixed_where: str | None = None) -> None:
+        self.tokens = tokens
         self.texts = tokens.texts
         self.lines = tokens.lines
         self.after_minus = tokens.after_minus
@@ -139,7 +148,7 @@ class _MappingParser:
             return self.fixed_where
         if index is None:
             index = self.position
-        line = self.lines[index] if index < len(self.lines) else self.line_count
+        line = self.lines[index] if self.tokens.available(index) else self.line_count
         place = f"{self.source}:{line}"
         return f"{place}: layer {self.layer_name}" if self.layer_name is not None else place
 
@@ -147,12 +156,12 @@ class _MappingParser:
         raise InputError(message, self.where(index))
 
     def peek(self) -> str | None:
-        return self.texts[self.position] if self.position < len(self.texts) else None
+        return self.texts[self.position] if self.tokens.available(self.position) else None
 
     def take(self, expected: str) -> str:
         """The next token; at the end of the input, an error saying what was `expected`."""
         position = self.position
-        if position >= len(self.texts):
+        if not self.tokens.available(position):
             ended = "the text ended" if self.fixed_where is not None else f"file ended at line {self.line_count}"
             self.fail(f"{ended}; expected {expected}")
         self.position = position + 1
@@ -161,21 +170,25 @@ class _MappingParser:
     def expect(self, word: str, expected: str) -> None:
         found = self.take(expected)
         if found != word:
-            self.fail(f"expected {expected}, found {found!r}{_brace_hint(found)}", self.position - 1)
+            self.fail(f"expected {expected}, found {quoted(found)}{_brace_hint(found)}", self.position - 1)
 
     def name_until_brace(self, what: str, stop_words: tuple[str, ...]) -> str:
         """Read name tokens up to "{"; MAESTRO keeps only the last, we keep the name as written."""
         parts: list[str] = []
+        length = 0
         while True:
             index = self.position
             word = self.take(f"'{{' after {what}")
             if word == "{":
                 return "".join(parts).strip()
             if word in stop_words or "{" in word or "}" in word:
-                self.fail(f"expected '{{' after {what}, found {word!r}{_brace_hint(word)}", index)
+                self.fail(f"expected '{{' after {what}, found {quoted(word)}{_brace_hint(word)}", index)
             if parts:
                 parts.append("-" if index in self.after_minus else " ")
             parts.append(word)
+            length += len(word) + 1
+            if length > MAX_NAME_CHARS:
+                self.fail(f"{what} {quoted(''.join(parts))} is longer than {MAX_NAME_CHARS:,} characters", index)
 
     # ---- numbers --------------------------------------------------------------------------------------
     def number(self, what: str, dimensions: dict[str, int] | None = None, allow_dimension_size: bool = False) -> int:
@@ -184,7 +197,7 @@ class _MappingParser:
         word = self.take(what)
         spelled = word
         if word.isdigit() and word.isascii():
-            value, written = int(word), word
+            value, written = integer_from_digits(word, what, self.where(index)), word
         elif word in self.constants:
             value, written = self.constants[word], f"{word} = {self.constants[word]}"
         elif word == "Sz" and allow_dimension_size:
@@ -200,7 +213,7 @@ class _MappingParser:
         else:
             forms = "an integer, a Constant or Sz(DIM)" if allow_dimension_size else "an integer or a Constant"
             hint = f" (did you mean Sz({word})?)" if allow_dimension_size and word in DIMENSION_NAMES else ""
-            self.fail(f"expected {what} ({forms}), found {word!r}{hint}", index)
+            self.fail(f"expected {what} ({forms}), found {quoted(word)}{hint}", index)
         if index in self.after_minus:
             self.fail(f"{what} must be a positive integer, found -{spelled}", index)
         if value <= 0:
@@ -229,16 +242,16 @@ class _MappingParser:
             if following in CLUSTER_KINDS:
                 kind = self.take("P or L")
             elif following is not None and following != "}" and following not in DIRECTIVE_KEYWORDS:
-                self.fail(f"expected the cluster type P or L in Cluster({size}, ...), found {following!r}")
+                self.fail(f"expected the cluster type P or L in Cluster({size}, ...), found {quoted(following)}")
             return Cluster(size, kind, source)
         hint = " (directives are separated by ';' or new lines)" if keyword.isdigit() else ""
-        self.fail(f"unknown directive {keyword!r}; expected TemporalMap, SpatialMap or Cluster{hint}", index)
+        self.fail(f"unknown directive {quoted(keyword)}; expected TemporalMap, SpatialMap or Cluster{hint}", index)
 
     # ---- blocks ---------------------------------------------------------------------------------------
     def parse_file(self) -> MappedNetwork:
         network: tuple[str, list[MappedLayer]] | None = None
         network_index = 0
-        while self.position < len(self.texts):
+        while self.tokens.available(self.position):
             index = self.position
             word = self.take("Constant or Network")
             if word == "Constant":
@@ -253,9 +266,9 @@ class _MappingParser:
                 self.fail("Accelerator blocks in mapping files are not supported (MAESTRO ignores them); "
                           "describe the hardware in a separate hardware file", index)
             else:
-                self.fail(f"expected Constant or Network, found {word!r}", index)
+                self.fail(f"expected Constant or Network, found {quoted(word)}", index)
         if network is None:
-            self.fail("no Network block found; a mapping file needs 'Network NAME { Layer ... }'", len(self.texts))
+            self.fail("no Network block found; a mapping file needs 'Network NAME { Layer ... }'", self.position)
         name, layers = network
         return MappedNetwork(name, tuple(layers), self.source)
 
@@ -263,8 +276,10 @@ class _MappingParser:
         index = self.position
         name = self.take("a constant name after Constant")
         if name.isdigit() or name in ("Sz", "{", "}"):
-            self.fail(f"expected a constant name after Constant, found {name!r}", index)
-        self.constants[name] = self.number(f"the value of Constant {name}")
+            self.fail(f"expected a constant name after Constant, found {quoted(name)}", index)
+        if name not in self.constants and len(self.constants) >= MAX_CONSTANTS:
+            self.fail(f"more than {MAX_CONSTANTS:,} Constants", index - 1)
+        self.constants[name] = self.number(f"the value of Constant {shortened(name)}")
 
     def network(self, start: int) -> tuple[str, list[MappedLayer]]:
         name = self.name_until_brace("the network name", ("Layer", "Network", "Constant"))
@@ -279,7 +294,9 @@ class _MappingParser:
                 break
             if word != "Layer":
                 hint = " (declare Constants before the Network block)" if word == "Constant" else ""
-                self.fail(f"expected Layer or '}}' in Network {name}, found {word!r}{hint}", index)
+                self.fail(f"expected Layer or '}}' in Network {name}, found {quoted(word)}{hint}", index)
+            if len(layers) >= MAX_LAYERS:
+                self.fail(f"Network {name} has more than {MAX_LAYERS:,} layers", index)
             layer = self.layer(index, previous)
             previous = layer.dataflow
             layers.append(layer)
@@ -315,7 +332,7 @@ class _MappingParser:
                 dataflow = self.dataflow(dimensions)
             else:
                 expected = "Type, Stride, Dimensions, Dataflow or '}'"
-                self.fail(f"expected {expected} in the layer, found {word!r}{_brace_hint(word)}", index)
+                self.fail(f"expected {expected} in the layer, found {quoted(word)}{_brace_hint(word)}", index)
         where = self.where(start)
         self.layer_name = None
         if layer_type is None:
@@ -339,7 +356,7 @@ class _MappingParser:
             if dimension == "}":
                 return strides
             if dimension not in STRIDE_DIMENSIONS:
-                self.fail(f"a stride is given for X or Y (input width and height) only, found {dimension!r}", index)
+                self.fail(f"a stride is given for X or Y (input width and height) only, found {quoted(dimension)}", index)
             if dimension in strides:
                 self.fail(f"the stride of {dimension} is given twice", index)
             strides[dimension] = self.number(f"the stride of {dimension}")
@@ -369,12 +386,14 @@ class _MappingParser:
                 return directives
             if following is None:
                 self.take("a directive or '}' closing the Dataflow block")
+            if len(directives) >= MAX_DIRECTIVES_PER_LAYER:
+                self.fail(f"more than {MAX_DIRECTIVES_PER_LAYER:,} directives in one Dataflow block")
             directives.append(self.directive(dimensions))
 
 
 def parse_mapping_text(text: str, source: str = "<string>") -> MappedNetwork:
     """Parse the text of a MAESTRO mapping file; `source` names it in error messages and `source` fields."""
-    return _MappingParser(tokenize(text), source, {}).parse_file()
+    return _MappingParser(token_stream(text), source, {}).parse_file()
 
 
 def read_mapping_file(path: str | PathLike[str]) -> MappedNetwork:
@@ -387,8 +406,8 @@ def parse_directive(text: str, dimensions: dict[str, int], constants: dict[str, 
 
     Sizes may use `constants` and Sz() of `dimensions`; errors are located at `where`.
     """
-    parser = _MappingParser(tokenize(text), where, dict(constants), fixed_where=where)
+    parser = _MappingParser(token_stream(text), where, dict(constants), fixed_where=where)
     directive = parser.directive(dimensions)
     if parser.peek() is not None:
-        parser.fail(f"expected one directive, found {parser.peek()!r} after {directive}")
+        parser.fail(f"expected one directive, found {quoted(parser.peek())} after {directive}")
     return directive

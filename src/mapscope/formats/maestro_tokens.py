@@ -12,11 +12,12 @@ before them so that the parsers can still reject a negative number instead of si
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
 from os import PathLike
 
 from mapscope.errors import InputError
+from mapscope.limits import MAX_QUOTED_CHARS, MAX_TEXT_FILE_BYTES
 
 #: The characters MAESTRO splits lines on, plus the line-ending characters we tolerate.
 SEPARATORS = " ,->():\t;\r\f\v"
@@ -29,49 +30,81 @@ _COMMENT_START = re.compile(r"(?:^|(?<=" + _SEPARATOR_CLASS + r"))//")
 _TOKEN = re.compile(r"[^" + re.escape(SEPARATORS) + r"]+")
 
 
-@dataclass
 class Tokens:
     """The token stream of one text: parallel lists of token texts and their 1-based line numbers.
 
-    `after_minus` holds the indices of tokens with a ``-`` among the separators right before them;
-    `line_count` is the number of lines of the text (where a truncated file "ended").
+    The lists are filled line by line as a parser asks for tokens (`available`), so a reader that
+    stops at the first bad token of a large file never tokenizes the rest of it. `after_minus` holds
+    the indices of tokens with a ``-`` among the separators right before them; `line_count` is the
+    number of lines of the text (where a truncated file "ended"). Each distinct token text is stored
+    once: a large file repeats a few dozen words millions of times.
     """
 
-    texts: list[str] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-    after_minus: set[int] = field(default_factory=set)
-    line_count: int = 0
+    def __init__(self, text: str = "") -> None:
+        self.texts: list[str] = []
+        self.lines: list[int] = []
+        self.after_minus: set[int] = set()
+        count = text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+        self.line_count = max(count, 1)  # a final newline does not start another line
+        self._text = text
+        self._next_line = 1
+        self._offset = 0  # where the next untokenized line starts in `_text`
+        self._distinct: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    def available(self, index: int) -> bool:
+        """Whether the text has a token number `index` (tokenizing up to it if needed)."""
+        while index >= len(self.texts) and self._offset < len(self._text):
+            self._tokenize_line()
+        return index < len(self.texts)
 
-def tokenize(text: str) -> Tokens:
-    """Split `text` into MAESTRO tokens, keeping each token's line number."""
-    tokens = Tokens()
-    texts, lines, after_minus = tokens.texts, tokens.lines, tokens.after_minus
-    raw_lines = text.split("\n")
-    if raw_lines and raw_lines[-1] == "":
-        raw_lines.pop()  # a final newline does not start another line
-    tokens.line_count = max(len(raw_lines), 1)
-    for number, line in enumerate(raw_lines, start=1):
+    def read_all(self) -> Tokens:
+        while self._offset < len(self._text):
+            self._tokenize_line()
+        return self
+
+    def _tokenize_line(self) -> None:
+        text, start = self._text, self._offset
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        line, number = text[start:end], self._next_line
+        self._offset, self._next_line = end + 1, number + 1
         if "//" in line:
             comment = _COMMENT_START.search(line)
             if comment is not None:
                 line = line[: comment.start()]
+        shared, texts = self._distinct.setdefault, self.texts
         if "-" not in line:
-            words = line.translate(_TO_SPACE).split()
+            words = [shared(word, word) for word in line.translate(_TO_SPACE).split()]
             texts.extend(words)
-            lines.extend([number] * len(words))
-            continue
+            self.lines.extend([number] * len(words))
+            return
         previous_end = 0
         for match in _TOKEN.finditer(line):
             if "-" in line[previous_end : match.start()]:
-                after_minus.add(len(texts))
-            texts.append(match.group())
-            lines.append(number)
+                self.after_minus.add(len(texts))
+            word = match.group()
+            texts.append(shared(word, word))
+            self.lines.append(number)
             previous_end = match.end()
-    return tokens
+
+
+def tokenize(text: str) -> Tokens:
+    """Split `text` into MAESTRO tokens, keeping each token's line number."""
+    return Tokens(text).read_all()
+
+
+def token_stream(text: str) -> Tokens:
+    """The tokens of `text`, split only as far as a reader asks (see `Tokens.available`)."""
+    return Tokens(text)
+
+
+def shortened(text: str) -> str:
+    """`text` as is, or cut to `MAX_QUOTED_CHARS` with "..." when longer (a name quoted in an error message)."""
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 3] + "..."
 
 
 def maestro_display_name(name: str) -> str:
@@ -84,14 +117,29 @@ def maestro_display_name(name: str) -> str:
     return words[-1] if words else name
 
 
+def _too_large(path: str | PathLike[str], size: str) -> InputError:
+    limit = f"{MAX_TEXT_FILE_BYTES:,} bytes ({MAX_TEXT_FILE_BYTES // 2**20} MiB)"
+    return InputError(f"cannot read {path}: the file is {size}; input text files are limited to {limit}")
+
+
 def read_text_file(path: str | PathLike[str]) -> str:
-    """The UTF-8 text of `path` (a leading byte-order mark is dropped); any failure is an InputError."""
+    """The UTF-8 text of `path` (a leading byte-order mark is dropped); any failure is an InputError.
+
+    A file over `MAX_TEXT_FILE_BYTES` is refused before it is read: by its size when the system knows
+    it, and in any case by reading at most one byte more than the limit (a pipe or a /proc file
+    reports size 0, a device has none).
+    """
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_TEXT_FILE_BYTES:
+                raise _too_large(path, f"{size:,} bytes")
+            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise InputError(f"cannot read {path}: {reason}") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise _too_large(path, "larger than that")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
