@@ -224,7 +224,11 @@ def mapped_layers(draw: st.DrawFn, name: str) -> MappedLayer:
     if not names:
         names = ["K"]
     names = draw(st.permutations(names))
-    dimensions = tuple((dimension, draw(SIZES)) for dimension in names)
+    sizes = {dimension: draw(SIZES) for dimension in names}
+    for reference, window in (("Y", "R"), ("X", "S")):  # a window must fit its input (Layer refuses it otherwise)
+        if reference in sizes and window in sizes and sizes[window] > sizes[reference]:
+            sizes[reference], sizes[window] = sizes[window], sizes[reference]
+    dimensions = tuple(sizes.items())
     strides = tuple((axis, draw(st.integers(1, 8))) for axis in ("X", "Y") if draw(st.booleans()))
     layer = Layer(name, draw(st.sampled_from(list(LayerType))), dimensions, strides)
     dataflow: list[Directive] = []

@@ -146,11 +146,7 @@ def convolution_geometry(layer: Layer) -> ConvolutionGeometry:
             input_size = (layer.size(dimension + "'") - 1) * stride + window
         else:
             raise InputError(f"the layer declares neither {dimension} nor {dimension}'", where)
-        if input_size < window:
-            raise InputError(
-                f"the filter ({window_dimension} = {window}) is larger than the input ({dimension} = {input_size})",
-                where,
-            )
+        # input_size >= window: a Layer whose window does not fit its input is refused when it is built
         axes.append(WindowAxis(dimension, window_dimension, input_size, window, stride))
     required = ["C"] if layer.type is LayerType.DSCONV else ["K", "C"]
     if layer.type is LayerType.NGCONV:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mapscope.errors import InputError
-from mapscope.limits import MAX_SIZE
+from mapscope.limits import MAX_NAME_CHARS, MAX_SIZE
 
 
 class LayerType(StrEnum):
@@ -21,6 +21,8 @@ class LayerType(StrEnum):
 
 #: Dimension names a layer may declare. Y'/X' are output-centric (Y' = Y - R + 1).
 DIMENSION_NAMES = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")
+#: Input dimension -> the filter dimension whose window slides over it.
+WINDOWS = (("Y", "R"), ("X", "S"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Layer:
     strides: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
+        if len(self.name) > MAX_NAME_CHARS:
+            raise InputError(f"a layer name is longer than {MAX_NAME_CHARS:,} characters", f"layer {self.name[:40]}...")
         seen: set[str] = set()
         for dim, size in self.dimensions:
             if dim not in DIMENSION_NAMES:
@@ -50,11 +54,28 @@ class Layer:
         for dim, stride in self.strides:
             if stride <= 0:
                 raise InputError(f"stride of {dim} must be positive, got {stride}", f"layer {self.name}")
+            if stride > MAX_SIZE:
+                raise InputError(f"stride of {dim} = {stride} is above the largest size supported ({MAX_SIZE})", f"layer {self.name}")
         if ("Y" in seen and "Y'" in seen) or ("X" in seen and "X'" in seen):
             raise InputError(
                 "both input- and output-centric definitions of the same axis (Y and Y', or X and X')",
                 f"layer {self.name}",
             )
+        self._check_windows_fit()
+
+    def _check_windows_fit(self) -> None:
+        """A filter window larger than its input gives no output position: no MAC, only nonsense numbers."""
+        if self.type is LayerType.GEMM:
+            return
+        sizes = dict(self.dimensions)
+        for reference, window in WINDOWS:
+            if reference in sizes and window in sizes and sizes[window] > sizes[reference]:
+                raise InputError(
+                    f"the filter window {window} = {sizes[window]} is larger than the input {reference} = "
+                    f"{sizes[reference]}, so the layer has no output position (a padded input is at least as large "
+                    "as the window)",
+                    f"layer {self.name}",
+                )
 
     def size(self, dim: str) -> int:
         """The declared size of `dim`; raises KeyError when the layer does not declare it."""
