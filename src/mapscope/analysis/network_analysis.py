@@ -7,7 +7,7 @@ from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
-from mapscope.mapping.mapped_network import MappedNetwork
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.stats import LayerStats, NetworkStats
 
 COMPAT_MODES = (None, "maestro")
@@ -26,6 +26,18 @@ def capacity_warnings(layers: tuple[LayerStats, ...], accelerator: Accelerator) 
         if required > given:
             warnings.append(f"Per-layer {what} [{required}] is larger than the given {name} [{given}]")
     return tuple(warnings)
+
+
+def _located(error: InputError, mapped: MappedLayer, file: str | None) -> InputError:
+    """`error` with the layer's place (file:line) in front, unless its `where` already names a place in the file.
+
+    The engine names the layer, and a directive's own file:line when it has one; a second file:line in
+    front would print the path twice (once for the layer, once for the directive).
+    """
+    where = error.where or ""
+    if not mapped.source or mapped.source in where or (file and where.startswith(file)):
+        return error
+    return InputError(error.message, f"{mapped.source}: {where}" if where else mapped.source)
 
 
 def analyze_network(
@@ -55,9 +67,7 @@ def analyze_network(
             try:
                 top = runs[key] = run_layer(mapped, accelerator, compat)
             except InputError as error:
-                if mapped.source and mapped.source not in str(error):
-                    raise InputError(error.message, f"{mapped.source}: {error.where}") from None
-                raise
+                raise _located(error, mapped, network.source) from None
         result = analyze_layer(
             mapped,
             accelerator,
