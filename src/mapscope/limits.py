@@ -26,6 +26,12 @@ MAX_NAME_CHARS = 1024
 MAX_CONSTANTS = 10_000
 #: Most directives in one layer's dataflow: a real one has at most 4 cluster levels of 11 dimensions.
 MAX_DIRECTIVES_PER_LAYER = 1_000
+#: Most iteration cases (combinations of its directives' Init/Steady/Edge states) one cluster level may
+#: enumerate: three states for each of a layer's at most ten dimensions. Counted before enumerating.
+MAX_ITERATION_CASES = 3**10
+#: Most iteration cases the analysis of one layer may enumerate over all its levels and sub-cluster tiles
+#: (about half a minute of work; the bundled MAESTRO mappings need at most a few dozen).
+MAX_LAYER_ITERATION_CASES = 1_000_000
 #: Largest ONNX file read (bytes): protobuf's own limit on one message. Larger models keep their weights
 #: as external data, which mapscope never reads (it needs shapes only). Reading takes about twice the
 #: file's size in memory.

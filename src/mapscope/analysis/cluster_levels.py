@@ -12,7 +12,8 @@ from math import prod
 
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
 from mapscope.errors import InputError
-from mapscope.mapping.directives import Cluster, Directive, MapDirective, SpatialMap
+from mapscope.limits import MAX_DIRECTIVES_PER_LAYER
+from mapscope.mapping.directives import Cluster, Directive, MapDirective, SpatialMap, TemporalMap
 from mapscope.workload.layer import Layer
 
 TEMPORAL = "T"
@@ -85,6 +86,40 @@ def _group_by_level(layer: Layer, dataflow: tuple[Directive, ...]) -> tuple[list
     return groups, clusters
 
 
+def _is_neutral_repeat(layer: Layer, dataflow: tuple[Directive, ...], dimension: str) -> bool:
+    """Whether the copies of a directive on `dimension` in one level can be dropped without changing a number.
+
+    MAESTRO runs every copy as one more loop (its states multiply the level's cases and occurrences)
+    and multiplies every volume by the dimension's tile once per copy, while tile sizes come from the
+    last copy. Dropping the earlier copies of an identical directive is exact when each one is a single
+    step that multiplies by 1: a TemporalMap of size 1 over a dimension of size 1 which no directive of
+    the layer tiles larger (so every level sees it as 1), and no stride rewrites it.
+    """
+    if dimension in OUTPUT_OF.values() or not layer.has(dimension) or layer.size(dimension) != 1:
+        return False  # an output-centric X' or Y' is rewritten into X or Y with the window added
+    if dimension in SLIDING_PAIRS and layer.stride(dimension) != 1:
+        return False
+    on_dimension = [d for d in dataflow if not isinstance(d, Cluster) and d.dimension == dimension]
+    return all(d.size == 1 for d in on_dimension) and all(isinstance(d, TemporalMap) for d in on_dimension)
+
+
+def _collapse_repeats(layer: Layer, dataflow: tuple[Directive, ...], group: list[MapDirective], index: int) -> list[MapDirective]:
+    """The level's directives with harmless repeats dropped (the last copy kept); other repeats are errors."""
+    last: dict[str, int] = {}
+    for position, directive in enumerate(group):
+        earlier = last.get(directive.dimension)
+        first = group[earlier] if earlier is not None else None
+        if first is not None and (first != directive or not _is_neutral_repeat(layer, dataflow, directive.dimension)):
+            raise InputError(
+                f"cluster level {index} maps {directive.dimension} a second time (first: {_describe(first)}); MAESTRO "
+                f"would run one more loop over {directive.dimension} per copy, so the numbers would mean nothing: map "
+                "each dimension once per cluster level",
+                _where(layer, directive),
+            )
+        last[directive.dimension] = position
+    return [d for position, d in enumerate(group) if last[d.dimension] == position]
+
+
 def _to_input_centric(group: list[list]) -> None:
     """Rewrite a directive on X' (Y') into one on X (Y) when the level has no X (Y) directive."""
     sizes = {entry[3]: entry[1] for entry in group}  # last directive per variable wins, as in MAESTRO
@@ -141,7 +176,10 @@ def build_cluster_levels(
     true_stride_span: bool = False,
 ) -> tuple[ClusterLevel, ...]:
     """The cluster levels of `layer` under `dataflow` on `num_pes` PEs (top level first)."""
+    if len(dataflow) > MAX_DIRECTIVES_PER_LAYER:
+        raise InputError(f"{len(dataflow):,} directives; a layer's dataflow has at most {MAX_DIRECTIVES_PER_LAYER:,}", _where(layer))
     groups, clusters = _group_by_level(layer, dataflow)
+    groups = [_collapse_repeats(layer, dataflow, group, index) for index, group in enumerate(groups)]
     unit_size = prod(c.size for c in clusters)
     top_sub_clusters = num_pes // unit_size
     if top_sub_clusters < 1:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
-from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase
+from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
 from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.level_timing import (
     Delays,
@@ -93,6 +93,19 @@ def _no_valid_case_error(mapped: MappedLayer, shapes: tuple[LevelShape, ...], er
     )
 
 
+def _too_many_cases_error(mapped: MappedLayer, error: TooManyCases) -> InputError:
+    if error.per_layer:
+        what = f"the analysis would walk more than {error.limit:,} iteration cases over all cluster levels"
+        bound = "that is the limit (MAX_LAYER_ITERATION_CASES)"
+    else:
+        what = f"cluster level {error.level} has {error.cases:,} iteration cases (combinations of its directives' states)"
+        bound = f"at most {error.limit:,} are analysed (MAX_ITERATION_CASES)"
+    return InputError(
+        f"{what}; {bound}: use fewer directives per cluster level or tiles that divide their dimensions",
+        f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}",
+    )
+
+
 @dataclass(frozen=True)
 class LayerRun:
     """A layer's top-level trace and its timing on one accelerator."""
@@ -133,6 +146,8 @@ def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelT
         return LayerAnalyzer(shapes, tensors).run(0, tuple(dims.items()))
     except NoValidCase as error:
         raise _no_valid_case_error(mapped, shapes, error) from None
+    except TooManyCases as error:
+        raise _too_many_cases_error(mapped, error) from None
     except KeyError as error:
         raise InputError(
             f"a lower cluster level maps dimension {error.args[0]}, which the level above does not tile",

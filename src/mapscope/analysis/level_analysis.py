@@ -15,6 +15,7 @@ from mapscope.analysis.iteration import INIT, directive_states, enumerate_cases
 from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors, used_extent
 from mapscope.analysis.volumes import CaseVolumes, LevelShape
+from mapscope.limits import MAX_ITERATION_CASES, MAX_LAYER_ITERATION_CASES
 
 TENSOR_NAMES = ("input", "filter", "output")
 
@@ -26,6 +27,21 @@ class NoValidCase(ArithmeticError):
         self.level = level
         self.detail = detail
         super().__init__(detail)
+
+
+class TooManyCases(ArithmeticError):
+    """A level would enumerate more cases than a limit allows (counted before any case is built).
+
+    `limit` is MAX_ITERATION_CASES when the level alone is over it (`per_layer` False), else
+    MAX_LAYER_ITERATION_CASES, which the layer's levels together would pass.
+    """
+
+    def __init__(self, level: int, cases: int, limit: int, per_layer: bool) -> None:
+        self.level = level
+        self.cases = cases
+        self.limit = limit
+        self.per_layer = per_layer
+        super().__init__(f"cluster level {level}: {cases} cases, limit {limit}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,7 @@ class LayerAnalyzer:
         self.shapes = shapes
         self.tensors = tensors
         self.memo: dict[tuple[int, tuple[tuple[str, int], ...]], LevelTrace] = {}
+        self.cases_enumerated = 0  # over every level run of this layer, against MAX_LAYER_ITERATION_CASES
 
     def _buffer_requirements(self, run: LevelTrace, volumes: CaseVolumes, dims: dict[str, int]) -> None:
         """Double-buffered L2/L1 needs and the one-time L2 fills, taken from the level's first case."""
@@ -126,6 +143,12 @@ class LayerAnalyzer:
         run = LevelTrace(innermost=innermost, top=index == 0)
         exact_partial = corrections.partial_tile_only_when_partial
         state_lists = [directive_states(d, dims[d.variable], n_sub, exact_partial) for d in shape.directives]
+        cases = prod(len(states) for states in state_lists)
+        self.cases_enumerated += cases
+        if cases > MAX_ITERATION_CASES:
+            raise TooManyCases(index, cases, MAX_ITERATION_CASES, per_layer=False)
+        if self.cases_enumerated > MAX_LAYER_ITERATION_CASES:
+            raise TooManyCases(index, cases, MAX_LAYER_ITERATION_CASES, per_layer=True)
         spatial_variable = shape.variables[shape.first_spatial]
 
         for states, occurrences in enumerate_cases(state_lists):
