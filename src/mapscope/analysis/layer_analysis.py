@@ -71,24 +71,22 @@ def _window_violation(shapes: tuple[LevelShape, ...], level: int) -> str:
             for label, table in (("a ", tables.mapped), ("an edge ", tables.mapped_edge)):
                 if table[output] <= 0:
                     window = (tables.mapped if label == "a " else tables.mapped_edge).get(sliding, 0)
-                    twice = [d.origin for d in shape.directives if d.variable == sliding]
-                    note = (
-                        f"; the level maps {sliding} twice ({' and '.join(twice)}) and MAESTRO keeps the last"
-                        if len(twice) > 1
-                        else ""
-                    )
                     return (
                         f"directive {directive.origin} at cluster level {shape.level.index} gives {label}tile of "
                         f"{table[directive.variable]} element(s) of {directive.variable} for a window of {window} "
-                        f"element(s) of {sliding} (output tile {output} = {table[output]}){note}"
+                        f"element(s) of {sliding} (output tile {output} = {table[output]})"
                     )
     return f"no step of cluster level {level} holds a complete filter window"
 
 
 def _no_valid_case_error(mapped: MappedLayer, shapes: tuple[LevelShape, ...], error: NoValidCase) -> InputError:
+    if error.level == 0:
+        maestro = "MAESTRO reports runtime 0 and NaN throughputs for it (--compat maestro shows its numbers)"
+    else:
+        maestro = "MAESTRO divides by zero on this mapping (SIGFPE)"
     return InputError(
-        f"{_window_violation(shapes, error.level)}, so no step computes a MAC; MAESTRO divides by zero on this "
-        "mapping (SIGFPE). Map the window dimension and its input dimension together (e.g. SpatialMap(Sz(S),1) X)",
+        f"{_window_violation(shapes, error.level)}, so no step computes a MAC; {maestro}. Map the window dimension "
+        "and its input dimension together (e.g. SpatialMap(Sz(S),1) X)",
         f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}",
     )
 
@@ -143,7 +141,10 @@ def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelT
     shapes, tensors, dims = _layer_shapes(mapped, num_pes, compat)
     layer = mapped.layer
     try:
-        return LayerAnalyzer(shapes, tensors).run(0, tuple(dims.items()))
+        trace = LayerAnalyzer(shapes, tensors).run(0, tuple(dims.items()))
+        if trace.valid_cases == 0 and compat != "maestro":  # MAESTRO's runtime 0 and NaNs: wrong numbers
+            raise NoValidCase(0, "no step of the top level computes a MAC")
+        return trace
     except NoValidCase as error:
         raise _no_valid_case_error(mapped, shapes, error) from None
     except TooManyCases as error:

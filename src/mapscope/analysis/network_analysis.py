@@ -1,8 +1,10 @@
-"""Analyse every layer of a mapped network and gather the capacity warnings MAESTRO prints."""
+"""Analyse every layer of a mapped network and gather warnings: the capacity warnings MAESTRO prints, tilings
+that over- or under-cover a dimension, and (compatibility mode) MAC counts and results that are not numbers."""
 
 from __future__ import annotations
 
 from mapscope.analysis.layer_analysis import LayerRun, analyze_layer, run_layer
+from mapscope.analysis.result_checks import mac_count_warnings, non_finite_warnings
 from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
@@ -80,4 +82,7 @@ def analyze_network(
         previous_l1 = result.l1_accesses
         layers.append(result.stats)
     stats = tuple(layers)
-    return NetworkStats(network.name, compat, stats, capacity_warnings(stats, accelerator) + tiling_warnings(network))
+    warnings = capacity_warnings(stats, accelerator) + tiling_warnings(network)
+    if compat == "maestro":
+        warnings += mac_count_warnings(network, stats)
+    return NetworkStats(network.name, compat, stats, warnings + non_finite_warnings(stats))
