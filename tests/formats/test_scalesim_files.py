@@ -1,0 +1,149 @@
+"""SCALE-Sim's scale.cfg and topology CSV: what they read, and one-line errors naming file:line for the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from property_settings import examples
+
+from mapscope.errors import InputError
+from mapscope.formats import scalesim_files
+from mapscope.formats.scalesim_files import (
+    ScaleSimArray,
+    parse_scalesim_config,
+    parse_scalesim_topology,
+    read_scalesim_config,
+    read_scalesim_topology,
+)
+from mapscope.limits import MAX_SIZE
+from mapscope.workload.gemm import Gemm
+
+CONFIG = """[general]
+run_name = sim
+
+[architecture_presets]
+ArrayHeight:    128
+ArrayWidth:     32
+IfmapSramSzkB:   4096
+Dataflow : WS
+"""
+HUGE = "9" * 5000
+
+
+def config_with(**values: str) -> str:
+    text = CONFIG
+    for key, value in values.items():
+        lines = [line for line in text.splitlines() if not line.startswith(key)]
+        lines.append(f"{key}: {value}")
+        text = "\n".join(lines) + "\n"
+    return text
+
+
+def one_line(error: pytest.ExceptionInfo[InputError]) -> str:
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 300, message
+    return message
+
+
+def test_config_and_topology_read(tmp_path: Path) -> None:
+    (tmp_path / "scale.cfg").write_text(CONFIG)
+    assert read_scalesim_config(tmp_path / "scale.cfg") == ScaleSimArray(128, 32, "ws")
+    (tmp_path / "topology.csv").write_text(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "conv, 58, 58, 3, 3, 64, 64, 1,\nstrided, 9, 8, 2, 3, 5, 7, 2,\n\ngemm, 100, 37, 93,\n"
+    )
+    assert read_scalesim_topology(tmp_path / "topology.csv") == (
+        Gemm(56 * 56, 64, 3 * 3 * 64, name="conv"),
+        Gemm(5 * 4, 7, 2 * 3 * 5, name="strided"),  # SCALE-Sim: ceil((H - R + stride) / stride)
+        Gemm(100, 37, 93, name="gemm"),
+    )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (config_with(ArrayHeight=HUGE), r"^cfg:8: ArrayHeight has 5,000 digits"),
+        (config_with(ArrayWidth="0"), r"^cfg:8: ArrayWidth must be a positive integer, found 0$"),
+        (config_with(ArrayWidth="-4"), r"^cfg:8: ArrayWidth must be a positive integer, found '-4'$"),
+        (config_with(ArrayHeight=str(MAX_SIZE + 1)), r"^cfg:8: ArrayHeight = 2147483648 is above the largest size"),
+        (config_with(ArrayHeight="1_000"), r"^cfg:8: ArrayHeight must be a positive integer, found '1_000'"),
+        (config_with(ArrayHeight="\u0661\u0662"), r"^cfg:8: ArrayHeight must be a positive integer"),  # Arabic-Indic digits
+        (config_with(ArrayHeight="x" * 1_000_000), r"^cfg:8: ArrayHeight must be a positive integer, found 'xxx.*\.\.\."),
+        (config_with(Dataflow="rs"), r"^cfg:8: unknown dataflow 'rs'; expected os, ws or is$"),
+        (config_with(Dataflow="r" * 1_000_000), r"^cfg:8: unknown dataflow 'rrr.*\.\.\."),
+        (CONFIG.replace("ArrayWidth:     32\n", ""), r"^cfg: \[architecture_presets\] has no ArrayWidth$"),
+        (CONFIG.replace("[architecture_presets]", "[other]"), r"^cfg: no \[architecture_presets\] section"),
+        ("ArrayHeight: 3\n" + CONFIG, r"^cfg:1: expected a \[section\] header, found 'ArrayHeight: 3'$"),
+        ("y" * 1_000_000 + "\n" + CONFIG, r"^cfg:1: expected a \[section\] header, found 'yyy.*\.\.\..*'$"),
+        (CONFIG + "not a key value line\n", r"^cfg:9: expected 'key = value' or '\[section\]', found 'not a key value line'$"),
+        (CONFIG + "[general]\n", r"^cfg:9: section \['general'\] is given twice$"),
+        (CONFIG + "ArrayWidth: 8\n", r"^cfg:9: 'arraywidth' is given twice in \['architecture_presets'\]$"),
+        (CONFIG.replace("run_name = sim", "run_name = %(x)s"), None),  # no interpolation: SCALE-Sim never needs it
+    ],
+    ids=[
+        "huge", "zero", "negative", "above-max", "underscore", "unicode-digits", "huge-field", "dataflow", "huge-dataflow",
+        "missing-key", "missing-section", "no-header", "huge-no-header", "not-key-value", "duplicate-section",
+        "duplicate-key", "percent",
+    ],
+)
+def test_config_errors_are_one_line_with_file_and_line(text: str, message: str | None) -> None:
+    if message is None:
+        assert parse_scalesim_config(text, "cfg") == ScaleSimArray(128, 32, "ws")
+        return
+    with pytest.raises(InputError, match=message) as error:
+        parse_scalesim_config(text, "cfg")
+    one_line(error)
+
+
+HEADER = "Layer, M, N, K,\n"
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (f"g, {HUGE}, 1, 1,", r"^topo:2: M has 5,000 digits"),
+        ("g, 0, 1, 1,", r"^topo:2: M must be a positive integer, found 0$"),
+        ("g, 4, -1, 1,", r"^topo:2: N must be a positive integer, found '-1'$"),
+        ("g, 4, 1, 2147483648,", r"^topo:2: K = 2147483648 is above the largest size supported"),
+        ("g, 4, 1, " + "z" * 1_000_000 + ",", r"^topo:2: K must be a positive integer, found 'zzz.*\.\.\..*'$"),
+        ("g, 4, 1,", r"^topo:2: expected 'name, M, N, K' or a conv row 'name, IFMAP Height, .*', got 2 numbers$"),
+        ("c, 7, 7, 9, 3, 4, 4, 1,", r"^topo:2: filter 9x3 is larger than the input 7x7$"),
+        ("c, 7, 7, 3, 3, 4, 4, 0,", r"^topo:2: Strides must be a positive integer, found 0$"),
+        ("c, 2000000000, 2000000000, 1, 1, 2000000000, 1, 1,", r"^topo:2: M = 4000000000000000000 is above the largest size supported"),
+        ("n" * 2000 + ", 1, 1, 1,", r"^topo:2: a layer name is longer than 1,024 characters$"),
+        ("", r"^topo: no layers in topology file$"),
+    ],
+    ids=["huge", "zero", "negative", "above-max", "huge-field", "too-few", "window", "zero-stride", "gemm-too-big", "long-name", "no-rows"],
+)
+def test_topology_errors_are_one_line_with_file_and_line(rows: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as error:
+        parse_scalesim_topology(HEADER + rows + "\n", "topo")
+    one_line(error)
+
+
+def test_an_empty_topology_and_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError, match=r"^topo: empty topology file$"):
+        parse_scalesim_topology("", "topo")
+    monkeypatch.setattr(scalesim_files, "MAX_LAYERS", 2)
+    with pytest.raises(InputError, match=r"^topo:4: more than 2 layers$"):
+        parse_scalesim_topology(HEADER + "a, 1, 1, 1,\nb, 1, 1, 1,\nc, 1, 1, 1,\n", "topo")
+
+
+def test_missing_files_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"^cannot read .*scale\.cfg: No such file or directory$"):
+        read_scalesim_config(tmp_path / "scale.cfg")
+    with pytest.raises(InputError, match=r"^cannot read .*topology\.csv: No such file or directory$"):
+        read_scalesim_topology(tmp_path / "topology.csv")
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(text=st.text(max_size=300), topology=st.text(max_size=300))
+def test_any_text_reads_or_is_a_one_line_error(text: str, topology: str) -> None:
+    for parse, source in ((parse_scalesim_config, CONFIG[:40] + text), (parse_scalesim_topology, HEADER + topology)):
+        try:
+            parse(source, "f")
+        except InputError as error:
+            assert "\n" not in str(error) and str(error).startswith("f")
