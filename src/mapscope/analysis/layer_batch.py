@@ -126,7 +126,10 @@ def layer_stats_batch(
     volumes = layer_volumes(
         mapped, trace, network_name=network_name, compat=compat, energy_table=energy_table, previous_l1_accesses=previous_l1_accesses
     )
-    timing = time_level_batch(trace, hardware.timing(compat))
+    try:
+        timing = time_level_batch(trace, hardware.timing(compat))
+    except InputError as error:
+        raise InputError(error.message, f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}") from None
     size = hardware.size
     throughput = _ratio(volumes.fields["macs"], timing.runtime_cycles)
     costs = area_power_arrays(

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from mapscope.analysis.level_analysis import LevelTrace
+from mapscope.errors import InputError
 
 IntArray = np.ndarray  # 1-D int64 unless noted
+INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,33 @@ def _columns(trace: LevelTrace) -> _CaseColumns:
     return columns
 
 
+def _magnitude(trace: LevelTrace, latency: int, memo: dict[int, int]) -> int:
+    """An upper bound (exact integers) on every count the batch derives from `trace`: occurrence-weighted
+    sums of steps, delays and traffic, each step at most its largest element count plus the NoC latency
+    plus its sub-level's runtime."""
+    known = memo.get(id(trace))
+    if known is not None:
+        return known
+    total = 0
+    for case in trace.cases:
+        sub = max((_magnitude(run, latency, memo) for run, _ in case.sub_runs), default=0)
+        largest = max(abs(case.ingress_elems), abs(case.egress_elems), abs(case.partial_sums), case.operands_l2_elems, case.output_l2_elems)
+        total += abs(case.occurrences) * (largest + latency + sub + 1)
+    memo[id(trace)] = total
+    return total
+
+
+def check_fits_int64(trace: LevelTrace, hardware: TimingArrays) -> None:
+    """Refuse a trace whose counts could pass int64 on `hardware` (numpy would wrap them silently)."""
+    latency = int(hardware.noc_latency.max()) if hardware.size else 0
+    bound = _magnitude(trace, max(latency, 0), {})
+    if bound > INT64_MAX:
+        raise InputError(
+            f"its cycle and traffic counts could reach {bound:.3g}, beyond the 64-bit integers of the batched engine "
+            f"(at most {INT64_MAX:.3g}); `mapscope analyze` counts such a layer exactly"
+        )
+
+
 def _ceil_div(numerator: IntArray, denominator: IntArray) -> IntArray:
     return -(-numerator // denominator)
 
@@ -164,6 +193,7 @@ class _Evaluation:
 
 def time_level_batch(trace: LevelTrace, hardware: TimingArrays) -> TimingBatch:
     """Every statistic of `level_timing.time_level(trace, ...)` for each hardware point."""
+    check_fits_int64(trace, hardware)
     evaluation = _Evaluation(hardware)
     columns = _columns(trace)
     points = hardware.size
@@ -213,6 +243,7 @@ def _delays(delays: IntArray, occurrences: IntArray) -> DelayArrays:
 
 def runtime_batch(trace: LevelTrace, hardware: TimingArrays) -> tuple[IntArray, np.ndarray]:
     """Only the runtime (and validity) of `trace` per hardware point: the fast path for searches."""
+    check_fits_int64(trace, hardware)
     evaluation = _Evaluation(hardware)
     columns = _columns(trace)
     if not trace.cases:
