@@ -11,11 +11,13 @@ from cli_helpers import assert_one_line_error, run
 from shared_data import MAESTRO_DATA
 
 from mapscope.api import analyze, build_accelerator
+from mapscope.errors import InputError
 from mapscope.formats import read_mapping_file
 from mapscope.formats.maestro_mapping import parse_mapping_text
 from mapscope.formats.maestro_network_writer import maestro_name, maestro_network_text
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import TEMPLATES
-from mapscope.workload.layer import LayerType, layer_macs
+from mapscope.workload.layer import Layer, LayerType, layer_macs
 from mapscope.workload.operators import ConvTranspose
 from mapscope.workload_source import load_workload, map_workload
 
@@ -86,6 +88,16 @@ def test_names_are_made_maestro_safe() -> None:
     assert maestro_name("/layer1/conv:0 (a,b)") == "layer1_conv_0_a_b"
     assert maestro_name("layer1.0.conv1#2") == "layer1.0.conv1#2"
     assert maestro_name("//") == "unnamed"
+    assert maestro_name("Dataflow") == "Dataflow_" and maestro_name("Network") == "Network_"  # keywords read as blocks
+
+
+def test_layers_named_like_keywords_read_back() -> None:
+    text = "Network Layer {\n Layer Type {\n Type: GEMM\n Dimensions { M: 2, N: 3, K: 4 }\n }\n}\n"
+    with pytest.raises(InputError):
+        parse_mapping_text(text, "keywords.m")
+    network = MappedNetwork("Layer", (MappedLayer(Layer("Type", LayerType.GEMM, (("M", 2), ("N", 3), ("K", 4))), ()),))
+    back = parse_mapping_text(maestro_network_text(network), "back.m")
+    assert (back.name, [m.layer.name for m in back.layers]) == ("Layer_", ["Type_"])
 
 
 @needs_models

@@ -15,11 +15,14 @@ from mapscope.formats.atomic_file import write_text_atomically
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 
 _UNSAFE = re.compile(r"[\s,\->():;{}/]+")
+#: Words the reader takes for the next block, not for a name: a layer or network so named gets a '_'.
+_KEYWORDS = frozenset({"Layer", "Network", "Constant", "Type", "Stride", "Dimensions", "Dataflow"})
 
 
 def maestro_name(name: str) -> str:
     """`name` with every character MAESTRO would split on, or brace or slash, replaced by '_'."""
-    return _UNSAFE.sub("_", name).strip("_") or "unnamed"
+    safe = _UNSAFE.sub("_", name).strip("_") or "unnamed"
+    return safe + "_" if safe in _KEYWORDS else safe
 
 
 def _pairs(pairs: tuple[tuple[str, int], ...]) -> str:
