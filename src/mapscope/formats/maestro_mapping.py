@@ -148,20 +148,24 @@ class _MappingParser:
             return self.fixed_where
         if index is None:
             index = self.position
-        line = self.lines[index] if self.tokens.available(index) else self.line_count
+        line = self.lines[index] if self.has_token(index) else self.line_count
         place = f"{self.source}:{line}"
         return f"{place}: layer {self.layer_name}" if self.layer_name is not None else place
 
     def fail(self, message: str, index: int | None = None) -> NoReturn:
         raise InputError(message, self.where(index))
 
+    def has_token(self, index: int) -> bool:
+        """Whether token `index` exists (the stream is split further only past what is already split)."""
+        return index < len(self.texts) or self.tokens.available(index)
+
     def peek(self) -> str | None:
-        return self.texts[self.position] if self.tokens.available(self.position) else None
+        return self.texts[self.position] if self.has_token(self.position) else None
 
     def take(self, expected: str) -> str:
         """The next token; at the end of the input, an error saying what was `expected`."""
         position = self.position
-        if not self.tokens.available(position):
+        if not self.has_token(position):
             ended = "the text ended" if self.fixed_where is not None else f"file ended at line {self.line_count}"
             self.fail(f"{ended}; expected {expected}")
         self.position = position + 1
@@ -190,6 +194,10 @@ class _MappingParser:
             if length > MAX_NAME_CHARS:
                 self.fail(f"{what} {quoted(''.join(parts))} is longer than {MAX_NAME_CHARS:,} characters", index)
 
+    def check_dimension(self, name: str, role: str, index: int) -> None:
+        if name not in DIMENSION_NAMES:  # the place is worked out only for an error
+            check_dimension_name(name, role, self.where(index))
+
     # ---- numbers --------------------------------------------------------------------------------------
     def number(self, what: str, dimensions: dict[str, int] | None = None, allow_dimension_size: bool = False) -> int:
         """A positive INT or Constant (or Sz(DIM) when allowed); zero, negative and unknown words are errors."""
@@ -197,12 +205,15 @@ class _MappingParser:
         word = self.take(what)
         spelled = word
         if word.isdigit() and word.isascii():
-            value, written = integer_from_digits(word, what, self.where(index)), word
+            try:
+                value, written = integer_from_digits(word, what), word
+            except InputError as error:
+                self.fail(error.message, index)
         elif word in self.constants:
             value, written = self.constants[word], f"{word} = {self.constants[word]}"
         elif word == "Sz" and allow_dimension_size:
             dimension = self.take(f"a dimension name in Sz( ) for {what}")
-            check_dimension_name(dimension, f"a dimension name in Sz( ) for {what}", self.where(index))
+            self.check_dimension(dimension, f"a dimension name in Sz( ) for {what}", index)
             if dimensions is None:
                 self.fail(f"Sz({dimension}) is used before the layer's Dimensions block", index)
             if dimension not in dimensions:
@@ -233,7 +244,7 @@ class _MappingParser:
             offset = self.number(f"the offset of {keyword}", dimensions, allow_dimension_size=True)
             role = f"the dimension {keyword}({size},{offset}) maps"
             dimension = self.take(role)
-            check_dimension_name(dimension, role, self.where(self.position - 1))
+            self.check_dimension(dimension, role, self.position - 1)
             return map_class(size, offset, dimension, source)
         if keyword == "Cluster":
             size = self.number("the size of Cluster", dimensions, allow_dimension_size=True)
@@ -251,7 +262,7 @@ class _MappingParser:
     def parse_file(self) -> MappedNetwork:
         network: tuple[str, list[MappedLayer]] | None = None
         network_index = 0
-        while self.tokens.available(self.position):
+        while self.has_token(self.position):
             index = self.position
             word = self.take("Constant or Network")
             if word == "Constant":
@@ -369,7 +380,7 @@ class _MappingParser:
             dimension = self.take("a dimension or '}' closing the Dimensions block")
             if dimension == "}":
                 return dimensions
-            check_dimension_name(dimension, "a dimension name or '}'", self.where(index))
+            self.check_dimension(dimension, "a dimension name or '}'", index)
             size = self.number(f"the size of dimension {dimension}")
             if dimensions.get(dimension, size) != size:
                 self.fail(f"dimension {dimension} is declared twice with different sizes "
