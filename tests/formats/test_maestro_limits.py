@@ -118,6 +118,16 @@ def test_names_longer_than_the_bound_are_refused(what: str) -> None:
         parse_mapping_text(text)
 
 
+def test_long_names_are_shortened_in_messages() -> None:
+    name = "n" * MAX_NAME_CHARS
+    with pytest.raises(InputError) as error:
+        parse_mapping_text(network(layer()).replace("Layer L1", f"Layer {name}").replace("Type: CONV", "Type: CONV Bogus"))
+    assert len(short_error(error)) < 200
+    with pytest.raises(InputError) as error:
+        parse_mapping_text(f"Network {name} {{ Bogus }}")
+    assert len(short_error(error)) < 200
+
+
 def test_a_huge_constant_name_is_shortened_in_messages() -> None:
     with pytest.raises(InputError, match=r"the value of Constant c{20,}\.\.\. \(an integer or a Constant\)") as error:
         parse_mapping_text(network(layer(), constants="Constant " + "c" * 1_000_000 + " x\n"))

@@ -150,7 +150,7 @@ class _MappingParser:
             index = self.position
         line = self.lines[index] if self.has_token(index) else self.line_count
         place = f"{self.source}:{line}"
-        return f"{place}: layer {self.layer_name}" if self.layer_name is not None else place
+        return f"{place}: layer {shortened(self.layer_name)}" if self.layer_name is not None else place
 
     def fail(self, message: str, index: int | None = None) -> NoReturn:
         raise InputError(message, self.where(index))
@@ -300,19 +300,19 @@ class _MappingParser:
         previous: tuple[Directive, ...] | None = None
         while True:
             index = self.position
-            word = self.take(f"Layer or '}}' closing Network {name}")
+            word = self.take(f"Layer or '}}' closing Network {shortened(name)}")
             if word == "}":
                 break
             if word != "Layer":
                 hint = " (declare Constants before the Network block)" if word == "Constant" else ""
-                self.fail(f"expected Layer or '}}' in Network {name}, found {quoted(word)}{hint}", index)
+                self.fail(f"expected Layer or '}}' in Network {shortened(name)}, found {quoted(word)}{hint}", index)
             if len(layers) >= MAX_LAYERS:
-                self.fail(f"Network {name} has more than {MAX_LAYERS:,} layers", index)
+                self.fail(f"Network {shortened(name)} has more than {MAX_LAYERS:,} layers", index)
             layer = self.layer(index, previous)
             previous = layer.dataflow
             layers.append(layer)
         if not layers:
-            self.fail(f"Network {name} has no layers", start)
+            self.fail(f"Network {shortened(name)} has no layers", start)
         return name, layers
 
     def layer(self, start: int, previous: tuple[Directive, ...] | None) -> MappedLayer:
@@ -327,7 +327,7 @@ class _MappingParser:
         seen: set[str] = set()
         while True:
             index = self.position
-            word = self.take(f"Type, Stride, Dimensions, Dataflow or '}}' closing layer {name}")
+            word = self.take(f"Type, Stride, Dimensions, Dataflow or '}}' closing layer {shortened(name)}")
             if word == "}":
                 break
             if word in seen:
