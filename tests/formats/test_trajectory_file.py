@@ -88,7 +88,7 @@ YAML_START = "network: resnet56\ntotal_epochs: 9\nepochs:\n"
 YAML_ERRORS = [
     (YAML_START + "  - {epoch: 0, layers: {conv1: [3, x]}}\n", "t.yaml:4: epochs[0].layers.conv1[1]: should be an integer, found 'x'"),
     (YAML_START + "  - {epoch: 0, layers: {conv7: [3, 4]}}\n", "t.yaml:4: epochs[0].layers.conv7: unknown layer 'conv7'"),
-    (YAML_START + "  - epoch: 0\n    layers:\n      conv1: [3, 4]\n      conv1: [3, 5]\n", "t.yaml:7: key 'conv1' appears twice"),
+    (YAML_START + "  - epoch: 0\n    layers:\n      conv1: [3, 4]\n      conv1: [3, 5]\n", "t.yaml:7: epochs[0].layers.conv1: key 'conv1' appears twice"),
     (YAML_START + "  - {epoch: 0, layers: {conv1: [3, 4]}}\n  - {epoch: 0}\n", "t.yaml:5: epochs[1].epoch: epoch 0 appears twice"),
     ("network: resnet56\ntotal_epochs: 9\nepochs: []\n", "t.yaml:3: epochs: the trajectory is empty"),
     (YAML_START + "  - {epoch: 3}\n", "t.yaml: the first entry must be at epoch 0, found epoch 3"),

@@ -1,4 +1,10 @@
-"""Writing output files atomically: a reader sees the old file or the whole new one, never half of it."""
+"""Writing output files atomically: a reader sees the old file or the whole new one, never half of it.
+
+The data goes to a temporary file in the target's folder (so the final rename stays on one file
+system), is flushed to disk, then renamed over the target. Any failure -- a full disk, a read-only or
+missing folder, an interruption -- removes the temporary file, leaves the target as it was, and (for
+an operating-system error) becomes the one-line InputError ``cannot write PATH: REASON``.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +13,37 @@ import os
 import tempfile
 from pathlib import Path
 
+from mapscope.errors import InputError
+
 
 def write_bytes_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` through a temporary file and `os.replace`, so no half-written file is ever seen."""
     target = Path(path)
-    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        descriptor, temporary_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise _cannot_write(path, error) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # a full disk shows here at the latest, not after the rename
         current_umask = os.umask(0)
         os.umask(current_umask)
         os.chmod(temporary_name, 0o666 & ~current_umask)  # mkstemp creates 0600; give the usual permissions
         os.replace(temporary_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as error:
+        with contextlib.suppress(OSError):
             os.unlink(temporary_name)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from None
         raise
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` to `path` as UTF-8 (newlines untranslated), atomically like `write_bytes_atomically`."""
     write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def _cannot_write(path: str | os.PathLike[str], error: OSError) -> InputError:
+    return InputError(f"cannot write {os.fspath(path)}: {error.strerror or type(error).__name__}")

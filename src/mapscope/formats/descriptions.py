@@ -40,6 +40,8 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from mapscope.errors import InputError
+from mapscope.formats.atomic_file import write_text_atomically
+from mapscope.formats.documents import Document, shortened
 from mapscope.formats.maestro_mapping import (
     STRIDE_DIMENSIONS,
     build_mapped_layer,
@@ -49,6 +51,7 @@ from mapscope.formats.maestro_mapping import (
 )
 from mapscope.formats.maestro_tokens import read_text_file, tokenize
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.limits import MAX_LAYERS, quoted
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 
@@ -115,112 +118,7 @@ HARDWARE_KEYS: dict[str, str] = {name: name for name in HardwareDescription.mode
 }
 
 
-# ---- loading documents with line numbers ----------------------------------------------------------------
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _DuplicateCheckingLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """A safe YAML loader that rejects a key repeated in one mapping (PyYAML keeps the last silently)."""
-
-    path = "<string>"
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (str, int, float, bool)):
-                if key in seen:
-                    where = f"{self.path}:{key_node.start_mark.line + 1}"
-                    raise InputError(f"key {key!r} appears twice in one mapping", where)
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-class _Document:
-    """A parsed YAML/JSON document plus its YAML node tree, to find the line of a field path."""
-
-    def __init__(self, path: str, text: str) -> None:
-        self.path = path
-        self.node: yaml.Node | None = None
-        if Path(path).suffix.lower() == ".json":
-            self.data = self._load_json(text)
-            self.node = _compose_quietly(text)  # JSON is (nearly always) YAML too: only for line numbers
-        else:
-            self.data = self._load_yaml(text)
-
-    def _load_json(self, text: str) -> Any:
-        try:
-            return json.loads(text, object_pairs_hook=self._json_object)
-        except json.JSONDecodeError as error:
-            raise InputError(f"invalid JSON: {error.msg}", f"{self.path}:{error.lineno}") from None
-
-    def _json_object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in result:
-                raise InputError(f"key {key!r} appears twice in one object", self.path)
-            result[key] = value
-        return result
-
-    def _load_yaml(self, text: str) -> Any:
-        loader = _DuplicateCheckingLoader(text)
-        loader.path = self.path
-        try:
-            self.node = loader.get_single_node()
-            return loader.construct_document(self.node) if self.node is not None else None
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f"{self.path}:{mark.line + 1}" if mark is not None else self.path
-            problem = " ".join(str(error.problem or error.context or "syntax error").split())
-            raise InputError(f"invalid YAML: {problem}", where) from None
-        except yaml.YAMLError as error:
-            raise InputError(f"invalid YAML: {' '.join(str(error).split())}", self.path) from None
-        finally:
-            loader.dispose()
-
-    def where(self, location: tuple[str | int, ...]) -> str:
-        """``FILE:LINE: field.path`` for a pydantic-style location (LINE when the node tree has it)."""
-        field_path = format_location(location)
-        line = _node_line(self.node, location) if self.node is not None else None
-        place = f"{self.path}:{line}" if line is not None else self.path
-        return f"{place}: {field_path}" if field_path else place
-
-
-def _compose_quietly(text: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_BaseLoader)
-    except yaml.YAMLError:
-        return None
-
-
-def _node_line(node: yaml.Node, location: tuple[str | int, ...]) -> int:
-    """The 1-based line of the deepest node along `location` (a key's line for mapping entries)."""
-    line = node.start_mark.line + 1
-    for part in location:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if getattr(key_node, "value", None) == str(part):
-                    child, line = value_node, key_node.start_mark.line + 1
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            child = node.value[part]
-            line = child.start_mark.line + 1
-        if child is None:
-            break
-        node = child
-    return line
-
-
-def format_location(location: tuple[str | int, ...]) -> str:
-    """``('layers', 0, 'dimensions', 'K')`` -> ``layers[0].dimensions.K``."""
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _validate(model: type[_Strict], data: Any, document: _Document, what: str) -> Any:
+def _validate(model: type[_Strict], data: Any, document: Document, what: str) -> Any:
     """`model` validated from `data`; the first problem becomes a one-line InputError."""
     if not isinstance(data, dict):
         keys = ", ".join(model.model_fields)
@@ -241,13 +139,13 @@ def _describe(model: type[BaseModel], problem: Mapping[str, Any]) -> str:
     kind, location = problem["type"], tuple(problem["loc"])
     if kind == "extra_forbidden":
         accepted = _accepted_keys(model, location)
-        return f"unknown key {location[-1]!r}" + (f"; accepted keys: {', '.join(accepted)}" if accepted else "")
+        return f"unknown key {quoted(location[-1])}" + (f"; accepted keys: {', '.join(accepted)}" if accepted else "")
     if kind == "missing":
         return "required key is missing"
     if kind == "too_short":
         return f"needs at least {problem['ctx']['min_length']} entry"
     found = problem.get("input")
-    return f"{problem['msg'].replace('Input should', 'should')}, found {found!r} ({type(found).__name__})"
+    return f"{problem['msg'].replace('Input should', 'should')}, found {quoted(found)} ({type(found).__name__})"
 
 
 def _accepted_keys(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
@@ -275,13 +173,17 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
 # ---- networks -------------------------------------------------------------------------------------------
 def parse_network_description(text: str, source: str = "<string>.yaml") -> MappedNetwork:
     """Parse a YAML (or, when `source` ends in .json, JSON) network description."""
-    document = _Document(source, text)
+    document = Document(source, text)
     description: NetworkDescription = _validate(NetworkDescription, document.data, document, "network description")
+    if len(description.layers) > MAX_LAYERS:
+        raise InputError(
+            f"the network has {len(description.layers):,} layers; at most {MAX_LAYERS:,} are accepted", document.where(("layers",))
+        )
     constants = dict(description.constants)
     for name in constants:
         if tokenize(name).texts != [name] or name.isdigit() or name == "Sz":
             raise InputError(
-                f"constant name {name!r} cannot be used in a directive; use letters, digits and '_'",
+                f"constant name {quoted(name)} cannot be used in a directive; use letters, digits and '_'",
                 document.where(("constants", name)),
             )
     layers: list[MappedLayer] = []
@@ -298,16 +200,16 @@ def _mapped_layer(
     location: tuple[str | int, ...],
     constants: dict[str, int],
     previous: tuple[Directive, ...] | None,
-    document: _Document,
+    document: Document,
 ) -> MappedLayer:
     """Build one layer from its description, with the .m rules (shared code) and YAML locations."""
     layer_source = document.where(location)
-    layer_where = f"{layer_source} (layer {layer.name})"
-    layer_type = layer_type_from_word(layer.type, f"{document.where((*location, 'type'))} (layer {layer.name})")
+    layer_where = f"{layer_source} (layer {shortened(layer.name)})"
+    layer_type = layer_type_from_word(layer.type, f"{document.where((*location, 'type'))} (layer {shortened(layer.name)})")
     for axis in layer.stride:
         if axis not in STRIDE_DIMENSIONS:
             raise InputError(
-                f"a stride is given for X or Y (input width and height) only, found {axis!r}",
+                f"a stride is given for X or Y (input width and height) only, found {quoted(axis)}",
                 document.where((*location, "stride", axis)),
             )
     dimensions: dict[str, int] = {}
@@ -316,7 +218,7 @@ def _mapped_layer(
         check_dimension_name(name, "a dimension name", where)
         if isinstance(size, str):
             if size not in constants:
-                raise InputError(f"{size!r} is neither an integer nor a declared constant", where)
+                raise InputError(f"{quoted(size)} is neither an integer nor a declared constant", where)
             size = constants[size]
         if size <= 0:
             raise InputError(f"the size of dimension {name} must be a positive integer, found {size}", where)
@@ -374,17 +276,13 @@ def write_network_description(network: MappedNetwork, path: str | PathLike[str])
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         text = yaml.dump(document, Dumper=_DescriptionDumper, sort_keys=False, allow_unicode=True, width=120)
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or type(error).__name__}") from None
+    write_text_atomically(path, text)
 
 
 # ---- hardware -------------------------------------------------------------------------------------------
 def parse_hardware_description(text: str, source: str = "<string>.yaml") -> dict[str, int]:
     """Parse a YAML/JSON hardware description into the Accelerator fields it sets (and only those)."""
-    document = _Document(source, text)
+    document = Document(source, text)
     data = document.data
     if not isinstance(data, dict):
         found = "an empty document" if data is None else type(data).__name__
@@ -395,7 +293,7 @@ def parse_hardware_description(text: str, source: str = "<string>.yaml") -> dict
         field = HARDWARE_KEYS.get(key) if isinstance(key, str) else None
         if field is None:
             accepted = ", ".join(HARDWARE_KEYS)
-            raise InputError(f"unknown hardware key {key!r}; accepted keys: {accepted}", document.where((str(key),)))
+            raise InputError(f"unknown hardware key {quoted(key)}; accepted keys: {accepted}", document.where((str(key),)))
         if field in spelled:
             raise InputError(f"{spelled[field]} and {key} both set {field}", document.where((key,)))
         spelled[field] = key

@@ -27,12 +27,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from mapscope.errors import InputError
-from mapscope.formats.descriptions import (
-    DESCRIPTION_SUFFIXES,
-    _Document,
-    _Strict,
-    _validate,
-)
+from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _Strict, _validate
+from mapscope.formats.documents import Document
 from mapscope.formats.maestro_tokens import read_text_file
 
 Scalar = int | float | str | bool
@@ -110,6 +106,6 @@ def read_space_file(path: str | PathLike[str]) -> SpaceFile:
 
 def parse_space_text(text: str, source: str = "<space>.yaml", directory: Path | None = None) -> SpaceFile:
     """Validate a design-space document given as text (`source` names it in errors)."""
-    document = _Document(source, text)
+    document = Document(source, text)
     model: SpaceDocument = _validate(SpaceDocument, document.data, document, "design space")
     return SpaceFile(model, text, source, directory or Path.cwd(), document.where)

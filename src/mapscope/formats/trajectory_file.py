@@ -35,8 +35,9 @@ import yaml
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_text_atomically
-from mapscope.formats.descriptions import _Document
+from mapscope.formats.documents import Document
 from mapscope.formats.maestro_tokens import read_text_file
+from mapscope.limits import MAX_CSV_FIELD_CHARS, integer_from_digits, quoted
 from mapscope.workload.cnn import CNN
 from mapscope.workload.pruning import LayerChannels, Trajectory
 
@@ -72,10 +73,7 @@ def write_trajectory(trajectory: Trajectory, path: str | PathLike[str]) -> None:
     """Write `trajectory` as CSV or YAML (by suffix), atomically; later epochs list only changed layers."""
     suffix = _suffix(path)
     text = _csv_text(trajectory) if suffix == CSV_SUFFIX else _yaml_text(trajectory)
-    try:
-        write_text_atomically(path, text)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or type(error).__name__}") from None
+    write_text_atomically(path, text)
 
 
 def _suffix(path: str | PathLike[str]) -> str:
@@ -102,7 +100,7 @@ def _resolve(
     `epochs_listed` holds every (epoch, where) of the file, including epochs that list no layer.
     """
     if network is not None and network != cnn.name:
-        raise InputError(f"the trajectory is for network {network!r}, not {cnn.name!r}", path)
+        raise InputError(f"the trajectory is for network {quoted(network)}, not {cnn.name!r}", path)
     dense = {layer.name: (layer.in_channels, layer.out_channels) for layer in cnn.layers}
     by_epoch: dict[int, dict[str, tuple[int, int]]] = {}
     for epoch, where in epochs_listed:
@@ -111,16 +109,16 @@ def _resolve(
         by_epoch.setdefault(epoch, {})
     for row in rows:
         if row.layer not in dense:
-            raise InputError(f"unknown layer {row.layer!r} at epoch {row.epoch} (network {cnn.name})", row.where)
+            raise InputError(f"unknown layer {quoted(row.layer)} at epoch {row.epoch} (network {cnn.name})", row.where)
         limits = dense[row.layer]
         for label, value, limit in (("in_channels", row.in_channels, limits[0]), ("out_channels", row.out_channels, limits[1])):
             if value <= 0:
                 raise InputError(f"{label} must be positive, found {value}", row.where)
             if value > limit:
-                raise InputError(f"{label} = {value} of layer {row.layer!r} is above the dense count {limit}", row.where)
+                raise InputError(f"{label} = {value} of layer {quoted(row.layer)} is above the dense count {limit}", row.where)
         entry = by_epoch[row.epoch]
         if row.layer in entry:
-            raise InputError(f"layer {row.layer!r} is given twice for epoch {row.epoch}", row.where)
+            raise InputError(f"layer {quoted(row.layer)} is given twice for epoch {row.epoch}", row.where)
         entry[row.layer] = (row.in_channels, row.out_channels)
     epochs = sorted(by_epoch)
     if epochs[0] != 0:
@@ -164,10 +162,10 @@ def _read_csv(text: str, path: str, cnn: CNN) -> Trajectory:
                     raise InputError(f"'{setting.group(1)}' is given twice", where)
                 settings[setting.group(1)] = (setting.group(2), where)
             continue
-        fields = [field.strip() for field in next(csv.reader([stripped]))]
+        fields = _csv_fields(stripped, where)
         if not header_seen:
             if tuple(fields) != CSV_HEADER:
-                raise InputError(f"expected the header {','.join(CSV_HEADER)}, found {stripped!r}", where)
+                raise InputError(f"expected the header {','.join(CSV_HEADER)}, found {quoted(stripped)}", where)
             header_seen = True
             continue
         if len(fields) != len(CSV_HEADER):
@@ -188,7 +186,7 @@ def _read_csv(text: str, path: str, cnn: CNN) -> Trajectory:
     if "synthetic" in settings:
         value, setting_where = settings["synthetic"]
         if value.lower() not in ("true", "false"):
-            raise InputError(f"synthetic must be true or false, found {value!r}", setting_where)
+            raise InputError(f"synthetic must be true or false, found {quoted(value)}", setting_where)
         synthetic = value.lower() == "true"
     network = settings["network"][0] if "network" in settings else None
     description = settings["description"][0] if "description" in settings else ""
@@ -196,10 +194,27 @@ def _read_csv(text: str, path: str, cnn: CNN) -> Trajectory:
     return _resolve(epochs, rows, cnn, network, total_epochs, synthetic, description, path)
 
 
+def _csv_fields(line: str, where: str) -> list[str]:
+    """The stripped fields of one CSV line; a field over MAX_CSV_FIELD_CHARS or bad quoting is an InputError."""
+    try:
+        fields = next(csv.reader([line]))
+    except csv.Error as error:  # the csv module's own limit (131,072 characters) or its quoting rules
+        if len(line) > MAX_CSV_FIELD_CHARS:
+            raise InputError(_FIELD_TOO_LONG, where) from None
+        raise InputError(f"not valid CSV: {error}", where) from None
+    if any(len(field) > MAX_CSV_FIELD_CHARS for field in fields):
+        raise InputError(_FIELD_TOO_LONG, where)
+    return [field.strip() for field in fields]
+
+
+_FIELD_TOO_LONG = f"a field is longer than {MAX_CSV_FIELD_CHARS:,} characters"
+
+
 def _csv_integer(text: str, label: str, where: str) -> int:
     if not _INTEGER.fullmatch(text):
-        raise InputError(f"{label} must be an integer, found {text!r}", where)
-    return int(text)
+        raise InputError(f"{label} must be an integer, found {quoted(text)}", where)
+    magnitude = integer_from_digits(text.lstrip("+-"), label, where)
+    return -magnitude if text.startswith("-") else magnitude
 
 
 def _csv_text(trajectory: Trajectory) -> str:
@@ -219,17 +234,17 @@ _EPOCH_KEYS = ("epoch", "layers")
 
 
 def _read_yaml(text: str, path: str, cnn: CNN) -> Trajectory:
-    document = _Document(path, text)
+    document = Document(path, text)
     data = document.data
     if not isinstance(data, dict):
         found = "an empty document" if data is None else type(data).__name__
         raise InputError(f"expected a mapping with keys {', '.join(_YAML_KEYS)}, found {found}", path)
     for key in data:
         if key not in _YAML_KEYS:
-            raise InputError(f"unknown key {key!r}; accepted keys: {', '.join(_YAML_KEYS)}", document.where((str(key),)))
+            raise InputError(f"unknown key {quoted(key)}; accepted keys: {', '.join(_YAML_KEYS)}", document.where((str(key),)))
     for key in ("network", "total_epochs", "epochs"):
         if key not in data:
-            raise InputError(f"required key {key!r} is missing", path)
+            raise InputError(f"required key {quoted(key)} is missing", path)
     network = _typed(data["network"], str, "a string", document, ("network",))
     total_epochs = _yaml_integer(data["total_epochs"], document, ("total_epochs",))
     if total_epochs < 1:
@@ -246,7 +261,7 @@ def _read_yaml(text: str, path: str, cnn: CNN) -> Trajectory:
         entry = _typed(entry, dict, "a mapping with keys epoch and layers", document, location)
         for key in entry:
             if key not in _EPOCH_KEYS:
-                raise InputError(f"unknown key {key!r}; accepted keys: {', '.join(_EPOCH_KEYS)}", document.where((*location, str(key))))
+                raise InputError(f"unknown key {quoted(key)}; accepted keys: {', '.join(_EPOCH_KEYS)}", document.where((*location, str(key))))
         if "epoch" not in entry:
             raise InputError("required key 'epoch' is missing", document.where(location))
         epoch = _yaml_integer(entry["epoch"], document, (*location, "epoch"))
@@ -259,22 +274,22 @@ def _read_yaml(text: str, path: str, cnn: CNN) -> Trajectory:
             layer_location = (*location, "layers", str(name))
             where = document.where(layer_location)
             if not isinstance(counts, list) or len(counts) != 2:
-                raise InputError(f"expected [in_channels, out_channels], found {counts!r}", where)
+                raise InputError(f"expected [in_channels, out_channels], found {quoted(counts)}", where)
             in_channels = _yaml_integer(counts[0], document, (*layer_location, 0))
             out_channels = _yaml_integer(counts[1], document, (*layer_location, 1))
             rows.append(_Row(epoch, str(name), in_channels, out_channels, where))
     return _resolve(list(seen_epochs.items()), rows, cnn, network, total_epochs, synthetic, description, path)
 
 
-def _typed(value: Any, kind: type, expected: str, document: _Document, location: tuple[str | int, ...]) -> Any:
+def _typed(value: Any, kind: type, expected: str, document: Document, location: tuple[str | int, ...]) -> Any:
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise InputError(f"should be {expected}, found {value!r}", document.where(location))
+        raise InputError(f"should be {expected}, found {quoted(value)}", document.where(location))
     return value
 
 
-def _yaml_integer(value: Any, document: _Document, location: tuple[str | int, ...]) -> int:
+def _yaml_integer(value: Any, document: Document, location: tuple[str | int, ...]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"should be an integer, found {value!r}", document.where(location))
+        raise InputError(f"should be an integer, found {quoted(value)}", document.where(location))
     return value
 
 
