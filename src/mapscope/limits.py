@@ -42,6 +42,9 @@ MAX_NESTING_DEPTH = 64
 MAX_DOCUMENT_NODES = 1_000_000
 #: Longest field of a CSV file (characters).
 MAX_CSV_FIELD_CHARS = 65_536
+#: Most designs one exploration evaluates: its budget, or its whole space when a grid or random search
+#: has no budget (every evaluated design is kept in memory, about 2.5 kB each).
+MAX_DESIGNS = 1_000_000
 #: Longest piece of an input quoted back in an error message (characters); longer ones are shortened.
 MAX_QUOTED_CHARS = 80
 #: Most work units (tiles) of one GEMM on the large, split or flexsa machine: the compiler and the

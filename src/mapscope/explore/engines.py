@@ -17,15 +17,19 @@ from mapscope.explore.maestro_designs import MaestroWorkload
 from mapscope.explore.metrics import MetricBatch
 from mapscope.explore.search import Value
 from mapscope.explore.space import (
+    Candidates,
     DesignSpace,
     SearchSettings,
+    checked_values,
     constraints_from,
     expand_values,
     objectives_from,
+    smallest_candidate,
     space_fingerprint,
 )
 from mapscope.formats.space_file import SpaceFile, read_space_file
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.limits import quoted
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import template as find_template
 
@@ -45,7 +49,7 @@ class Engine:
 def _check_maestro_parameter(name: str, value: Value) -> str | None:
     lowest = 0 if name == "noc_latency_cycles" else 1
     if not isinstance(value, int) or isinstance(value, bool):
-        return f"must be an integer, got {value!r}"
+        return f"must be an integer, got {quoted(value)}"
     if value < lowest or value > UNLIMITED:
         return f"must be between {lowest} and {UNLIMITED}, got {value}"
     return None
@@ -116,7 +120,7 @@ ENGINES = {
 }
 
 
-def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, tuple[Value, ...]]]:
+def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, Candidates]]:
     document, where = space_file.document, space_file.where
     mapping = document.mapping
     if mapping.template is None:
@@ -135,7 +139,11 @@ def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, tuple[Value, .
         except InputError as error:
             raise InputError(error.message, where(location)) from None
         values = expand_values(spec, where(location))
-        for value in values:
+        if parameter.choices is None:
+            to_check = checked_values(values)
+        else:  # distinct values: the first one outside the choices is among the first len(choices) + 1
+            to_check = values[: len(parameter.choices) + 1]
+        for value in to_check:
             try:
                 parameter.check(value, chosen.where)
             except InputError as error:
@@ -148,18 +156,18 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
     """Check a space file against its engine and build the DesignSpace (every user error is an InputError)."""
     document, where = space_file.document, space_file.where
     engine = ENGINES[document.engine]
-    parameters: list[tuple[str, tuple[Value, ...]]] = []
+    parameters: list[tuple[str, Candidates]] = []
     if not document.hardware:
         raise InputError("sweeps nothing: give at least one hardware parameter", where(("hardware",)))
     for name, spec in document.hardware.items():
         location = ("hardware", name)
         if name not in engine.hardware_parameters:
             raise InputError(
-                f"unknown hardware parameter {name!r} for the {engine.name} engine; known: {', '.join(engine.hardware_parameters)}",
+                f"unknown hardware parameter {quoted(name)} for the {engine.name} engine; known: {', '.join(engine.hardware_parameters)}",
                 where(location),
             )
         values = expand_values(spec, where(location))
-        for value in values:
+        for value in checked_values(values):
             problem = engine.check_parameter(name, value)
             if problem is not None:
                 raise InputError(problem, where(location))
@@ -214,8 +222,4 @@ def cheapest_design(space: DesignSpace) -> dict[str, Value] | None:
         base = space.workload.base
         if any(name not in choices and getattr(base, name) == UNLIMITED for name in ("l1_size_elems", "l2_size_elems")):
             return None
-    point: dict[str, Value] = {}
-    for name, values in choices.items():
-        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        point[name] = min(numbers) if len(numbers) == len(values) else values[0]
-    return point
+    return {name: smallest_candidate(values) for name, values in choices.items()}

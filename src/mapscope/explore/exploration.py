@@ -17,7 +17,7 @@ from mapscope.explore.evaluation import objective_matrix
 from mapscope.explore.executors import Executor
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.search import make_strategy, space_size
-from mapscope.explore.space import DesignSpace
+from mapscope.explore.space import DesignSpace, check_search_size
 from mapscope.formats.result_store import DesignRecord, design_key
 
 #: progress(done, total): designs settled so far (evaluated or found in the store) and the expected total.
@@ -82,6 +82,7 @@ def explore(
     progress: ProgressCallback | None = None,
 ) -> ExplorationResult:
     """Run the space's search to its end; results stream into `store` as they arrive."""
+    check_search_size(space, space.name)
     store = store if store is not None else MemoryStore()
     settings = space.search
     strategy = make_strategy(

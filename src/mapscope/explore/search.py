@@ -10,6 +10,7 @@ seed and told objectives give the same asks, which lets a caller resume a run by
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
@@ -18,6 +19,7 @@ import numpy.typing as npt
 
 from mapscope.errors import InputError
 from mapscope.explore.pareto import crowding_distance, non_dominated_ranks
+from mapscope.limits import quoted
 
 Value = int | float | str | bool
 Choices = Mapping[str, Sequence[Value]]
@@ -58,7 +60,7 @@ def make_strategy(
         return RandomSearch(choices, budget, batch_size, seed)
     if name == "evolve":
         return EvolutionarySearch(choices, budget, seed, population)
-    raise InputError(f"unknown search strategy {name!r}; choose one of {', '.join(STRATEGY_NAMES)}", "strategy")
+    raise InputError(f"unknown search strategy {quoted(name)}; choose one of {', '.join(STRATEGY_NAMES)}", "strategy")
 
 
 class GridSearch:
@@ -223,7 +225,7 @@ class _Space:
         if not choices:
             raise InputError("the design space has no parameters to explore", "choices")
         self.names = tuple(choices)
-        self.values = tuple(_checked_candidates(name, candidates) for name, candidates in choices.items())
+        self.values: tuple[Sequence[Value], ...] = tuple(_checked_candidates(name, candidates) for name, candidates in choices.items())
         self.size = math.prod(len(values) for values in self.values)
         self.radices = np.array([len(values) for values in self.values], dtype=np.int64)
         self._strides = [math.prod(len(values) for values in self.values[j + 1 :]) for j in range(len(self.values))]
@@ -276,18 +278,32 @@ def _nsga_order(objectives: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     return np.lexsort((-crowding, ranks))
 
 
-def _checked_candidates(name: str, candidates: Iterable[Value]) -> tuple[Value, ...]:
-    """The candidate values as a tuple of plain Python scalars, rejecting empty, odd or repeated ones."""
+def _checked_candidates(name: str, candidates: Iterable[Value]) -> Sequence[Value]:
+    """The candidate values as plain Python scalars, rejecting empty, odd or repeated ones.
+
+    A `range` is kept as it is (distinct integers by construction): it is indexed, never listed, so a
+    range of a billion values costs nothing until its points are asked for.
+    """
+    if isinstance(candidates, range):
+        try:
+            count = len(candidates)
+        except OverflowError:  # more values than a Python sequence can count
+            raise InputError(f"has more than {sys.maxsize:,} candidate values", f"parameter {name}") from None
+        if count == 0:
+            raise InputError("has no candidate values", f"parameter {name}")
+        return candidates
     if isinstance(candidates, str | bytes) or not isinstance(candidates, Iterable):
-        raise InputError(f"candidate values must be a list, got {candidates!r}", f"parameter {name}")
+        raise InputError(f"candidate values must be a list, got {quoted(candidates)}", f"parameter {name}")
     values = tuple(value.item() if isinstance(value, np.generic) else value for value in candidates)
     if not values:
         raise InputError("has no candidate values", f"parameter {name}")
+    seen: set[Value] = set()
     for value in values:
         if not isinstance(value, int | float | str | bool):
-            raise InputError(f"candidate {value!r} is not a number, string or boolean", f"parameter {name}")
-    if len(set(values)) != len(values):
-        raise InputError(f"candidate values repeat: {list(values)!r}", f"parameter {name}")
+            raise InputError(f"candidate {quoted(value)} is not a number, string or boolean", f"parameter {name}")
+        if value in seen:
+            raise InputError(f"candidate value {quoted(value)} repeats", f"parameter {name}")
+        seen.add(value)
     return values
 
 
@@ -299,5 +315,5 @@ def _capped_budget(budget: int | None, size: int) -> int:
 def _checked_integer(value: int, what: str, minimum: int) -> int:
     """`value` itself when it is an integer of at least `minimum`; otherwise an InputError naming `what`."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InputError(f"the {what} must be an integer of at least {minimum}, got {value!r}", what)
+        raise InputError(f"the {what} must be an integer of at least {minimum}, got {quoted(value)}", what)
     return int(value)

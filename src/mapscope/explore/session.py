@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 
 from mapscope.api import resolve_input_path
@@ -20,7 +19,7 @@ from mapscope.explore.evaluation import evaluate_designs
 from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, expected_total, explore
 from mapscope.explore.search import STRATEGY_NAMES
-from mapscope.explore.space import DesignSpace
+from mapscope.explore.space import DesignSpace, check_search_size, unmet_parameter_bound
 from mapscope.formats.explore_export import TABLE_WRITERS, write_table
 from mapscope.formats.explore_plots import write_pareto_plot
 from mapscope.formats.explore_summary import write_summary
@@ -70,6 +69,7 @@ def prepared_space(options: ExploreOptions) -> DesignSpace:
     if search.strategy == "evolve" and search.budget is None:
         raise InputError("the evolutionary search needs a budget (search.budget or --budget)", str(options.space))
     space = replace(space, search=search)
+    check_search_size(space, str(options.space))
     check_satisfiable(space, f"{options.space}: constraints")
     return space
 
@@ -77,16 +77,9 @@ def prepared_space(options: ExploreOptions) -> DesignSpace:
 def check_satisfiable(space: DesignSpace, where: str = "constraints") -> None:
     """Refuse constraints that remove every design before any evaluation: bounds no parameter value meets,
     and area/power budgets the cheapest design of the space already exceeds."""
-    choices = space.choices
-    for constraint in space.constraints:
-        if constraint.metric in choices:
-            values = [v for v in choices[constraint.metric] if isinstance(v, int | float)]
-            if values and constraint.violated(np.array(values, dtype=float)).all():
-                raise InputError(
-                    f"constraint {constraint.describe()} removes every design: {constraint.metric} takes only "
-                    f"{', '.join(map(str, values))}",
-                    where,
-                )
+    problem = unmet_parameter_bound(space)
+    if problem is not None:
+        raise InputError(problem, where)
     budgets = [c for c in space.constraints if c.metric in MONOTONE_COSTS and c.maximum is not None]
     corner = cheapest_design(space) if budgets else None
     if corner is None:

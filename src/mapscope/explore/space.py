@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from math import prod
 
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from mapscope.errors import InputError
 from mapscope.explore.search import Choices, Value
+from mapscope.limits import MAX_DESIGNS, MAX_SIZE, quoted
 from mapscope.formats.space_file import (
     Bound,
     SpaceFile,
@@ -38,7 +40,8 @@ OBJECTIVE_ALIASES = {
 MAXIMISED_METRICS = frozenset({"throughput_macs_per_cycle", "throughput_macs_per_cycle_per_mm2", "utilization"})
 #: The pseudo-constraint "every layer's L1/L2 requirement fits the design's L1/L2 capacity".
 BUFFERS_FIT = "buffers_fit"
-LARGEST_SPACE = 10**15  # enumerating beyond this is never what a user means; budgets still allow sampling
+#: A parameter's candidate values: a tuple, or a `range` for a linear range (lazy, never listed).
+Candidates = Sequence[Value]
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class DesignSpace:
     name: str
     engine: str
     workload: object  # the engine's workload description (explore.engines builds and reads it)
-    parameters: tuple[tuple[str, tuple[Value, ...]], ...]
+    parameters: tuple[tuple[str, Candidates], ...]
     mapping_parameters: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     buffers_fit: bool
@@ -128,12 +131,19 @@ def _value_range(spec: dict, where: str) -> ValueRange:
         raise InputError(f"a range is {{range: [low, high], step: n}} or {{range: [low, high], scale: log2}}; {field}: {problem}", where) from None
 
 
-def expand_values(spec: ValueSpec, where: str) -> tuple[Value, ...]:
-    """The candidate values of one parameter: a list, a range, or a single value."""
+def expand_values(spec: ValueSpec, where: str) -> Candidates:
+    """The candidate values of one parameter: a list, a range, or a single value.
+
+    A linear range stays a `range` (lazy, indexable, never listed: a search draws from it by index);
+    log2 ranges hold at most 32 values and become a tuple. Integers beyond MAX_SIZE are refused here,
+    before any count, numpy array or engine sees them.
+    """
     if isinstance(spec, dict):
         spec = _value_range(spec, where)
     if isinstance(spec, ValueRange):
         low, high = spec.range
+        for number in (low, high, spec.step):
+            _check_magnitude(number, where)
         if low > high:
             raise InputError(f"range [{low}, {high}] is empty (the first bound is above the second)", where)
         if spec.scale == "log2":
@@ -145,23 +155,90 @@ def expand_values(spec: ValueSpec, where: str) -> tuple[Value, ...]:
             if not values:
                 raise InputError(f"range [{low}, {high}] holds no power of two", where)
             return values
-        step = spec.step or 1
-        if (high - low) // step + 1 > LARGEST_SPACE:
-            raise InputError(f"range [{low}, {high}] with step {step} has too many values", where)
-        return tuple(range(low, high + 1, step))
+        return range(low, high + 1, spec.step or 1)
     values = tuple(spec) if isinstance(spec, list) else (spec,)
     if not values:
         raise InputError("has no candidate values (an empty list)", where)
     for value in values:
         if not isinstance(value, (int, float, str, bool)):
-            raise InputError(f"a candidate value must be a number, a string or true/false, got {value!r}", where)
+            raise InputError(f"a candidate value must be a number, a string or true/false, got {quoted(value)}", where)
+        _check_magnitude(value, where)
     seen: set[tuple[type, Value]] = set()
     for value in values:
         marker = (type(value), value)
         if marker in seen:
-            raise InputError(f"lists the value {value!r} twice", where)
+            raise InputError(f"lists the value {quoted(value)} twice", where)
         seen.add(marker)
     return values
+
+
+def _check_magnitude(value: object, where: str) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+        raise InputError(f"{quoted(value)} is beyond {MAX_SIZE:,}, the largest size mapscope accepts", where)
+
+
+def checked_values(values: Candidates) -> Sequence[Value]:
+    """The values a per-value check must see: a range's first and last (every value between them is an
+    integer of the same step, and the checks bound integers from below and above), else every value."""
+    return (values[0], values[-1]) if isinstance(values, range) else values
+
+
+def smallest_candidate(values: Candidates) -> Value:
+    """The smallest value when every candidate is a number, else the first one (a range's first, unlisted)."""
+    if isinstance(values, range):
+        return values[0]
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return min(numbers) if len(numbers) == len(values) else values[0]
+
+
+def describe_candidates(values: Candidates) -> str:
+    """A short text for a parameter's candidates: every value when few, else the first ones and the count."""
+    if isinstance(values, range) and len(values) > 3:
+        return f"{values[0]}, {values[1]}, ..., {values[-1]} ({len(values):,} values)"
+    if len(values) <= 8:
+        return ", ".join(quoted(v) if isinstance(v, str) else str(v) for v in values)
+    return ", ".join(str(v) for v in values[:5]) + f", ... ({len(values):,} values)"
+
+
+def _some_value_meets(constraint: Constraint, values: Candidates) -> bool:
+    """Whether a numeric candidate meets the bound (True when none is numeric: nothing to judge here)."""
+    if isinstance(values, range):
+        first = 0 if constraint.minimum is None else max(0, math.ceil((constraint.minimum - values.start) / values.step))
+        return first < len(values) and (constraint.maximum is None or values[first] <= constraint.maximum)
+    numbers = [v for v in values if isinstance(v, int | float)]
+    return not numbers or not constraint.violated(np.array(numbers, dtype=float)).all()
+
+
+def unmet_parameter_bound(space: DesignSpace) -> str | None:
+    """The first constraint on a parameter that none of its candidate values meets, as a sentence, or None."""
+    choices = space.choices
+    for constraint in space.constraints:
+        if constraint.metric in choices and not _some_value_meets(constraint, choices[constraint.metric]):
+            numbers = choices[constraint.metric]
+            if not isinstance(numbers, range):
+                numbers = tuple(v for v in numbers if isinstance(v, int | float))
+            return (
+                f"constraint {constraint.describe()} removes every design: {constraint.metric} takes only "
+                f"{describe_candidates(numbers)}"
+            )
+    return None
+
+
+def check_search_size(space: DesignSpace, where: str) -> None:
+    """Refuse, before anything is evaluated or stored, a search that would evaluate more than MAX_DESIGNS."""
+    size, budget, strategy = space.size, space.search.budget, space.search.strategy
+    if budget is None and size > MAX_DESIGNS:
+        raise InputError(
+            f"the space holds {_count_text(size)} designs and a {strategy} search without a budget evaluates them "
+            f"all; give a budget (search.budget or --budget) of at most {MAX_DESIGNS:,}, or sweep fewer values",
+            where,
+        )
+    if budget is not None and min(budget, size) > MAX_DESIGNS:
+        raise InputError(f"a budget of {_count_text(budget)} designs is above {MAX_DESIGNS:,}, the most one run evaluates", where)
+
+
+def _count_text(count: int) -> str:
+    return f"{count:,}" if count < 10**30 else f"about 10^{int(count.bit_length() * math.log10(2))}"
 
 
 def objectives_from(entries: list[str | WeightedSum], known_metrics: tuple[str, ...], where: Callable[[tuple[str | int, ...]], str]) -> tuple[Objective, ...]:
@@ -170,7 +247,7 @@ def objectives_from(entries: list[str | WeightedSum], known_metrics: tuple[str, 
     def metric(name: str, location: tuple[str | int, ...]) -> tuple[str, float]:
         resolved = OBJECTIVE_ALIASES.get(name, name)
         if resolved not in known_metrics:
-            raise InputError(f"unknown objective {name!r}; known: {', '.join(sorted(set(known_metrics) | set(OBJECTIVE_ALIASES)))}", where(location))
+            raise InputError(f"unknown objective {quoted(name)}; known: {', '.join(sorted(set(known_metrics) | set(OBJECTIVE_ALIASES)))}", where(location))
         return resolved, -1.0 if resolved in MAXIMISED_METRICS else 1.0
 
     objectives = []
@@ -208,7 +285,7 @@ def constraints_from(
             continue
         resolved = OBJECTIVE_ALIASES.get(name, name)
         if resolved not in known:
-            raise InputError(f"unknown constraint {name!r}; constrain a metric or parameter: {', '.join(sorted(known))}", where(location))
+            raise InputError(f"unknown constraint {quoted(name)}; constrain a metric or parameter: {', '.join(sorted(known))}", where(location))
         if entry.min is None and entry.max is None:
             raise InputError("a constraint needs min, max or both", where(location))
         if entry.min is not None and entry.max is not None and entry.min > entry.max:

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from mapscope.errors import InputError
-from mapscope.formats.atomic_file import write_text_atomically
+from mapscope.formats.atomic_file import cannot_write, write_text_atomically
 from mapscope.formats.documents import Document, shortened
 from mapscope.formats.maestro_mapping import (
     STRIDE_DIMENSIONS,
@@ -276,7 +276,10 @@ def write_network_description(network: MappedNetwork, path: str | PathLike[str])
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         text = yaml.dump(document, Dumper=_DescriptionDumper, sort_keys=False, allow_unicode=True, width=120)
-    write_text_atomically(path, text)
+    try:
+        write_text_atomically(path, text)
+    except OSError as error:
+        raise cannot_write(path, error) from None
 
 
 # ---- hardware -------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """An exploration's outcome as one deterministic JSON document, and how its objectives read to a person.
 
 The document holds the space (parameters, constraints, objectives), the counts, the best designs, the
-Pareto front and why the other designs were infeasible. Objective values are given the way a person
+Pareto front and why the other designs were infeasible. A parameter's candidates are listed, except a
+range of more than LISTED_CANDIDATES values: ``{"range": [first, last], "step": n}``. Objective values are given the way a person
 reads them: a single-metric objective as that metric's value (a maximised throughput stays positive),
 a weighted sum as its sum. The unit helpers here are shared with the report table and the plots.
 
@@ -15,6 +16,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mapscope.formats.json_output import _plain, write_json_document
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 
 #: Version of the document layout below; bump it when a key changes meaning or disappears.
 SUMMARY_SCHEMA_VERSION = 1
+
+#: A range of more candidate values than this is written as ``{"range": [first, last], "step": n}``.
+LISTED_CANDIDATES = 1024
 
 #: Metric name endings and the unit they spell, longest first so `_per_mm2` wins over `_mm2`.
 UNIT_SUFFIXES = (
@@ -156,6 +161,13 @@ def infeasible_reasons(records: tuple[DesignRecord, ...] | list[DesignRecord]) -
     return dict(sorted(counts.items()))
 
 
+def _candidates(values: Sequence[Any]) -> list[Any] | dict[str, Any]:
+    """A parameter's candidate values as a list, or a long range (never listed) as {range: [first, last], step}."""
+    if isinstance(values, range) and len(values) > LISTED_CANDIDATES:
+        return {"range": [values[0], values[-1]], "step": values.step}
+    return list(values)
+
+
 def summary_document(result: ExplorationResult, best: int = 10) -> dict[str, Any]:
     """The exploration as a JSON-ready dict (NaN and infinities become null); see the module docstring."""
     space = result.space
@@ -167,7 +179,7 @@ def summary_document(result: ExplorationResult, best: int = 10) -> dict[str, Any
                 "name": space.name,
                 "engine": space.engine,
                 "fingerprint": space.fingerprint,
-                "parameters": {name: list(values) for name, values in space.parameters},
+                "parameters": {name: _candidates(values) for name, values in space.parameters},
                 "constraints": constraint_texts(result),
                 "objectives": [o.name for o in space.objectives],
             },

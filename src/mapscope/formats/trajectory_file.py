@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from mapscope.errors import InputError
-from mapscope.formats.atomic_file import write_text_atomically
+from mapscope.formats.atomic_file import cannot_write, write_text_atomically
 from mapscope.formats.documents import Document
 from mapscope.formats.maestro_tokens import read_text_file
 from mapscope.limits import MAX_CSV_FIELD_CHARS, integer_from_digits, quoted
@@ -73,7 +73,10 @@ def write_trajectory(trajectory: Trajectory, path: str | PathLike[str]) -> None:
     """Write `trajectory` as CSV or YAML (by suffix), atomically; later epochs list only changed layers."""
     suffix = _suffix(path)
     text = _csv_text(trajectory) if suffix == CSV_SUFFIX else _yaml_text(trajectory)
-    write_text_atomically(path, text)
+    try:
+        write_text_atomically(path, text)
+    except OSError as error:
+        raise cannot_write(path, error) from None
 
 
 def _suffix(path: str | PathLike[str]) -> str:
