@@ -149,3 +149,20 @@ def test_the_summary_names_a_long_range_instead_of_listing_it(tmp_path: Path) ->
 def test_fingerprints_of_existing_spaces_are_unchanged(name: str, fingerprint: str) -> None:
     """Stores remember their space's fingerprint; a change would refuse every --resume of an existing store."""
     assert load_design_space(resolve_input_path(name, "design space")).fingerprint == fingerprint
+
+
+@pytest.mark.parametrize("key", ["network", "base_hardware"])
+def test_a_file_name_the_system_refuses_is_one_short_line(tmp_path: Path, key: str) -> None:
+    document = copy.deepcopy(TINY_SPACE)
+    document[key] = "n" * 5000  # longer than any file name: stat() fails with "File name too long"
+    with pytest.raises(InputError) as caught:
+        tiny_space(tmp_path, document)
+    assert f"{key}: " in str(caught.value) and len(str(caught.value)) < 300, str(caught.value)
+
+
+def test_long_candidate_strings_are_refused_short(tmp_path: Path) -> None:
+    document = copy.deepcopy(TINY_SPACE)
+    document["mapping"]["parameters"]["spatial_dimension"] = ["K", "z" * 100_000]
+    with pytest.raises(InputError, match=r"spatial_dimension: a candidate string is at most 80 characters; got 'zzz") as caught:
+        tiny_space(tmp_path, document)
+    assert len(str(caught.value)) < 300

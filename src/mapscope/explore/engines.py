@@ -58,7 +58,10 @@ def _check_maestro_parameter(name: str, value: Value) -> str | None:
 def _resolve(space_file: SpaceFile, name: str) -> str | Path:
     """A path relative to the space file when it names an existing file there; else the name (an example)."""
     candidate = space_file.directory / name
-    return candidate if candidate.is_file() else name
+    try:
+        return candidate if candidate.is_file() else name
+    except OSError:  # a name the file system refuses (too long, ...): not a file there
+        return name
 
 
 def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
@@ -77,12 +80,16 @@ def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]
             network = MappedNetwork(unmapped.name, tuple(MappedLayer(layer, ()) for layer in unmapped.layers))
     except InputError as error:
         raise InputError(str(error), where(("network",))) from None
+    except OSError as error:
+        raise InputError(f"cannot read {quoted(document.network)}: {error.strerror}", where(("network",))) from None
     base = Accelerator(num_pes=256)
     if document.base_hardware is not None:
         try:
             base = build_accelerator(_resolve(space_file, document.base_hardware))
         except InputError as error:
             raise InputError(str(error), where(("base_hardware",))) from None
+        except OSError as error:
+            raise InputError(f"cannot read {quoted(document.base_hardware)}: {error.strerror}", where(("base_hardware",))) from None
     layers = [(m.layer.name, str(m.layer.type), m.layer.dimensions, m.layer.strides, [str(d) for d in m.dataflow]) for m in network.layers]
     identity = repr((layers, document.mapping.template, base, document.compat))  # no file paths: a moved space stays the same
     maestro_workload = MaestroWorkload(network, document.mapping.template, mapping_parameters, base, document.compat, identity="")

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from mapscope.errors import InputError
 from mapscope.explore.search import Choices, Value
-from mapscope.limits import MAX_DESIGNS, MAX_SIZE, quoted
+from mapscope.limits import MAX_DESIGNS, MAX_QUOTED_CHARS, MAX_SIZE, quoted
 from mapscope.formats.space_file import (
     Bound,
     SpaceFile,
@@ -163,6 +163,8 @@ def expand_values(spec: ValueSpec, where: str) -> Candidates:
         if not isinstance(value, (int, float, str, bool)):
             raise InputError(f"a candidate value must be a number, a string or true/false, got {quoted(value)}", where)
         _check_magnitude(value, where)
+        if isinstance(value, str) and len(value) > MAX_QUOTED_CHARS:  # names and choices are short words
+            raise InputError(f"a candidate string is at most {MAX_QUOTED_CHARS} characters; got {quoted(value)}", where)
     seen: set[tuple[type, Value]] = set()
     for value in values:
         marker = (type(value), value)
