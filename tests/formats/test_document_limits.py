@@ -194,3 +194,25 @@ def test_the_file_reader_applies_the_same_bounds(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(InputError, match=r"h\.json:1: lists and mappings are nested more than 64 deep"):
         read_hardware_description(path)
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(shared=_VALUES, copies=st.integers(1, 4), doublings=st.integers(0, 4))
+def test_aliases_count_as_their_expansion(shared: Any, copies: int, doublings: int) -> None:
+    inner: Any = [shared] * copies
+    for _ in range(doublings):
+        inner = [inner, {"k": inner}]
+    value = {"x": shared, "y": inner}
+    text = yaml.safe_dump(value)  # repeated lists and mappings become anchors and aliases
+    nodes, depth = _shape(value)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(documents, "MAX_DOCUMENT_NODES", nodes)
+        patch.setattr(documents, "MAX_NESTING_DEPTH", depth)
+        assert Document("d.yaml", text).data == value
+        patch.setattr(documents, "MAX_DOCUMENT_NODES", nodes - 1)
+        with pytest.raises(InputError, match="values once its aliases are expanded"):
+            Document("d.yaml", text)
+        patch.setattr(documents, "MAX_DOCUMENT_NODES", nodes)
+        patch.setattr(documents, "MAX_NESTING_DEPTH", depth - 1)
+        with pytest.raises(InputError, match="nested more than"):
+            Document("d.yaml", text)
