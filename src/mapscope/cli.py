@@ -33,6 +33,7 @@ from mapscope.cli_support import (
     stdout_closed,
 )
 from mapscope.errors import InputError
+from mapscope.limits import MAX_ERROR_LINE_CHARS
 from mapscope.explore.executors import WorkerLost
 from mapscope.explore.session import ExploreOptions, run_exploration
 from mapscope.flexsa_study import (
@@ -508,7 +509,12 @@ def translate_command_line(arguments: Sequence[str], group: typer.core.TyperGrou
 
 
 def _one_line(message: str) -> str:
-    return " ".join(message.split())
+    """`message` on one line, its middle elided past MAX_ERROR_LINE_CHARS so that no input floods stderr."""
+    line = " ".join(message.split())
+    if len(line) <= MAX_ERROR_LINE_CHARS:
+        return line
+    half = MAX_ERROR_LINE_CHARS // 2 - 20
+    return f"{line[:half]} … ({len(line) - 2 * half:,} characters elided) … {line[-half:]}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -534,8 +540,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         typer.echo(f"error: {_one_line(str(error))}", err=True)
         return 2
     except OSError as error:
-        reason = _one_line(error.strerror or str(error))
-        typer.echo(f"error: {error.filename}: {reason}" if error.filename else f"error: {reason}", err=True)
+        reason = error.strerror or str(error)
+        typer.echo(f"error: {_one_line(f'{error.filename}: {reason}' if error.filename else reason)}", err=True)
         return 2
     except UsageError as error:
         typer.echo(f"error: {_one_line(error.format_message())}", err=True)

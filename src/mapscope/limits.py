@@ -45,6 +45,8 @@ MAX_CSV_FIELD_CHARS = 65_536
 #: Most designs one exploration evaluates: its budget, or its whole space when a grid or random search
 #: has no budget (every evaluated design is kept in memory, about 2.5 kB each).
 MAX_DESIGNS = 1_000_000
+#: Longest error line the command line prints (characters); a longer message keeps its start and end.
+MAX_ERROR_LINE_CHARS = 1_000
 #: Longest piece of an input quoted back in an error message (characters); longer ones are shortened.
 MAX_QUOTED_CHARS = 80
 #: Most work units (tiles) of one GEMM on the large, split or flexsa machine: the compiler and the
