@@ -47,6 +47,10 @@ class Corrections:
     #: MAESTRO's grouped convolution (NGCONV) couples its output to the input channels C as well
     #: ({G,K,C,Y,X}), so every output volume is C times too large. Corrected: output {G,K,Y,X}.
     grouped_output_without_input_channels: bool = False
+    #: An unlimited NoC (MAESTRO's default bandwidth, INT_MAX) enters the area and power model as a bus
+    #: 2**31 - 1 elements wide: a 1,024-PE accelerator gets 3.3e9 mm². Corrected: an unlimited NoC is
+    #: sized for the layer's peak NoC bandwidth requirement, as the buffers are sized for theirs.
+    unlimited_noc_sized_for_requirement: bool = False
 
     @classmethod
     def all_on(cls) -> Corrections:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
-from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
+from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
 from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.level_timing import (
@@ -29,7 +29,7 @@ from mapscope.analysis.tensors import (
 from mapscope.analysis.volumes import LevelShape
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
-from mapscope.hardware.area_power import area_power
+from mapscope.hardware.area_power import area_power, sized_for_area
 from mapscope.hardware.energy import (
     MAESTRO_ENERGY,
     MAESTRO_L1_ACCESS_PER_MAC,
@@ -257,14 +257,19 @@ def layer_volumes(
     return LayerVolumes(fields, l1_accesses, l1_size, l2_size)
 
 
-def timing_fields(volumes: LayerVolumes, trace: LevelTrace, timing: LevelTiming, accelerator: Accelerator) -> dict[str, Any]:
+def timing_fields(
+    volumes: LayerVolumes, trace: LevelTrace, timing: LevelTiming, accelerator: Accelerator, corrections: Corrections
+) -> dict[str, Any]:
     """The LayerStats fields that depend on the accelerator's PEs, SIMD, NoC and off-chip numbers."""
     macs = volumes.fields["macs"]
     throughput = _ratio(macs, timing.runtime_cycles)
+    noc_bandwidth = accelerator.noc_bandwidth_elems_per_cycle
+    if corrections.unlimited_noc_sized_for_requirement:
+        noc_bandwidth = int(sized_for_area(noc_bandwidth, timing.peak_noc_bw))
     hardware = area_power(
         accelerator.num_pes,
         accelerator.simd_lanes,
-        accelerator.noc_bandwidth_elems_per_cycle,
+        noc_bandwidth,
         volumes.l1_size_req_elems,
         volumes.l2_size_req_elems,
     )
@@ -320,5 +325,6 @@ def analyze_layer(
         energy_table=energy_table,
         previous_l1_accesses=previous_l1_accesses,
     )
-    stats = LayerStats(**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator))
+    corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+    stats = LayerStats(**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator, corrections))
     return LayerResult(stats, volumes.l1_accesses)

@@ -18,7 +18,7 @@ from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import DelayArrays, TimingArrays, time_level_batch
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
-from mapscope.hardware.area_power import area_power_arrays
+from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
@@ -132,9 +132,10 @@ def layer_stats_batch(
         raise InputError(error.message, f"{mapped.source + ': ' if mapped.source else ''}layer {mapped.layer.name}") from None
     size = hardware.size
     throughput = _ratio(volumes.fields["macs"], timing.runtime_cycles)
-    costs = area_power_arrays(
-        hardware.num_pes, hardware.simd_lanes, hardware.noc_bandwidth_elems_per_cycle, volumes.l1_size_req_elems, volumes.l2_size_req_elems
-    )
+    noc_bandwidth = hardware.noc_bandwidth_elems_per_cycle
+    if (MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED).unlimited_noc_sized_for_requirement:
+        noc_bandwidth = sized_for_area(noc_bandwidth, timing.peak_noc_bw)
+    costs = area_power_arrays(hardware.num_pes, hardware.simd_lanes, noc_bandwidth, volumes.l1_size_req_elems, volumes.l2_size_req_elems)
     arrays: dict[str, np.ndarray] = {
         "num_pes": np.full(size, hardware.num_pes, dtype=np.int64),
         "simd_lanes": hardware.simd_lanes,
