@@ -132,8 +132,27 @@ def test_parameter_bounds_are_judged_on_ranges_without_listing_them(tmp_path: Pa
 
 
 def test_the_cheapest_design_of_a_range_is_its_first_value(tmp_path: Path) -> None:
-    space = tiny_space(tmp_path, _space(tmp_path))
-    assert cheapest_design(space) == {"num_pes": 8, "simd_lanes": 1, "l1_size_elems": 1024, "l2_size_elems": 65536, "spatial_dimension": "K", "cluster_size": 1}
+    document = _space(tmp_path)
+    document["hardware"]["noc_bandwidth_elems_per_cycle"] = {"range": [16, MAX_SIZE - 1]}
+    space = tiny_space(tmp_path, document)
+    assert cheapest_design(space) == {
+        "num_pes": 8,
+        "simd_lanes": 1,
+        "l1_size_elems": 1024,
+        "l2_size_elems": 65536,
+        "noc_bandwidth_elems_per_cycle": 16,
+        "spatial_dimension": "K",
+        "cluster_size": 1,
+    }
+
+
+def test_no_cheapest_design_when_area_follows_a_requirement(tmp_path: Path) -> None:
+    """An unlimited NoC (the default) or buffer is sized for the network's requirement, which depends on the
+    mapping, so the smallest parameters need not give the smallest area."""
+    assert cheapest_design(tiny_space(tmp_path, _space(tmp_path))) is None
+    document = _space(tmp_path)
+    document["hardware"]["noc_bandwidth_elems_per_cycle"] = {"range": [16, MAX_SIZE]}  # MAX_SIZE is UNLIMITED
+    assert cheapest_design(tiny_space(tmp_path, document)) is None
 
 
 def test_the_summary_names_a_long_range_instead_of_listing_it(tmp_path: Path) -> None:

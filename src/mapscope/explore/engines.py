@@ -218,15 +218,22 @@ def load_design_space(path: str | Path) -> DesignSpace:
 MONOTONE_COSTS = ("area_um2", "area_mm2", "power_mw")
 
 
+#: Hardware parameters that, when unlimited, are sized for the network's requirement in area and power.
+SIZED_FOR_REQUIREMENT = ("l1_size_elems", "l2_size_elems", "noc_bandwidth_elems_per_cycle")
+
+
 def cheapest_design(space: DesignSpace) -> dict[str, Value] | None:
     """The design with every numeric parameter at its smallest value, when area and power cannot be lower
     anywhere else in the space (so a budget it breaks removes every design); otherwise None.
 
-    MAESTRO-engine area uses the buffer requirements when no L1/L2 size is given, and those vary with the
-    mapping, so the shortcut needs both sizes set (swept or in the base hardware)."""
+    MAESTRO-engine area uses the buffer and NoC bandwidth requirements when no L1/L2 size or NoC bandwidth
+    is given, and those vary with the mapping, so the shortcut needs all three set (swept or in the base
+    hardware) and no swept value unlimited."""
     choices = space.choices
     if isinstance(space.workload, MaestroWorkload):
         base = space.workload.base
-        if any(name not in choices and getattr(base, name) == UNLIMITED for name in ("l1_size_elems", "l2_size_elems")):
-            return None
+        for name in SIZED_FOR_REQUIREMENT:
+            values = choices[name] if name in choices else (getattr(base, name),)
+            if UNLIMITED in values:
+                return None
     return {name: smallest_candidate(values) for name, values in choices.items()}
