@@ -115,6 +115,10 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
     return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2)
 
 
+#: Network runtimes from here on would wrap the int64 sum; a design that long is reported as an error.
+LONGEST_RUNTIME_CYCLES = 2.0**62
+
+
 def hardware_columns(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> dict[str, np.ndarray]:
     """One int64 array per Accelerator field: the swept value of each design, else the base hardware's."""
     columns = {}
@@ -154,21 +158,31 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
         timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
         total = np.zeros(len(distinct), dtype=np.int64)
         valid = np.ones(len(distinct), dtype=bool)
+        too_long = np.zeros(len(distinct), dtype=bool)
         peak = np.ones(len(distinct), dtype=np.int64)
         needs_peak = bool(unlimited_noc[rows].any())
-        for _, trace, repeats in structure.traces:
-            if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
-                timed = time_level_batch(trace, timing)
-                layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
-                peak = np.maximum(peak, timed.peak_noc_bw)
-            else:
-                layer_runtime, layer_valid = runtime_batch(trace, timing)
-            total += repeats * layer_runtime
-            valid &= layer_valid
+        try:
+            for _, trace, repeats in structure.traces:
+                if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
+                    timed = time_level_batch(trace, timing)
+                    layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
+                    peak = np.maximum(peak, timed.peak_noc_bw)
+                else:
+                    layer_runtime, layer_valid = runtime_batch(trace, timing)
+                # int64 wraps silently: judge the sum in floating point first (exact far beyond any real runtime)
+                too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
+                total += repeats * layer_runtime
+                valid &= layer_valid
+        except InputError as error:  # counts of a layer beyond what the batched engine represents
+            for index in members:
+                errors[index] = f"timing rejected: {error}"
+            continue
         runtime[rows] = total[inverse.reshape(-1)]
         noc_req[rows] = peak[inverse.reshape(-1)]
         for index in rows[~valid[inverse.reshape(-1)]]:
             errors[int(index)] = "a step computes nothing on this hardware (MAESTRO divides by zero)"
+        for index in rows[too_long[inverse.reshape(-1)]]:
+            errors[int(index)] = f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly"
         for name in structural:
             structural[name][rows] = getattr(structure, name)
     return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)
