@@ -140,19 +140,22 @@ def explore(
     """
     from mapscope.explore.executors import make_executor
     from mapscope.explore.exploration import explore as run_search
-    from mapscope.explore.space import DesignSpace
+    from mapscope.explore.space import DesignSpace, check_search_size
     from mapscope.formats.result_store import ResultStore
 
     checked = space if isinstance(space, DesignSpace) else design_space(space)
-    executor = make_executor(checked, workers, scheduler)
+    check_search_size(checked, checked.name)  # before the store is created or touched
     opened = (
         ResultStore.open(Path(store), space_fingerprint=checked.fingerprint, space_document=checked.document, resume=resume)
         if store is not None
         else None
     )
     try:
-        return run_search(checked, executor, opened)
+        executor = make_executor(checked, workers, scheduler)  # after the store, so a refused store starts no worker
+        try:
+            return run_search(checked, executor, opened)
+        finally:
+            executor.close()
     finally:
-        executor.close()
         if opened is not None:
             opened.close()

@@ -185,3 +185,12 @@ def test_long_candidate_strings_are_refused_short(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"spatial_dimension: a candidate string is at most 80 characters; got 'zzz") as caught:
         tiny_space(tmp_path, document)
     assert len(str(caught.value)) < 300
+
+
+def test_the_api_refuses_an_oversized_search_before_creating_its_store(tmp_path: Path) -> None:
+    from mapscope import api
+
+    space = _searched(tiny_space(tmp_path, _space(tmp_path)), "grid", None)
+    with pytest.raises(InputError, match="give a budget"):
+        api.explore(space, store=tmp_path / "never.db")
+    assert not (tmp_path / "never.db").exists()
