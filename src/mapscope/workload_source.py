@@ -159,7 +159,12 @@ def template_input(workload: Workload, compat: str | None = None) -> tuple[Netwo
     else:
         assert workload.model is not None
         model = workload.model
-    lowered = lower_model(model)
+    try:
+        lowered = lower_model(model)
+    except InputError as error:  # a lowered layer's problem, located in the file (or zoo entry) it came from
+        if workload.source in str(error):
+            raise
+        raise InputError(error.message, f"{workload.source}: {error.where}" if error.where else workload.source) from None
     return lowered.network, lowered, tuple(notes)
 
 

@@ -349,3 +349,15 @@ def test_a_long_integer_vector_never_becomes_a_rank() -> None:
         message = _error(proto)
         assert "the shape of tensor 'r' of node 'relu' (Relu) is unknown" in message or "above the largest size" in message
         assert time.perf_counter() - start < 2.0
+
+
+def test_a_layer_too_large_once_lowered_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Dilation 2**20 lowers into 2**40 phase convolutions: a batch over MAX_SIZE, found by the lowering, not the reader."""
+    from cli_helpers import assert_one_line_error, run
+
+    path = tmp_path / "dilated.onnx"
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="c1", dilations=[2**20, 2**20], pads=[2**21] * 4)
+    onnx.save(_model([node], {"x": [64, 2, 8, 8]}, {"w": np.ones((4, 2, 3, 3), np.float32)}), str(path))
+    status, _, err = run(["analyze", str(path), "--dataflow", "kcp_ws", "--num-pes", "64", "-q"], capsys)
+    assert_one_line_error(status, err)
+    assert err.startswith(f"error: {path}: layer c1.phase0: dimension N = ")
