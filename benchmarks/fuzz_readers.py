@@ -362,7 +362,8 @@ def main() -> int:
     parser.add_argument("--replay", metavar="FILE", default=None, help="run one saved case (a .json from --save-crashes) again")
     parser.add_argument("--minimize", action="store_true", help="with --replay: shrink the case into FILE.min.json")
     arguments = parser.parse_args()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the run as Ctrl-C does
+    for stop in (signal.SIGINT, signal.SIGTERM):  # both stop the run (even when started with SIGINT ignored)
+        signal.signal(stop, signal.default_int_handler)
     if arguments.replay:
         return replay(arguments)
     names = arguments.families.split(",") if arguments.families else list(FAMILIES)

@@ -63,6 +63,31 @@ SPACE_VALUES = (
     "systolic", "maestro", "training", "inference", "grid", "random", "evolve", "log2", ["os", "ws", "is"],
     {"max": -1}, {"min": 1e308}, {"weighted_sum": {"runtime": 1e308, "energy": -1}},
 )
+_HUGE_RANGES = (
+    {"range": [8, 2147483647], "step": 8}, {"range": [1, 2**31 - 1], "scale": "log2"}, {"range": [1, 10**30]},
+    {"range": [2**63, 2**64]}, {"range": [1, 10**6], "step": 10**30}, [1, 2**31, 2**63], [0, -1],
+)
+#: Extreme values for the entry of a given key of a design space (the issue's range and batch blow-ups).
+SPACE_KEY_VALUES: dict[str, tuple[Any, ...]] = {
+    "batch": (32000, 10**6, 2**31 - 1, 0),
+    "budget": (10**9, 2**63, 0),
+    "population": (2, 10**7, 2**63),
+    "batch_size": (1, 2**31, 10**30),
+    "seed": (2**63, 2**64, -1),
+    "range": ([8, 2147483647], [1, 10**30], [2**63, 2**64], [0, 0], [-5, 5], [5, 1]),
+    "step": (1, 2**40, 10**30, 0),
+    "max": (1e308, -1e308, 10**30, 0),
+    "min": (1e308, -1e308, 10**30),
+    "weighted_sum": ({"runtime": 1e308, "energy": 1e308}, {"runtime": 10**30}, {}),
+    **{name: _HUGE_RANGES for name in ("num_pes", "rows", "cols", "l1_size_elems", "l2_size_elems", "cluster_size",
+                                       "noc_bandwidth_elems_per_cycle", "offchip_bandwidth_elems_per_cycle", "simd_lanes")},
+}
+TRAJECTORY_KEY_VALUES: dict[str, tuple[Any, ...]] = {
+    "total_epochs": (10**9, 2**63, 1, 0),
+    "epoch": (10**9, 2**63, -1),
+    "conv1": ([3, 2**31], [2**63, 16], [0, 16]),
+    "fc": ([64, 10**9], [1, 1]),
+}
 TRAJECTORY_WORDS = (
     "epoch", "layer", "in_channels", "out_channels", "# total_epochs:", "# network:", "# synthetic:", "# description:",
     "resnet56", "resnet50", "conv1", "fc", "layer1.0.conv1", "layer3.8.conv2", "true", "false", ",", "#",
@@ -128,26 +153,28 @@ def _maestro_hardware(rng: Rng) -> Case:
     return Case("maestro_hardware", files, _analyze("net.m", "hw.m"), tuple(steps))
 
 
-def _document_case(rng: Rng, family: str, documents: Any, keys: tuple[str, ...], values: tuple[Any, ...] = ()) -> tuple[str, bytes, list[str]]:
+def _document_case(
+    rng: Rng, documents: Any, keys: tuple[str, ...], values: tuple[Any, ...] = (), key_values: dict[str, tuple[Any, ...]] | None = None
+) -> tuple[str, bytes, list[str]]:
     suffix, document = rng.choice(documents)
-    data, steps = mutate_document(rng, document, suffix[1:], keys, values)
+    data, steps = mutate_document(rng, document, suffix[1:], keys, values, key_values)
     return suffix, data, steps
 
 
 def _network_description(rng: Rng) -> Case:
-    suffix, data, steps = _document_case(rng, "network_description", seeds.network_description_seeds(), NETWORK_KEYS, DIRECTIVES)
+    suffix, data, steps = _document_case(rng, seeds.network_description_seeds(), NETWORK_KEYS, DIRECTIVES)
     files = {f"net{suffix}": data, "hw.yaml": EXAMPLE_HARDWARE_YAML}
     return Case("network_description", files, _analyze(f"net{suffix}", "hw.yaml"), tuple(steps))
 
 
 def _hardware_description(rng: Rng) -> Case:
-    suffix, data, steps = _document_case(rng, "hardware_description", seeds.hardware_description_seeds(), HARDWARE_KEYS)
+    suffix, data, steps = _document_case(rng, seeds.hardware_description_seeds(), HARDWARE_KEYS)
     files = {"net.m": seeds.small_mapping().encode(), f"hw{suffix}": data}
     return Case("hardware_description", files, _analyze("net.m", f"hw{suffix}"), tuple(steps))
 
 
 def _design_space(rng: Rng) -> Case:
-    suffix, data, steps = _document_case(rng, "design_space", seeds.space_seeds(), SPACE_KEYS, SPACE_VALUES)
+    suffix, data, steps = _document_case(rng, seeds.space_seeds(), SPACE_KEYS, SPACE_VALUES, SPACE_KEY_VALUES)
     files = {**seeds.space_folder_files(), f"space{suffix}": data}
     arguments = ("explore", f"{{folder}}/space{suffix}", "--budget", "3", "--workers", "1")
     return Case("design_space", files, arguments, tuple(steps))
@@ -158,7 +185,7 @@ def _trajectory(rng: Rng) -> Case:
     if suffix == ".csv":
         data, steps = mutate_text(rng, text, TRAJECTORY_WORDS)
     else:
-        data, steps = mutate_document(rng, yaml.safe_load(text), "yaml", TRAJECTORY_KEYS, ("resnet50", [3, 12], [0, -1], {"conv1": [3, 2**31]}))
+        data, steps = mutate_document(rng, yaml.safe_load(text), "yaml", TRAJECTORY_KEYS, ("resnet50", [3, 12]), TRAJECTORY_KEY_VALUES)
     arguments = ("flexsa", "--model", "resnet56", "--trajectory", f"{{folder}}/t{suffix}", "--array", "128", "--batch", "1")
     return Case("trajectory", {f"t{suffix}": data}, arguments, tuple(steps))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -131,7 +131,9 @@ def _replacement(rng: Rng, flavour: str, values: Sequence[Any], current: Any = N
     return _json_oddity(rng)
 
 
-def _tree_mutation(rng: Rng, tree: Any, flavour: str, keys: Sequence[str], values: Sequence[Any]) -> tuple[Any, str]:
+def _tree_mutation(
+    rng: Rng, tree: Any, flavour: str, keys: Sequence[str], values: Sequence[Any], key_values: Mapping[str, Sequence[Any]]
+) -> tuple[Any, str]:
     paths = _nodes(tree)
     path = rng.choice(paths)
     target = _get(tree, path)
@@ -161,7 +163,8 @@ def _tree_mutation(rng: Rng, tree: Any, flavour: str, keys: Sequence[str], value
             tree = _set(tree, path, second)
             tree = _set(tree, other, first)
             return tree, f"swap {path} and {other}"
-    value = _replacement(rng, flavour, values, target)
+    own = key_values.get(path[-1]) if path and isinstance(path[-1], str) else None
+    value = copy.deepcopy(rng.choice(own)) if own and rng.random() < 0.5 else _replacement(rng, flavour, values, target)
     return _set(tree, path, value), f"replace {path} with {_describe(value)}"
 
 
@@ -197,12 +200,20 @@ def serialise(tree: Any, flavour: str) -> str:
     return text
 
 
-def mutate_document(rng: Rng, document: Any, flavour: str, keys: Sequence[str] = (), values: Sequence[Any] = ()) -> tuple[bytes, list[str]]:
+def mutate_document(
+    rng: Rng,
+    document: Any,
+    flavour: str,
+    keys: Sequence[str] = (),
+    values: Sequence[Any] = (),
+    key_values: Mapping[str, Sequence[Any]] | None = None,
+) -> tuple[bytes, list[str]]:
     """A mutated copy of `document` serialised as `flavour` ("yaml" or "json"), and the steps taken.
 
     Mostly 1-3 tree mutations (`keys`: names worth adding or renaming to; `values`: the format's own
-    values worth putting anywhere); sometimes a token or line mutation of the serialised text instead,
-    and sometimes a byte-level mutation on top.
+    values worth putting anywhere; `key_values`: extreme values for the entry of one key, such as a
+    range of two billion values for a design-space parameter); sometimes a token or line mutation of the
+    serialised text instead, and sometimes a byte-level mutation on top.
     """
     tree = copy.deepcopy(document)
     if rng.random() < 0.2:
@@ -211,7 +222,7 @@ def mutate_document(rng: Rng, document: Any, flavour: str, keys: Sequence[str] =
     steps = []
     roll = rng.random()
     for _ in range(1 if roll < 0.6 else 2 if roll < 0.85 else 3):
-        tree, step = _tree_mutation(rng, tree, flavour, keys, values)
+        tree, step = _tree_mutation(rng, tree, flavour, keys, values, key_values or {})
         steps.append(step)
     data = serialise(tree, flavour).encode("utf-8", errors="surrogatepass")
     if rng.random() < 0.1:
