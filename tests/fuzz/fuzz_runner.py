@@ -155,6 +155,25 @@ def message_problem(lines: list[str]) -> str | None:
     return None
 
 
+def message_kind(line: str) -> str:
+    """The fixed wording of an error message, without its location and the input it quotes:
+    ``error: f.m:4: layer C1: expected a dimension name or '}', found 'AAAA...'`` gives
+    ``expected a dimension name or``. It names the message that an oversized line came from."""
+    text = line.removeprefix("error: ")[:300]
+    quote = min((position for position in (text.find(mark) for mark in "'\"[{(") if position >= 0), default=len(text))
+    parts = [part.strip() for part in text[:quote].split(": ") if part.strip()]
+    return parts[-1][:60] if parts else "(no wording)"
+
+
+def _unclean(problem: str, lines: list[str], stderr: str) -> Outcome:
+    if "characters" in problem:
+        long_line = next(line for line in lines if len(line) > MAX_MESSAGE_CHARS)
+        crash_class = f"oversized error message: {message_kind(long_line)}"
+    else:
+        crash_class = f"unclean error message: {problem}"
+    return Outcome(UNCAUGHT, crash_class, f"{problem}\n{stderr[:2000]}")
+
+
 def cli_outcome(status: int, stderr: str) -> Outcome:
     """Classify a finished CLI run by exit status and stderr."""
     lines = stderr.splitlines()
@@ -165,8 +184,7 @@ def cli_outcome(status: int, stderr: str) -> Outcome:
     problem = message_problem(lines)
     if problem is None:
         return Outcome(CLEAN_ERROR, messages=(lines[-1][:200],))
-    size = "oversized" if "characters" in problem else "unclean"
-    return Outcome(UNCAUGHT, f"{size} error message: {problem.split(' (')[0] if size == 'unclean' else 'line over the limit'}", f"{problem}\n{stderr[:2000]}")
+    return _unclean(problem, lines, stderr)
 
 
 def run_cli(case: Case, folder: Path) -> Outcome:
@@ -194,10 +212,11 @@ def function_outcome(call: Callable[[], object]) -> Outcome:
     try:
         call()
     except InputError as error:
-        problem = message_problem([f"error: {' '.join(str(error).split())}"])
+        line = f"error: {' '.join(str(error).split())}"  # as the CLI would print it
+        problem = message_problem([line])
         if problem is None:
-            return Outcome(CLEAN_ERROR, messages=(str(error)[:200],))
-        return Outcome(UNCAUGHT, "oversized error message: line over the limit", problem)
+            return Outcome(CLEAN_ERROR, messages=(line[:200],))
+        return _unclean(problem, [line], line)
     except BaseException as error:  # noqa: BLE001
         if isinstance(error, KeyboardInterrupt):
             raise

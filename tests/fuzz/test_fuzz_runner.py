@@ -35,7 +35,7 @@ def test_one_error_line_after_notes_is_clean() -> None:
     ("status", "stderr", "crash_class"),
     [
         (2, "error: a\nerror: b\n", "unclean error message: more than one error line"),
-        (2, "error: " + "x" * 1000 + "\n", "oversized error message: line over the limit"),
+        (2, "error: f.m:3: layer L: unknown key '" + "x" * 1000 + "'\n", "oversized error message: unknown key"),
         (2, "Traceback (most recent call last):\nerror: a\n", "unclean error message: traceback on stderr"),
         (2, "", "unclean error message: no error message"),
         (1, "error: a\n", "exit status 1"),
