@@ -62,7 +62,7 @@ from fuzz_isolation import (  # noqa: E402
     stuck_outcome,
     warm_up,
 )
-from fuzz_runner import UNCAUGHT, Case, Outcome, case_document, case_from_document  # noqa: E402
+from fuzz_runner import UNCAUGHT, Case, Outcome, case_document, case_from_document, same_crash  # noqa: E402
 
 PROJECTION_INPUTS = 20_000
 SAVED_PER_CLASS = 20
@@ -242,7 +242,7 @@ class CrashSaver:
             (files / "traceback.txt").write_text(f"{document['crash_class']}\n{document['detail']}\n", encoding="utf-8")
 
 
-def report_family(name: str, counts: FamilyCounts, top: int = 12) -> None:
+def report_family(name: str, counts: FamilyCounts, top: int = 40) -> None:
     kinds = counts.kinds
     print(
         f"{name:22} inputs {counts.inputs:6}  accepted {kinds['accepted']:6}  clean {kinds['clean_error']:6}  "
@@ -341,9 +341,12 @@ def replay(arguments: argparse.Namespace) -> int:
     if arguments.minimize and outcome.kind == UNCAUGHT:
         from fuzz_minimize import minimize
 
-        smaller, runs = minimize(case, outcome.crash_class, run)
+        smaller, runs = minimize(case, outcome.crash_class, run, seconds=arguments.minimize_seconds)
         target = path.with_suffix(".min.json")
         final = run(smaller)
+        if final.kind != UNCAUGHT or not same_crash(final.crash_class, outcome.crash_class):
+            print(f"the minimized case no longer fails as {outcome.crash_class} on a rerun (a borderline input); not written")
+            return 1
         target.write_text(json.dumps(case_document(smaller, final, minimized_from=str(path)), indent=1), encoding="utf-8")
         sizes = {name: len(content) for name, content in smaller.files.items()}
         print(f"minimized in {runs} runs to {sizes}: {target}")
@@ -361,6 +364,7 @@ def main() -> int:
     parser.add_argument("--save-crashes", metavar="DIR", default=None, help="write uncaught inputs and their tracebacks here")
     parser.add_argument("--replay", metavar="FILE", default=None, help="run one saved case (a .json from --save-crashes) again")
     parser.add_argument("--minimize", action="store_true", help="with --replay: shrink the case into FILE.min.json")
+    parser.add_argument("--minimize-seconds", type=float, default=120.0, help="time budget of --minimize (default 120)")
     arguments = parser.parse_args()
     for stop in (signal.SIGINT, signal.SIGTERM):  # both stop the run (even when started with SIGINT ignored)
         signal.signal(stop, signal.default_int_handler)

@@ -22,82 +22,28 @@ from typing import Any
 
 import fuzz_seeds as seeds
 import yaml
-from fuzz_documents import Raw, mutate_document
-from fuzz_mutations import Rng, mutate_text
+from fuzz_documents import mutate_document
 from fuzz_isolation import run_isolated
+from fuzz_mutations import Rng, mutate_text
 from fuzz_runner import ACCEPTED, CLEAN_ERROR, Case, Outcome, function_outcome, run_cli
 from fuzz_store import mutate_store
+from fuzz_vocabulary import (
+    DIRECTIVES,
+    HARDWARE_KEYS,
+    HARDWARE_WORDS,
+    MAESTRO_WORDS,
+    NETWORK_KEYS,
+    SCALESIM_WORDS,
+    SPACE_KEYS,
+    SPACE_KEY_VALUES,
+    SPACE_VALUES,
+    TRAJECTORY_KEYS,
+    TRAJECTORY_KEY_VALUES,
+    TRAJECTORY_WORDS,
+)
 
 EXAMPLE_HARDWARE_M = (seeds.EXAMPLES / "accelerator_256pe.m").read_bytes()
 EXAMPLE_HARDWARE_YAML = (seeds.EXAMPLES / "accelerator_256pe.yaml").read_bytes()
-
-DIMENSIONS = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")
-MAESTRO_WORDS = (
-    "Network", "Layer", "Type", "Stride", "Dimensions", "Dataflow", "SpatialMap", "TemporalMap", "Cluster",
-    "Sz", "Sz(R)", "Sz(S)", "Constant", "CONV", "DSCONV", "NGCONV", "GEMM", "TRCONV", "FC", "POOL", "P", "L",
-    "{", "}", "(", ")", ";", ",", ":", "-", "//", *DIMENSIONS,
-)
-HARDWARE_WORDS = ("num_pes", "l1_size_cstr", "l2_size_cstr", "noc_bw_cstr", "offchip_bw_cstr", "NoC_NumHops", ":", "-", "//")
-NETWORK_KEYS = ("network", "constants", "layers", "name", "type", "stride", "dimensions", "dataflow", "Tile", *DIMENSIONS)
-DIRECTIVES = (
-    "SpatialMap(1,1) K", "TemporalMap(1,1) C", "TemporalMap(Sz(R),Sz(R)) R", "TemporalMap(Sz(S),1) X", "Cluster(64, P)",
-    "Cluster(0, P)", "SpatialMap(99999999999,1) K", "TemporalMap(Tile,Tile) C", "Cluster(Sz(K))", "TemporalMap(1) C",
-    "CONV", "DSCONV", "GEMM", "TRCONV", "FC",
-)
-HARDWARE_KEYS = (
-    "num_pes", "simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle",
-    "l1_size_elems", "l2_size_elems", "l1_size_cstr", "l2_size_cstr", "noc_bw_cstr", "offchip_bw_cstr", "num_simd_lanes",
-    "noc_hop_latency", "NoC_NumHops",
-)
-SPACE_KEYS = (
-    "name", "engine", "network", "base_hardware", "compat", "batch", "passes", "mapping", "template", "parameters",
-    "hardware", "constraints", "objectives", "search", "strategy", "budget", "seed", "population", "batch_size",
-    "range", "step", "scale", "min", "max", "weighted_sum", "buffers_fit", "rows", "cols", "dataflow",
-    "double_buffered", "cluster_size", "spatial_dimension", "area_mm2", "runtime", "energy", "edp", "power",
-    *HARDWARE_KEYS[:7],
-)
-SPACE_VALUES = (
-    {"range": [8, 2147483647], "step": 8}, {"range": [1, 2**40], "scale": "log2"}, {"range": [64, 8]},
-    {"range": [1, 10**6]}, Raw("{range: [1, " + "9" * 5000 + "]}", '{"range": [1, ' + "9" * 5000 + "]}"),
-    32000, 2**31, "tiny_network.m", "tiny_network.yaml", "base_hw.yaml", "resnet56", "kcp_ws", "tiled", "xp_ws",
-    "systolic", "maestro", "training", "inference", "grid", "random", "evolve", "log2", ["os", "ws", "is"],
-    {"max": -1}, {"min": 1e308}, {"weighted_sum": {"runtime": 1e308, "energy": -1}},
-)
-_HUGE_RANGES = (
-    {"range": [8, 2147483647], "step": 8}, {"range": [1, 2**31 - 1], "scale": "log2"}, {"range": [1, 10**30]},
-    {"range": [2**63, 2**64]}, {"range": [1, 10**6], "step": 10**30}, [1, 2**31, 2**63], [0, -1],
-)
-#: Extreme values for the entry of a given key of a design space (the issue's range and batch blow-ups).
-SPACE_KEY_VALUES: dict[str, tuple[Any, ...]] = {
-    "batch": (32000, 10**6, 2**31 - 1, 0),
-    "budget": (10**9, 2**63, 0),
-    "population": (2, 10**7, 2**63),
-    "batch_size": (1, 2**31, 10**30),
-    "seed": (2**63, 2**64, -1),
-    "range": ([8, 2147483647], [1, 10**30], [2**63, 2**64], [0, 0], [-5, 5], [5, 1]),
-    "step": (1, 2**40, 10**30, 0),
-    "max": (1e308, -1e308, 10**30, 0),
-    "min": (1e308, -1e308, 10**30),
-    "weighted_sum": ({"runtime": 1e308, "energy": 1e308}, {"runtime": 10**30}, {}),
-    **{name: _HUGE_RANGES for name in ("num_pes", "rows", "cols", "l1_size_elems", "l2_size_elems", "cluster_size",
-                                       "noc_bandwidth_elems_per_cycle", "offchip_bandwidth_elems_per_cycle", "simd_lanes")},
-}
-TRAJECTORY_KEY_VALUES: dict[str, tuple[Any, ...]] = {
-    "total_epochs": (10**9, 2**63, 1, 0),
-    "epoch": (10**9, 2**63, -1),
-    "conv1": ([3, 2**31], [2**63, 16], [0, 16]),
-    "fc": ([64, 10**9], [1, 1]),
-}
-TRAJECTORY_WORDS = (
-    "epoch", "layer", "in_channels", "out_channels", "# total_epochs:", "# network:", "# synthetic:", "# description:",
-    "resnet56", "resnet50", "conv1", "fc", "layer1.0.conv1", "layer3.8.conv2", "true", "false", ",", "#",
-)
-TRAJECTORY_KEYS = ("network", "total_epochs", "epochs", "epoch", "layers", "synthetic", "description", "conv1", "fc", "layer1.0.conv1")
-SCALESIM_WORDS = (
-    "[general]", "[architecture_presets]", "ArrayHeight", "ArrayWidth", "Dataflow", "os", "ws", "is", "run_name",
-    "=", ":", ",", "%", "%(x)s", "Layer", "M", "N", "K",
-)
-
 
 @dataclass(frozen=True)
 class Family:
@@ -106,6 +52,7 @@ class Family:
     name: str
     description: str
     make_case: Callable[[Rng], Case]
+    seeds: Callable[[], object]  # builds (and caches) the family's seeds
     run: Callable[[Case, Path], Outcome] = run_cli
     needs: str | None = None  # an optional module the family needs (its tests skip without it)
 
@@ -114,26 +61,7 @@ class Family:
 
     def prepare(self) -> None:
         """Build the seeds now (once per process), so forked workers inherit them."""
-        self.make_case(_FixedRandom())
-
-
-class _FixedRandom:
-    """A stand-in rng for `prepare`: always the first choice, no mutation rounds beyond one."""
-
-    def random(self) -> float:
-        return 0.99
-
-    def randint(self, low: int, high: int) -> int:
-        return low
-
-    def randrange(self, *arguments: int) -> int:
-        return 0 if len(arguments) == 1 else arguments[0]
-
-    def choice(self, options: Any) -> Any:
-        return options[0]
-
-    def randbytes(self, count: int) -> bytes:
-        return bytes(count)
+        self.seeds()
 
 
 def _analyze(network: str, hardware: str, *extra: str) -> tuple[str, ...]:
@@ -199,6 +127,12 @@ def _onnx(rng: Rng) -> Case:
     return Case("onnx", files, ("analyze", "{folder}/model.onnx", "--dataflow", "kcp_ws", "--hw", "{folder}/hw.yaml", "-q", *skip), tuple(steps))
 
 
+def _onnx_seeds() -> object:
+    from fuzz_onnx import onnx_seeds
+
+    return onnx_seeds()
+
+
 def _result_store(rng: Rng) -> Case:
     space_text, store = rng.choice(seeds.store_seeds())
     damaged, steps = mutate_store(rng, store)
@@ -224,18 +158,31 @@ def _run_scalesim(case: Case, folder: Path) -> Outcome:
     return function_outcome(lambda: getattr(scalesim_files, reader)(path.replace("{folder}", str(folder))))
 
 
+def _space_seeds() -> object:
+    return seeds.space_seeds(), seeds.space_folder_files()
+
+
 FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
-        Family("maestro_mapping", "MAESTRO .m mappings (analyze)", _maestro_mapping),
-        Family("maestro_hardware", "MAESTRO .m hardware files (analyze --hw)", _maestro_hardware),
-        Family("network_description", "YAML/JSON network descriptions (analyze)", _network_description),
-        Family("hardware_description", "YAML/JSON hardware descriptions (analyze --hw)", _hardware_description),
-        Family("design_space", "design-space files (explore --budget 3)", _design_space),
-        Family("trajectory", "pruning trajectories, CSV and YAML (flexsa --trajectory)", _trajectory),
-        Family("onnx", "ONNX models (analyze --dataflow kcp_ws)", _onnx, needs="onnx"),
-        Family("result_store", "damaged result stores (explore --resume)", _result_store),
-        Family("scalesim", "SCALE-Sim scale.cfg and topology files (reader functions)", _scalesim, _run_scalesim),
+        Family("maestro_mapping", "MAESTRO .m mappings (analyze)", _maestro_mapping, seeds.mapping_seeds),
+        Family("maestro_hardware", "MAESTRO .m hardware files (analyze --hw)", _maestro_hardware, seeds.hardware_seeds),
+        Family(
+            "network_description", "YAML/JSON network descriptions (analyze)", _network_description, seeds.network_description_seeds
+        ),
+        Family(
+            "hardware_description",
+            "YAML/JSON hardware descriptions (analyze --hw)",
+            _hardware_description,
+            seeds.hardware_description_seeds,
+        ),
+        Family("design_space", "design-space files (explore --budget 3)", _design_space, _space_seeds),
+        Family("trajectory", "pruning trajectories, CSV and YAML (flexsa --trajectory)", _trajectory, seeds.trajectory_seeds),
+        Family("onnx", "ONNX models (analyze --dataflow kcp_ws)", _onnx, _onnx_seeds, needs="onnx"),
+        Family("result_store", "damaged result stores (explore --resume)", _result_store, seeds.store_seeds),
+        Family(
+            "scalesim", "SCALE-Sim scale.cfg and topology files (reader functions)", _scalesim, seeds.scalesim_seeds, _run_scalesim
+        ),
     )
 }
 

@@ -157,7 +157,9 @@ def stuck_outcome(seconds: float, stacks: Path | None) -> Outcome:
     return Outcome(UNCAUGHT, f"hang over {seconds:g} s @ {frame} (in C code, killed)", text[:4000] or "no answer; the process was killed")
 
 
-def _child(connection: object, case: Case, runner: Callable[[Case, Path], Outcome], folder: Path, seconds: float, parent_pid: int, memory_mb: int) -> None:
+def _child(
+    connection: object, case: Case, runner: Callable[[Case, Path], Outcome], folder: Path, seconds: float, parent_pid: int, memory_mb: int
+) -> None:
     prepare_child(parent_pid, memory_mb)
     with open(folder.parent / "stacks.txt", "w") as stacks:
         outcome = execute(case, runner, folder, seconds, stacks)

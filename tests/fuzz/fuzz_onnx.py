@@ -74,16 +74,28 @@ def onnx_seeds() -> tuple[bytes, ...]:
             {"w": _weight(4, 2, 3, 3)},
             "transposed",
         ),
-        _model([node("Gemm", ["x", "w", "b"], ["g"], name="gemm", transB=1, alpha=0.5), node("Relu", ["g"], ["y"], name="act")], {"x": [2, 16]}, {"w": _weight(8, 16), "b": _weight(8)}, "gemm"),
         _model(
-            [node("MatMul", ["x", "w"], ["m"], name="matmul"), node("Add", ["m", "b"], ["a"], name="bias"), node("Softmax", ["a"], ["y"], name="softmax", axis=-1)],
+            [node("Gemm", ["x", "w", "b"], ["g"], name="gemm", transB=1, alpha=0.5), node("Relu", ["g"], ["y"], name="act")],
+            {"x": [2, 16]},
+            {"w": _weight(8, 16), "b": _weight(8)},
+            "gemm",
+        ),
+        _model(
+            [
+                node("MatMul", ["x", "w"], ["m"], name="matmul"),
+                node("Add", ["m", "b"], ["a"], name="bias"),
+                node("Softmax", ["a"], ["y"], name="softmax", axis=-1),
+            ],
             {"x": [2, 4, 8]},
             {"w": _weight(8, 6), "b": _weight(6)},
             "matmul",
         ),
         _model(
             [
-                node("AveragePool", ["x"], ["a"], name="avg", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1, ceil_mode=1),
+                node(
+                    "AveragePool", ["x"], ["a"], name="avg", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                    count_include_pad=1, ceil_mode=1,
+                ),
                 node("MaxPool", ["a"], ["m"], name="max", kernel_shape=[2, 2], auto_pad="SAME_LOWER"),
                 node("GlobalMaxPool", ["m"], ["y"], name="gmp"),
             ],

@@ -135,7 +135,10 @@ def hardware_seeds() -> tuple[str, ...]:
 def hardware_description_seeds() -> tuple[tuple[str, Any], ...]:
     """(suffix, document) pairs: the shipped YAML accelerator, in both formats, and MAESTRO spellings."""
     shipped = yaml.safe_load((EXAMPLES / "accelerator_256pe.yaml").read_text(encoding="utf-8"))
-    maestro = {"num_pes": 64, "l1_size_cstr": 512, "l2_size_cstr": 65536, "noc_bw_cstr": 32, "offchip_bw_cstr": 8, "NoC_NumHops": 2, "num_simd_lanes": 2}
+    maestro = {
+        "num_pes": 64, "l1_size_cstr": 512, "l2_size_cstr": 65536, "noc_bw_cstr": 32, "offchip_bw_cstr": 8, "NoC_NumHops": 2,
+        "num_simd_lanes": 2,
+    }
     partial = {"num_pes": 16}
     return tuple((suffix, document) for document in (shipped, maestro, partial) for suffix in (".yaml", ".json"))
 

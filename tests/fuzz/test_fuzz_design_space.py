@@ -1,4 +1,5 @@
-"""Fuzz design-space files through `mapscope explore --budget 3`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz design-space files through `mapscope explore --budget 3`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families design_space`` (tests/fuzz/families.py).
 """

@@ -1,4 +1,5 @@
-"""Fuzz YAML and JSON hardware descriptions through `mapscope analyze --hw`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz YAML and JSON hardware descriptions through `mapscope analyze --hw`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families hardware_description`` (tests/fuzz/families.py).
 """

@@ -1,4 +1,5 @@
-"""Fuzz MAESTRO .m hardware files through `mapscope analyze --hw`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz MAESTRO .m hardware files through `mapscope analyze --hw`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families maestro_hardware`` (tests/fuzz/families.py).
 """

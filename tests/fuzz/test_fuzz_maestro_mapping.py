@@ -1,4 +1,5 @@
-"""Fuzz MAESTRO .m mapping files through `mapscope analyze`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz MAESTRO .m mapping files through `mapscope analyze`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families maestro_mapping`` (tests/fuzz/families.py).
 """

@@ -1,4 +1,5 @@
-"""Fuzz YAML and JSON network descriptions through `mapscope analyze`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz YAML and JSON network descriptions through `mapscope analyze`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families network_description`` (tests/fuzz/families.py).
 """

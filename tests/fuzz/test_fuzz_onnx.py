@@ -1,4 +1,5 @@
-"""Fuzz ONNX models through `mapscope analyze --dataflow kcp_ws`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz ONNX models through `mapscope analyze --dataflow kcp_ws`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families onnx`` (tests/fuzz/families.py).
 """

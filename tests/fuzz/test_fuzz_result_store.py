@@ -1,4 +1,5 @@
-"""Fuzz damaged result stores through `mapscope explore --resume`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz damaged result stores through `mapscope explore --resume`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families result_store`` (tests/fuzz/families.py).
 """

@@ -1,4 +1,5 @@
-"""Fuzz SCALE-Sim scale.cfg and topology files through their readers: every mutated input is accepted or refused with one clean error line.
+"""Fuzz SCALE-Sim scale.cfg and topology files through their readers:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families scalesim`` (tests/fuzz/families.py).
 """

@@ -1,4 +1,5 @@
-"""Fuzz pruning trajectories (CSV and YAML) through `mapscope flexsa --trajectory`: every mutated input is accepted or refused with one clean error line.
+"""Fuzz pruning trajectories (CSV and YAML) through `mapscope flexsa --trajectory`:
+every mutated input is accepted or refused with one clean error line.
 
 The inputs and the checks are those of ``benchmarks/fuzz_readers.py --families trajectory`` (tests/fuzz/families.py).
 """
