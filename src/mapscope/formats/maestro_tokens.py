@@ -17,6 +17,7 @@ import re
 from os import PathLike
 
 from mapscope.errors import InputError
+from mapscope.formats.bounded_read import read_at_most
 from mapscope.limits import MAX_QUOTED_CHARS, MAX_TEXT_FILE_BYTES
 
 #: The characters MAESTRO splits lines on, plus the line-ending characters we tolerate.
@@ -134,7 +135,7 @@ def read_text_file(path: str | PathLike[str]) -> str:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_TEXT_FILE_BYTES:
                 raise _too_large(path, f"{size:,} bytes")
-            data = handle.read(MAX_TEXT_FILE_BYTES + 1)
+            data = read_at_most(handle, MAX_TEXT_FILE_BYTES)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise InputError(f"cannot read {path}: {reason}") from None

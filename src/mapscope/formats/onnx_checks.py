@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapscope.errors import InputError
+from mapscope.formats.bounded_read import read_at_most
 from mapscope.limits import MAX_LAYERS, MAX_ONNX_FILE_BYTES, MAX_SIZE, quoted
 
 #: Longest message of the onnx package quoted in an error (its inference errors can list every node).
@@ -102,7 +103,7 @@ def read_model_bytes(path: str | os.PathLike[str], source: str) -> bytes:
                 source,
             )
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(MAX_ONNX_FILE_BYTES + 1)
+            data = read_at_most(handle, MAX_ONNX_FILE_BYTES)
     except OSError as error:
         raise InputError(f"cannot read the file: {error.strerror or type(error).__name__}", source) from None
     finally:
