@@ -81,6 +81,19 @@ def test_numbers_that_are_not_finite_are_refused(text: str, source: str, shown: 
     assert message.startswith(f"{source}:1: num_pes: {shown}") and message.endswith("is not a finite number")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!!float nan\nl..\n", "h.yaml:1: cannot read 'nan l..' with the tag !!float"),  # found by fuzzing
+        ("num_pes: !!int abc\n", "h.yaml:1: num_pes: cannot read 'abc' with the tag !!int"),
+        ("num_pes: !!bool maybe\n", "h.yaml:1: num_pes: cannot read 'maybe' with the tag !!bool"),
+        ("num_pes: !!timestamp 2020-13-45\n", "h.yaml:1: num_pes: cannot read '2020-13-45' with the tag !!timestamp"),
+    ],
+)
+def test_explicitly_tagged_values_that_do_not_read_are_located(text: str, expected: str) -> None:
+    assert _error(parse_hardware_description, text, "h.yaml") == expected
+
+
 @pytest.mark.parametrize("source", ["deep.json", "deep.yaml"])
 @pytest.mark.parametrize("depth", [MAX_NESTING_DEPTH + 1, 900, 100_000])
 def test_nesting_beyond_the_bound_is_refused(source: str, depth: int) -> None:

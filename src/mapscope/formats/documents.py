@@ -75,6 +75,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with a value its constructor cannot read (``!!float abc``, ``!!bool maybe``,
+        ``!!timestamp 2020-13-45``) refused at its own node instead of escaping as a bare ValueError."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (_NodeProblem, yaml.YAMLError):
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise _NodeProblem(node, f"cannot read {quoted(node.value)} with the tag !!{tag}") from None
+
     def construct_checked_int(self, node: yaml.ScalarNode) -> int:
         digits = str(node.value).replace("_", "").lstrip("+-")
         if len(digits) > MAX_INTEGER_DIGITS:
