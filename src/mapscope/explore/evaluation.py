@@ -22,7 +22,8 @@ def _parameter_column(points: Sequence[dict[str, Value]], name: str) -> np.ndarr
 
 
 def violations(space: DesignSpace, points: Sequence[dict[str, Value]], metrics: dict[str, np.ndarray]) -> list[str | None]:
-    """Per design, the first constraint it breaks (with its value), or None."""
+    """Per design, the first constraint it breaks (with its value), or None; an objective that is not a
+    finite number breaks one too, as such a design cannot be ranked."""
     found: list[str | None] = [None] * len(points)
     checks: list[tuple[str, np.ndarray, np.ndarray]] = []
     for constraint in space.constraints:
@@ -33,6 +34,9 @@ def violations(space: DesignSpace, points: Sequence[dict[str, Value]], metrics: 
             required, capacity = metrics.get(f"{level}_size_req_elems"), metrics.get(f"{level}_size_elems")
             if required is not None and capacity is not None:
                 checks.append((f"{level.upper()} requirement <= {level.upper()} size", required > capacity, required))
+    for objective in space.objectives:  # a design that cannot be ranked (a metric nan, or weights overflowing)
+        values = objective.values(metrics)
+        checks.append((objective.finite_label, ~np.isfinite(values), values))
     for label, bad, values in checks:
         for index in np.flatnonzero(bad):
             if found[index] is None:

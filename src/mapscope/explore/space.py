@@ -77,10 +77,17 @@ class Objective:
     terms: tuple[tuple[str, float], ...]
 
     def values(self, metrics: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The objective of each design; inf or nan where its weights overflow or a metric is undefined."""
         total = np.zeros_like(np.asarray(next(iter(metrics.values())), dtype=np.float64))
-        for metric, weight in self.terms:
-            total = total + weight * np.asarray(metrics[metric], dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for metric, weight in self.terms:
+                total = total + weight * np.asarray(metrics[metric], dtype=np.float64)
         return total
+
+    @property
+    def finite_label(self) -> str:
+        """The check a design breaks when this objective is not a finite number (it cannot be ranked)."""
+        return f"{self.name} is a finite number"
 
     @property
     def metrics(self) -> tuple[str, ...]:

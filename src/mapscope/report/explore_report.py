@@ -204,6 +204,14 @@ def nothing_feasible_message(result: ExplorationResult) -> str:
         return "no design was evaluated: the search asked for none"
     space = result.space
     labels = {c.describe() for c in space.constraints} | {label for label, _, _ in BUFFER_CHECKS}
+    unranked = Counter(violation_reason(r.violation or "") for r in records if not r.feasible)
+    unranked_parts = [
+        f"{objective.name} is not a finite number for {unranked[objective.finite_label]:,}"
+        + (" (weights too large?)" if any(abs(weight) != 1 for _, weight in objective.terms) else "")
+        for objective in space.objectives
+        if unranked[objective.finite_label]
+    ]
+    labels |= {objective.finite_label for objective in space.objectives}
     errors = Counter(r.violation or "infeasible" for r in records if not r.feasible and violation_reason(r.violation or "") not in labels)
     evaluated = [r for r in records if r.feasible or violation_reason(r.violation or "") in labels]
     rejections = [_constraint_rejection(c, evaluated) for c in space.constraints]
@@ -213,6 +221,7 @@ def nothing_feasible_message(result: ExplorationResult) -> str:
     for rejection in sorted((r for r in rejections if r.count), key=lambda r: -r.count):
         detail = f" ({rejection.closest})" if rejection.closest else ""
         parts.append(f"{rejection.label} removed {rejection.count:,}{detail}")
+    parts += unranked_parts
     if errors:
         failed = sum(errors.values())
         common, _ = errors.most_common(1)[0]
