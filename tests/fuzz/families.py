@@ -1,6 +1,6 @@
 """The reader families the fuzz suite attacks: for each, how to make a mutated input and how to run it.
 
-Shared by the Hypothesis tests beside this file (tests/fuzz/test_fuzz_<family>.py) and by
+Shared by the Hypothesis tests beside this file (tests/fuzz/test_fuzz_families.py) and by
 ``benchmarks/fuzz_readers.py``, which imports this module by path. The dependency points from the
 benchmark to the tests, not the other way, because the tests must run in the default test run with
 nothing but the test folder on the path, while the benchmark is a driver that adds worker processes,
