@@ -160,12 +160,13 @@ class _MappingParser:
         return index < len(self.texts) or self.tokens.available(index)
 
     def peek(self) -> str | None:
-        return self.texts[self.position] if self.has_token(self.position) else None
+        position = self.position
+        return self.texts[position] if position < len(self.texts) or self.tokens.available(position) else None
 
     def take(self, expected: str) -> str:
         """The next token; at the end of the input, an error saying what was `expected`."""
         position = self.position
-        if not self.has_token(position):
+        if position >= len(self.texts) and not self.tokens.available(position):  # has_token, inlined: per token
             ended = "the text ended" if self.fixed_where is not None else f"file ended at line {self.line_count}"
             self.fail(f"{ended}; expected {expected}")
         self.position = position + 1

@@ -29,6 +29,9 @@ _SEPARATOR_CLASS = "[" + re.escape(SEPARATORS) + "]"
 # "//" at the start of a token: at the start of the line or right after a separator.
 _COMMENT_START = re.compile(r"(?:^|(?<=" + _SEPARATOR_CLASS + r"))//")
 _TOKEN = re.compile(r"[^" + re.escape(SEPARATORS) + r"]+")
+#: Lines split per step as a parser asks for tokens: few enough that a bad first token of a huge file
+#: fails at once, many enough that a normal file pays the per-step cost rarely.
+LINES_PER_BATCH = 256
 
 
 class Tokens:
@@ -58,39 +61,47 @@ class Tokens:
     def available(self, index: int) -> bool:
         """Whether the text has a token number `index` (tokenizing up to it if needed)."""
         while index >= len(self.texts) and self._offset < len(self._text):
-            self._tokenize_line()
+            self._tokenize_lines(LINES_PER_BATCH)
         return index < len(self.texts)
 
     def read_all(self) -> Tokens:
         while self._offset < len(self._text):
-            self._tokenize_line()
+            self._tokenize_lines(LINES_PER_BATCH)
         return self
 
-    def _tokenize_line(self) -> None:
+    def _tokenize_lines(self, count: int) -> None:
+        """Split the next `count` lines (fewer at the end of the text)."""
         text, start = self._text, self._offset
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        line, number = text[start:end], self._next_line
-        self._offset, self._next_line = end + 1, number + 1
-        if "//" in line:
-            comment = _COMMENT_START.search(line)
-            if comment is not None:
-                line = line[: comment.start()]
-        shared, texts = self._distinct.setdefault, self.texts
-        if "-" not in line:
-            words = [shared(word, word) for word in line.translate(_TO_SPACE).split()]
-            texts.extend(words)
-            self.lines.extend([number] * len(words))
-            return
-        previous_end = 0
-        for match in _TOKEN.finditer(line):
-            if "-" in line[previous_end : match.start()]:
-                self.after_minus.add(len(texts))
-            word = match.group()
-            texts.append(shared(word, word))
-            self.lines.append(number)
-            previous_end = match.end()
+        end = start
+        for _ in range(count):
+            end = text.find("\n", end) + 1
+            if end == 0:
+                end = len(text)
+                break
+        number = self._next_line
+        texts, lines, shared = self.texts, self.lines, self._distinct.setdefault
+        for line in text[start:end].split("\n"):
+            if "//" in line:
+                comment = _COMMENT_START.search(line)
+                if comment is not None:
+                    line = line[: comment.start()]
+            if "-" not in line:
+                words = line.translate(_TO_SPACE).split()
+                if words:
+                    texts.extend([shared(word, word) for word in words])
+                    lines.extend([number] * len(words))
+            else:
+                previous_end = 0
+                for match in _TOKEN.finditer(line):
+                    if "-" in line[previous_end : match.start()]:
+                        self.after_minus.add(len(texts))
+                    word = match.group()
+                    texts.append(shared(word, word))
+                    lines.append(number)
+                    previous_end = match.end()
+            number += 1
+        self._offset = end
+        self._next_line = number - (1 if end > start and text[end - 1] == "\n" else 0)
 
 
 def tokenize(text: str) -> Tokens:
