@@ -77,6 +77,11 @@ def quoted(value: object) -> str:
     return _QUOTER.repr(value)
 
 
+def shortened(text: str) -> str:
+    """`text` as is, or cut to MAX_QUOTED_CHARS characters ending in "..." (a name quoted in an error message)."""
+    return text if len(text) <= MAX_QUOTED_CHARS else f"{text[: MAX_QUOTED_CHARS - 3]}..."
+
+
 def integer_from_digits(digits: str, what: str, where: str | None = None) -> int:
     """The integer written as the ASCII decimal `digits` (sign already removed), refusing over-long literals."""
     if len(digits) > MAX_INTEGER_DIGITS:

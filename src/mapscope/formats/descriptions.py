@@ -41,7 +41,7 @@ from pydantic_core import PydanticCustomError
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import cannot_write, write_text_atomically
-from mapscope.formats.documents import Document, shortened
+from mapscope.formats.documents import Document
 from mapscope.formats.maestro_mapping import (
     STRIDE_DIMENSIONS,
     build_mapped_layer,
@@ -51,7 +51,7 @@ from mapscope.formats.maestro_mapping import (
 )
 from mapscope.formats.maestro_tokens import read_text_file, tokenize
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
-from mapscope.limits import MAX_LAYERS, quoted
+from mapscope.limits import MAX_LAYERS, quoted, shortened
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 

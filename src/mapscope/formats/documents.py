@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from mapscope.errors import InputError
-from mapscope.limits import MAX_DOCUMENT_NODES, MAX_INTEGER_DIGITS, MAX_NESTING_DEPTH, MAX_QUOTED_CHARS, quoted
+from mapscope.limits import MAX_DOCUMENT_NODES, MAX_INTEGER_DIGITS, MAX_NESTING_DEPTH, quoted, shortened
 
 Location = tuple[str | int, ...]
 
@@ -361,7 +361,3 @@ def format_location(location: Location) -> str:
         text += f".{key}" if text else key
     return text
 
-
-def shortened(text: str) -> str:
-    """`text` cut to MAX_QUOTED_CHARS characters (ending in '...' when cut), for error messages."""
-    return text if len(text) <= MAX_QUOTED_CHARS else f"{text[: MAX_QUOTED_CHARS - 3]}..."

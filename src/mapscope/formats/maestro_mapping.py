@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import Tokens, read_text_file, shortened, token_stream
+from mapscope.formats.maestro_tokens import Tokens, read_text_file, token_stream
 from mapscope.limits import (
     MAX_CONSTANTS,
     MAX_DIRECTIVES_PER_LAYER,
@@ -36,6 +36,7 @@ from mapscope.limits import (
     MAX_SIZE,
     integer_from_digits,
     quoted,
+    shortened,
 )
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork

@@ -18,7 +18,7 @@ from os import PathLike
 
 from mapscope.errors import InputError
 from mapscope.formats.bounded_read import read_at_most
-from mapscope.limits import MAX_QUOTED_CHARS, MAX_TEXT_FILE_BYTES
+from mapscope.limits import MAX_TEXT_FILE_BYTES
 
 #: The characters MAESTRO splits lines on, plus the line-ending characters we tolerate.
 SEPARATORS = " ,->():\t;\r\f\v"
@@ -112,11 +112,6 @@ def tokenize(text: str) -> Tokens:
 def token_stream(text: str) -> Tokens:
     """The tokens of `text`, split only as far as a reader asks (see `Tokens.available`)."""
     return Tokens(text)
-
-
-def shortened(text: str) -> str:
-    """`text` as is, or cut to `MAX_QUOTED_CHARS` with "..." when longer (a name quoted in an error message)."""
-    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 3] + "..."
 
 
 def maestro_display_name(name: str) -> str:
