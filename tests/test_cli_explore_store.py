@@ -153,15 +153,21 @@ def test_store_paths_that_cannot_hold_a_store_are_one_line(tmp_path: Path, capsy
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["a-file", "a-folder", "space.yaml", "tiny_network.m"]
 
 
-def test_a_read_only_folder_is_one_line_and_resume_completes_once_writable(
-    tmp_path: Path, reference: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _kept_partial_stores(tmp_path: Path, reference: Path) -> tuple[Path, Path, dict[str, str]]:
+    """The space, and a folder `kept` holding 300 designs of it in a store left by a killed writer
+    (crashed.db, with its -wal and -shm) and in a cleanly closed one (closed.db), with its snapshot."""
     space = write_space(tmp_path)
     kept = tmp_path / "kept"
     kept.mkdir()
     partial_store(reference, kept / "crashed.db", 300, "crash")
     partial_store(reference, kept / "closed.db", 300, "close")
-    before = snapshot(kept)
+    return space, kept, snapshot(kept)
+
+
+def test_a_read_only_folder_is_one_line_and_resume_completes_once_writable(
+    tmp_path: Path, reference: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    space, kept, before = _kept_partial_stores(tmp_path, reference)
     assert {"crashed.db-wal", "crashed.db-shm"} <= set(before)
     run_mounted(
         """
@@ -191,12 +197,7 @@ def test_a_read_only_folder_is_one_line_and_resume_completes_once_writable(
 def test_a_read_only_store_file_or_log_in_a_writable_folder_is_one_line(
     tmp_path: Path, reference: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    space = write_space(tmp_path)
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    partial_store(reference, kept / "crashed.db", 300, "crash")
-    partial_store(reference, kept / "closed.db", 300, "close")
-    before = snapshot(kept)
+    space, kept, before = _kept_partial_stores(tmp_path, reference)
     run_mounted(
         """
         read_only kept/closed.db
