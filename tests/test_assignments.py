@@ -6,7 +6,8 @@ import pytest
 from cli_helpers import assert_one_line_error, run
 
 from mapscope.errors import InputError
-from mapscope.workload_source import integer_sizes, parse_assignments
+from mapscope.cli.assignments import parse_assignments
+from mapscope.workload.source import integer_sizes
 
 BIG = "9" * 5000
 

@@ -9,8 +9,8 @@ import pytest
 from shared_data import BUNDLED_HARDWARE, BUNDLED_MAPPINGS
 
 from mapscope.cli import main
-from mapscope.formats.maestro_csv import read_maestro_csv
-from mapscope.formats.maestro_mapping import read_mapping_file
+from mapscope.formats.maestro.csv_file import read_maestro_csv
+from mapscope.formats.maestro.mapping_file import read_mapping_file
 
 #: The 8 files MAESTRO cannot run, and what the one-line error must name. Three row-stationary files
 #: also map S twice in their inner level (SpatialMap(1,1) S, then TemporalMap(Sz(S),Sz(S)) S), which

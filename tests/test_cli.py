@@ -14,7 +14,7 @@ from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 from shared_data import REFERENCE_CASES as CASES
 
 from mapscope.examples import list_examples
-from mapscope.formats.maestro_csv import MAESTRO_CSV_COLUMNS, read_maestro_csv
+from mapscope.formats.maestro.csv_file import MAESTRO_CSV_COLUMNS, read_maestro_csv
 
 #: One CONV layer with a one-level, output-stationary-in-X mapping: runs on any number of PEs.
 TINY_MAPPING = """Network tiny {

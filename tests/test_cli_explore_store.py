@@ -64,8 +64,8 @@ PARTIAL_WRITER = textwrap.dedent(
     """
     import os, sqlite3, sys
     from pathlib import Path
-    from mapscope.formats.result_store import ResultStore
-    from mapscope.formats.result_store_rows import RECORD_COLUMNS, record_from_row
+    from mapscope.formats.results.store import ResultStore
+    from mapscope.formats.results.store_rows import RECORD_COLUMNS, record_from_row
 
     reference, target, count, ending = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     source = sqlite3.connect(f"{reference.resolve().as_uri()}?mode=ro&immutable=1", uri=True)

@@ -114,7 +114,7 @@ def _published_macs(table: dict[str, tuple[int, ...]]) -> int:
 
 
 def _read_mapping(name: str):
-    from mapscope.formats.maestro_mapping import read_mapping_file
+    from mapscope.formats.maestro.mapping_file import read_mapping_file
 
     return read_mapping_file(example_path(name))
 

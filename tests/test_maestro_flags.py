@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.maestro_flags import (
+from mapscope.cli.maestro_flags import (
     MAESTRO_OPTIONS,
     MAESTRO_STYLE_OPTION,
     NO_MAESTRO_CSV_OPTION,

@@ -13,13 +13,14 @@ from shared_data import MAESTRO_DATA
 from mapscope.api import analyze, build_accelerator
 from mapscope.errors import InputError
 from mapscope.formats import read_mapping_file
-from mapscope.formats.maestro_mapping import parse_mapping_text
-from mapscope.formats.maestro_network_writer import maestro_name, maestro_network_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
+from mapscope.formats.maestro.network_writer import maestro_name, maestro_network_text
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import TEMPLATES
 from mapscope.workload.layer import Layer, LayerType, layer_macs
 from mapscope.workload.operators import ConvTranspose
-from mapscope.workload_source import load_workload, map_workload
+from mapscope.formats.sources import load_workload
+from mapscope.mapping.mapped_workload import map_workload
 
 MODEL_FILES = sorted((MAESTRO_DATA / "data" / "model").glob("*.m")) if MAESTRO_DATA.is_dir() else []
 needs_models = pytest.mark.skipif(not MODEL_FILES, reason="../shared/maestro-data is not beside the checkout")

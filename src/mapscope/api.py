@@ -5,82 +5,38 @@ Inputs may be objects, file paths, or names of shipped examples (`mapscope examp
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mapscope.errors import InputError
+from mapscope.formats.sources import (
+    HARDWARE_FIELDS,
+    build_accelerator,
+    load_hardware_fields,
+    load_network,
+    resolve_input_path,
+)
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.stats import NetworkStats
 
+__all__ = [
+    "COMPAT_MODES",
+    "HARDWARE_FIELDS",
+    "analyze",
+    "build_accelerator",
+    "design_space",
+    "explore",
+    "load_hardware_fields",
+    "load_network",
+    "resolve_input_path",
+]
+
 #: The `compat` values `analyze` accepts: None (corrected default model) or MAESTRO's exact numbers.
 COMPAT_MODES = (None, "maestro")
-
-HARDWARE_FIELDS = tuple(field.name for field in dataclasses.fields(Accelerator))
-
-
-def resolve_input_path(name_or_path: str | os.PathLike[str], what: str) -> Path:
-    """An input file: `name_or_path` if it is an existing file, else the shipped example of that name."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    if path.exists():
-        raise InputError(f"the {what} is not a regular file", str(name_or_path))
-    name = os.fspath(name_or_path)
-    if "/" not in name and os.sep not in name:
-        from mapscope.examples import (
-            example_path,  # shipped examples; imported only when needed
-        )
-
-        try:
-            return Path(example_path(name))
-        except (LookupError, ValueError, FileNotFoundError):  # InputError is a ValueError
-            pass
-    raise InputError(f"no such {what} file, and no shipped example of that name (run `mapscope examples`)", name)
-
-
-def load_network(network_or_path: MappedNetwork | str | os.PathLike[str]) -> MappedNetwork:
-    """A mapped network: given, or read from a .m/.yaml/.json file or a shipped example."""
-    if isinstance(network_or_path, MappedNetwork):
-        return network_or_path
-    from mapscope.formats import load_mapped_network
-
-    return load_mapped_network(resolve_input_path(network_or_path, "mapping"))
-
-
-def load_hardware_fields(hardware: str | os.PathLike[str]) -> dict[str, int]:
-    """The accelerator fields a hardware file (.m/.yaml/.json) or shipped hardware example sets."""
-    from mapscope.formats import load_hardware
-
-    return dict(load_hardware(resolve_input_path(hardware, "hardware")))
-
-
-def check_hardware_fields(fields: Mapping[str, Any]) -> None:
-    """Reject names that are not `Accelerator` fields, naming the valid ones."""
-    unknown = sorted(set(fields) - set(HARDWARE_FIELDS))
-    if unknown:
-        raise InputError(f"unknown hardware parameter(s) {', '.join(unknown)}; known: {', '.join(HARDWARE_FIELDS)}")
-
-
-def build_accelerator(
-    hardware: Accelerator | str | os.PathLike[str] | None, overrides: Mapping[str, int] | None = None
-) -> Accelerator:
-    """An accelerator from an object, a hardware file or example name, or MAESTRO's defaults (None).
-
-    Keyword `overrides` win over every other source (the CLI, unlike this, lets a hardware file win over
-    its flags, because MAESTRO does).
-    """
-    overrides = dict(overrides or {})
-    check_hardware_fields(overrides)
-    if isinstance(hardware, Accelerator):
-        return dataclasses.replace(hardware, **overrides)
-    base = {} if hardware is None else load_hardware_fields(hardware)
-    check_hardware_fields(base)
-    return Accelerator(**{**base, **overrides})
 
 
 def analyze(
@@ -141,7 +97,7 @@ def explore(
     from mapscope.explore.executors import make_executor
     from mapscope.explore.exploration import explore as run_search
     from mapscope.explore.space import DesignSpace, check_search_size
-    from mapscope.formats.result_store import ResultStore
+    from mapscope.formats.results.store import ResultStore
 
     checked = space if isinstance(space, DesignSpace) else design_space(space)
     check_search_size(checked, checked.name)  # before the store is created or touched

@@ -11,7 +11,7 @@ from mapscope.analysis.layer_batch import HardwareArrays, layer_stats_batch
 from mapscope.analysis.network_analysis import analyze_network
 from mapscope.analysis.timing_batch import INT64_MAX, TimingArrays, runtime_batch
 from mapscope.errors import InputError
-from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.hardware.accelerator import Accelerator
 
 

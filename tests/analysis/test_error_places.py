@@ -11,7 +11,7 @@ from cli_helpers import assert_one_line_error, run
 from mapscope.analysis.network_analysis import analyze_network
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import parse_network_description
-from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.hardware.accelerator import Accelerator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "mapscope" / "examples"

@@ -25,7 +25,7 @@ from mapscope.analysis.layer_batch import HardwareArrays, layer_stats_batch
 from mapscope.analysis.network_analysis import analyze_network
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import parse_network_description
-from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork

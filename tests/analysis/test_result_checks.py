@@ -12,8 +12,8 @@ from cli_helpers import run
 from mapscope.analysis.network_analysis import analyze_network
 from mapscope.api import analyze
 from mapscope.errors import InputError
-from mapscope.formats.maestro_csv import format_maestro_csv
-from mapscope.formats.maestro_mapping import parse_mapping_text, read_mapping_file
+from mapscope.formats.maestro.csv_file import format_maestro_csv
+from mapscope.formats.maestro.mapping_file import parse_mapping_text, read_mapping_file
 from mapscope.hardware.accelerator import Accelerator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "mapscope" / "examples"

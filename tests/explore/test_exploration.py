@@ -21,7 +21,7 @@ from mapscope.explore.executors import InlineExecutor, LocalPoolExecutor
 from mapscope.explore.exploration import explore
 from mapscope.explore.pareto import dominates
 from mapscope.explore.space import DesignSpace
-from mapscope.formats.result_store import ResultStore
+from mapscope.formats.results.store import ResultStore
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapping.templates import apply_template
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mapscope.explore.maestro_designs import LONGEST_RUNTIME_CYCLES, MaestroWorkload, evaluate_maestro
-from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.hardware.accelerator import Accelerator
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mapscope.formats.result_store import DesignRecord, ResultStore, design_key
+from mapscope.formats.results.store import DesignRecord, ResultStore, design_key
 
 FINGERPRINT = "5e1f0c2a9b8d7e6f5a4b3c2d1e0f9a8b"
 

@@ -19,7 +19,7 @@ from mapscope.formats.descriptions import (
     read_network_description,
     write_network_description,
 )
-from mapscope.formats.maestro_mapping import read_mapping_file
+from mapscope.formats.maestro.mapping_file import read_mapping_file
 from mapscope.mapping import (
     Cluster,
     Directive,

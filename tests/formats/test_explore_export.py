@@ -11,14 +11,14 @@ import pandas
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.explore_export import (
+from mapscope.formats.results.explore_export import (
     format_csv,
     records_table,
     write_csv,
     write_parquet,
     write_table,
 )
-from mapscope.formats.result_store import DesignRecord, design_key
+from mapscope.formats.results.store import DesignRecord, design_key
 
 
 def make_records() -> list[DesignRecord]:

@@ -16,8 +16,8 @@ from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, explore
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.space import Constraint, DesignSpace, Objective
-from mapscope.formats.explore_plots import pareto_plot_bytes, write_pareto_plot
-from mapscope.formats.explore_summary import (
+from mapscope.report.explore_plots import pareto_plot_bytes, write_pareto_plot
+from mapscope.formats.results.explore_summary import (
     metric_unit,
     objective_label,
     readable_number,
@@ -25,7 +25,7 @@ from mapscope.formats.explore_summary import (
     violation_reason,
     write_summary,
 )
-from mapscope.formats.result_store import DesignRecord, ParameterValue, design_key
+from mapscope.formats.results.store import DesignRecord, ParameterValue, design_key
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY_SPACE = """\

@@ -11,7 +11,7 @@ from disk_fixtures import fill_up, run_on_small_disk, small_disk
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_text_atomically
 from mapscope.formats.descriptions import read_network_description, write_network_description
-from mapscope.formats.maestro_mapping import read_mapping_file
+from mapscope.formats.maestro.mapping_file import read_mapping_file
 
 __all__ = ["small_disk"]  # the fixture, imported for pytest
 

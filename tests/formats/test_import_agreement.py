@@ -17,8 +17,8 @@ pytest.importorskip("onnx")
 import torch_networks as networks
 from torch_networks import one_thread  # noqa: F401  (the fixture, used by pytestmark)
 
-from mapscope.formats.onnx_model import read_onnx_model
-from mapscope.formats.torch_model import model_from_torch
+from mapscope.formats.importers.onnx_model import read_onnx_model
+from mapscope.formats.importers.torch_model import model_from_torch
 from mapscope.workload.operators import Model
 from mapscope.workload.zoo import zoo_model
 

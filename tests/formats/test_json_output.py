@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mapscope.formats.json_output import format_json, write_json
-from mapscope.formats.maestro_csv import layer_stats_from_csv_row, read_maestro_csv
+from mapscope.formats.results.json_output import format_json, write_json
+from mapscope.formats.maestro.csv_file import layer_stats_from_csv_row, read_maestro_csv
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.stats import LayerStats, NetworkStats
 

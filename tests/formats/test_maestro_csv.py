@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 
-from mapscope.formats.maestro_csv import (
+from mapscope.formats.maestro.csv_file import (
     MAESTRO_CSV_COLUMNS,
     MAESTRO_CSV_KEYS,
     format_cpp_float,
@@ -180,7 +180,7 @@ def test_compat_csv_names_layers_as_maestro_does() -> None:
     """MAESTRO keeps only the last token of a multi-token name: `Layer Conv2d-1` is called `1`."""
     import dataclasses
 
-    from mapscope.formats.maestro_csv import format_maestro_csv
+    from mapscope.formats.maestro.csv_file import format_maestro_csv
     from mapscope.stats import LayerStats, NetworkStats
 
     values = {name: 0 for name in LayerStats.field_names()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_hardware import parse_hardware_text, read_hardware_file
+from mapscope.formats.maestro.hardware_file import parse_hardware_text, read_hardware_file
 from mapscope.hardware import UNLIMITED, Accelerator
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats import maestro_mapping, maestro_tokens
-from mapscope.formats.maestro_hardware import parse_hardware_text
-from mapscope.formats.maestro_mapping import parse_directive, parse_mapping_text
-from mapscope.formats.maestro_tokens import read_text_file, token_stream
+from mapscope.formats.maestro import mapping_file as maestro_mapping
+from mapscope.formats.maestro import tokens as maestro_tokens
+from mapscope.formats.maestro.hardware_file import parse_hardware_text
+from mapscope.formats.maestro.mapping_file import parse_directive, parse_mapping_text
+from mapscope.formats.maestro.tokens import read_text_file, token_stream
 from mapscope.limits import MAX_INTEGER_DIGITS, MAX_NAME_CHARS, MAX_QUOTED_CHARS
 
 HUGE = "9" * 5000  # int() refuses more than 4,300 digits, and is slow long before that

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_mapping import (
+from mapscope.formats.maestro.mapping_file import (
     parse_directive,
     parse_mapping_text,
     read_mapping_file,

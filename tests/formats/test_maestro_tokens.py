@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import (
+from mapscope.formats.maestro.tokens import (
     maestro_display_name,
     read_text_file,
     tokenize,

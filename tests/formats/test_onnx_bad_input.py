@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats import onnx_checks
-from mapscope.formats.onnx_model import onnx_model_from_proto, read_onnx_model
+from mapscope.formats.importers import onnx_checks
+from mapscope.formats.importers.onnx_model import onnx_model_from_proto, read_onnx_model
 from mapscope.limits import MAX_SIZE
 from mapscope.workload.operators import Conv, MatMul
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mapscope.errors import InputError
-from mapscope.formats.onnx_model import (
+from mapscope.formats.importers.onnx_model import (
     ONNX_MISSING,
     onnx_model_from_proto,
     read_onnx_model,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.errors import InputError
-from mapscope.formats.onnx_model import onnx_model_from_proto, read_onnx_model
+from mapscope.formats.importers.onnx_model import onnx_model_from_proto, read_onnx_model
 from mapscope.workload.lowering import lower_model
 
 onnx = pytest.importorskip("onnx")

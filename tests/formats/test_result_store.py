@@ -17,7 +17,7 @@ from property_settings import examples
 from hypothesis import strategies as st
 
 from mapscope.errors import InputError
-from mapscope.formats.result_store import (
+from mapscope.formats.results.store import (
     STORE_FORMAT_VERSION,
     DesignRecord,
     ResultStore,
@@ -207,7 +207,7 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from mapscope.formats.result_store import DesignRecord, ResultStore, design_key
+    from mapscope.formats.results.store import DesignRecord, ResultStore, design_key
 
     BATCH_SIZE = int(sys.argv[2])
     store = ResultStore.open(Path(sys.argv[1]), space_fingerprint="fp", space_document="", resume=True)

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.errors import InputError
-from mapscope.formats.result_store import design_key
-from mapscope.formats.result_store_rows import RowError, record_from_row, row_values
+from mapscope.formats.results.store import design_key
+from mapscope.formats.results.store_rows import RowError, record_from_row, row_values
 from store_records import make_record, open_store
 
 RECORDS = 400
@@ -250,7 +250,7 @@ CRASHING_WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
     from store_records import FINGERPRINT, make_record
-    from mapscope.formats.result_store import ResultStore
+    from mapscope.formats.results.store import ResultStore
     store = ResultStore.open(Path(sys.argv[1]), space_fingerprint=FINGERPRINT, space_document="", resume=False)
     for start in range(0, 300, 50):
         store.add([make_record(index) for index in range(start, start + 50)])

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.errors import InputError
-from mapscope.formats import scalesim_files
-from mapscope.formats.scalesim_files import (
+from mapscope.formats.importers import scalesim_files
+from mapscope.formats.importers.scalesim_files import (
     ScaleSimArray,
     parse_scalesim_config,
     parse_scalesim_topology,

@@ -21,7 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torch_networks import one_thread  # noqa: F401  (the fixture, used by pytestmark)
 
 from mapscope.errors import InputError
-from mapscope.formats.torch_model import model_from_torch
+from mapscope.formats.importers.torch_model import model_from_torch
 from mapscope.workload.operators import (
     Conv,
     ConvTranspose,

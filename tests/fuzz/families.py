@@ -150,7 +150,7 @@ def _scalesim(rng: Rng) -> Case:
 
 def _run_scalesim(case: Case, folder: Path) -> Outcome:
     """SCALE-Sim files have no CLI command yet: call the reader; InputError is the clean error."""
-    from mapscope.formats import scalesim_files
+    from mapscope.formats.importers import scalesim_files
 
     for name, content in case.files.items():
         (folder / name).write_bytes(content)

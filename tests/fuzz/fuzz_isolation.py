@@ -48,7 +48,7 @@ def warm_up() -> None:
     """
     import typer.main
 
-    from mapscope.cli import app
+    from mapscope.cli.root import app
 
     if id(app) not in _COMMANDS:
         _COMMANDS[id(app)] = typer.main.get_command(app)

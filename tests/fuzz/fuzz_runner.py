@@ -8,7 +8,7 @@
   multi-line or oversized message, a hang past the time limit, memory exhaustion, a dead process.
 
 An uncaught outcome has a *crash class*: the exception type and the innermost frame inside mapscope
-(``ValueError @ formats/maestro_mapping.py:number``), so thousands of crashes reduce to a few causes.
+(``ValueError @ formats/maestro/mapping_file.py:number``), so thousands of crashes reduce to a few causes.
 
 Running a case in a separate, limited process is fuzz_isolation's job.
 """
@@ -95,7 +95,7 @@ class InputTimeout(BaseException):
 
 # ---- classification -------------------------------------------------------------------------------------
 def innermost_mapscope_frame(trace: TracebackType | None) -> str:
-    """``formats/maestro_mapping.py:number`` for the deepest function of `trace` inside the mapscope package.
+    """``formats/maestro/mapping_file.py:number`` for the deepest function of `trace` inside the mapscope package.
 
     Comprehensions and lambdas count as the function around them, so that one cause gives one class
     wherever inside it the alarm of a hang happened to land.

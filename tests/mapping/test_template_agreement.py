@@ -52,7 +52,7 @@ from shared_data import BUNDLED_HARDWARE, MAESTRO_DATA, MAESTRO_REFERENCE
 from mapscope.api import analyze
 from mapscope.errors import InputError
 from mapscope.formats import parse_mapping_text, read_mapping_file
-from mapscope.formats.maestro_network_writer import write_maestro_network
+from mapscope.formats.maestro.network_writer import write_maestro_network
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapping.directives import Directive, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork

@@ -11,9 +11,9 @@ from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 from shared_data import REFERENCE_CASES as CASES
 
 from mapscope.formats import load_hardware
-from mapscope.formats.maestro_csv import layer_stats_from_csv_row, read_maestro_csv
+from mapscope.formats.maestro.csv_file import layer_stats_from_csv_row, read_maestro_csv
 from mapscope.hardware.accelerator import Accelerator
-from mapscope.maestro_flags import translate_maestro_arguments
+from mapscope.cli.maestro_flags import translate_maestro_arguments
 from mapscope.report.console import maestro_summary_lines, render_network_report
 from mapscope.stats import NetworkStats
 

@@ -15,7 +15,7 @@ from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, explore
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.space import Constraint, DesignSpace, Objective
-from mapscope.formats.result_store import DesignRecord, ParameterValue, design_key
+from mapscope.formats.results.store import DesignRecord, ParameterValue, design_key
 from mapscope.report.explore_report import (
     nothing_feasible_message,
     render_explore_report,

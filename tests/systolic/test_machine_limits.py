@@ -14,7 +14,7 @@ from property_settings import examples
 
 from mapscope.errors import InputError
 from mapscope.limits import MAX_PLAN_UNITS, MAX_SIZE
-from mapscope.single_gemm import parse_array_shape
+from mapscope.systolic.single_gemm import parse_array_shape
 from mapscope.systolic.compiler import compile_gemm
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import ALL_MODES, Machine, MachineKind, Mode

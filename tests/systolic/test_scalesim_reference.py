@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from shared_data import SHARED_DIR
 
-from mapscope.formats.scalesim_files import read_scalesim_config, read_scalesim_topology
+from mapscope.formats.importers.scalesim_files import read_scalesim_config, read_scalesim_topology
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 
 RUNS = SHARED_DIR / "reference" / "scalesim" / "runs"

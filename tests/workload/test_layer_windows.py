@@ -10,7 +10,7 @@ from cli_helpers import assert_one_line_error, run
 
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import parse_network_description
-from mapscope.formats.maestro_mapping import parse_mapping_text
+from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.limits import MAX_NAME_CHARS
 from mapscope.workload.layer import Layer, LayerType, layer_macs
 from mapscope.workload.operators import Conv

@@ -8,7 +8,8 @@ import pytest
 from mapscope.api import analyze, build_accelerator
 from mapscope.mapping.templates import TEMPLATES
 from mapscope.workload.zoo import ZOO
-from mapscope.workload_source import load_workload, map_workload
+from mapscope.formats.sources import load_workload
+from mapscope.mapping.mapped_workload import map_workload
 
 PE_COUNTS = (256, 100)
 

@@ -65,10 +65,9 @@ def _resolve(space_file: SpaceFile, name: str) -> str | Path:
 
 
 def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
-    from mapscope.api import (
-        build_accelerator,  # the api module imports the engines lazily too
-    )
-    from mapscope.workload_source import load_workload, map_workload, template_input
+    from mapscope.formats.sources import build_accelerator, load_workload
+    from mapscope.mapping.mapped_workload import map_workload
+    from mapscope.workload.source import template_input
 
     document, where = space_file.document, space_file.where
     try:

@@ -14,7 +14,7 @@ import numpy as np
 from mapscope.explore.engines import ENGINES
 from mapscope.explore.search import Value
 from mapscope.explore.space import DesignSpace
-from mapscope.formats.result_store import DesignRecord, design_key
+from mapscope.formats.results.store import DesignRecord, design_key
 
 
 def _parameter_column(points: Sequence[dict[str, Value]], name: str) -> np.ndarray:

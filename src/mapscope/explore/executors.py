@@ -18,7 +18,7 @@ from mapscope.explore.evaluation import evaluate_designs
 from mapscope.explore.search import Value
 from mapscope.explore.space import DesignSpace
 from mapscope.explore.worker_lifetime import end_with_parent
-from mapscope.formats.result_store import DesignRecord
+from mapscope.formats.results.store import DesignRecord
 
 Chunk = Sequence[dict[str, Value]]
 

@@ -18,7 +18,7 @@ from mapscope.explore.executors import Executor
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.search import make_strategy, space_size
 from mapscope.explore.space import DesignSpace, check_search_size
-from mapscope.formats.result_store import DesignRecord, design_key
+from mapscope.formats.results.store import DesignRecord, design_key
 
 #: progress(done, total): designs settled so far (evaluated or found in the store) and the expected total.
 ProgressCallback = Callable[[int, int], None]

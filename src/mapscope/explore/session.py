@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from mapscope.api import resolve_input_path
+from mapscope.formats.sources import resolve_input_path
 from mapscope.errors import InputError
 from mapscope.explore.engines import MONOTONE_COSTS, cheapest_design, load_design_space
 from mapscope.explore.evaluation import evaluate_designs
@@ -20,11 +20,11 @@ from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, expected_total, explore
 from mapscope.explore.search import STRATEGY_NAMES
 from mapscope.explore.space import DesignSpace, check_search_size, unmet_parameter_bound
-from mapscope.formats.explore_export import TABLE_WRITERS, write_table
-from mapscope.formats.explore_plots import write_pareto_plot
-from mapscope.formats.explore_summary import write_summary
-from mapscope.formats.flexsa_output import prepare_output_file, writing_output
-from mapscope.formats.result_store import ResultStore
+from mapscope.formats.results.explore_export import TABLE_WRITERS, write_table
+from mapscope.report.explore_plots import write_pareto_plot
+from mapscope.formats.results.explore_summary import write_summary
+from mapscope.formats.results.flexsa_output import prepare_output_file, writing_output
+from mapscope.formats.results.store import ResultStore
 from mapscope.report.explore_report import (
     nothing_feasible_message,
     render_explore_report,

@@ -17,8 +17,8 @@ from mapscope.formats.descriptions import (
     read_network_description,
     write_network_description,
 )
-from mapscope.formats.maestro_hardware import parse_hardware_text, read_hardware_file
-from mapscope.formats.maestro_mapping import parse_mapping_text, read_mapping_file
+from mapscope.formats.maestro.hardware_file import parse_hardware_text, read_hardware_file
+from mapscope.formats.maestro.mapping_file import parse_mapping_text, read_mapping_file
 from mapscope.mapping.mapped_network import MappedNetwork
 
 MAESTRO_SUFFIX = ".m"

@@ -29,7 +29,7 @@ from pydantic import Field
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _Strict, _validate
 from mapscope.formats.documents import Document
-from mapscope.formats.maestro_tokens import read_text_file
+from mapscope.formats.maestro.tokens import read_text_file
 
 Scalar = int | float | str | bool
 

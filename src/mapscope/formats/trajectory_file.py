@@ -36,7 +36,7 @@ import yaml
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import cannot_write, write_text_atomically
 from mapscope.formats.documents import Document
-from mapscope.formats.maestro_tokens import read_text_file
+from mapscope.formats.maestro.tokens import read_text_file
 from mapscope.limits import MAX_CSV_FIELD_CHARS, integer_from_digits, quoted
 from mapscope.workload.cnn import CNN
 from mapscope.workload.pruning import LayerChannels, Trajectory

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from mapscope.explore.exploration import ExplorationResult
 from mapscope.explore.space import Constraint
-from mapscope.formats.explore_summary import (
+from mapscope.formats.results.explore_summary import (
     BUFFER_CHECKS,
     metric_unit,
     objective_unit,
@@ -27,7 +27,7 @@ from mapscope.formats.explore_summary import (
     violation_reason,
     with_unit,
 )
-from mapscope.formats.result_store import DesignRecord
+from mapscope.formats.results.store import DesignRecord
 
 #: Metrics shown beside the objectives when the engine reports them (and no objective already shows them).
 KEY_METRICS = ("runtime_cycles", "energy_nj", "area_mm2", "power_mw")

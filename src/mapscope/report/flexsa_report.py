@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from mapscope.flexsa_study import FlexsaStudy, energy_unit
+from mapscope.systolic.flexsa_study import FlexsaStudy, energy_unit
 from mapscope.systolic.results import MachineSummary
 
 #: Printed under the tables: the FlexSA machine is not the authors' model.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.table import Table
 
-from mapscope.single_gemm import MachineGemm
+from mapscope.systolic.single_gemm import MachineGemm
 from mapscope.systolic.single_array import SingleArrayResult
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from os import PathLike
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import read_text_file
+from mapscope.formats.maestro.tokens import read_text_file
 from mapscope.limits import MAX_LAYERS, MAX_NAME_CHARS, MAX_SIZE, integer_from_digits, quoted
 from mapscope.workload.gemm import Gemm
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from mapscope.errors import InputError
-from mapscope.formats.onnx_attributes import NodeAttributes, auto_pad, explicit_pads, kernel_shape, per_axis, window_pads
-from mapscope.formats.onnx_checks import GraphNode
-from mapscope.formats.onnx_shapes import Shapes
+from mapscope.formats.importers.onnx_attributes import NodeAttributes, auto_pad, explicit_pads, kernel_shape, per_axis, window_pads
+from mapscope.formats.importers.onnx_checks import GraphNode
+from mapscope.formats.importers.onnx_shapes import Shapes
 from mapscope.limits import quoted
 from mapscope.workload.operators import (
     Conv,

@@ -23,7 +23,7 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
-from mapscope.formats.result_store import DesignRecord
+from mapscope.formats.results.store import DesignRecord
 
 FIXED_COLUMNS = ("key", "feasible", "violation")
 METRIC_PREFIX = "metric."

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import Tokens, read_text_file, token_stream
+from mapscope.formats.maestro.tokens import Tokens, read_text_file, token_stream
 from mapscope.limits import (
     MAX_CONSTANTS,
     MAX_DIRECTIVES_PER_LAYER,

@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_text_atomically
-from mapscope.formats.maestro_tokens import maestro_display_name
+from mapscope.formats.maestro.tokens import maestro_display_name
 from mapscope.stats import LayerStats, NetworkStats
 
 ValueKind = Literal["text", "int", "float"]

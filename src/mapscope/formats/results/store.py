@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Self
 
 from mapscope.errors import InputError
-from mapscope.formats.result_store_errors import (
+from mapscope.formats.results.store_errors import (
     STORE_ERRORS,
     creation_error,
     damaged,
@@ -33,7 +33,7 @@ from mapscope.formats.result_store_errors import (
     unwritable,
     unwritable_reason,
 )
-from mapscope.formats.result_store_rows import (
+from mapscope.formats.results.store_rows import (
     RECORD_COLUMNS,
     DesignRecord,
     ParameterValue,
@@ -42,7 +42,7 @@ from mapscope.formats.result_store_rows import (
     record_from_row,
     row_values,
 )
-from mapscope.formats.result_store_schema import (
+from mapscope.formats.results.store_schema import (
     SCHEMA,
     STORE_FORMAT_NAME,
     STORE_FORMAT_VERSION,

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from mapscope.errors import InputError
-from mapscope.formats.onnx_attributes import check_attributes
-from mapscope.formats.onnx_checks import (
+from mapscope.formats.importers.onnx_attributes import check_attributes
+from mapscope.formats.importers.onnx_checks import (
     GraphNode,
     check_graph,
     check_node_count,
@@ -41,8 +41,8 @@ from mapscope.formats.onnx_checks import (
     prepare_initializers,
     read_model_bytes,
 )
-from mapscope.formats.onnx_operators import GraphReader, Unsupported
-from mapscope.formats.onnx_shapes import FOLD_LIMIT_ELEMENTS, tensor_shapes
+from mapscope.formats.importers.onnx_operators import GraphReader, Unsupported
+from mapscope.formats.importers.onnx_shapes import FOLD_LIMIT_ELEMENTS, tensor_shapes
 from mapscope.limits import MAX_QUOTED_CHARS, MAX_SIZE, quoted
 from mapscope.workload.operators import Model, Operator
 

@@ -14,15 +14,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mapscope.errors import InputError
-from mapscope.flexsa_study import FlexsaStudy
+from mapscope.systolic.flexsa_study import FlexsaStudy
 from mapscope.formats.atomic_file import write_bytes_atomically
-from mapscope.formats.flexsa_plots import (
+from mapscope.report.flexsa_plots import (
     ENERGY_PLOT,
     UTILIZATION_PLOT,
     energy_plot_png,
     utilization_plot_png,
 )
-from mapscope.formats.json_output import format_json_document
+from mapscope.formats.results.json_output import format_json_document
 from mapscope.stats import SystolicGemmStats
 
 

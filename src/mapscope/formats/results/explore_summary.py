@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mapscope.formats.json_output import _plain, write_json_document
-from mapscope.formats.result_store import DesignRecord
+from mapscope.formats.results.json_output import _plain, write_json_document
+from mapscope.formats.results.store import DesignRecord
 
 if TYPE_CHECKING:
     from mapscope.explore.exploration import ExplorationResult

@@ -18,8 +18,8 @@ import math
 from typing import Any
 
 from mapscope.errors import InputError
-from mapscope.formats.onnx_attributes import NodeAttributes
-from mapscope.formats.onnx_checks import GraphNode, library_message
+from mapscope.formats.importers.onnx_attributes import NodeAttributes
+from mapscope.formats.importers.onnx_checks import GraphNode, library_message
 
 #: Largest constant (in elements) kept inline or evaluated: shape arithmetic is far smaller.
 FOLD_LIMIT_ELEMENTS = 1 << 16

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from mapscope.flexsa_study import FlexsaStudy, energy_unit
+from mapscope.systolic.flexsa_study import FlexsaStudy, energy_unit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

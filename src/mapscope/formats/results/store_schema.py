@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from mapscope.errors import InputError
-from mapscope.formats.result_store_errors import STORE_ERRORS, damaged, describe, is_damage, store_error
+from mapscope.formats.results.store_errors import STORE_ERRORS, damaged, describe, is_damage, store_error
 from mapscope.limits import quoted
 
 #: Name written into every store's meta table, so a foreign SQLite file is recognised as such.

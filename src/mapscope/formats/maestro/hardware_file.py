@@ -11,7 +11,7 @@ from __future__ import annotations
 from os import PathLike
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro_tokens import read_text_file, token_stream
+from mapscope.formats.maestro.tokens import read_text_file, token_stream
 from mapscope.hardware.accelerator import UNLIMITED
 from mapscope.limits import integer_from_digits, quoted
 

@@ -3,10 +3,10 @@ dataflow template, on an accelerator; list the shipped examples, zoo networks an
 network to MAESTRO's `.m` form; run the FlexSA pruned-training study (`flexsa`); inspect one GEMM on a
 systolic array or machine (`gemm`); explore a design space (`explore`).
 
-MAESTRO's own flag spellings are accepted too (see `mapscope.maestro_flags`); user errors print one line
+MAESTRO's own flag spellings are accepted too (see `mapscope.cli.maestro_flags`); user errors print one line
 ``error: ...`` on stderr and exit with status 2. Every requested file is written before anything goes to
 stdout, and a closed stdout (`| head`) ends a command quietly with status 0; Ctrl-C exits with 130,
-SIGTERM with 143, after the same clean-up (see `mapscope.cli_support`).
+SIGTERM with 143, after the same clean-up (see `mapscope.cli.support`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from rich.table import Table
 
 from mapscope.api import analyze as analyze_mapped_network
 from mapscope.api import build_accelerator, load_hardware_fields
-from mapscope.cli_support import (
+from mapscope.cli.support import (
     STOPPED,
     interrupt_message,
     interrupt_status,
@@ -36,23 +36,23 @@ from mapscope.errors import InputError
 from mapscope.limits import MAX_ERROR_LINE_CHARS
 from mapscope.explore.executors import WorkerLost
 from mapscope.explore.session import ExploreOptions, run_exploration
-from mapscope.flexsa_study import (
+from mapscope.systolic.flexsa_study import (
     DEFAULT_ARRAY,
     DEFAULT_MODEL,
     StudySettings,
     prepare_study,
 )
-from mapscope.formats.flexsa_output import (
+from mapscope.formats.results.flexsa_output import (
     prepare_output_file,
     prepare_output_folder,
     render_study_files,
     write_files,
     writing_output,
 )
-from mapscope.formats.json_output import write_json, write_json_document
-from mapscope.formats.maestro_csv import maestro_csv_file_name, write_maestro_csv
+from mapscope.formats.results.json_output import write_json, write_json_document
+from mapscope.formats.maestro.csv_file import maestro_csv_file_name, write_maestro_csv
 from mapscope.hardware.accelerator import Accelerator
-from mapscope.maestro_flags import (
+from mapscope.cli.maestro_flags import (
     MAESTRO_STYLE_OPTION,
     NO_MAESTRO_CSV_OPTION,
     is_maestro_argument,
@@ -67,7 +67,7 @@ from mapscope.report.console import (
 from mapscope.report.flexsa_report import render_flexsa_report
 from mapscope.report.gemm_report import render_machine_gemm, render_single_array
 from mapscope.report.progress import progress_bar
-from mapscope.single_gemm import (
+from mapscope.systolic.single_gemm import (
     command_line_gemm,
     command_line_machine,
     gemm_on_machine,
@@ -77,12 +77,10 @@ from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 from mapscope.workload.cnn_models import TRAINING_MODELS
-from mapscope.workload_source import (
-    integer_sizes,
-    load_workload,
-    map_workload,
-    parse_assignments,
-)
+from mapscope.cli.assignments import parse_assignments
+from mapscope.formats.sources import load_workload
+from mapscope.mapping.mapped_workload import map_workload
+from mapscope.workload.source import integer_sizes
 
 try:  # typer >= 0.24 carries its own copy of click; older versions use click itself
     from typer._click.exceptions import ClickException, UsageError
@@ -299,7 +297,7 @@ def convert(
     """
     from mapscope.formats import write_network_description
     from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES
-    from mapscope.formats.maestro_network_writer import write_maestro_network
+    from mapscope.formats.maestro.network_writer import write_maestro_network
 
     suffix = output.suffix.lower()
     if suffix != ".m" and suffix not in DESCRIPTION_SUFFIXES:
@@ -557,6 +555,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return interrupt_status(error)
     return result if isinstance(result, int) else 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
