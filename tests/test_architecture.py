@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import pytest
 
 PACKAGE = "mapscope"
 MAX_MODULE_LINES = 400
@@ -47,6 +49,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("stats", "examples", "limits"),  # the statistics records, shipped files, input limits
     ("errors",),  # InputError
 )
+
+LAYERS_PLACE = "tests/test_architecture.py"  # where a failure message sends the reader to see LAYERS
+TYPE_CHECKING_CONTEXT = " (under TYPE_CHECKING)"
 
 
 @dataclass(frozen=True)
@@ -141,12 +146,13 @@ class ImportReader(ast.NodeVisitor):
         if imported != PACKAGE and not imported.startswith(PACKAGE + "."):
             return
         if self.type_checking:
-            context = " (under TYPE_CHECKING)"
+            context = TYPE_CHECKING_CONTEXT
         elif self.functions:
             context = f" (inside function {self.functions[-1]})"
         else:
             context = ""
         written = " ".join(line.strip() for line in self.lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        written = written.replace("( ", "(").replace(", )", ")")
         self.imports.append(Import(self.module, imported, display_path(self.path), node.lineno, written, context))
 
 
@@ -174,15 +180,16 @@ def layer_of(package: str) -> int:
 
 
 def test_only_the_cli_imports_the_api() -> None:
-    """Below the command line, modules take what they need from the package that holds it, not from api."""
+    """Below the command line, modules take what they need from the package that defines it, not from api."""
     api = f"{PACKAGE}.api"
     climbing = [
-        f"{found.place()}: only mapscope/cli/ and mapscope/__init__.py may import {api}; import the function from "
-        f"the module that defines it (api.py re-exports, it does not define)"
+        f"{found.place()}\n    rule: only mapscope/cli/ and mapscope/__init__.py import {api}\n    fix: import the "
+        f"name from the lower module that defines it (api.py gathers the jobs for users), or move this code into cli/"
         for found in all_imports()
         if (found.imported == api or found.imported.startswith(api + ".")) and top_package(found.importer) not in API_IMPORTERS
     ]
-    assert not climbing, "\n".join(climbing)
+    if climbing:
+        pytest.fail("\n".join(climbing), pytrace=False)
 
 
 def test_no_module_is_over_the_line_limit() -> None:
@@ -192,25 +199,29 @@ def test_no_module_is_over_the_line_limit() -> None:
         lines = len(path.read_text(encoding="utf-8").splitlines())
         if lines > MAX_MODULE_LINES:
             long_modules.append(
-                f"{display_path(path)}: {module} has {lines} lines, over the limit of {MAX_MODULE_LINES}; split it "
-                f"into modules by concept"
+                f"{display_path(path)}: {module} has {lines} lines\n    rule: no module over {MAX_MODULE_LINES} "
+                f"lines\n    fix: split it into modules by concept, each named for what it holds"
             )
-    assert not long_modules, "\n".join(long_modules)
+    if long_modules:
+        pytest.fail("\n".join(long_modules), pytrace=False)
 
 
 def test_every_package_has_a_place_in_the_layers() -> None:
     """A new package (or top-level module) must be given its row in LAYERS before the layering holds it."""
     placed = {package for row in LAYERS for package in row}
     missing = sorted({top_package(module) for module in module_files()} - placed)
-    assert not missing, (
-        f"packages without a row in LAYERS of {Path(__file__).name}: {', '.join(missing)}; add each to the row "
-        f"of its concept (it may import only rows below it)"
-    )
+    if missing:
+        pytest.fail(
+            f"packages without a row in LAYERS ({LAYERS_PLACE}): {', '.join(missing)}\n    rule: every package has "
+            f"its row\n    fix: add each to the row of its concept (it may import only rows below it)",
+            pytrace=False,
+        )
 
 
-def layering_violations() -> Iterator[str]:
+def layering_violations(imports: Iterable[Import]) -> Iterator[str]:
+    """A message for every import of a package from a higher row of LAYERS, or from a sibling in its row."""
     placed = {package for row in LAYERS for package in row}
-    for found in all_imports():
+    for found in imports:
         importer, imported = top_package(found.importer), top_package(found.imported)
         if importer == imported or importer not in placed or imported not in placed:
             continue
@@ -221,17 +232,25 @@ def layering_violations() -> Iterator[str]:
             relation = f"{imported} and {importer} are siblings"
         else:
             continue
+        if found.context == TYPE_CHECKING_CONTEXT:
+            fix = f"describe what this code reads of {imported}'s type as a Protocol (or a record) in a lower package"
+        else:
+            fix = (
+                f"move the code that needs {imported} up to its caller, move what it uses down to a lower package, "
+                f"or have the caller pass it in"
+            )
         yield (
-            f"{found.place()}: {relation} in LAYERS and a package imports only lower rows; move the code that needs "
-            f"{imported} up to its caller, or what it uses down to the package it belongs to, or let the caller pass it in"
+            f"{found.place()}\n    rule: a package imports only packages in lower rows of LAYERS ({LAYERS_PLACE}: "
+            f"{relation})\n    fix: {fix}"
         )
 
 
 def test_packages_import_only_lower_packages() -> None:
     """Arrows point down: cli > mapscope > api > report > explore > formats > engines > mapping > hardware >
     workload > stats, examples, limits > errors."""
-    violations = list(layering_violations())
-    assert not violations, "\n".join(violations)
+    violations = list(layering_violations(all_imports()))
+    if violations:
+        pytest.fail("\n".join(violations), pytrace=False)
 
 
 def module_graph() -> dict[str, set[str]]:
@@ -296,14 +315,16 @@ def test_no_import_cycles() -> None:
         members = set(group)
         edges = [found.place() for found in all_imports() if found.importer in members and found.imported in members]
         messages.append(
-            f"import cycle between {', '.join(group)}:\n  " + "\n  ".join(edges) + "\n  break it by moving what both "
-            "need into a lower module, or by having the caller pass it in"
+            f"import cycle between {', '.join(group)}:\n    " + "\n    ".join(edges) + "\n    rule: no module imports "
+            "itself through others\n    fix: move what they share into a lower module, or have the caller pass it in"
         )
-    assert not messages, "\n".join(messages)
+    if messages:
+        pytest.fail("\n".join(messages), pytrace=False)
 
 
-def test_the_checks_see_imports_in_every_position(tmp_path: Path) -> None:
-    """The reader finds imports at top level, in functions, under TYPE_CHECKING and relative ones."""
+def test_the_checks_see_imports_in_every_position() -> None:
+    """The reader finds imports at top level, in functions, under TYPE_CHECKING and relative ones, and the
+    layering flags the climbing one however it is written."""
     source = (
         "from typing import TYPE_CHECKING\n"
         "import mapscope.errors\n"
@@ -323,6 +344,9 @@ def test_the_checks_see_imports_in_every_position(tmp_path: Path) -> None:
         ("mapscope.api", " (under TYPE_CHECKING)"),
         ("mapscope.stats", " (inside function run)"),
     }
+    violations = list(layering_violations(reader.imports))
+    assert len(violations) == 1 and "mapscope.formats.example imports mapscope.api" in violations[0]
+    assert "api is above formats" in violations[0]
 
 
 def test_the_cycle_check_finds_every_cycle() -> None:
