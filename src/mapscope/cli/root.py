@@ -64,6 +64,7 @@ from mapscope.report.console import (
     render_network_report,
     stdout_console,
 )
+from mapscope.report.flexsa_plots import ENERGY_PLOT, UTILIZATION_PLOT, energy_plot_png, utilization_plot_png
 from mapscope.report.flexsa_report import render_flexsa_report
 from mapscope.report.gemm_report import render_machine_gemm, render_single_array
 from mapscope.report.progress import progress_bar
@@ -378,7 +379,11 @@ def flexsa(
     plots_folder = None if plots is None else prepare_output_folder(plots, "--plots")
     with progress_bar(f"{setup.cnn.name} on large, split, flexsa", setup.steps) as advance:
         study = setup.run(advance)
-    write_files(render_study_files(study, json_path=json_file, csv_path=csv_file, plots_folder=plots_folder))
+    files = render_study_files(study, json_path=json_file, csv_path=csv_file)
+    if plots_folder is not None:
+        files[plots_folder / UTILIZATION_PLOT] = utilization_plot_png(study)
+        files[plots_folder / ENERGY_PLOT] = energy_plot_png(study)
+    write_files(files)
     render_flexsa_report(study, stdout_console())
 
 

@@ -67,7 +67,7 @@ def _resolve(space_file: SpaceFile, name: str) -> str | Path:
 def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[MaestroWorkload, str]:
     from mapscope.formats.sources import build_accelerator, load_workload
     from mapscope.mapping.mapped_workload import map_workload
-    from mapscope.workload.source import template_input
+    from mapscope.mapping.workload_source import template_input
 
     document, where = space_file.document, space_file.where
     try:

@@ -42,13 +42,13 @@ from pydantic_core import PydanticCustomError
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import cannot_write, write_text_atomically
 from mapscope.formats.documents import Document
-from mapscope.formats.maestro.mapping_file import (
+from mapscope.formats.maestro.layer_rules import (
     STRIDE_DIMENSIONS,
     build_mapped_layer,
     check_dimension_name,
     layer_type_from_word,
-    parse_directive,
 )
+from mapscope.formats.maestro.mapping_file import parse_directive
 from mapscope.formats.maestro.tokens import read_text_file, tokenize
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.limits import MAX_LAYERS, quoted, shortened

@@ -13,8 +13,8 @@ from typing import Any
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapping.mapped_network import MappedNetwork
+from mapscope.mapping.workload_source import Workload
 from mapscope.workload.operators import Model
-from mapscope.workload.source import Workload
 
 ONNX_SUFFIX = ".onnx"
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from mapscope.errors import InputError
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import TEMPLATES, apply_template
+from mapscope.mapping.workload_source import Workload, template_input
 from mapscope.workload.lowering import LoweredModel
-from mapscope.workload.source import Workload, template_input
 
 
 @dataclass(frozen=True)

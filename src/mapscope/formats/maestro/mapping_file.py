@@ -1,6 +1,6 @@
 """Reader for MAESTRO mapping files (``.m``): a network, its layers and their dataflows (spec §4.2).
 
-A small recursive-descent parser over the token stream of `maestro_tokens`::
+A small recursive-descent parser over the token stream of `tokens`::
 
     file       := { "Constant" NAME NUMBER | Network }          (exactly one Network)
     Network    := "Network" [NAME] "{" Layer { Layer } "}"
@@ -16,8 +16,8 @@ block reuses the previous layer's directives, and a TemporalMap on R or S must c
 Unlike MAESTRO, every mistake is an InputError naming ``file:line`` (MAESTRO silently skips stray words,
 reads ``abc`` as 0 and ``-3`` as 3, and crashes on a missing Cluster type or Dataflow), and a Stride block
 may also follow Dimensions (MAESTRO rejects that order; the stride belongs to X/Y either way).
-The `parse_directive`, `layer_type_from_word` and `build_mapped_layer` helpers are shared with the
-YAML/JSON descriptions so both formats follow one set of rules.
+`parse_directive` is shared with the YAML/JSON descriptions, and the rules a layer must follow in both
+formats (type words, dimension names, strides, whole-dimension maps) are in `layer_rules`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from mapscope.errors import InputError
+from mapscope.formats.maestro.layer_rules import (
+    STRIDE_DIMENSIONS,
+    brace_hint,
+    build_mapped_layer,
+    check_dimension_name,
+    layer_type_from_word,
+)
 from mapscope.formats.maestro.tokens import Tokens, read_text_file, token_stream
 from mapscope.limits import (
     MAX_CONSTANTS,
@@ -40,92 +47,12 @@ from mapscope.limits import (
 )
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.workload.layer import DIMENSION_NAMES, Layer, LayerType
+from mapscope.workload.layer import DIMENSION_NAMES, LayerType
 
-#: Words MAESTRO recognises as layer types but builds no layer for, with how the bundled models cope.
-UNSUPPORTED_LAYER_TYPES = {
-    "FC": " (write a fully connected layer as CONV with R = Y = 1 and S = X, as the bundled models do)",
-    "POOL": "",
-    "LSTM": "",
-    "RESIDUAL_IDENTITY": " (the bundled models write a residual addition as DSCONV with R = S = 1)",
-}
-#: Dimensions a Stride block may name; the cost model applies strides to the input width and height only.
-STRIDE_DIMENSIONS = ("X", "Y")
-#: MAESTRO rejects a TemporalMap on these unless it covers the whole dimension.
-WHOLE_DIMENSION_MAPS = ("R", "S")
 DIRECTIVE_KEYWORDS = ("TemporalMap", "SpatialMap", "Cluster")
 CLUSTER_KINDS = ("P", "L")
 _LAYER_KEYWORDS = ("Type", "Stride", "Dimensions", "Dataflow")
-_DIMENSION_LIST = ", ".join(DIMENSION_NAMES)
 _MAP_CLASSES: dict[str, type[TemporalMap] | type[SpatialMap]] = {"TemporalMap": TemporalMap, "SpatialMap": SpatialMap}
-
-
-def layer_type_from_word(word: str, where: str) -> LayerType:
-    """The LayerType written as `word`; FC, POOL, LSTM, RESIDUAL_IDENTITY and unknown words are errors."""
-    if word in LayerType.__members__:
-        return LayerType(word)
-    if word in UNSUPPORTED_LAYER_TYPES:
-        raise InputError(f"layer type {word} is not supported by MAESTRO's model{UNSUPPORTED_LAYER_TYPES[word]}", where)
-    accepted = ", ".join(member.value for member in LayerType)
-    raise InputError(f"unknown layer type {quoted(word)}; expected one of {accepted}", where)
-
-
-def _brace_hint(word: str) -> str:
-    """A hint for a brace glued to a word (``Dimensions{``), which MAESTRO's tokenizer keeps as one token."""
-    glued = len(word) > 1 and ("{" in word or "}" in word)
-    return " ('{' and '}' must be separated from words by a space)" if glued else ""
-
-
-def check_dimension_name(name: str, role: str, where: str) -> None:
-    """Reject anything but N G K C R S Y X Y' X' M; `role` says what the name was meant to be."""
-    if name not in DIMENSION_NAMES:
-        raise InputError(f"expected {role} (one of {_DIMENSION_LIST}), found {quoted(name)}{_brace_hint(name)}", where)
-
-
-def check_whole_dimension_maps(layer: Layer, dataflow: tuple[Directive, ...], where: str, inherited: bool) -> None:
-    """MAESTRO's parse-time rule: a TemporalMap on R or S must have size = offset = the full R (S)."""
-    for directive in dataflow:
-        if not isinstance(directive, TemporalMap) or directive.dimension not in WHOLE_DIMENSION_MAPS:
-            continue
-        dimension = directive.dimension
-        if not layer.has(dimension):
-            continue
-        full = layer.size(dimension)
-        if directive.size == directive.offset == full:
-            continue
-        origin = f" (inherited from {directive.source})" if inherited and directive.source else ""
-        place = where if inherited or directive.source is None else f"{directive.source}: layer {layer.name}"
-        raise InputError(
-            f"{directive}{origin}: MAESTRO requires a TemporalMap on {dimension} to cover the whole dimension "
-            f"(size = offset = {dimension} = {full})",
-            place,
-        )
-
-
-def build_mapped_layer(
-    name: str,
-    layer_type: LayerType,
-    dimensions: dict[str, int],
-    strides: dict[str, int],
-    dataflow: tuple[Directive, ...],
-    inherited: bool,
-    where: str,
-    source: str | None,
-) -> MappedLayer:
-    """Assemble and validate one mapped layer; `where` locates the layer in error messages."""
-    for axis in ("Y", "X"):
-        if axis in dimensions and axis + "'" in dimensions:
-            raise InputError(
-                f"both {axis} and {axis}' are declared; give the input-centric ({axis}) or the output-centric "
-                f"({axis}') size, not both",
-                where,
-            )
-    try:
-        layer = Layer(name, layer_type, tuple(dimensions.items()), tuple(strides.items()))
-    except InputError as error:
-        raise InputError(error.message, where) from None
-    check_whole_dimension_maps(layer, dataflow, where, inherited)
-    return MappedLayer(layer, dataflow, source)
 
 
 class _MappingParser:
@@ -176,7 +103,7 @@ class _MappingParser:
     def expect(self, word: str, expected: str) -> None:
         found = self.take(expected)
         if found != word:
-            self.fail(f"expected {expected}, found {quoted(found)}{_brace_hint(found)}", self.position - 1)
+            self.fail(f"expected {expected}, found {quoted(found)}{brace_hint(found)}", self.position - 1)
 
     def name_until_brace(self, what: str, stop_words: tuple[str, ...]) -> str:
         """Read name tokens up to "{"; MAESTRO keeps only the last, we keep the name as written."""
@@ -188,7 +115,7 @@ class _MappingParser:
             if word == "{":
                 return "".join(parts).strip()
             if word in stop_words or "{" in word or "}" in word:
-                self.fail(f"expected '{{' after {what}, found {quoted(word)}{_brace_hint(word)}", index)
+                self.fail(f"expected '{{' after {what}, found {quoted(word)}{brace_hint(word)}", index)
             if parts:
                 parts.append("-" if index in self.after_minus else " ")
             parts.append(word)
@@ -345,7 +272,7 @@ class _MappingParser:
                 dataflow = self.dataflow(dimensions)
             else:
                 expected = "Type, Stride, Dimensions, Dataflow or '}'"
-                self.fail(f"expected {expected} in the layer, found {quoted(word)}{_brace_hint(word)}", index)
+                self.fail(f"expected {expected} in the layer, found {quoted(word)}{brace_hint(word)}", index)
         where = self.where(start)
         self.layer_name = None
         if layer_type is None:

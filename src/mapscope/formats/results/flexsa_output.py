@@ -1,5 +1,6 @@
 """Output files of the commands: where they may go (checked before any work), what a failure to write one
-says; and the FlexSA study's files (JSON summary, per-GEMM CSV, PNG figures).
+says; and the FlexSA study's files (JSON summary, per-GEMM CSV; its figures are drawn by
+`mapscope.report.flexsa_plots` and written here with `write_files`).
 
 Output locations are checked (and their folders created) before a command runs; every file is then
 rendered in memory first and written atomically, so a failure never leaves a half-written file.
@@ -14,16 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mapscope.errors import InputError
-from mapscope.systolic.flexsa_study import FlexsaStudy
 from mapscope.formats.atomic_file import write_bytes_atomically
-from mapscope.report.flexsa_plots import (
-    ENERGY_PLOT,
-    UTILIZATION_PLOT,
-    energy_plot_png,
-    utilization_plot_png,
-)
 from mapscope.formats.results.json_output import format_json_document
 from mapscope.stats import SystolicGemmStats
+from mapscope.systolic.flexsa_study import FlexsaStudy
 
 
 def _make_folder(folder: Path, option: str) -> None:
@@ -76,18 +71,14 @@ def format_systolic_csv(rows: Sequence[SystolicGemmStats]) -> str:
     return buffer.getvalue()
 
 
-def render_study_files(
-    study: FlexsaStudy, *, json_path: Path | None, csv_path: Path | None, plots_folder: Path | None
-) -> dict[Path, bytes]:
-    """The bytes of every requested output file, by path (nothing is written here)."""
+def render_study_files(study: FlexsaStudy, *, json_path: Path | None, csv_path: Path | None) -> dict[Path, bytes]:
+    """The bytes of the requested JSON and CSV files, by path (nothing is written here; the caller adds the
+    figures it asked `report` for)."""
     files: dict[Path, bytes] = {}
     if json_path is not None:
         files[json_path] = format_json_document(study.document()).encode("utf-8")
     if csv_path is not None:
         files[csv_path] = format_systolic_csv(study.rows()).encode("utf-8")
-    if plots_folder is not None:
-        files[plots_folder / UTILIZATION_PLOT] = utilization_plot_png(study)
-        files[plots_folder / ENERGY_PLOT] = energy_plot_png(study)
     return files
 
 

@@ -1,7 +1,6 @@
-"""Cycle-level reference simulator of the systolic machines of docs/flexsa.md (the analytical model's ground truth).
-
-Every PE has registers; operands move one PE per clock tick as (value, valid) tokens, the MACs are real,
-and every buffer access and PE-to-PE move is counted as it happens. Meant for small arrays and GEMMs.
+"""The weight-stationary machines of docs/flexsa.md, tick by tick: PEs with active and shadow weight
+registers, groups (sub-arrays) placed in the physical array, the feeders that skew operands in, and the
+passes of a GEMM plan clocked through one array (or through each core of a split machine).
 """
 
 from __future__ import annotations
@@ -12,83 +11,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mapscope.errors import InputError
 from mapscope.systolic.machine import Machine, Mode
 from mapscope.systolic.plan import GemmPlan, Tile
-
-
-@dataclass(frozen=True)
-class SimulationCounts:
-    """What the simulated hardware did for one GEMM instance: clock ticks, MACs, buffer accesses, moves."""
-
-    cycles: int
-    macs: int  # real multiply-accumulates performed on valid data
-    input_buffer_reads: int  # streamed-operand words read (broadcast = 1 read)
-    weight_buffer_reads: int  # stationary-operand words read
-    output_buffer_reads: int  # read-modify-write reads of partial sums
-    output_buffer_writes: int
-    streamed_forwards: int  # PE-to-PE moves of valid streamed values
-    psum_forwards: int  # PE-to-PE moves of valid partial sums
-    weight_forwards: int  # PE-to-PE moves of valid weights during preload
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word in a register or on a wire; invalid tokens hold the sequencer's skew slots but carry no data."""
-
-    value: int
-    valid: bool
-
-
-BUBBLE = Token(0, False)
-
-
-@dataclass
-class Tally:
-    """Mutable event counters shared by all PEs of one simulation (MACs and PE-to-PE moves)."""
-
-    macs: int = 0
-    streamed_forwards: int = 0
-    psum_forwards: int = 0
-    weight_forwards: int = 0
-
-
-class OperandBuffer:
-    """An operand's on-chip buffer: serves one word per read and counts the reads."""
-
-    def __init__(self, words: list[list[int]]) -> None:
-        self._words = words
-        self.reads = 0
-
-    def read(self, row: int, col: int) -> int:
-        self.reads += 1
-        return self._words[row][col]
-
-
-class OutputBuffer:
-    """Holds the partial sums leaving the array; a contribution to an output it already holds is a read-modify-write."""
-
-    def __init__(self) -> None:
-        self.held: dict[tuple[int, int], int] = {}
-        self.reads = 0
-        self.writes = 0
-
-    def accumulate(self, row: int, col: int, value: int) -> None:
-        key = (row, col)
-        if key in self.held:
-            self.reads += 1
-            value += self.held[key]
-        self.held[key] = value
-        self.writes += 1
-
-
-@dataclass(frozen=True)
-class BufferSet:
-    """One buffer instance: the streamed operand (input), the stationary operand (weight) and the outputs."""
-
-    input: OperandBuffer
-    weight: OperandBuffer
-    output: OutputBuffer
+from mapscope.systolic.simulator.buffers import (
+    BUBBLE,
+    BufferSet,
+    OperandBuffer,
+    OutputBuffer,
+    SimulationCounts,
+    Tally,
+    Token,
+    combined_outputs,
+    integer_matrix,
+    simulation_counts,
+)
 
 
 class PE:
@@ -366,36 +302,6 @@ def placements(machine: Machine, mode: Mode) -> list[Placement]:
     ]
 
 
-def _integer_matrix(x: np.ndarray, shape: tuple[int, int], name: str) -> list[list[int]]:
-    if not isinstance(x, np.ndarray) or x.shape != shape or not np.issubdtype(x.dtype, np.integer):
-        got = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise InputError(f"{name} must be an integer array of shape {shape}, got {got}", "simulator")
-    return [[int(v) for v in row] for row in x.tolist()]
-
-
-def _counts(cycles: int, tally: Tally, buffer_sets: Sequence[BufferSet]) -> SimulationCounts:
-    return SimulationCounts(
-        cycles=cycles,
-        macs=tally.macs,
-        input_buffer_reads=sum(s.input.reads for s in buffer_sets),
-        weight_buffer_reads=sum(s.weight.reads for s in buffer_sets),
-        output_buffer_reads=sum(s.output.reads for s in buffer_sets),
-        output_buffer_writes=sum(s.output.writes for s in buffer_sets),
-        streamed_forwards=tally.streamed_forwards,
-        psum_forwards=tally.psum_forwards,
-        weight_forwards=tally.weight_forwards,
-    )
-
-
-def _combined_outputs(buffer_sets: Sequence[BufferSet], rows: int, cols: int) -> np.ndarray:
-    """The level above the buffers: partial sums of the same output held by several instances are added."""
-    out = np.zeros((rows, cols), dtype=np.int64)
-    for buffers in buffer_sets:
-        for (r, c), value in buffers.output.held.items():
-            out[r, c] += value
-    return out
-
-
 def simulate_plan(plan: GemmPlan, machine: Machine, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, SimulationCounts]:
     """Run one instance of `plan` on `machine` tick by tick; returns Out = a @ b (M x N) and what the hardware did.
 
@@ -404,8 +310,8 @@ def simulate_plan(plan: GemmPlan, machine: Machine, a: np.ndarray, b: np.ndarray
     """
     plan.validate(machine)
     gemm = plan.gemm
-    a_words = _integer_matrix(a, (gemm.m, gemm.k), "A")
-    b_words = _integer_matrix(b, (gemm.k, gemm.n), "B")
+    a_words = integer_matrix(a, (gemm.m, gemm.k), "A")
+    b_words = integer_matrix(b, (gemm.k, gemm.n), "B")
     if plan.transposed:
         streamed, stationary = [list(col) for col in zip(*b_words, strict=True)], [list(col) for col in zip(*a_words, strict=True)]
     else:
@@ -428,112 +334,5 @@ def simulate_plan(plan: GemmPlan, machine: Machine, a: np.ndarray, b: np.ndarray
         sequence = [tuple(zip(placements(machine, p.mode), p.tiles, strict=False)) for p in passes]
         pes = pe_grid(machine.rows, machine.cols)
         cycles = run_sequence(pes, sequence, buffer_sets[0], machine.shares_operands, machine.double_buffered, tally)
-    out = _combined_outputs(buffer_sets, m, n)
-    return (out.T.copy() if plan.transposed else out), _counts(cycles, tally, buffer_sets)
-
-
-class OsPE:
-    """One output-stationary PE: its accumulator (valid when an output is assigned) and east (A) / south (B) latches."""
-
-    __slots__ = ("assigned", "acc", "east", "south")
-
-    def __init__(self) -> None:
-        self.assigned = False
-        self.acc = 0
-        self.east: Token | None = None
-        self.south: Token | None = None
-
-
-class OsArray:
-    """An R x C output-stationary array: A rows stream right, B columns stream down, outputs accumulate in place."""
-
-    def __init__(self, rows: int, cols: int, buffers: BufferSet, tally: Tally) -> None:
-        self.rows, self.cols = rows, cols
-        self.pes = [[OsPE() for _ in range(cols)] for _ in range(rows)]
-        self.buffers, self.tally = buffers, tally
-
-    def fold(self, m0: int, m1: int, n0: int, n1: int, k: int) -> int:
-        """Compute Out[m0:m1, n0:n1] over the full reduction k; returns the fold's ticks (outputs then written once)."""
-        for i, row in enumerate(self.pes):
-            for j, pe in enumerate(row):
-                pe.assigned, pe.acc = i < m1 - m0 and j < n1 - n0, 0
-        cycle = 0
-        while self._busy(cycle, k):
-            self._tick(cycle, m0, m1, n0, n1, k)
-            cycle += 1
-        for i, row in enumerate(self.pes):
-            for j, pe in enumerate(row):
-                if pe.assigned:
-                    self.buffers.output.accumulate(m0 + i, n0 + j, pe.acc)
-        return cycle
-
-    def _busy(self, cycle: int, k: int) -> bool:
-        pending = cycle - (self.rows - 1) < k or cycle - (self.cols - 1) < k
-        return pending or any(pe.east is not None or pe.south is not None for row in self.pes for pe in row)
-
-    @staticmethod
-    def _arrive(token: Token | None, pe: OsPE) -> Token | None:
-        """An operand entering `pe`: valid only where an output is assigned (values stop at the last used row/column)."""
-        if token is None:
-            return None
-        return token if token.valid and pe.assigned else BUBBLE
-
-    def _tick(self, cycle: int, m0: int, m1: int, n0: int, n1: int, k: int) -> None:
-        """One clock tick: A[m0 + i, s] enters row i and B[s, n0 + j] column j at tick s + i and s + j (skew)."""
-        west: list[Token | None] = []
-        for i in range(self.rows):
-            step = cycle - i
-            used = i < m1 - m0
-            west.append(None if not 0 <= step < k else Token(self.buffers.input.read(m0 + i, step), True) if used else BUBBLE)
-        north: list[Token | None] = []
-        for j in range(self.cols):
-            step = cycle - j
-            used = j < n1 - n0
-            north.append(None if not 0 <= step < k else Token(self.buffers.weight.read(step, n0 + j), True) if used else BUBBLE)
-        east: list[list[Token | None]] = [[None] * self.cols for _ in range(self.rows)]
-        south: list[list[Token | None]] = [[None] * self.cols for _ in range(self.rows)]
-        for i in range(self.rows):
-            for j in range(self.cols):
-                pe = self.pes[i][j]
-                left = west[i] if j == 0 else self.pes[i][j - 1].east
-                up = north[j] if i == 0 else self.pes[i - 1][j].south
-                a_tok, b_tok = self._arrive(left, pe), self._arrive(up, pe)
-                if j > 0 and a_tok is not None and a_tok.valid:
-                    self.tally.streamed_forwards += 1
-                if i > 0 and b_tok is not None and b_tok.valid:
-                    self.tally.weight_forwards += 1
-                if a_tok is not None and a_tok.valid and b_tok is not None and b_tok.valid:
-                    pe.acc += a_tok.value * b_tok.value
-                    self.tally.macs += 1
-                east[i][j], south[i][j] = a_tok, b_tok
-        for i in range(self.rows):
-            for j in range(self.cols):
-                pe = self.pes[i][j]
-                pe.east = None if j == self.cols - 1 else east[i][j]  # the last column's tokens leave the array
-                pe.south = None if i == self.rows - 1 else south[i][j]
-
-
-def simulate_output_stationary(a: np.ndarray, b: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, SimulationCounts]:
-    """Run Out = a @ b on one rows x cols array in the os dataflow, folds (M-block x N-block) back to back.
-
-    Counts: input reads = words of A, weight reads = words of B, each output written once; A moves right
-    are streamed_forwards and B moves down are weight_forwards (both operands stream in os).
-    """
-    if rows <= 0 or cols <= 0:
-        raise InputError(f"the array must have positive rows and columns, got {rows}x{cols}", "simulator")
-    if not isinstance(a, np.ndarray) or a.ndim != 2 or not isinstance(b, np.ndarray) or b.ndim != 2:
-        raise InputError("A and B must be 2-D integer arrays", "simulator")
-    m, k = a.shape
-    n = b.shape[1]
-    if min(m, n, k) <= 0:
-        raise InputError(f"A and B must be non-empty, got {a.shape} and {b.shape}", "simulator")
-    buffers = BufferSet(
-        OperandBuffer(_integer_matrix(a, (m, k), "A")), OperandBuffer(_integer_matrix(b, (k, n), "B")), OutputBuffer()
-    )
-    tally = Tally()
-    array = OsArray(rows, cols, buffers, tally)
-    cycles = 0
-    for m0 in range(0, m, rows):
-        for n0 in range(0, n, cols):
-            cycles += array.fold(m0, min(m, m0 + rows), n0, min(n, n0 + cols), k)
-    return _combined_outputs([buffers], m, n), _counts(cycles, tally, [buffers])
+    out = combined_outputs(buffer_sets, m, n)
+    return (out.T.copy() if plan.transposed else out), simulation_counts(cycles, tally, buffer_sets)
