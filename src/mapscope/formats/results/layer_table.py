@@ -127,9 +127,9 @@ def write_layer_parquet(stats: NetworkStats, path: str | os.PathLike[str]) -> No
     """Write the layers to `path` as Parquet (needs the optional `parquet` extra), replacing it atomically."""
     try:
         table = layer_arrow_table(stats)
-        import pyarrow.parquet as pq
     except InputError as error:
         raise InputError(error.message, str(path)) from None
+    import pyarrow.parquet as pq  # present with pyarrow, which layer_arrow_table found
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     write_bytes_atomically(path, buffer.getvalue())
