@@ -52,6 +52,20 @@ def test_integer_column_refuses_a_fraction_and_leaves_the_old_file(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["run.csv"]
 
 
+def test_integral_floats_in_integer_columns_are_written_as_integers(tmp_path: Path) -> None:
+    numpy = pytest.importorskip("numpy")
+    stats = NetworkStats("n", None, (layer(runtime_cycles=3.0, macs=numpy.int64(7), area_um2=numpy.float64(0.25)),))
+    (parsed,) = read_layer_csv_text(tmp_path, format_layer_csv(stats))
+    assert (parsed.runtime_cycles, parsed.macs, parsed.area_um2) == (3, 7, 0.25)
+    assert type(parsed.runtime_cycles) is int
+
+
+def read_layer_csv_text(folder: Path, text: str) -> tuple[LayerStats, ...]:
+    target = folder / "text.csv"
+    target.write_text(text)
+    return read_layer_csv(target)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -38,15 +38,18 @@ def default_csv_format(*, compat: str | None, maestro_style: bool) -> CsvFormat:
     return CsvFormat.maestro if compat == "maestro" or maestro_style else CsvFormat.mapscope
 
 
-def _cell(value: Any, kind: type, name: str) -> str:
-    """One CSV cell: text as is, an int in decimal, a float by `repr` (round-trips exactly)."""
+def _typed(value: Any, kind: type, name: str) -> Any:
+    """`value` as a plain Python value of its column's kind; an int column takes an integral float (numpy's
+    included) as an int, and refuses anything else: that is a bug upstream, not a user's error."""
     if kind is str:
         return str(value)
-    if kind is int:
-        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return str(int(value))
-        raise ValueError(f"column {name!r}: expected an integer, got {value!r}")
-    return repr(float(value))
+    if kind is float:
+        return float(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(float(value))
+    raise ValueError(f"column {name!r}: expected an integer, got {value!r}")
 
 
 def format_layer_csv(stats: NetworkStats) -> str:
@@ -56,7 +59,7 @@ def format_layer_csv(stats: NetworkStats) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for layer in stats.layers:
-        writer.writerow(_cell(getattr(layer, name), kind, name) for name, kind in columns.items())
+        writer.writerow(_typed(getattr(layer, name), kind, name) for name, kind in columns.items())
     return buffer.getvalue()
 
 
@@ -116,7 +119,7 @@ def layer_arrow_table(stats: NetworkStats) -> Any:
     types = {str: pa.string(), int: pa.int64(), float: pa.float64()}
     columns = LayerStats.field_types()
     schema = pa.schema([(name, types[kind]) for name, kind in columns.items()])
-    data = {name: [getattr(layer, name) for layer in stats.layers] for name in columns}
+    data = {name: [_typed(getattr(layer, name), kind, name) for layer in stats.layers] for name, kind in columns.items()}
     try:
         return pa.Table.from_pydict(data, schema=schema)
     except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as error:
