@@ -1,15 +1,32 @@
 """The one statistics schema every engine returns: a record per layer and network totals.
 
+`LayerStats`' fields, in their order, are the columns of every per-layer output: the JSON `layers`
+entries, the default CSV, `NetworkStats.to_dataframe()` and Parquet (docs/schema.md lists them all).
 Field names carry units: `_cycles`, `_elems` (tensor elements; MAESTRO calls them bytes), `_nj`,
 `_pj`, `_um2`, `_mw`, `_elems_per_cycle`. Tensor-specific fields are prefixed `input_`, `filter_`, `output_`.
+
+The layer's shape is in `dim_<d>` (a count of elements along dimension d, for every layer type; 1 where
+the layer has no such dimension) and `stride_y`/`stride_x`. The letters are MAESTRO's: N batch (for a
+GEMM, the output's columns), G groups, K output channels, C input channels, M a GEMM's output rows, R/S
+the filter's rows/columns, Y/X the input's rows/columns; `dim_y_out`/`dim_x_out` are the output rows and
+columns (MAESTRO's Y'/X'). Y, X, Y' and X' are the ones the analysis used: a layer declaring Y' gets Y
+from it and the other way round, the stride applied in the default mode and ignored in compat mode, as
+MAESTRO does.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, get_type_hints
 
 TENSORS = ("input", "filter", "output")
+#: The layer's dimension letters, in the order of their `dim_` fields; Y'/X' are `dim_y_out`/`dim_x_out`.
+SHAPE_DIMENSIONS = ("N", "G", "K", "C", "M", "R", "S", "Y", "X", "Y'", "X'")
+
+
+def shape_field(dimension: str) -> str:
+    """The `LayerStats` field of a dimension letter: "K" -> "dim_k", "Y'" -> "dim_y_out"."""
+    return "dim_" + dimension.lower().replace("'", "_out")
 
 
 @dataclass(frozen=True)
@@ -19,6 +36,21 @@ class LayerStats:
     network: str
     layer: str
     layer_type: str
+
+    dim_n: int
+    dim_g: int
+    dim_k: int
+    dim_c: int
+    dim_m: int
+    dim_r: int
+    dim_s: int
+    dim_y: int
+    dim_x: int
+    dim_y_out: int
+    dim_x_out: int
+    stride_y: int
+    stride_x: int
+
     num_pes: int
     simd_lanes: int
 
@@ -96,6 +128,16 @@ class LayerStats:
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
+    @classmethod
+    def field_types(cls) -> dict[str, type]:
+        """Each field's Python type (str, int or float), in field order: the column types of every table."""
+        hints = get_type_hints(cls)
+        return {name: hints[name] for name in cls.field_names()}
+
+
+#: The energy components of a layer, each summed into the network totals.
+ENERGY_FIELDS = ("energy_nj", "mac_energy_nj", "l1_energy_nj", "l2_energy_nj", "console_energy_mac_units")
+
 
 @dataclass(frozen=True)
 class NetworkStats:
@@ -144,12 +186,12 @@ class NetworkStats:
         return max((s.offchip_bw_req_elems_per_cycle for s in self.layers), default=0)
 
     def totals(self) -> dict[str, float | int]:
-        """Network totals, for tables and JSON."""
+        """Network totals, for tables and JSON: sums, each energy component included, and the largest needs."""
         return {
             "layers": len(self.layers),
             "macs": self.macs,
             "runtime_cycles": self.runtime_cycles,
-            "energy_nj": self.energy_nj,
+            **{name: sum(getattr(s, name) for s in self.layers) for name in ENERGY_FIELDS},
             "throughput_macs_per_cycle": self.macs / self.runtime_cycles if self.runtime_cycles else 0.0,
             "max_l1_size_req_elems": self.max_l1_size_req_elems,
             "max_l2_size_req_elems": self.max_l2_size_req_elems,
@@ -160,12 +202,16 @@ class NetworkStats:
         }
 
     def to_dataframe(self) -> Any:
-        """One row per layer as a pandas DataFrame (needs the optional `pandas` extra)."""
+        """One row per layer as a pandas DataFrame (needs the optional `pandas` extra): the `LayerStats`
+        fields as columns, in order, typed int64, float64 or object (text), even with no layer."""
         try:
             import pandas as pd
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe() needs pandas: pip install 'mapscope[pandas]'") from error
-        return pd.DataFrame([s.as_dict() for s in self.layers], columns=list(LayerStats.field_names()))
+        dtypes = {str: "object", int: "int64", float: "float64"}
+        columns = LayerStats.field_types()
+        frame = pd.DataFrame([s.as_dict() for s in self.layers], columns=list(columns))
+        return frame.astype({name: dtypes[kind] for name, kind in columns.items()})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
-"""MAESTRO's CSV: byte-identical output in compat mode, corrected output by default, atomic overwrite."""
+"""MAESTRO's CSV format: byte-identical output in compat mode, MAESTRO's layout by request in default mode, atomic overwrite."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 import os
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from shared_data import MAESTRO_REFERENCE as REFERENCE_DIR
 
+from mapscope.errors import InputError
 from mapscope.formats.maestro.csv_file import (
     MAESTRO_CSV_COLUMNS,
     MAESTRO_CSV_KEYS,
@@ -104,7 +104,7 @@ def test_failed_write_leaves_previous_file_and_no_temporary(tmp_path: Path) -> N
     write_maestro_csv(stats, target, compat=True)
     before = target.read_bytes()
     broken = dataclasses.replace(stats.layers[0], runtime_cycles=2.5)  # not an integer: a bug upstream
-    with pytest.raises(ValueError, match="Runtime"):
+    with pytest.raises(ValueError, match="runtime_cycles"):
         write_maestro_csv(NetworkStats("x", "maestro", (broken,)), target, compat=True)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["run.csv"]
@@ -125,29 +125,26 @@ def test_written_file_has_usual_permissions(tmp_path: Path) -> None:
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_default_mode_has_corrected_header_and_full_precision(tmp_path: Path) -> None:
+def test_default_mode_numbers_keep_maestros_header_and_float_format(tmp_path: Path) -> None:
+    """`--csv-format maestro` in the default mode: MAESTRO's header and layout, C++ floats, names as written."""
     stats = reference_stats(REFERENCE_DIR / "c16_example_kcpws_log" / "outputs" / "example.csv")
-    precise = dataclasses.replace(stats.layers[0], throughput_macs_per_cycle=3633610752 / 89894016)
+    precise = dataclasses.replace(stats.layers[0], throughput_macs_per_cycle=3633610752 / 89894016, layer="Conv2d-1")
     target = tmp_path / "default.csv"
     write_maestro_csv(NetworkStats("ResNeXt50", None, (precise,)), target, compat=False)
-    with target.open(newline="") as handle:
-        header, row = list(csv.reader(handle))
-    assert header == [column.header for column in MAESTRO_CSV_COLUMNS]
-    assert "Layer Name" in header and "Compute Delay (Max)" in header
-    assert all(name == name.strip() for name in header)
-    assert len(set(header)) == len(header)
-    assert float(row[header.index("Throughput (MACs/Cycle)")]) == 3633610752 / 89894016
-    assert row[header.index("Runtime (Cycles)")] == "89894016"
+    header, row = target.read_text().splitlines()
+    assert header == ",".join(column.maestro_header for column in MAESTRO_CSV_COLUMNS)
+    assert row.startswith("ResNeXt50,Conv2d-1,")
     parsed = layer_stats_from_csv_row(read_maestro_csv(target)[0])
-    assert parsed.throughput_macs_per_cycle == precise.throughput_macs_per_cycle
+    assert parsed.throughput_macs_per_cycle == float(format_cpp_float(3633610752 / 89894016))
+    assert parsed.runtime_cycles == 89894016
     assert parsed.compute_delay_max_cycles == 11
 
 
-def test_default_mode_quotes_awkward_names(tmp_path: Path) -> None:
-    stats = reference_stats(REFERENCE_CSVS[0])
-    odd = dataclasses.replace(stats.layers[0], layer='conv "a", b')
-    text = format_maestro_csv(NetworkStats("n", None, (odd,)), compat=False)
-    assert list(csv.reader(text.splitlines()))[1][1] == 'conv "a", b'
+def test_reader_refuses_a_repeated_header_other_than_maestros(tmp_path: Path) -> None:
+    target = tmp_path / "twice.csv"
+    target.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(InputError, match="repeats the header"):
+        read_maestro_csv(target)
 
 
 def test_numpy_numbers_are_formatted_like_python_numbers() -> None:
@@ -187,6 +184,6 @@ def test_compat_csv_names_layers_as_maestro_does() -> None:
     values.update(network="googlenet", layer="Conv2d-1", layer_type="CONV")
     layer = LayerStats(**values)
     compat = format_maestro_csv(NetworkStats("googlenet", "maestro", (layer,)), compat=True)
-    default = format_maestro_csv(NetworkStats("googlenet", None, (dataclasses.replace(layer),)), compat=False)
+    default = format_maestro_csv(NetworkStats("googlenet", None, (layer,)), compat=False)
     assert compat.splitlines()[1].startswith("googlenet,1,")
     assert default.splitlines()[1].startswith("googlenet,Conv2d-1,")

@@ -13,6 +13,7 @@ from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
 from mapscope.analysis.level_tables import level_tables
+from mapscope.analysis.layer_shape import layer_shape_fields
 from mapscope.analysis.level_timing import (
     Delays,
     LevelTiming,
@@ -204,6 +205,7 @@ def layer_volumes(
     l1_size_req = trace.first_innermost_l1_size_req
     assert l1_size_req is not None
     layer = mapped.layer
+    corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     l1_accesses = sum(trace.l1_read[t] + trace.l1_write[t] for t in TENSORS)
     l2_accesses = sum(trace.l2_read[t] + trace.l2_write[t] for t in TENSORS)
     l2_size = sum(trace.l2_size_req[t] for t in TENSORS)
@@ -230,6 +232,7 @@ def layer_volumes(
         "network": network_name,
         "layer": layer.name,
         "layer_type": str(layer.type),
+        **layer_shape_fields(layer, stride_aware=corrections.stride_aware_outputs),
         "macs": macs,
         "energy_nj": energy_nj,
         "mac_energy_nj": mac_energy_nj,

@@ -50,7 +50,14 @@ from mapscope.formats.results.flexsa_output import (
     writing_output,
 )
 from mapscope.formats.results.json_output import write_json, write_json_document
-from mapscope.formats.maestro.csv_file import maestro_csv_file_name, write_maestro_csv
+from mapscope.formats.maestro.csv_file import maestro_csv_file_name
+from mapscope.formats.results.layer_table import (
+    CsvFormat,
+    default_csv_format,
+    parquet_target,
+    write_layer_csv,
+    write_layer_parquet,
+)
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.cli.maestro_flags import (
     MAESTRO_STYLE_OPTION,
@@ -171,6 +178,13 @@ def analyze(
     ] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write per-layer results as CSV (overwrites).")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write all results as JSON (overwrites).")] = None,
+    csv_format: Annotated[
+        CsvFormat | None,
+        typer.Option("--csv-format", help="'mapscope': the JSON's columns; 'maestro': MAESTRO's CSV (default in compat mode)."),
+    ] = None,
+    parquet_path: Annotated[
+        Path | None, typer.Option("--parquet", help="Write per-layer results as Parquet (overwrites; needs pyarrow).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
     dataflow: Annotated[
         str | None,
@@ -203,6 +217,7 @@ def analyze(
         csv_path = Path(maestro_csv_file_name(mapping))
     csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
+    parquet_file = None if parquet_path is None else parquet_target(prepare_output_file(parquet_path, "--parquet"))
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     workload = load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
     accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
@@ -220,7 +235,10 @@ def analyze(
 
     if csv_file is not None:
         with writing_output(csv_file):
-            write_maestro_csv(stats, csv_file, compat=compat_name == "maestro")
+            write_layer_csv(stats, csv_file, csv_format or default_csv_format(compat=compat_name, maestro_style=maestro_style))
+    if parquet_file is not None:
+        with writing_output(parquet_file):
+            write_layer_parquet(stats, parquet_file)
     if json_file is not None:
         with writing_output(json_file):
             write_json(stats, json_file, accelerator=accelerator, source=mapping, workload=workload_document)

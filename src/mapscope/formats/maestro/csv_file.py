@@ -1,22 +1,19 @@
-"""MAESTRO's per-layer CSV: written byte-identical to MAESTRO (compat) or with a corrected header (default).
+"""MAESTRO's per-layer CSV format: written byte-identical to MAESTRO in compat mode, and read back.
 
+mapscope writes this format in compat mode, when MAESTRO's flag spellings are used, and on request
+(`--csv-format maestro`); otherwise the per-layer CSV has the `LayerStats` schema (formats/results/layer_table).
 One column table (`MAESTRO_CSV_COLUMNS`) drives the writer, the reader and the row-to-`LayerStats` converter.
-MAESTRO's CSV quirks reproduced in compat mode (spec §7.2): its header text with odd spacing (a double
-space before "L2 SRAM Size Req (Bytes)" and "Egress Delay (Avg)", no space after the reuse-factor and
-average-delay columns), the second "Compute Delay (Min)" that really is the maximum, values 0-25 each
-followed by "," and values 26-51 joined by ", ", floats in C++ ostream default format (6 significant
-digits, like ``%g``).
+MAESTRO's CSV quirks are reproduced: its header text with odd spacing (a double space before
+"L2 SRAM Size Req (Bytes)" and "Egress Delay (Avg)", no space after the reuse-factor and average-delay
+columns), the second "Compute Delay (Min)" that really is the maximum, values 0-25 each followed by ","
+and values 26-51 joined by ", ", floats in C++ ostream default format (6 significant digits, like ``%g``).
 Unlike MAESTRO, the file is always overwritten (never appended to) and written atomically.
-
-Default mode writes plain RFC 4180 CSV (","-separated, via the csv module), the corrected header below,
-and floats at full precision (``repr``). All delays are in cycles.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import math
 import numbers
 import os
@@ -32,99 +29,85 @@ ValueKind = Literal["text", "int", "float"]
 
 
 class CsvColumn(NamedTuple):
-    """One CSV column: MAESTRO's header token (exact spacing), the `LayerStats` field, our header, its kind."""
+    """One CSV column: MAESTRO's header token (exact spacing), the `LayerStats` field, its kind, and the key
+    `read_maestro_csv` gives it when that is not the stripped header (MAESTRO's mislabelled column)."""
 
     maestro_header: str
     field: str
-    header: str
     kind: ValueKind
+    key: str = ""
 
 
 def _tensor_columns(tensor: str, maestro_prefix: str) -> list[CsvColumn]:
     """The five per-tensor columns (L1/L2 reads and writes, reuse factor) of one tensor."""
-    title = tensor.capitalize()
     return [
-        CsvColumn(
-            f"{maestro_prefix}{tensor} l1 read", f"{tensor}_l1_read_elems", f"{title} L1 Reads (Elements)", "int"
-        ),
-        CsvColumn(f" {tensor} l1 write", f"{tensor}_l1_write_elems", f"{title} L1 Writes (Elements)", "int"),
-        CsvColumn(f" {tensor} l2 read", f"{tensor}_l2_read_elems", f"{title} L2 Reads (Elements)", "int"),
-        CsvColumn(f" {tensor} l2 write", f"{tensor}_l2_write_elems", f"{title} L2 Writes (Elements)", "int"),
-        CsvColumn(f" {tensor} reuse factor", f"{tensor}_reuse_factor", f"{title} Reuse Factor", "float"),
+        CsvColumn(f"{maestro_prefix}{tensor} l1 read", f"{tensor}_l1_read_elems", "int"),
+        CsvColumn(f" {tensor} l1 write", f"{tensor}_l1_write_elems", "int"),
+        CsvColumn(f" {tensor} l2 read", f"{tensor}_l2_read_elems", "int"),
+        CsvColumn(f" {tensor} l2 write", f"{tensor}_l2_write_elems", "int"),
+        CsvColumn(f" {tensor} reuse factor", f"{tensor}_reuse_factor", "float"),
     ]
 
 
 #: The 52 columns in MAESTRO's order. `maestro_header` is the token between commas in MAESTRO's header line,
 #: leading spaces included, so ``",".join(maestro_header ...)`` is that line byte for byte.
 MAESTRO_CSV_COLUMNS: tuple[CsvColumn, ...] = (
-    CsvColumn("Neural Network Name", "network", "Network", "text"),
-    CsvColumn(" Layer Number", "layer", "Layer Name", "text"),
-    CsvColumn(" NumPEs", "num_pes", "Num PEs", "int"),
-    CsvColumn(" Runtime (Cycles)", "runtime_cycles", "Runtime (Cycles)", "int"),
-    CsvColumn(" Activity count-based Energy (nJ)", "energy_nj", "Energy (nJ)", "float"),
-    CsvColumn(" Throughput (MACs/Cycle)", "throughput_macs_per_cycle", "Throughput (MACs/Cycle)", "float"),
-    CsvColumn(
-        " Throughput Per Energy (GMACs/s*J)",
-        "throughput_per_energy_gmacs_per_s_j",
-        "Throughput Per Energy (GMACs/(s*J))",
-        "float",
-    ),
-    CsvColumn(" Area", "area_um2", "Area (um^2)", "float"),
-    CsvColumn(" Power", "power_mw", "Power (mW)", "float"),
-    CsvColumn(" NoC BW Req (Elements/cycle)", "peak_noc_bw_elems_per_cycle", "NoC BW Req (Elements/Cycle)", "int"),
-    CsvColumn(" Avg BW Req", "avg_noc_bw_elems_per_cycle", "Avg NoC BW Req (Elements/Cycle)", "float"),
-    CsvColumn(" Peak BW Req", "peak_noc_bw_elems_per_cycle", "Peak NoC BW Req (Elements/Cycle)", "int"),
-    CsvColumn(" Vector Width", "simd_lanes", "SIMD Lanes", "int"),
-    CsvColumn(
-        " Offchip BW Req (Elements/cycle)",
-        "offchip_bw_req_elems_per_cycle",
-        "Offchip BW Req (Elements/Cycle)",
-        "int",
-    ),
-    CsvColumn("  L2 SRAM Size Req (Bytes)", "l2_size_req_elems", "L2 Size Req (Elements)", "int"),
-    CsvColumn(" L1 SRAM Size Req (Bytes)", "l1_size_req_elems", "L1 Size Req (Elements)", "int"),
-    CsvColumn(" Multicasting Factor (Weight)", "multicast_factor_weight", "Multicasting Factor (Weight)", "float"),
-    CsvColumn(" Multicasting Factor (Input)", "multicast_factor_input", "Multicasting Factor (Input)", "float"),
-    CsvColumn(" Num Total Input Pixels", "input_tensor_elems", "Input Tensor Size (Elements)", "int"),
-    CsvColumn(" Num Total Weight Pixels", "filter_tensor_elems", "Filter Tensor Size (Elements)", "int"),
-    CsvColumn(" Ops/J", "ops_per_joule", "MACs per Joule", "float"),
-    CsvColumn(" Num MACs", "macs", "Num MACs", "int"),
-    CsvColumn(" PE power", "pe_power_mw", "PE Power (mW)", "float"),
-    CsvColumn(" L1 power", "l1_power_mw", "L1 Power (mW)", "float"),
-    CsvColumn(" L2 power", "l2_power_mw", "L2 Power (mW)", "float"),
-    CsvColumn(" NOC power", "noc_power_mw", "NoC Power (mW)", "float"),
+    CsvColumn("Neural Network Name", "network", "text"),
+    CsvColumn(" Layer Number", "layer", "text"),
+    CsvColumn(" NumPEs", "num_pes", "int"),
+    CsvColumn(" Runtime (Cycles)", "runtime_cycles", "int"),
+    CsvColumn(" Activity count-based Energy (nJ)", "energy_nj", "float"),
+    CsvColumn(" Throughput (MACs/Cycle)", "throughput_macs_per_cycle", "float"),
+    CsvColumn(" Throughput Per Energy (GMACs/s*J)", "throughput_per_energy_gmacs_per_s_j", "float"),
+    CsvColumn(" Area", "area_um2", "float"),
+    CsvColumn(" Power", "power_mw", "float"),
+    CsvColumn(" NoC BW Req (Elements/cycle)", "peak_noc_bw_elems_per_cycle", "int"),
+    CsvColumn(" Avg BW Req", "avg_noc_bw_elems_per_cycle", "float"),
+    CsvColumn(" Peak BW Req", "peak_noc_bw_elems_per_cycle", "int"),
+    CsvColumn(" Vector Width", "simd_lanes", "int"),
+    CsvColumn(" Offchip BW Req (Elements/cycle)", "offchip_bw_req_elems_per_cycle", "int"),
+    CsvColumn("  L2 SRAM Size Req (Bytes)", "l2_size_req_elems", "int"),
+    CsvColumn(" L1 SRAM Size Req (Bytes)", "l1_size_req_elems", "int"),
+    CsvColumn(" Multicasting Factor (Weight)", "multicast_factor_weight", "float"),
+    CsvColumn(" Multicasting Factor (Input)", "multicast_factor_input", "float"),
+    CsvColumn(" Num Total Input Pixels", "input_tensor_elems", "int"),
+    CsvColumn(" Num Total Weight Pixels", "filter_tensor_elems", "int"),
+    CsvColumn(" Ops/J", "ops_per_joule", "float"),
+    CsvColumn(" Num MACs", "macs", "int"),
+    CsvColumn(" PE power", "pe_power_mw", "float"),
+    CsvColumn(" L1 power", "l1_power_mw", "float"),
+    CsvColumn(" L2 power", "l2_power_mw", "float"),
+    CsvColumn(" NOC power", "noc_power_mw", "float"),
     *_tensor_columns("input", " "),
     *_tensor_columns("filter", ""),
     *_tensor_columns("output", ""),
-    CsvColumn("Ingress Delay (Min)", "ingress_delay_min_cycles", "Ingress Delay (Min)", "int"),
-    CsvColumn(" Ingress Delay (Max)", "ingress_delay_max_cycles", "Ingress Delay (Max)", "int"),
-    CsvColumn(" Ingress Delay (Avg)", "ingress_delay_avg_cycles", "Ingress Delay (Avg)", "int"),
-    CsvColumn(" Egress Delay (Min)", "egress_delay_min_cycles", "Egress Delay (Min)", "int"),
-    CsvColumn(" Egress Delay (Max)", "egress_delay_max_cycles", "Egress Delay (Max)", "int"),
-    CsvColumn("  Egress Delay (Avg)", "egress_delay_avg_cycles", "Egress Delay (Avg)", "int"),
-    CsvColumn("Compute Delay (Min)", "compute_delay_min_cycles", "Compute Delay (Min)", "int"),
-    CsvColumn(" Compute Delay (Min)", "compute_delay_max_cycles", "Compute Delay (Max)", "int"),  # MAESTRO's typo
-    CsvColumn(" Compute Delay (Avg)", "compute_delay_avg_cycles", "Compute Delay (Avg)", "int"),
-    CsvColumn("Avg number of utilized PEs", "avg_utilized_pes", "Avg Utilized PEs", "float"),
-    CsvColumn(
-        " Arithmetic Intensity", "arithmetic_intensity_macs_per_elem", "Arithmetic Intensity (MACs/Element)", "float"
-    ),
+    CsvColumn("Ingress Delay (Min)", "ingress_delay_min_cycles", "int"),
+    CsvColumn(" Ingress Delay (Max)", "ingress_delay_max_cycles", "int"),
+    CsvColumn(" Ingress Delay (Avg)", "ingress_delay_avg_cycles", "int"),
+    CsvColumn(" Egress Delay (Min)", "egress_delay_min_cycles", "int"),
+    CsvColumn(" Egress Delay (Max)", "egress_delay_max_cycles", "int"),
+    CsvColumn("  Egress Delay (Avg)", "egress_delay_avg_cycles", "int"),
+    CsvColumn("Compute Delay (Min)", "compute_delay_min_cycles", "int"),
+    CsvColumn(" Compute Delay (Min)", "compute_delay_max_cycles", "int", "Compute Delay (Max)"),  # MAESTRO's typo
+    CsvColumn(" Compute Delay (Avg)", "compute_delay_avg_cycles", "int"),
+    CsvColumn("Avg number of utilized PEs", "avg_utilized_pes", "float"),
+    CsvColumn(" Arithmetic Intensity", "arithmetic_intensity_macs_per_elem", "float"),
 )
 
-#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", " (spec §7.2).
+#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", ".
 MAESTRO_SPACED_FROM_COLUMN = 26
 
 
 def _reader_keys(headers: list[str]) -> list[str]:
-    """Dictionary keys for a header row: stripped names, a repeated MAESTRO name replaced by our corrected one."""
+    """Dictionary keys for a header row: stripped names, MAESTRO's repeated "Compute Delay (Min)" as its `key`."""
     keys: list[str] = []
     for position, raw in enumerate(headers):
         key = raw.strip()
         if key in keys:
             column = MAESTRO_CSV_COLUMNS[position] if position < len(MAESTRO_CSV_COLUMNS) else None
-            if column is None or column.maestro_header.strip() != key or column.header in keys:
+            if column is None or not column.key or column.maestro_header.strip() != key or column.key in keys:
                 raise InputError(f"column {position + 1} repeats the header {key!r}")
-            key = column.header
+            key = column.key
         keys.append(key)
     return keys
 
@@ -147,42 +130,37 @@ def _integer(value: object, column: CsvColumn) -> int:
         return int(value)
     if isinstance(value, numbers.Real) and float(value).is_integer():
         return int(float(value))
-    raise ValueError(f"CSV column {column.header!r}: expected an integer, got {value!r}")
+    raise ValueError(f"CSV column {column.field!r}: expected an integer, got {value!r}")
 
 
 def _format_value(value: object, column: CsvColumn, *, compat: bool) -> str:
-    """One cell: text as is, integers in decimal, floats as C++ prints them (compat) or at full precision."""
+    """One cell as MAESTRO prints it: text as is (names cut to their last token in compat mode), integers
+    in decimal, floats in C++'s default format."""
     if column.kind == "text":
         return maestro_display_name(str(value)) if compat else str(value)
     if column.kind == "int":
         return str(_integer(value, column))
-    return format_cpp_float(value) if compat else repr(float(value))  # type: ignore[arg-type]
+    return format_cpp_float(value)  # type: ignore[arg-type]
 
 
 def format_maestro_csv(stats: NetworkStats, *, compat: bool) -> str:
-    """The whole CSV text for `stats`: MAESTRO's bytes in compat mode, plain corrected CSV otherwise."""
-    if compat:
-        lines = [",".join(column.maestro_header for column in MAESTRO_CSV_COLUMNS)]
-        for layer in stats.layers:
-            cells = [_format_value(getattr(layer, c.field), c, compat=True) for c in MAESTRO_CSV_COLUMNS]
-            head = "".join(cell + "," for cell in cells[:MAESTRO_SPACED_FROM_COLUMN])
-            lines.append(head + ", ".join(cells[MAESTRO_SPACED_FROM_COLUMN:]))
-        return "".join(line + "\n" for line in lines)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(column.header for column in MAESTRO_CSV_COLUMNS)
+    """The whole CSV text for `stats` in MAESTRO's format: MAESTRO's bytes in compat mode; otherwise the same
+    layout with layer names kept as written (MAESTRO keeps only a name's last token)."""
+    lines = [",".join(column.maestro_header for column in MAESTRO_CSV_COLUMNS)]
     for layer in stats.layers:
-        writer.writerow(_format_value(getattr(layer, c.field), c, compat=False) for c in MAESTRO_CSV_COLUMNS)
-    return buffer.getvalue()
+        cells = [_format_value(getattr(layer, c.field), c, compat=compat) for c in MAESTRO_CSV_COLUMNS]
+        head = "".join(cell + "," for cell in cells[:MAESTRO_SPACED_FROM_COLUMN])
+        lines.append(head + ", ".join(cells[MAESTRO_SPACED_FROM_COLUMN:]))
+    return "".join(line + "\n" for line in lines)
 
 
 def write_maestro_csv(stats: NetworkStats, path: str | os.PathLike[str], *, compat: bool) -> None:
-    """Write one row per layer to `path`, replacing any existing file (MAESTRO would append)."""
+    """Write one row per layer to `path` in MAESTRO's format, replacing any existing file (MAESTRO would append)."""
     write_text_atomically(path, format_maestro_csv(stats, compat=compat))
 
 
 def read_maestro_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
-    """Rows of a MAESTRO or mapscope CSV as dicts keyed by the stripped header names.
+    """Rows of a CSV as dicts keyed by the stripped header names (made for MAESTRO's, reads any plain CSV).
 
     MAESTRO's second "Compute Delay (Min)" column (really the maximum) is keyed "Compute Delay (Max)".
     """
@@ -208,12 +186,13 @@ def read_maestro_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
 
 
 def layer_stats_from_csv_row(row: Mapping[str, str]) -> LayerStats:
-    """A `LayerStats` from one `read_maestro_csv` row (MAESTRO's or our header); fields the CSV lacks are 0/""."""
+    """A `LayerStats` from one `read_maestro_csv` row of a MAESTRO CSV; the fields MAESTRO's CSV lacks (the
+    layer's type and shape, the MAC/L1/L2 energy split, ...) are 0 or ""."""
     values: dict[str, object] = {}
     for column, maestro_key in zip(MAESTRO_CSV_COLUMNS, MAESTRO_CSV_KEYS, strict=True):
-        text = row.get(maestro_key, row.get(column.header))
+        text = row.get(maestro_key)
         if text is None:
-            raise InputError(f"CSV row has no column {maestro_key!r} (or {column.header!r})")
+            raise InputError(f"CSV row has no column {maestro_key!r}")
         try:
             if column.kind == "int":
                 values[column.field] = int(text)
@@ -222,14 +201,14 @@ def layer_stats_from_csv_row(row: Mapping[str, str]) -> LayerStats:
             else:
                 values[column.field] = text
         except ValueError:
-            raise InputError(f"column {column.header!r}: {text!r} is not a number") from None
+            raise InputError(f"column {maestro_key!r}: {text!r} is not a number") from None
     for stats_field in dataclasses.fields(LayerStats):
         values.setdefault(stats_field.name, "" if stats_field.type in ("str", str) else 0)
     return LayerStats(**values)  # type: ignore[arg-type]
 
 
 def maestro_csv_file_name(mapping_argument: str) -> str:
-    """The CSV name MAESTRO derives from its --Mapping_file value (spec §7.2), relative to the working directory.
+    """The CSV name MAESTRO derives from its --Mapping_file value, relative to the working directory.
 
     MAESTRO drops everything up to the first "/" twice, then cuts at the first "." and appends ".csv":
     ``data/mapping/X.m`` → ``X.csv``, ``inputs/X.m`` → ``X.csv``, ``a/b/c/X.m`` → ``c/X.csv``.

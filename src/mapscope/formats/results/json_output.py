@@ -1,4 +1,8 @@
-"""Analysis results as one deterministic JSON document (sorted keys, no timestamps), written atomically."""
+"""Analysis results as one deterministic JSON document (no timestamps), written atomically.
+
+Keys are sorted, except in each `layers` entry: those are the `LayerStats` fields in field order, the
+same columns in the same order as the per-layer CSV, DataFrame and Parquet table.
+"""
 
 from __future__ import annotations
 
@@ -58,6 +62,15 @@ def network_stats_document(
     )
 
 
+def _sorted_keys(value: Any) -> Any:
+    """`value` with the keys of every dict sorted, at every depth."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 def format_json(
     stats: NetworkStats,
     *,
@@ -65,8 +78,12 @@ def format_json(
     source: str | os.PathLike[str] | None,
     workload: Mapping[str, Any] | None = None,
 ) -> str:
-    """The JSON text: sorted keys, two-space indent, a final newline; same inputs give the same bytes."""
-    return format_json_document(network_stats_document(stats, accelerator=accelerator, source=source, workload=workload))
+    """The JSON text: sorted keys (each layer's in field order), two-space indent, a final newline; same
+    inputs give the same bytes."""
+    document = network_stats_document(stats, accelerator=accelerator, source=source, workload=workload)
+    ordered = _sorted_keys(document)
+    ordered["layers"] = document["layers"]  # same place among the sorted keys, each layer in field order
+    return json.dumps(ordered, indent=2, allow_nan=False) + "\n"
 
 
 def write_json(
