@@ -160,7 +160,7 @@ def systolic(
     if config is not None and not isinstance(config, ScaleSimArray):
         config_name = os.fspath(config)
         config = read_scalesim_config(config)
-    notes: list[str] = []
+    notes: list[str] = [] if config is None else list(config.notes)
     if isinstance(array, str):
         array = parse_array_shape(array)
     chosen_flow = None if dataflow is None else choice(dataflow, Dataflow, "dataflow")

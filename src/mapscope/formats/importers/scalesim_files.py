@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -32,11 +32,27 @@ GEMM_COLUMNS = ("M", "N", "K")
 
 @dataclass(frozen=True)
 class ScaleSimArray:
-    """The part of scale.cfg the array model uses."""
+    """The part of scale.cfg the array model uses; `notes` name settings it asks for that the model has not."""
 
     rows: int
     cols: int
     dataflow: str
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _unmodelled_settings(parser: configparser.ConfigParser, source: str) -> tuple[str, ...]:
+    """Notes for the config settings that would change SCALE-Sim's figures but not mapscope's."""
+    notes = []
+    bandwidth = parser.get("run_presets", "InterfaceBandwidth", fallback="CALC").strip()
+    if bandwidth.upper() != "CALC":
+        notes.append(
+            f"{source}: InterfaceBandwidth {quoted(bandwidth)}: SCALE-Sim adds stall cycles for a limited DRAM bandwidth; "
+            "mapscope counts none (as SCALE-Sim's CALC mode)"
+        )
+    sparsity = parser.get("sparsity", "SparsitySupport", fallback="false").strip()
+    if sparsity.lower() not in ("false", "0", "no", ""):
+        notes.append(f"{source}: SparsitySupport {quoted(sparsity)} is ignored: mapscope runs every layer dense")
+    return tuple(notes)
 
 
 def _size(text: str, what: str, where: str) -> int:
@@ -107,7 +123,7 @@ def parse_scalesim_config(text: str, source: str = "<string>") -> ScaleSimArray:
     dataflow = values["Dataflow"].strip().lower()
     if dataflow not in DATAFLOWS:
         raise InputError(f"unknown dataflow {quoted(dataflow)}; expected os, ws or is", where("Dataflow"))
-    return ScaleSimArray(rows, cols, dataflow)
+    return ScaleSimArray(rows, cols, dataflow, _unmodelled_settings(parser, source))
 
 
 def read_scalesim_config(path: str | PathLike[str]) -> ScaleSimArray:
