@@ -46,7 +46,7 @@ def test_json_csv_parquet_and_api_hold_the_same_records(inputs: tuple[Path, Path
         capsys,
     )
     assert status == 0 and err == ""
-    assert "net on a 32x16 array, os dataflow (scalesim convention)" in " ".join(out.split())
+    assert "net (3 layers) on a 32x16 array, os dataflow (scalesim convention)" in " ".join(out.split())
     expected = mapscope.api.systolic(topology, config)
     records = [layer.as_dict() for layer in expected.layers]
     document = json.loads(Path("o/r.json").read_text())
