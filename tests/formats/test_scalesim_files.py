@@ -209,3 +209,18 @@ def test_settings_the_model_has_not_are_noted() -> None:
     bandwidth, sparsity = parse_scalesim_config(limited, "cfg").notes
     assert bandwidth.startswith("cfg: InterfaceBandwidth 'USER': SCALE-Sim adds stall cycles")
     assert sparsity == "cfg: SparsitySupport 'true' is ignored: mapscope runs every layer dense"
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    header=st.sampled_from(["Layer, M, N, K,", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,", "x"]),
+    rows=st.lists(st.lists(st.sampled_from(["a", "b", "", "0", "1", "3", "7", "12", " 2"]), max_size=9).map(", ".join), max_size=5),
+)
+def test_any_topology_is_a_model_or_a_one_line_error(header: str, rows: list[str]) -> None:
+    try:
+        model, notes = scalesim_files.scalesim_model("\n".join([header, *rows]) + "\n", "f")
+    except InputError as error:
+        assert "\n" not in str(error) and str(error).startswith("f")
+        return
+    assert len(model.operators) == len(scalesim_files.parse_scalesim_layers("\n".join([header, *rows]), "f"))
+    assert all(note.count("\n") == 0 for note in notes)
