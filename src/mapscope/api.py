@@ -115,3 +115,66 @@ def explore(
     finally:
         if opened is not None:
             opened.close()
+
+
+def systolic(
+    topology: str | os.PathLike[str] | tuple[Any, ...] | list[Any],
+    config: str | os.PathLike[str] | Any | None = None,
+    *,
+    array: str | tuple[int, int] | None = None,
+    dataflow: str | None = None,
+    convention: str | None = None,
+    double_buffered: bool = False,
+) -> Any:
+    """Run every layer of a SCALE-Sim topology on one systolic array; returns a `TopologyRun` (per-layer
+    `SystolicLayerStats` records, `totals()`, `to_dataframe()`, `document()`), as `mapscope systolic` does.
+
+    `topology` is a topology CSV (conv rows become SCALE-Sim's im2col GEMM) or a sequence of `Gemm` /
+    `TopologyLayer`; `config` a `scale.cfg` (or a `ScaleSimArray`) giving the array and dataflow. `array`
+    ("RxC" or (rows, cols)) and `dataflow` ("os", "ws", "is") win over the config, with a note in
+    `notes` when they differ; without either, a 128x128 array in ws. `convention` is "scalesim"
+    (SCALE-Sim's figures) or "mapscope"; by default "scalesim" when a config is given, else "mapscope".
+    """
+    from mapscope.formats.importers.scalesim_files import ScaleSimArray, read_scalesim_config, read_scalesim_layers
+    from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
+    from mapscope.systolic.single_array import Convention, Dataflow
+    from mapscope.systolic.single_gemm import parse_array_shape
+    from mapscope.systolic.topology_run import TopologyLayer, run_topology
+    from mapscope.workload.gemm import Gemm
+
+    def choice(value: str, kind: type[Dataflow] | type[Convention], what: str) -> Any:
+        try:
+            return kind(str(value).lower())
+        except ValueError:
+            raise InputError(f"unknown {what} {value!r}; expected {', '.join(str(item) for item in kind)}", what) from None
+
+    source = None
+    if isinstance(topology, str | os.PathLike):
+        source = os.fspath(topology)
+        layers = read_scalesim_layers(topology)
+    else:
+        layers = tuple(item if isinstance(item, TopologyLayer) else TopologyLayer(item) for item in topology)
+        if not layers or not all(isinstance(layer.gemm, Gemm) for layer in layers):
+            raise InputError("a topology is a CSV file or a non-empty sequence of Gemm or TopologyLayer", "topology")
+    config_name = None
+    if config is not None and not isinstance(config, ScaleSimArray):
+        config_name = os.fspath(config)
+        config = read_scalesim_config(config)
+    notes: list[str] = [] if config is None else list(config.notes)
+    if isinstance(array, str):
+        array = parse_array_shape(array)
+    chosen_flow = None if dataflow is None else choice(dataflow, Dataflow, "dataflow")
+    if config is not None:
+        if array is not None and tuple(array) != (config.rows, config.cols):
+            notes.append(f"array {array[0]}x{array[1]} overrides the config's {config.rows}x{config.cols}")
+        if chosen_flow is not None and chosen_flow != config.dataflow:
+            notes.append(f"dataflow {chosen_flow} overrides the config's {config.dataflow}")
+    rows, cols = array or ((config.rows, config.cols) if config is not None else (DEFAULT_ARRAY, DEFAULT_ARRAY))
+    chosen_flow = chosen_flow or (Dataflow(config.dataflow) if config is not None else Dataflow.WS)
+    default_convention = Convention.SCALESIM if config is not None else Convention.MAPSCOPE
+    chosen_convention = default_convention if convention is None else choice(convention, Convention, "convention")
+    network = Path(source).stem if source is not None else "topology"
+    return run_topology(
+        layers, rows, cols, chosen_flow, chosen_convention, double_buffered,
+        network=network, source=source, config=config_name, notes=notes,
+    )

@@ -147,3 +147,80 @@ def test_any_text_reads_or_is_a_one_line_error(text: str, topology: str) -> None
             parse(source, "f")
         except InputError as error:
             assert "\n" not in str(error) and str(error).startswith("f")
+
+
+def test_layers_keep_the_conv_shape() -> None:
+    from mapscope.systolic.topology_run import ConvShape, TopologyLayer
+
+    text = (
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "c, 9, 8, 2, 3, 5, 7, 2,\ng, 100, 37, 93,\n"
+    )
+    conv = ConvShape(9, 8, 2, 3, 5, 7, 2)
+    assert scalesim_files.parse_scalesim_layers(text, "t") == (
+        TopologyLayer(Gemm(20, 7, 30, name="c"), conv),
+        TopologyLayer(Gemm(100, 37, 93, name="g")),
+    )
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,", "conv"),
+        ("layer,ifmap height,ifmap width,filter height,filter width,channels,num filter,strides", "conv"),
+        ("Layer, M, N, K,", "gemm"),
+        ("Name,M,N,K\r", "gemm"),
+        ("Layer, M, N", None),
+        ("Layer, M, N, K, Sparsity", None),
+        ("", None),
+    ],
+)
+def test_topology_header_kind(line: str, kind: str | None) -> None:
+    assert scalesim_files.topology_header_kind(line) == kind
+
+
+def test_a_topology_as_a_workload_model(tmp_path: Path) -> None:
+    from mapscope.formats.sources import load_workload
+    from mapscope.workload.operators import Conv, MatMul
+
+    path = tmp_path / "net.csv"
+    path.write_text(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "even, 58, 58, 3, 3, 64, 32, 1,\nodd, 9, 8, 2, 3, 5, 7, 2,\nfc, 16, 10, 512,\n"
+    )
+    workload = load_workload(path)
+    assert workload.model is not None and workload.model.name == "net" and workload.source == str(path)
+    assert workload.model.operators == (
+        Conv("even", 64, 32, (58, 58), (3, 3), stride=(1, 1)),
+        Conv("odd", 5, 7, (9, 8), (2, 3), stride=(2, 2)),
+        MatMul("fc", m=16, k=512, n=10),
+    )
+    (note,) = workload.notes  # only where SCALE-Sim's ceil and the convolution's floor disagree
+    assert note.startswith(f"odd ({path}:3): SCALE-Sim counts 5x4 outputs") and "the convolution has 4x3" in note
+    with pytest.raises(InputError, match=r"sizes \(--dim\) apply to ONNX models and zoo networks only, not to a SCALE-Sim"):
+        load_workload(path, sizes={"batch": 2})
+
+
+def test_settings_the_model_has_not_are_noted() -> None:
+    assert parse_scalesim_config(CONFIG, "cfg").notes == ()
+    reference_like = CONFIG + "[run_presets]\nInterfaceBandwidth: CALC\n[sparsity]\nSparsitySupport : false\n"
+    assert parse_scalesim_config(reference_like, "cfg").notes == ()
+    limited = CONFIG + "[run_presets]\nInterfaceBandwidth: USER\n[sparsity]\nSparsitySupport : true\n"
+    bandwidth, sparsity = parse_scalesim_config(limited, "cfg").notes
+    assert bandwidth.startswith("cfg: InterfaceBandwidth 'USER': SCALE-Sim adds stall cycles")
+    assert sparsity == "cfg: SparsitySupport 'true' is ignored: mapscope runs every layer dense"
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    header=st.sampled_from(["Layer, M, N, K,", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,", "x"]),
+    rows=st.lists(st.lists(st.sampled_from(["a", "b", "", "0", "1", "3", "7", "12", " 2"]), max_size=9).map(", ".join), max_size=5),
+)
+def test_any_topology_is_a_model_or_a_one_line_error(header: str, rows: list[str]) -> None:
+    try:
+        model, notes = scalesim_files.scalesim_model("\n".join([header, *rows]) + "\n", "f")
+    except InputError as error:
+        assert "\n" not in str(error) and str(error).startswith("f")
+        return
+    assert len(model.operators) == len(scalesim_files.parse_scalesim_layers("\n".join([header, *rows]), "f"))
+    assert all(note.count("\n") == 0 for note in notes)

@@ -86,6 +86,7 @@ from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
 from mapscope.workload.cnn_models import TRAINING_MODELS
 from mapscope.cli.assignments import parse_assignments
+from mapscope.cli.systolic import systolic as systolic_command
 from mapscope.formats.sources import load_workload
 from mapscope.mapping.mapped_workload import map_workload
 from mapscope.workload.source import integer_sizes
@@ -446,6 +447,9 @@ def gemm(
         )
         _write_gemm_json(dataclasses.asdict(result), json_file)
         render_single_array(result, stdout_console())
+
+
+app.command()(systolic_command)  # `mapscope systolic` (cli/systolic.py)
 
 
 def _write_gemm_json(document: dict[str, object], json_file: Path | None) -> None:

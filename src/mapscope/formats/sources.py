@@ -17,6 +17,8 @@ from mapscope.mapping.workload_source import Workload
 from mapscope.workload.operators import Model
 
 ONNX_SUFFIX = ".onnx"
+#: A SCALE-Sim topology (recognised by its header line; see formats.importers.scalesim_files).
+TOPOLOGY_SUFFIX = ".csv"
 
 HARDWARE_FIELDS = tuple(field.name for field in dataclasses.fields(Accelerator))
 
@@ -93,7 +95,8 @@ def load_workload(
     sizes: Mapping[str, int] | None = None,
     skip_unsupported: bool = False,
 ) -> Workload:
-    """Read `source`. `sizes` gives ONNX dynamic dimensions or zoo parameters (batch, seq_len);
+    """Read `source`: a model or network object, an ONNX file, a SCALE-Sim topology (.csv), a zoo network, or a
+    MAESTRO network file or shipped example. `sizes` gives ONNX dynamic dimensions or zoo parameters (batch, seq_len);
     `skip_unsupported` leaves unsupported ONNX operators out (each one noted) instead of failing."""
     sizes = dict(sizes or {})
     if isinstance(source, Model):
@@ -106,6 +109,13 @@ def load_workload(
         from mapscope.formats.importers.onnx_model import read_onnx_model
 
         model, notes = read_onnx_model(path, dimensions=sizes, skip_unsupported=skip_unsupported)
+        return Workload(text, model=model, notes=notes)
+    if path.suffix.lower() == TOPOLOGY_SUFFIX:
+        from mapscope.formats.importers.scalesim_files import read_scalesim_model
+
+        if sizes:
+            raise InputError("sizes (--dim) apply to ONNX models and zoo networks only, not to a SCALE-Sim topology", text)
+        model, notes = read_scalesim_model(path)
         return Workload(text, model=model, notes=notes)
     if not path.exists() and text in _zoo_names():
         from mapscope.workload.zoo import zoo_model

@@ -1,7 +1,9 @@
 """SCALE-Sim's input files: the `scale.cfg` array description and the topology CSV (conv or GEMM rows).
 
-A conv row becomes SCALE-Sim's im2col GEMM (M = output pixels, N = filters, K = R·S·C, on an input that
-is already padded); a GEMM row `name, M, N, K` is taken as is. Every mistake is a one-line InputError
+For the systolic model, a conv row becomes SCALE-Sim's im2col GEMM (M = output pixels, N = filters,
+K = R·S·C, on an input that is already padded; `ConvShape`); a GEMM row `name, M, N, K` is taken as is.
+For the data-centric model, a topology becomes a workload `Model` of convolutions and matrix products
+(`scalesim_model`). Every mistake is a one-line InputError
 naming ``file:line``; numbers are plain decimal integers of at most `MAX_INTEGER_DIGITS` digits, sizes
 at most `MAX_SIZE`, and a topology holds at most `MAX_LAYERS` rows.
 """
@@ -10,13 +12,16 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
+from pathlib import Path
 
 from mapscope.errors import InputError
 from mapscope.formats.maestro.tokens import read_text_file
 from mapscope.limits import MAX_LAYERS, MAX_NAME_CHARS, MAX_SIZE, integer_from_digits, quoted
+from mapscope.systolic.topology_run import ConvShape, TopologyLayer
 from mapscope.workload.gemm import Gemm
+from mapscope.workload.operators import Conv, MatMul, Model
 
 DATAFLOWS = ("os", "ws", "is")
 CONFIG_SECTION = "architecture_presets"
@@ -27,11 +32,27 @@ GEMM_COLUMNS = ("M", "N", "K")
 
 @dataclass(frozen=True)
 class ScaleSimArray:
-    """The part of scale.cfg the array model uses."""
+    """The part of scale.cfg the array model uses; `notes` name settings it asks for that the model has not."""
 
     rows: int
     cols: int
     dataflow: str
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _unmodelled_settings(parser: configparser.ConfigParser, source: str) -> tuple[str, ...]:
+    """Notes for the config settings that would change SCALE-Sim's figures but not mapscope's."""
+    notes = []
+    bandwidth = parser.get("run_presets", "InterfaceBandwidth", fallback="CALC").strip()
+    if bandwidth.upper() != "CALC":
+        notes.append(
+            f"{source}: InterfaceBandwidth {quoted(bandwidth)}: SCALE-Sim adds stall cycles for a limited DRAM bandwidth; "
+            "mapscope counts none (as SCALE-Sim's CALC mode)"
+        )
+    sparsity = parser.get("sparsity", "SparsitySupport", fallback="false").strip()
+    if sparsity.lower() not in ("false", "0", "no", ""):
+        notes.append(f"{source}: SparsitySupport {quoted(sparsity)} is ignored: mapscope runs every layer dense")
+    return tuple(notes)
 
 
 def _size(text: str, what: str, where: str) -> int:
@@ -102,7 +123,7 @@ def parse_scalesim_config(text: str, source: str = "<string>") -> ScaleSimArray:
     dataflow = values["Dataflow"].strip().lower()
     if dataflow not in DATAFLOWS:
         raise InputError(f"unknown dataflow {quoted(dataflow)}; expected os, ws or is", where("Dataflow"))
-    return ScaleSimArray(rows, cols, dataflow)
+    return ScaleSimArray(rows, cols, dataflow, _unmodelled_settings(parser, source))
 
 
 def read_scalesim_config(path: str | PathLike[str]) -> ScaleSimArray:
@@ -110,52 +131,140 @@ def read_scalesim_config(path: str | PathLike[str]) -> ScaleSimArray:
     return parse_scalesim_config(read_text_file(path), os.fspath(path))
 
 
-def _gemm_of_row(cells: list[str], where: str) -> Gemm:
+def topology_header_kind(line: str) -> str | None:
+    """"conv" or "gemm" for the header line of a SCALE-Sim topology (any first cell, then SCALE-Sim's column
+    titles, case and spaces aside), None for any other line."""
+    cells = [cell.strip().lower() for cell in line.split(",")]
+    while cells and cells[-1] == "":
+        cells.pop()
+    titles = tuple(cells[1:])
+    for kind, columns in (("conv", CONV_COLUMNS), ("gemm", GEMM_COLUMNS)):
+        if titles == tuple(column.lower() for column in columns):
+            return kind
+    return None
+
+
+def _layer_of_row(cells: list[str], where: str) -> TopologyLayer:
     name = cells[0]
     if len(name) > MAX_NAME_CHARS:
         raise InputError(f"a layer name is longer than {MAX_NAME_CHARS:,} characters", where)
     numbers = cells[1:]
-    if len(numbers) == len(GEMM_COLUMNS):
-        m, n, k = (_size(cell, column, where) for cell, column in zip(numbers, GEMM_COLUMNS, strict=True))
-    elif len(numbers) == len(CONV_COLUMNS):
-        height, width, filter_h, filter_w, channels, filters, stride = (
-            _size(cell, column, where) for cell, column in zip(numbers, CONV_COLUMNS, strict=True)
-        )
-        if filter_h > height or filter_w > width:
-            raise InputError(f"filter {filter_h}x{filter_w} is larger than the input {height}x{width}", where)
-        out_h = -(-(height - filter_h + stride) // stride)  # SCALE-Sim's ceil((H - R + stride) / stride), exactly
-        out_w = -(-(width - filter_w + stride) // stride)
-        m, n, k = out_h * out_w, filters, filter_h * filter_w * channels
-    else:
-        raise InputError(
-            f"expected 'name, M, N, K' or a conv row 'name, {', '.join(CONV_COLUMNS)}', got {len(numbers)} numbers", where
-        )
+    conv = None
     try:
-        return Gemm(m, n, k, name=name)
+        if len(numbers) == len(GEMM_COLUMNS):
+            m, n, k = (_size(cell, column, where) for cell, column in zip(numbers, GEMM_COLUMNS, strict=True))
+            return TopologyLayer(Gemm(m, n, k, name=name))
+        if len(numbers) == len(CONV_COLUMNS):
+            conv = ConvShape(*(_size(cell, column, where) for cell, column in zip(numbers, CONV_COLUMNS, strict=True)))
+            if conv.filter_height > conv.input_height or conv.filter_width > conv.input_width:
+                raise InputError(
+                    f"filter {conv.filter_height}x{conv.filter_width} is larger than the input "
+                    f"{conv.input_height}x{conv.input_width}",
+                    where,
+                )
+            return TopologyLayer(conv.gemm(name), conv)
     except InputError as error:
         raise InputError(error.message, where) from None
+    raise InputError(
+        f"expected 'name, M, N, K' or a conv row 'name, {', '.join(CONV_COLUMNS)}', got {len(numbers)} numbers", where
+    )
 
 
-def parse_scalesim_topology(text: str, source: str = "<string>") -> tuple[Gemm, ...]:
-    """The layers of the text of a SCALE-Sim topology file as GEMMs, in file order (the first line is a header)."""
+def _numbered_layers(text: str, source: str) -> list[tuple[int, TopologyLayer]]:
+    """(line number, layer) of every row after the header, in file order."""
     lines = text.splitlines()
     if not lines:
         raise InputError("empty topology file", source)
-    gemms = []
+    first = [cell.strip() for cell in lines[0].split(",")[1:] if cell.strip()]
+    if first and all(cell.isascii() and cell.isdigit() for cell in first):
+        raise InputError(
+            "the first line is a layer, not a header (SCALE-Sim skips the first line): add the header "
+            f"'Layer name, {', '.join(CONV_COLUMNS)}' or 'Layer, {', '.join(GEMM_COLUMNS)}'",
+            f"{source}:1",
+        )
+    layers = []
     for number, line in enumerate(lines[1:], start=2):
         cells = [cell.strip() for cell in line.split(",")]
         while cells and cells[-1] == "":
             cells.pop()
         if not cells:
             continue
-        if len(gemms) >= MAX_LAYERS:
+        if len(layers) >= MAX_LAYERS:
             raise InputError(f"more than {MAX_LAYERS:,} layers", f"{source}:{number}")
-        gemms.append(_gemm_of_row(cells, f"{source}:{number}"))
-    if not gemms:
+        layers.append((number, _layer_of_row(cells, f"{source}:{number}")))
+    if not layers:
         raise InputError("no layers in topology file", source)
-    return tuple(gemms)
+    return layers
+
+
+def parse_scalesim_layers(text: str, source: str = "<string>") -> tuple[TopologyLayer, ...]:
+    """The layers of the text of a SCALE-Sim topology file (the first line is a header), in file order:
+    each one's GEMM, and its conv shape for a conv row."""
+    return tuple(layer for _, layer in _numbered_layers(text, source))
+
+
+def read_scalesim_layers(path: str | PathLike[str]) -> tuple[TopologyLayer, ...]:
+    """The layers of a SCALE-Sim topology file, in file order; see `parse_scalesim_layers`."""
+    return parse_scalesim_layers(read_text_file(path), os.fspath(path))
+
+
+def parse_scalesim_topology(text: str, source: str = "<string>") -> tuple[Gemm, ...]:
+    """The layers of the text of a SCALE-Sim topology file as GEMMs, in file order (the first line is a header)."""
+    return tuple(layer.gemm for layer in parse_scalesim_layers(text, source))
 
 
 def read_scalesim_topology(path: str | PathLike[str]) -> tuple[Gemm, ...]:
     """The layers of a SCALE-Sim topology file as GEMMs, in file order."""
     return parse_scalesim_topology(read_text_file(path), os.fspath(path))
+
+
+#: What a SCALE-Sim topology's first line must be, for an error that says so.
+EXPECTED_HEADERS = f"'Layer name, {', '.join(CONV_COLUMNS)}' or 'Layer, {', '.join(GEMM_COLUMNS)}'"
+
+
+def is_scalesim_topology(text: str) -> bool:
+    """Whether the first line of `text` is a SCALE-Sim topology header (conv or GEMM columns)."""
+    return topology_header_kind(text.split("\n", 1)[0]) is not None
+
+
+def scalesim_model(text: str, source: str = "<string>") -> tuple[Model, tuple[str, ...]]:
+    """The text of a SCALE-Sim topology as a workload `Model` for the data-centric model, and notes.
+
+    A conv row is a `Conv` with the row's stride and no padding (SCALE-Sim's ifmap sizes are already
+    padded), a GEMM row a `MatMul` (M x K times a K x N weight). Where the stride does not divide
+    H - R, SCALE-Sim counts one more (partial) output row or column than the convolution has; a note says so.
+    """
+    if not is_scalesim_topology(text):
+        found = quoted(text.split("\n", 1)[0].strip()) if text.strip() else "an empty file"
+        raise InputError(f"not a SCALE-Sim topology: expected the header {EXPECTED_HEADERS}, found {found}", f"{source}:1")
+    operators: list[Conv | MatMul] = []
+    notes: list[str] = []
+    lines_of: dict[str, int] = {}
+    for number, layer in _numbered_layers(text, source):
+        where, name = f"{source}:{number}", layer.name
+        if not name:
+            raise InputError("a layer needs a name (the first cell)", where)
+        if name in lines_of:
+            raise InputError(f"layer {quoted(name)} is named on line {lines_of[name]} already", where)
+        lines_of[name] = number
+        conv = layer.conv
+        if conv is None:
+            operators.append(MatMul(name, m=layer.gemm.m, k=layer.gemm.k, n=layer.gemm.n))
+            continue
+        operator = Conv(
+            name, conv.input_channels, conv.output_channels, (conv.input_height, conv.input_width),
+            (conv.filter_height, conv.filter_width), stride=(conv.stride, conv.stride),
+        )
+        if operator.output_hw != (conv.output_height, conv.output_width):
+            notes.append(
+                f"{name} ({where}): SCALE-Sim counts {conv.output_height}x{conv.output_width} outputs (a last, partial "
+                f"window where stride {conv.stride} does not divide the input), the convolution has "
+                f"{operator.output_hw[0]}x{operator.output_hw[1]}; the data-centric model analyses the convolution"
+            )
+        operators.append(operator)
+    return Model(Path(source).stem or "topology", tuple(operators), source=source), tuple(notes)
+
+
+def read_scalesim_model(path: str | PathLike[str]) -> tuple[Model, tuple[str, ...]]:
+    """A SCALE-Sim topology file as a workload `Model`, and notes; see `scalesim_model`."""
+    return scalesim_model(read_text_file(path), os.fspath(path))

@@ -1,0 +1,78 @@
+"""The files of `mapscope systolic`: a JSON document, a CSV and a Parquet table of the per-layer records.
+
+All three carry the `SystolicLayerStats` field names as they are, in field order, with the same values:
+integers stay integers, floats keep full precision, a missing value (a GEMM row's conv shape, an
+undefined utilisation) is null in JSON and Parquet and an empty cell in CSV. Files are rendered in
+memory first (`render_topology_files`), then written atomically by the caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mapscope.errors import InputError
+from mapscope.formats.results.json_output import format_json_document
+from mapscope.systolic.topology_run import SystolicLayerStats, TopologyRun
+
+PARQUET_INSTALL_HINT = "pip install 'mapscope[parquet]'"
+
+
+def format_topology_json(run: TopologyRun) -> str:
+    """The JSON text of a run: settings, per-layer records, totals and notes (sorted keys, final newline)."""
+    return format_json_document(run.document())
+
+
+def format_topology_csv(layers: Sequence[SystolicLayerStats]) -> str:
+    """One CSV line per layer under a header of `SystolicLayerStats` field names; None is an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SystolicLayerStats.field_names())
+    for layer in layers:
+        writer.writerow(layer.as_dict().values())
+    return buffer.getvalue()
+
+
+def _arrow_type(annotation: Any, pyarrow: Any) -> Any:
+    """The Arrow type of a field annotated `int`, `float`, `str` or `bool`, optionally `| None`."""
+    kinds = {arg for arg in typing.get_args(annotation) if arg is not type(None)} or {annotation}
+    (kind,) = kinds
+    return {int: pyarrow.int64(), float: pyarrow.float64(), str: pyarrow.string(), bool: pyarrow.bool_()}[kind]
+
+
+def topology_parquet_bytes(layers: Sequence[SystolicLayerStats], where: str) -> bytes:
+    """The Parquet bytes of the per-layer records, one typed column per field (needs pyarrow)."""
+    try:
+        pyarrow = importlib.import_module("pyarrow")
+        parquet = importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise InputError(f"writing Parquet needs pyarrow: {PARQUET_INSTALL_HINT}", where) from None
+    hints = typing.get_type_hints(SystolicLayerStats)
+    names = SystolicLayerStats.field_names()
+    schema = pyarrow.schema([(name, _arrow_type(hints[name], pyarrow)) for name in names])
+    rows = [layer.as_dict() for layer in layers]
+    table = pyarrow.Table.from_pydict({name: [row[name] for row in rows] for name in names}, schema=schema)
+    buffer = io.BytesIO()
+    parquet.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def render_topology_files(
+    run: TopologyRun, *, json_path: Path | None = None, csv_path: Path | None = None, parquet_path: Path | None = None
+) -> dict[Path, bytes]:
+    """The bytes of every requested file, by path (nothing is written here, so a failure writes nothing)."""
+    files: dict[Path, bytes] = {}
+    if json_path is not None:
+        files[json_path] = format_topology_json(run).encode("utf-8")
+    if csv_path is not None:
+        files[csv_path] = format_topology_csv(run.layers).encode("utf-8")
+    if parquet_path is not None:
+        files[parquet_path] = topology_parquet_bytes(run.layers, os.fspath(parquet_path))
+    return files
+
