@@ -1,7 +1,7 @@
 """MAESTRO's per-layer CSV: written byte-identical to MAESTRO (compat) or with a corrected header (default).
 
 One column table (`MAESTRO_CSV_COLUMNS`) drives the writer, the reader and the row-to-`LayerStats` converter.
-MAESTRO's CSV quirks reproduced in compat mode (spec §7.2): its header text with odd spacing (a double
+MAESTRO's CSV quirks reproduced in compat mode (docs/formats.md, MAESTRO's CSV file): its header text with odd spacing (a double
 space before "L2 SRAM Size Req (Bytes)" and "Egress Delay (Avg)", no space after the reuse-factor and
 average-delay columns), the second "Compute Delay (Min)" that really is the maximum, values 0-25 each
 followed by "," and values 26-51 joined by ", ", floats in C++ ostream default format (6 significant
@@ -111,7 +111,7 @@ MAESTRO_CSV_COLUMNS: tuple[CsvColumn, ...] = (
     ),
 )
 
-#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", " (spec §7.2).
+#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", " (docs/formats.md, MAESTRO's CSV file).
 MAESTRO_SPACED_FROM_COLUMN = 26
 
 
@@ -229,7 +229,7 @@ def layer_stats_from_csv_row(row: Mapping[str, str]) -> LayerStats:
 
 
 def maestro_csv_file_name(mapping_argument: str) -> str:
-    """The CSV name MAESTRO derives from its --Mapping_file value (spec §7.2), relative to the working directory.
+    """The CSV name MAESTRO derives from its --Mapping_file value (docs/formats.md, MAESTRO's CSV file), relative to the working directory.
 
     MAESTRO drops everything up to the first "/" twice, then cuts at the first "." and appends ".csv":
     ``data/mapping/X.m`` → ``X.csv``, ``inputs/X.m`` → ``X.csv``, ``a/b/c/X.m`` → ``c/X.csv``.
