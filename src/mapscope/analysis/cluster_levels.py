@@ -1,4 +1,4 @@
-"""Splitting a layer's dataflow into cluster levels, as MAESTRO's cluster analysis does (spec §6.1).
+"""Splitting a layer's dataflow into cluster levels, as MAESTRO's cluster analysis does (docs/model.md, Cluster levels).
 
 Each level gets its sub-cluster count, its completed, input-centric directive list and its static
 dimension sizes. The rewriting rules (output-centric to input-centric, inheritance, completion,

@@ -1,4 +1,4 @@
-"""Iteration states of each directive and the cases (combinations of states) of a level (spec §6.3)."""
+"""Iteration states of each directive and the cases (combinations of states) of a level (docs/model.md, Iteration states and cases)."""
 
 from __future__ import annotations
 

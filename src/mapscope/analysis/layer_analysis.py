@@ -1,4 +1,4 @@
-"""From a mapped layer and an accelerator to one LayerStats record (spec §6.8-§6.11).
+"""From a mapped layer and an accelerator to one LayerStats record (docs/model.md, Counts and buffer sizes; Energy; Area and power).
 
 `compat="maestro"` reproduces MAESTRO's CSV exactly, quirks included; the default mode differs only
 where MAESTRO is wrong (see README, "Compatibility mode vs default mode").
@@ -201,7 +201,7 @@ def layer_volumes(
     energy_table: EnergyTable | None,
     previous_l1_accesses: int,
 ) -> LayerVolumes:
-    """Accesses, sizes, energy and reuse of one layer from its trace (spec §6.10)."""
+    """Accesses, sizes, energy and reuse of one layer from its trace (docs/model.md, Energy)."""
     l1_size_req = trace.first_innermost_l1_size_req
     assert l1_size_req is not None
     layer = mapped.layer

@@ -1,4 +1,4 @@
-"""Analysis of one cluster level over all its cases, recursing into sub-clusters (spec §6.5-§6.9).
+"""Analysis of one cluster level over all its cases, recursing into sub-clusters (docs/model.md, Sub-cluster recursion; Counts and buffer sizes).
 
 The walk yields a `LevelTrace`: volumes and sizes plus one record per valid case; the hardware's
 timing numbers are applied afterwards (level_timing, timing_batch). A trace is a pure function of

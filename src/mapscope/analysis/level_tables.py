@@ -1,4 +1,4 @@
-"""Static per-level tables of MAESTRO's reuse analysis (spec §6.2): tile sizes, fresh-data sizes, edges.
+"""Static per-level tables of MAESTRO's reuse analysis (docs/model.md, Per-level tables): tile sizes, fresh-data sizes, edges.
 
 For every mapped variable v: M (tile), U (fresh elements per step), ME/UE (the same at the edge), plus
 the output entries X'/Y' of sliding windows; and the number of sub-clusters active in the spatial edge

@@ -1,6 +1,6 @@
 """Runtime, NoC bandwidth and delay statistics of a level trace on given NoC, SIMD and off-chip numbers.
 
-This is the part of MAESTRO's level analysis that depends on those hardware numbers (spec §6.6-§6.9),
+It is the part of the level analysis that depends on them (docs/model.md, NoC delay; Runtime; Bandwidth, utilisation, intensity and delay statistics),
 applied to a `LevelTrace` one hardware point at a time, in Python integers. `timing_batch` does the
 same for arrays of hardware points; tests hold the two equal.
 """

@@ -1,4 +1,4 @@
-"""Which dimensions each tensor of a layer is coupled to, and which dimension pairs slide (spec §5)."""
+"""Which dimensions each tensor of a layer is coupled to, and which dimension pairs slide (docs/model.md, Tensors and dimensions)."""
 
 from __future__ import annotations
 

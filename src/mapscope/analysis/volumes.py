@@ -1,4 +1,4 @@
-"""Per-case data volumes of one cluster level: MAESTRO's reuse analysis (spec §6.4, §6.5).
+"""Per-case data volumes of one cluster level: MAESTRO's reuse analysis (docs/model.md, Per-case volumes; Sub-cluster recursion).
 
 For one case (one iteration state per directive) this computes how much of each operand crosses
 the level's NoC (ingress), how many outputs go up (egress), the partial sums one sub-cluster

@@ -3,7 +3,7 @@
 MAESTRO parses its flags with Boost program_options, which accepts any unambiguous prefix of an option name
 (``--noc_bw=64`` means ``--noc_bw_cstr=64``) and prefers an exact name over prefixes (``--print_res`` is not
 ambiguous with ``--print_res_csv_file``). Values come after "=" or as the next argument. This module rewrites
-such arguments into ours before the CLI parser sees them, so existing MAESTRO scripts keep working (spec §3).
+such arguments into ours before the CLI parser sees them, so existing MAESTRO scripts keep working (docs/formats.md, MAESTRO's command-line flags).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class MaestroOption:
     name: str
     kind: ValueKind
     analyze_option: str | None = None  # our option taking the same value; None: handled specially or ignored
-    ignored: bool = False  # parsed by MAESTRO but without effect on its normal path (spec §3)
+    ignored: bool = False  # parsed by MAESTRO but without effect on its normal path (docs/formats.md, MAESTRO's command-line flags)
 
 
 def _options(*options: MaestroOption) -> dict[str, MaestroOption]:

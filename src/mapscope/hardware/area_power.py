@@ -1,4 +1,4 @@
-"""MAESTRO's area and power model (spec §6.11): 28 nm scaling coefficients, nominally um^2 and mW.
+"""MAESTRO's area and power model (docs/model.md, Area and power): 28 nm scaling coefficients, nominally um^2 and mW.
 
 Inputs are the *requirements* MAESTRO derives (L1/L2 sizes), not the given capacities, and the NoC
 bandwidth, on which the bus term is linear. UNLIMITED (2**31 - 1, "no limit") is not a size: fed as a

@@ -179,7 +179,7 @@ def _channel_per_pe(geometry: ConvolutionGeometry) -> tuple[Directive, ...]:
 
 
 def build_kcp_ws(layer: Layer, num_pes: int, values: TemplateValues) -> tuple[Directive, ...]:
-    """NVDLA-like weight stationary, K over clusters and C inside them (spec §4.2, ``*_kcp_ws.m``).
+    """NVDLA-like weight stationary, K over clusters and C inside them (MAESTRO's ``*_kcp_ws.m``; docs/formats.md, Named dataflows in MAESTRO's files).
 
     Top level: each cluster takes `k_tile` output channels (SpatialMap), input channels are walked
     `c_tile` at a time, the R x S window slides one output position per step. Inside a cluster of

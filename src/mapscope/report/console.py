@@ -136,7 +136,7 @@ def render_network_report(stats: NetworkStats, accelerator: Accelerator, console
 def maestro_summary_lines(
     stats: NetworkStats, accelerator: Accelerator, csv_written: bool, *, print_results: bool = True
 ) -> list[str]:
-    """MAESTRO's closing summary, line for line (spec §7.1).
+    """MAESTRO's closing summary, line for line (docs/formats.md, MAESTRO's closing summary).
 
     The "Buffer Analysis" block is printed by MAESTRO when --print_res is on (`print_results`), the
     "BW Analysis" block when it writes the CSV (`csv_written`). Requirements are the largest per-layer

@@ -3,7 +3,7 @@
 mapscope writes this format in compat mode, when MAESTRO's flag spellings are used, and on request
 (`--csv-format maestro`); otherwise the per-layer CSV has the `LayerStats` schema (formats/results/layer_table).
 One column table (`MAESTRO_CSV_COLUMNS`) drives the writer, the reader and the row-to-`LayerStats` converter.
-MAESTRO's CSV quirks are reproduced: its header text with odd spacing (a double space before
+MAESTRO's CSV quirks are reproduced (docs/formats.md, MAESTRO's CSV file): its header text with odd spacing (a double space before
 "L2 SRAM Size Req (Bytes)" and "Egress Delay (Avg)", no space after the reuse-factor and average-delay
 columns), the second "Compute Delay (Min)" that really is the maximum, values 0-25 each followed by ","
 and values 26-51 joined by ", ", floats in C++ ostream default format (6 significant digits, like ``%g``).
@@ -94,7 +94,7 @@ MAESTRO_CSV_COLUMNS: tuple[CsvColumn, ...] = (
     CsvColumn(" Arithmetic Intensity", "arithmetic_intensity_macs_per_elem", "float"),
 )
 
-#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", ".
+#: MAESTRO writes values 0..25 each followed by ",", then joins values 26..51 with ", " (docs/formats.md, MAESTRO's CSV file).
 MAESTRO_SPACED_FROM_COLUMN = 26
 
 
@@ -208,7 +208,7 @@ def layer_stats_from_csv_row(row: Mapping[str, str]) -> LayerStats:
 
 
 def maestro_csv_file_name(mapping_argument: str) -> str:
-    """The CSV name MAESTRO derives from its --Mapping_file value, relative to the working directory.
+    """The CSV name MAESTRO derives from its --Mapping_file value (docs/formats.md, MAESTRO's CSV file), relative to the working directory.
 
     MAESTRO drops everything up to the first "/" twice, then cuts at the first "." and appends ".csv":
     ``data/mapping/X.m`` → ``X.csv``, ``inputs/X.m`` → ``X.csv``, ``a/b/c/X.m`` → ``c/X.csv``.

@@ -1,4 +1,4 @@
-"""Reader for MAESTRO hardware files (spec §4.3): ``key: value`` lines in MAESTRO's token syntax.
+"""Reader for MAESTRO hardware files (docs/formats.md, Hardware files): ``key: value`` lines in MAESTRO's token syntax.
 
 The six keys and the Accelerator fields they set are in `HARDWARE_FILE_KEYS`. In MAESTRO a hardware
 file overrides *all* of these, using its own defaults for absent keys (1 PE, unlimited sizes and

@@ -1,4 +1,4 @@
-"""Reader for MAESTRO mapping files (``.m``): a network, its layers and their dataflows (spec §4.2).
+"""Reader for MAESTRO mapping files (``.m``): a network, its layers and their dataflows (docs/formats.md, Mapping files).
 
 A small recursive-descent parser over the token stream of `tokens`::
 

@@ -1,4 +1,4 @@
-"""MAESTRO's tokenizer (spec §4.1), shared by the mapping and hardware file readers, and the text reader.
+"""MAESTRO's tokenizer (docs/formats.md, Tokens), shared by the mapping and hardware file readers, and the text reader.
 
 A line is split on space, comma, ``-``, ``>``, ``(``, ``)``, ``:``, tab and ``;``; a token that starts
 with ``//`` ends the line. So ``K: 64``, ``K 64`` and ``K:64`` are the same two tokens, and
