@@ -1,7 +1,8 @@
 """mapscope: fast, honest cost models for DNN accelerators (MAESTRO's data-centric model, exact and corrected).
 
-One call per job: `mapscope.analyze`, `mapscope.explore`, `mapscope.flexsa`, `mapscope.gemm` (see
-`mapscope.api`). They and the names below load on first use, so `import mapscope` stays light.
+One call per job (see `mapscope.api`): `mapscope.analyze`, `mapscope.flexsa`, `mapscope.gemm`, and
+`mapscope.api.explore` (`mapscope.explore` is the package of the design-space search). They and the names
+below load on first use, so `import mapscope` stays light.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
-    from mapscope.api import analyze, explore, flexsa, gemm
+    from mapscope.api import analyze, flexsa, gemm
     from mapscope.hardware.accelerator import Accelerator
     from mapscope.stats import LayerStats, NetworkStats
 
 #: Each lazily loaded name and the module it comes from.
 _LAZY = {
     "analyze": "mapscope.api",
-    "explore": "mapscope.api",
     "flexsa": "mapscope.api",
     "gemm": "mapscope.api",
     "Accelerator": "mapscope.hardware.accelerator",
@@ -27,7 +27,7 @@ _LAZY = {
     "NetworkStats": "mapscope.stats",
 }
 
-__all__ = ["Accelerator", "InputError", "LayerStats", "NetworkStats", "__version__", "analyze", "explore", "flexsa", "gemm"]
+__all__ = ["Accelerator", "InputError", "LayerStats", "NetworkStats", "__version__", "analyze", "flexsa", "gemm"]
 
 
 def __getattr__(name: str) -> Any:
