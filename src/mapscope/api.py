@@ -311,7 +311,7 @@ def gemm(
     n: int,
     k: int,
     *,
-    array: str | int | tuple[int, int] = 128,
+    array: str | int | tuple[int, int] | None = None,
     dataflow: str | None = None,
     convention: str | None = None,
     machine: str | None = None,
@@ -319,17 +319,18 @@ def gemm(
 ) -> SingleArrayResult | MachineGemm:
     """Cycles and buffer accesses of one GEMM Out[M x N] = A[M x K] . B[K x N] on a systolic array (`mapscope gemm`).
 
-    `array` is ROWSxCOLS ("128x64"), a (rows, cols) pair or one size for a square array. On a single array
-    `dataflow` is SCALE-Sim's ws (default), os or is, and `convention` counts as "mapscope" (default) or
-    "scalesim"; with `machine` ("large", "split" or "flexsa") the GEMM is compiled for that machine instead
+    `array` is ROWSxCOLS ("128x64"), a (rows, cols) pair or one size for a square array (default 128x128,
+    the FlexSA study's). On a single array `dataflow` is SCALE-Sim's ws (default), os or is, and
+    `convention` counts as "mapscope" (default) or "scalesim"; with `machine` ("large", "split" or "flexsa") the GEMM is compiled for that machine instead
     and the chosen plan returned. `gemm_document` gives the JSON `--json` writes.
     """
+    from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
     from mapscope.systolic.machine import MachineKind
     from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
     from mapscope.systolic.single_gemm import command_line_gemm, command_line_machine, gemm_on_machine, parse_array_shape
 
     the_gemm = command_line_gemm(m, n, k)
-    rows, cols = parse_array_shape(_array_text(array))
+    rows, cols = parse_array_shape(_array_text(DEFAULT_ARRAY if array is None else array))
     if machine is not None and dataflow is not None:
         raise InputError("--machine and --dataflow cannot be combined (a machine's plan picks its own)", "options")
     if machine is not None and convention is not None:

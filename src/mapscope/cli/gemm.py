@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
+from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
 from mapscope.systolic.machine import MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow
-
-#: The array size the command shows in its help; the same as the FlexSA study's default.
-DEFAULT_ARRAY = 128
 
 
 def gemm(
