@@ -52,3 +52,26 @@ def test_analyze_by_names_and_objects() -> None:
 def test_analyze_rejects_unknown_compat_mode() -> None:
     with pytest.raises(mapscope.InputError, match="compat"):
         mapscope.analyze("vgg16_kcp_ws", "accelerator_256pe", compat="timeloop")
+
+
+def test_import_mapscope_is_light() -> None:
+    """The entry points load on first use: `import mapscope` loads neither the API nor the package metadata."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mapscope; "
+        "print(sorted(m for m in ('mapscope.api', 'mapscope.analysis', 'importlib.metadata', 'numpy') if m in sys.modules)); "
+        "mapscope.analyze; print('mapscope.api' in sys.modules)"
+    )
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert lines == ["[]", "True"]
+
+
+def test_lazy_names_are_the_api_functions() -> None:
+    import mapscope.api as api
+
+    assert mapscope.analyze is api.analyze and mapscope.flexsa is api.flexsa and mapscope.gemm is api.gemm
+    assert {"analyze", "flexsa", "gemm", "NetworkStats"} <= set(dir(mapscope))
+    with pytest.raises(AttributeError):
+        mapscope.no_such_name  # noqa: B018

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_one_line_error, run
 
-import mapscope.cli.root as cli_root
+import mapscope.api as api
 from mapscope.cli import main
 from mapscope.cli.support import Terminated, sigterm_as_interrupt
 
@@ -210,6 +210,6 @@ def test_sigterm_during_any_command_is_one_line_and_status_143(
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
 
-    monkeypatch.setattr(cli_root, "load_workload", terminated_while_loading)
+    monkeypatch.setattr(api, "load_workload", terminated_while_loading)
     status, out, err = run(["analyze", "vgg16_kcp_ws", "--num-pes", "8"], capsys)
     assert (status, out, err) == (143, "", "error: terminated (SIGTERM)\n")

@@ -16,8 +16,12 @@ MAESTRO does.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any, get_type_hints
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, get_type_hints
+
+if TYPE_CHECKING:  # the accelerator a result was computed on; hardware sits below this schema's users
+    from mapscope.hardware.accelerator import Accelerator
 
 TENSORS = ("input", "filter", "output")
 #: The layer's dimension letters, in the order of their `dim_` fields; Y'/X' are `dim_y_out`/`dim_x_out`.
@@ -141,12 +145,21 @@ ENERGY_FIELDS = ("energy_nj", "mac_energy_nj", "l1_energy_nj", "l2_energy_nj", "
 
 @dataclass(frozen=True)
 class NetworkStats:
-    """Per-layer statistics of one network on one accelerator, with totals and capacity warnings."""
+    """Per-layer statistics of one network on one accelerator, with totals and capacity warnings.
+
+    `mapscope.analyze` also fills in what the result document says besides the numbers: the `accelerator`,
+    the `source` it read, the lowering document of a model mapped with a template (`workload`) and the
+    `notes` on the way. They do not take part in equality: two runs with the same numbers are equal.
+    """
 
     network: str
     compat: str | None  # "maestro" for MAESTRO-compatible numbers, None for the corrected default
     layers: tuple[LayerStats, ...]
     warnings: tuple[str, ...] = ()
+    accelerator: Accelerator | None = field(default=None, compare=False)
+    source: str | None = field(default=None, compare=False)
+    workload: Mapping[str, Any] | None = field(default=None, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def runtime_cycles(self) -> int:

@@ -109,3 +109,17 @@ def show_flags_as_flags(command: Any) -> Any:
     for subcommand in getattr(command, "commands", {}).values():
         show_flags_as_flags(subcommand)
     return command
+
+
+def note(message: str) -> None:
+    """A one-line note on stderr (``note: ...``)."""
+    import typer
+
+    typer.echo(f"note: {message}", err=True)
+
+
+def warning(message: str) -> None:
+    """A one-line warning on stderr (``warning: ...``)."""
+    import typer
+
+    typer.echo(f"warning: {message}", err=True)

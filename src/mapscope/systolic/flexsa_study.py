@@ -1,7 +1,8 @@
 """The FlexSA study: one model's pruned-training trajectory on the large, split and flexsa machines.
 
 `prepare_study` checks every setting and builds the trajectory before the (long) run, so that bad
-input fails at once; `StudySetup.run` then compiles and counts it (see docs/flexsa.md).
+input fails at once; `StudySetup.run` then compiles and counts it (see docs/flexsa.md). A trajectory file
+is read by the caller (`mapscope.api.flexsa`) and passed in: the study itself reads no file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapscope.errors import InputError
-from mapscope.formats.trajectory_file import read_trajectory
 from mapscope.limits import MAX_SIZE, quoted
 from mapscope.stats import SystolicGemmStats
 from mapscope.systolic.compiler import CYCLE_TOLERANCE
@@ -118,12 +118,14 @@ def check_array_size(size: int) -> int:
     return size
 
 
-def prepare_study(settings: StudySettings) -> StudySetup:
-    """Check `settings` and build the trajectory and machines; every problem is an InputError."""
+def check_settings(settings: StudySettings, trajectory_given: bool = False) -> CNN:
+    """The model to train, after checking every setting a trajectory file is not needed for (the synthetic
+    trajectory's settings cannot go with a trajectory file, or with a `trajectory_given` otherwise)."""
     cnn = training_model(settings.model)
-    batch = cnn.default_batch if settings.batch is None else _positive_integer(settings.batch, "--batch")
-    size = check_array_size(settings.array)
-    if settings.trajectory_file is not None:
+    if settings.batch is not None:
+        _positive_integer(settings.batch, "--batch")
+    check_array_size(settings.array)
+    if settings.trajectory_file is not None or trajectory_given:
         given = [
             option
             for option, value in (
@@ -136,7 +138,21 @@ def prepare_study(settings: StudySettings) -> StudySetup:
         ]
         if given:
             raise InputError(f"the synthetic-trajectory options ({', '.join(given)}) cannot be combined with --trajectory", "options")
-        trajectory = read_trajectory(settings.trajectory_file, cnn)
+    return cnn
+
+
+def prepare_study(settings: StudySettings, trajectory: Trajectory | None = None) -> StudySetup:
+    """Check `settings` and build the trajectory and machines; every problem is an InputError.
+
+    `trajectory` is the one read from `settings.trajectory_file` (which then names it); without one, the
+    synthetic trajectory of the settings is built.
+    """
+    if settings.trajectory_file is not None and trajectory is None:
+        raise InputError("the trajectory file is read by the caller and passed in as `trajectory`", settings.trajectory_file)
+    cnn = check_settings(settings, trajectory is not None)
+    batch = cnn.default_batch if settings.batch is None else settings.batch
+    size = settings.array
+    if trajectory is not None:
         source = TrajectorySource(settings.trajectory_file, None, None, None)
     else:
         seed = DEFAULT_SEED if settings.seed is None else settings.seed

@@ -40,12 +40,20 @@ def _plain(value: Any) -> Any:
 def network_stats_document(
     stats: NetworkStats,
     *,
-    accelerator: Accelerator,
-    source: str | os.PathLike[str] | None,
+    accelerator: Accelerator | None = None,
+    source: str | os.PathLike[str] | None = None,
     workload: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document as a dict: network, mode, accelerator, per-layer stats, totals and warnings, and
-    for a lowered model (`workload`) the template and each operator's layers and notes."""
+    for a lowered model (`workload`) the template and each operator's layers and notes.
+
+    `accelerator`, `source` and `workload` default to those `stats` carries (as `mapscope.analyze` fills them in).
+    """
+    accelerator = accelerator if accelerator is not None else stats.accelerator
+    if accelerator is None:
+        raise ValueError("the JSON document needs the accelerator: give it, or stats that carry one")
+    source = source if source is not None else stats.source
+    workload = workload if workload is not None else stats.workload
     extra = {} if workload is None else {"workload": workload}
     return _plain(
         {
@@ -74,8 +82,8 @@ def _sorted_keys(value: Any) -> Any:
 def format_json(
     stats: NetworkStats,
     *,
-    accelerator: Accelerator,
-    source: str | os.PathLike[str] | None,
+    accelerator: Accelerator | None = None,
+    source: str | os.PathLike[str] | None = None,
     workload: Mapping[str, Any] | None = None,
 ) -> str:
     """The JSON text: sorted keys (each layer's in field order), two-space indent, a final newline; same
@@ -90,8 +98,8 @@ def write_json(
     stats: NetworkStats,
     path: str | os.PathLike[str],
     *,
-    accelerator: Accelerator,
-    source: str | os.PathLike[str] | None,
+    accelerator: Accelerator | None = None,
+    source: str | os.PathLike[str] | None = None,
     workload: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the results of one analysis to `path` (replacing it) as JSON; see `network_stats_document`."""

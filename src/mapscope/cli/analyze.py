@@ -1,0 +1,188 @@
+"""`mapscope analyze`: parse the options (MAESTRO's hardware flags included), call `mapscope.api.analyze`,
+write the requested files, then print the report.
+
+Hardware flags are overridden by a hardware file, with a warning, as in MAESTRO (the Python API lets
+keyword overrides win instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mapscope.cli.assignments import parse_assignments
+from mapscope.cli.maestro_flags import MAESTRO_STYLE_OPTION, NO_MAESTRO_CSV_OPTION
+from mapscope.cli.support import note, warning
+from mapscope.formats.results.layer_table import CsvFormat
+
+if TYPE_CHECKING:
+    from mapscope.hardware.accelerator import Accelerator
+    from mapscope.stats import NetworkStats
+
+
+class CompatMode(StrEnum):
+    """Which numbers `analyze` computes: MAESTRO's exact ones, or the corrected model."""
+
+    maestro = "maestro"
+    none = "none"
+
+
+#: Hardware flags of `analyze` and the `Accelerator` field each one sets.
+HARDWARE_FLAGS: dict[str, str] = {
+    "--num-pes": "num_pes",
+    "--simd": "simd_lanes",
+    "--noc-bw": "noc_bandwidth_elems_per_cycle",
+    "--noc-latency": "noc_latency_cycles",
+    "--offchip-bw": "offchip_bandwidth_elems_per_cycle",
+    "--l1-size": "l1_size_elems",
+    "--l2-size": "l2_size_elems",
+}
+
+
+def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, int]) -> Accelerator:
+    """The accelerator of an `analyze` call: flags, overridden by a hardware file as in MAESTRO (with warnings)."""
+    from mapscope.api import build_accelerator, load_hardware_fields
+
+    given = {HARDWARE_FLAGS[flag]: value for flag, value in flag_values.items()}
+    if hardware is None:
+        accelerator = build_accelerator(None, given)
+        if "num_pes" not in given:
+            from mapscope.report.console import accelerator_summary
+
+            note(f"no --hw or --num-pes given: using MAESTRO's default accelerator ({accelerator_summary(accelerator)})")
+        return accelerator
+    file_fields = load_hardware_fields(hardware)
+    for flag, value in flag_values.items():
+        field = HARDWARE_FLAGS[flag]
+        if field in file_fields and file_fields[field] != value:
+            warning(
+                f"{flag} {value} is overridden by {field} = {file_fields[field]} from the hardware file "
+                f"{hardware} (a hardware file wins over flags, as in MAESTRO)"
+            )
+    return build_accelerator(None, {**given, **file_fields})
+
+
+def analyze(
+    mapping: Annotated[
+        str,
+        typer.Argument(
+            help="Mapping or model file (.m, .yaml, .json, .onnx, a SCALE-Sim topology .csv), a zoo network (`mapscope zoo`) or a shipped example."
+        ),
+    ],
+    hw: Annotated[
+        str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; wins over the flags below.")
+    ] = None,
+    num_pes: Annotated[int | None, typer.Option("--num-pes", help="Number of PEs (MAESTRO default 7).")] = None,
+    noc_bw: Annotated[int | None, typer.Option("--noc-bw", help="NoC bandwidth, elements/cycle.")] = None,
+    l1_size: Annotated[
+        int | None, typer.Option("--l1-size", help="L1 capacity per PE, elements (warnings only).")
+    ] = None,
+    l2_size: Annotated[int | None, typer.Option("--l2-size", help="L2 capacity, elements (warnings only).")] = None,
+    offchip_bw: Annotated[int | None, typer.Option("--offchip-bw", help="Off-chip bandwidth, elements/cycle.")] = None,
+    simd: Annotated[int | None, typer.Option("--simd", help="SIMD lanes (ALUs) per PE.")] = None,
+    noc_latency: Annotated[int | None, typer.Option("--noc-latency", help="NoC head latency, cycles.")] = None,
+    compat: Annotated[
+        CompatMode | None, typer.Option("--compat", help="'maestro' for MAESTRO's exact numbers and CSV bytes.")
+    ] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write per-layer results as CSV (overwrites).")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write all results as JSON (overwrites).")] = None,
+    csv_format: Annotated[
+        CsvFormat | None,
+        typer.Option("--csv-format", help="'mapscope': the JSON's columns; 'maestro': MAESTRO's CSV (default in compat mode)."),
+    ] = None,
+    parquet_path: Annotated[
+        Path | None, typer.Option("--parquet", help="Write per-layer results as Parquet (overwrites; needs pyarrow).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
+    dataflow: Annotated[
+        str | None,
+        typer.Option("--dataflow", help="Map every layer with this dataflow template (`mapscope templates` lists them)."),
+    ] = None,
+    params: Annotated[
+        list[str] | None, typer.Option("--param", help="Template parameter NAME=VALUE (repeatable), e.g. cluster_size=32.")
+    ] = None,
+    dims: Annotated[
+        list[str] | None,
+        typer.Option("--dim", help="Size NAME=VALUE (repeatable): an ONNX dynamic dimension or a zoo parameter (batch, seq_len)."),
+    ] = None,
+    skip_unsupported: Annotated[
+        bool, typer.Option("--skip-unsupported", help="Leave unsupported ONNX operators out (each one noted) instead of failing.")
+    ] = False,
+    maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,
+    maestro_csv: Annotated[bool, typer.Option("--maestro-csv/" + NO_MAESTRO_CSV_OPTION, hidden=True)] = True,
+) -> None:
+    """Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs."""
+    from mapscope import api  # the workload is loaded through the module, where tests can replace the loader
+    from mapscope.formats.maestro.csv_file import maestro_csv_file_name
+    from mapscope.formats.results.flexsa_output import prepare_output_file
+    from mapscope.formats.results.layer_table import default_csv_format, parquet_target
+    from mapscope.workload.source import integer_sizes
+
+    flags = {
+        "--num-pes": num_pes,
+        "--simd": simd,
+        "--noc-bw": noc_bw,
+        "--noc-latency": noc_latency,
+        "--offchip-bw": offchip_bw,
+        "--l1-size": l1_size,
+        "--l2-size": l2_size,
+    }
+    if csv_path is None and maestro_style and maestro_csv:
+        csv_path = Path(maestro_csv_file_name(mapping))
+    csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
+    json_file = None if json_path is None else prepare_output_file(json_path, "--json")
+    parquet_file = None if parquet_path is None else parquet_target(prepare_output_file(parquet_path, "--parquet"))
+    sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
+    workload = api.load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
+    accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
+    if compat is None:
+        compat = CompatMode.maestro if maestro_style else CompatMode.none
+    parameters = parse_assignments(params or [], "--param")
+    stats = api.analyze(workload, accelerator, dataflow=dataflow, params=parameters, compat=compat.value)
+    for message in stats.notes:
+        note(message)
+    table_format = csv_format or default_csv_format(compat=stats.compat, maestro_style=maestro_style)
+    write_result_files(stats, csv_file=csv_file, csv_format=table_format, json_file=json_file, parquet_file=parquet_file)
+    _report(stats, quiet=quiet, maestro_style=maestro_style, csv_written=csv_file is not None)
+
+
+def write_result_files(
+    stats: NetworkStats,
+    *,
+    csv_file: Path | None,
+    csv_format: CsvFormat,
+    json_file: Path | None,
+    parquet_file: Path | None,
+) -> None:
+    """Every file `analyze` was asked for, written before anything goes to stdout (a reader that closes it
+    early must not cost the files). The CSV has the JSON's columns, or MAESTRO's format (`csv_format`),
+    whose bytes match MAESTRO's in compat mode."""
+    from mapscope.formats.results.flexsa_output import writing_output
+    from mapscope.formats.results.json_output import write_json
+    from mapscope.formats.results.layer_table import write_layer_csv, write_layer_parquet
+
+    if csv_file is not None:
+        with writing_output(csv_file):
+            write_layer_csv(stats, csv_file, csv_format)
+    if json_file is not None:
+        with writing_output(json_file):
+            write_json(stats, json_file)
+    if parquet_file is not None:
+        with writing_output(parquet_file):
+            write_layer_parquet(stats, parquet_file)
+
+
+def _report(stats: NetworkStats, *, quiet: bool, maestro_style: bool, csv_written: bool) -> None:
+    """The table on stdout (unless `quiet`), and MAESTRO's summary lines when called with its flags."""
+    from mapscope.report.console import maestro_summary_lines, render_network_report, stdout_console
+
+    assert stats.accelerator is not None  # mapscope.api.analyze fills it in
+    if not quiet:
+        render_network_report(stats, stats.accelerator, stdout_console())
+    if maestro_style:
+        for line in maestro_summary_lines(stats, stats.accelerator, csv_written, print_results=not quiet):
+            typer.echo(line)
