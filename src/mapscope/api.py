@@ -326,59 +326,18 @@ def gemm(
     `convention` counts as "mapscope" (default) or "scalesim"; with `machine` ("large", "split" or "flexsa") the GEMM is compiled for that machine instead
     and the chosen plan returned. `gemm_document` gives the JSON `--json` writes.
     """
-    from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
-    from mapscope.systolic.machine import MachineKind
-    from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
-    from mapscope.systolic.single_gemm import command_line_gemm, command_line_machine, gemm_on_machine, parse_array_shape
+    from mapscope.systolic.single_gemm import run_gemm
 
-    the_gemm = command_line_gemm(m, n, k)
-    rows, cols = parse_array_shape(_array_text(DEFAULT_ARRAY if array is None else array))
-    if machine is not None and dataflow is not None:
-        raise InputError("--machine and --dataflow cannot be combined (a machine's plan picks its own)", "options")
-    if machine is not None and convention is not None:
-        raise InputError("--convention applies to a single array (--dataflow), not to --machine", "options")
-    if machine is not None:
-        target = command_line_machine(_choice(MachineKind, machine, "--machine"), rows, cols, double_buffered)
-        return gemm_on_machine(the_gemm, target)
-    return run_single_array(
-        the_gemm,
-        rows,
-        cols,
-        Dataflow.WS if dataflow is None else _choice(Dataflow, dataflow, "--dataflow"),
-        Convention.MAPSCOPE if convention is None else _choice(Convention, convention, "--convention"),
-        double_buffered,
+    return run_gemm(
+        m, n, k, array=array, dataflow=dataflow, convention=convention, machine=machine, double_buffered=double_buffered
     )
 
 
 def gemm_document(result: SingleArrayResult | MachineGemm) -> dict[str, Any]:
     """The JSON document `mapscope gemm --json` writes for a `gemm` result."""
-    import dataclasses
+    from mapscope.systolic.single_gemm import gemm_document as document
 
-    from mapscope.systolic.single_gemm import MachineGemm
-
-    if isinstance(result, MachineGemm):
-        return result.stats.as_dict()
-    return dataclasses.asdict(result)
-
-
-def _array_text(array: str | int | tuple[int, int]) -> str:
-    """An array shape as the command line writes it (ROWSxCOLS)."""
-    if isinstance(array, str):
-        return array
-    if isinstance(array, int) and not isinstance(array, bool):
-        return f"{array}x{array}"
-    if isinstance(array, tuple) and len(array) == 2:
-        return f"{array[0]}x{array[1]}"
-    raise InputError(f"expected ROWSxCOLS, a (rows, cols) pair or one size, got {array!r:.60}", "--array")
-
-
-def _choice(kind: Any, value: str, option: str) -> Any:
-    """`value` as a member of the string enum `kind`; an InputError naming the choices otherwise."""
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise InputError(f"expected one of {choices}, got {value!r:.60}", option) from None
+    return document(result)
 
 
 def systolic(
@@ -399,46 +358,26 @@ def systolic(
     `notes` when they differ; without either, a 128x128 array in ws. `convention` is "scalesim"
     (SCALE-Sim's figures) or "mapscope"; by default "scalesim" when a config is given, else "mapscope".
     """
-    from mapscope.formats.importers.scalesim_files import ScaleSimArray, read_scalesim_config, read_scalesim_layers
-    from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
-    from mapscope.systolic.single_array import Convention, Dataflow
-    from mapscope.systolic.single_gemm import parse_array_shape
-    from mapscope.systolic.topology_run import TopologyLayer, run_topology
-    from mapscope.workload.gemm import Gemm
+    from mapscope.formats.importers.scalesim_files import read_scalesim_config, read_scalesim_layers
+    from mapscope.systolic.topology_run import run_topology
+    from mapscope.systolic.topology_settings import ScaleSimArray, topology_layers, topology_settings
 
-    def choice(value: str, kind: type[Dataflow] | type[Convention], what: str) -> Any:
-        try:
-            return kind(str(value).lower())
-        except ValueError:
-            raise InputError(f"unknown {what} {value!r}; expected {', '.join(str(item) for item in kind)}", what) from None
-
-    source = None
-    if isinstance(topology, str | os.PathLike):
-        source = os.fspath(topology)
-        layers = read_scalesim_layers(topology)
-    else:
-        layers = tuple(item if isinstance(item, TopologyLayer) else TopologyLayer(item) for item in topology)
-        if not layers or not all(isinstance(layer.gemm, Gemm) for layer in layers):
-            raise InputError("a topology is a CSV file or a non-empty sequence of Gemm or TopologyLayer", "topology")
+    source = None if not isinstance(topology, str | os.PathLike) else os.fspath(topology)
+    layers = read_scalesim_layers(topology) if source is not None else topology_layers(topology)
     config_name = None
     if config is not None and not isinstance(config, ScaleSimArray):
         config_name = os.fspath(config)
         config = read_scalesim_config(config)
-    notes: list[str] = [] if config is None else list(config.notes)
-    if isinstance(array, str):
-        array = parse_array_shape(array)
-    chosen_flow = None if dataflow is None else choice(dataflow, Dataflow, "dataflow")
-    if config is not None:
-        if array is not None and tuple(array) != (config.rows, config.cols):
-            notes.append(f"array {array[0]}x{array[1]} overrides the config's {config.rows}x{config.cols}")
-        if chosen_flow is not None and chosen_flow != config.dataflow:
-            notes.append(f"dataflow {chosen_flow} overrides the config's {config.dataflow}")
-    rows, cols = array or ((config.rows, config.cols) if config is not None else (DEFAULT_ARRAY, DEFAULT_ARRAY))
-    chosen_flow = chosen_flow or (Dataflow(config.dataflow) if config is not None else Dataflow.WS)
-    default_convention = Convention.SCALESIM if config is not None else Convention.MAPSCOPE
-    chosen_convention = default_convention if convention is None else choice(convention, Convention, "convention")
-    network = Path(source).stem if source is not None else "topology"
+    settings = topology_settings(config, array=array, dataflow=dataflow, convention=convention)
     return run_topology(
-        layers, rows, cols, chosen_flow, chosen_convention, double_buffered,
-        network=network, source=source, config=config_name, notes=notes,
+        layers,
+        settings.rows,
+        settings.cols,
+        settings.dataflow,
+        settings.convention,
+        double_buffered,
+        network=Path(source).stem if source is not None else "topology",
+        source=source,
+        config=config_name,
+        notes=list(settings.notes),
     )

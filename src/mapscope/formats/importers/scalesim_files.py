@@ -20,6 +20,7 @@ from mapscope.errors import InputError
 from mapscope.formats.maestro.tokens import read_text_file
 from mapscope.limits import MAX_LAYERS, MAX_NAME_CHARS, MAX_SIZE, integer_from_digits, quoted
 from mapscope.systolic.topology_run import ConvShape, TopologyLayer
+from mapscope.systolic.topology_settings import ScaleSimArray
 from mapscope.workload.gemm import Gemm
 from mapscope.workload.operators import Conv, MatMul, Model
 
@@ -28,16 +29,6 @@ CONFIG_SECTION = "architecture_presets"
 CONFIG_KEYS = ("ArrayHeight", "ArrayWidth", "Dataflow")
 CONV_COLUMNS = ("IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides")
 GEMM_COLUMNS = ("M", "N", "K")
-
-
-@dataclass(frozen=True)
-class ScaleSimArray:
-    """The part of scale.cfg the array model uses; `notes` name settings it asks for that the model has not."""
-
-    rows: int
-    cols: int
-    dataflow: str
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _unmodelled_settings(parser: configparser.ConfigParser, source: str) -> tuple[str, ...]:
