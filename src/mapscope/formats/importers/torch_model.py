@@ -11,6 +11,11 @@ computed; each convolution, pooling and product is checked against PyTorch's out
 mistake is an error, never a wrong number. Which calls are supported, and what each becomes, is the
 operator table both importers share (`operator_table`); `torch_graph` walks the graph through it.
 
+Going through `torch.onnx.export` instead was weighed and not taken: it renames every layer
+(``/layer1/layer1.0/conv1/Conv``), its TorchScript exporter is deprecated while the new one needs
+onnxscript, it fails on layers fx reads (MultiheadAttention's fast path in eval mode), and it costs
+seconds per network where tracing costs milliseconds.
+
 torch is an optional extra (``pip install 'mapscope[torch]'``), imported only when a module is imported.
 """
 
