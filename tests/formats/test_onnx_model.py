@@ -360,7 +360,7 @@ def test_elementwise_shapes_inputs_and_constants() -> None:
     assert operators["add_bias"] == Elementwise("add_bias", "add", (3, 4), inputs=1)
     assert operators["swish"] == Elementwise("swish", "mul", (3, 4), inputs=2)
     assert operators["join"] == Elementwise("join", "concat", (3, 8), inputs=1)
-    assert operators["mean"] == Elementwise("mean", "reducemean", (1,), inputs=1)  # a scalar is one element
+    assert operators["mean"] == Elementwise("mean", "reduce_mean", (1,), inputs=1)  # a scalar is one element
     assert notes == (IGNORED + "Identity x1, Mul on constants x1, Shape x1",)
 
 

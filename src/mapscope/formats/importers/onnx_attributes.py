@@ -144,6 +144,10 @@ ATTRIBUTE_RULES: dict[str, dict[str, _Rule]] = {
     "AveragePool": _POOL_RULES,
     "Gemm": {"transA": lambda attributes, _: attributes.flag("transA"), "transB": lambda attributes, _: attributes.flag("transB")},
     "Shape": _OFFSET_RULES,
+    "Attention": {
+        "q_num_heads": lambda attributes, _: attributes.integer("q_num_heads", 1, minimum=1),
+        "kv_num_heads": lambda attributes, _: attributes.integer("kv_num_heads", 1, minimum=1),
+    },
 }
 
 

@@ -1,15 +1,19 @@
 """Read ONNX models into mapscope's network description (`workload.operators.Model`).
 
+Which op types are supported is the operator table the PyTorch importer shares (`operator_table`).
+
 Dynamic dimensions (``dim_param``) get their values from `dimensions`, then ONNX shape inference (strict)
 gives every tensor a concrete shape; where a shape hangs on values computed from ``Shape`` at run time
 (exports with dynamic axes), those small constants are evaluated and the shapes inferred node by node
-(`onnx_shapes`). Each node then becomes at most one operator:
+(`onnx_shapes`). Each node then becomes one operator (three for Attention) or none:
 
 - compute: Conv and ConvTranspose (1-D as a height-1 2-D one; ConvTranspose without groups or
-  dilation), Gemm, MatMul, MaxPool and AveragePool (no dilation), GlobalAveragePool, GlobalMaxPool;
+  dilation), Gemm, MatMul, Attention (three operators: scores, softmax, context), MaxPool and
+  AveragePool (no dilation), GlobalAveragePool, GlobalMaxPool;
 - element-wise (`ELEMENTWISE_OPERATORS`): arithmetic, comparisons, activations, normalisations,
   softmax, reductions, (de)quantisation and Concat, as `Elementwise` of the output shape (so a
-  reduction's reads are undercounted) reading its non-constant inputs (Concat: one output's worth);
+  reduction's reads are undercounted) named after its operation in the table, reading its
+  non-constant inputs (Concat: one output's worth);
 - ignored (`IGNORED_OPERATORS`): nodes that only move, reshape or describe data, and every node whose
   inputs are all constants (shape arithmetic, weight transposes): no runtime work, counted in one note;
 - anything else (recurrent cells, Resize, control flow, custom domains, 3-D convolutions...) is an
@@ -43,40 +47,16 @@ from mapscope.formats.importers.onnx_checks import (
 )
 from mapscope.formats.importers.onnx_operators import GraphReader, Unsupported
 from mapscope.formats.importers.onnx_shapes import FOLD_LIMIT_ELEMENTS, tensor_shapes
+from mapscope.formats.importers.operator_table import Becomes, onnx_op_types
 from mapscope.limits import MAX_QUOTED_CHARS, MAX_SIZE, quoted
 from mapscope.workload.operators import Model, Operator
 
 ONNX_MISSING = "reading ONNX files needs the onnx package: pip install 'mapscope[onnx]'"
 
-#: Operators applied element by element (or row by row): `Elementwise` of their output shape, no MACs.
-ELEMENTWISE_OPERATORS = frozenset(
-    # arithmetic
-    "Add Sub Mul Div Pow Mod Neg Abs Reciprocal Sqrt Exp Log Floor Ceil Round Sign Min Max Sum Mean Sin Cos Erf "
-    # comparisons and logic
-    "Equal Less LessOrEqual Greater GreaterOrEqual Not And Or Xor Where IsNaN IsInf "
-    # activations
-    "Relu LeakyRelu PRelu Elu Selu Celu Gelu Sigmoid HardSigmoid HardSwish Swish Tanh Softplus Softsign Mish Clip "
-    "ThresholdedRelu "
-    # normalisations and softmax
-    "Softmax LogSoftmax Hardmax LayerNormalization BatchNormalization InstanceNormalization GroupNormalization "
-    "RMSNormalization LpNormalization MeanVarianceNormalization LRN "
-    # reductions (counted at their output shape)
-    "ReduceMean ReduceSum ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSum "
-    "ReduceLogSumExp ArgMax ArgMin "
-    # quantisation, joining
-    "QuantizeLinear DequantizeLinear Concat".split()
-)
-
-#: Operators that only move, reshape, select or describe data: no operator, listed in one note.
-IGNORED_OPERATORS = frozenset(
-    "Reshape Flatten Transpose Squeeze Unsqueeze Identity Dropout Constant Shape Size Gather GatherElements "
-    "GatherND Slice Split Cast CastLike ConstantOfShape Expand Range Pad Tile DepthToSpace SpaceToDepth Trilu "
-    "EyeLike ScatterND ScatterElements".split()
-)
-
-COMPUTE_OPERATORS = frozenset(
-    "Conv ConvTranspose Gemm MatMul MaxPool AveragePool GlobalAveragePool GlobalMaxPool".split()
-)
+#: Op types by what they become, from the operator table both importers share.
+ELEMENTWISE_OPERATORS = onnx_op_types(Becomes.ELEMENTWISE)
+IGNORED_OPERATORS = onnx_op_types(Becomes.SHAPE_ONLY)
+COMPUTE_OPERATORS = onnx_op_types(Becomes.CONV, Becomes.CONV_TRANSPOSE, Becomes.MATMUL, Becomes.POOL)
 
 #: Graph names exporters use by default; the file stem names the model better.
 _DEFAULT_GRAPH_NAMES = frozenset({"", "main_graph", "torch_jit", "torch-jit-export", "graph"})
@@ -155,7 +135,7 @@ def _describe(onnx: Any, proto: Any, source: str, dimensions: dict[str, int], sk
                 ignored[node.op_type] += 1
                 continue
             try:
-                operators.append(reader.operator(node))
+                operators.extend(reader.operators(node))
                 continue
             except Unsupported as error:
                 if not skip_unsupported:

@@ -1,9 +1,12 @@
-"""ONNX nodes as mapscope operators: Conv, ConvTranspose, Gemm, MatMul, pooling and element-wise ones.
+"""ONNX nodes as mapscope operators: Conv, ConvTranspose, Gemm, MatMul, Attention, pooling and element-wise ones.
 
 `GraphReader` holds the shapes of a shape-inferred graph (`onnx_shapes`) and which tensors are constants;
-`GraphReader.operator` turns one node into one operator, reading its attributes through `onnx_attributes`
-and checking its output size against ONNX shape inference. A node it cannot describe raises `Unsupported`;
-every other problem is an InputError naming the file and the node.
+`GraphReader.operators` turns one node into its operators (one, or three for Attention), reading its
+attributes through `onnx_attributes` and checking its output size against ONNX shape inference. Which op
+types are read, and what each becomes, is the operator table both importers share (`operator_table`):
+`CONVERTERS` has one entry per compute or pooling op type of the table, every other op type of the table
+becomes an `Elementwise` named after its operation. A node it cannot describe raises `Unsupported`; every
+other problem is an InputError naming the file and the node.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from mapscope.errors import InputError
 from mapscope.formats.importers.onnx_attributes import NodeAttributes, auto_pad, explicit_pads, kernel_shape, per_axis, window_pads
 from mapscope.formats.importers.onnx_checks import GraphNode
 from mapscope.formats.importers.onnx_shapes import Shapes
+from mapscope.formats.importers.operator_table import ONNX_OPERATIONS, attention_operators
 from mapscope.limits import quoted
 from mapscope.workload.operators import (
     Conv,
@@ -44,16 +48,6 @@ class GraphReader:
         self.constants = set(constants)
         self.producers = {str(output): node_index for node_index, node in enumerate(graph.node) for output in node.output}
         self.skipped: dict[int, GraphNode] = {}
-        self._converters: dict[str, Callable[[GraphNode], Operator]] = {
-            "Conv": self._conv,
-            "ConvTranspose": self._conv_transpose,
-            "Gemm": self._gemm,
-            "MatMul": self._matmul,
-            "MaxPool": self._pool,
-            "AveragePool": self._pool,
-            "GlobalAveragePool": self._global_pool,
-            "GlobalMaxPool": self._global_pool,
-        }
 
     def all_inputs_constant(self, node: GraphNode) -> bool:
         """True when the node's result is known before any input arrives (so it costs nothing at run time)."""
@@ -65,12 +59,12 @@ class GraphReader:
         """Record the node's outputs as constants, so the nodes reading only them are folded too."""
         self.constants.update(str(output) for output in node.proto.output if output)
 
-    def operator(self, node: GraphNode) -> Operator:
-        """The operator the node computes; InputErrors (attributes, shapes, sizes) are located at the file and
+    def operators(self, node: GraphNode) -> list[Operator]:
+        """The operators the node computes; InputErrors (attributes, shapes, sizes) are located at the file and
         name the node."""
         try:
-            convert = self._converters.get(node.op_type, self._elementwise)
-            return convert(node)
+            converted = CONVERTERS.get(node.op_type, GraphReader._elementwise)(self, node)
+            return converted if isinstance(converted, list) else [converted]
         except InputError as error:
             if error.where == self.source:
                 raise
@@ -275,14 +269,50 @@ class GraphReader:
         kind = "max" if node.op_type == "GlobalMaxPool" else "average"
         return Pool(node.name, kind=kind, channels=x_shape[1], input_hw=window, kernel=window, batch=x_shape[0])
 
+    def _attention(self, node: GraphNode) -> list[Operator]:
+        """Attention (opset 23): Q, K, V of 4 axes (batch, heads, length, size), or of 3 with q_num_heads and
+        kv_num_heads; a past key adds its length to the keys."""
+        q_shape, k_shape, v_shape = (self._input_shape(node, position) for position in (0, 1, 2))
+        if not len(q_shape) == len(k_shape) == len(v_shape) or len(q_shape) not in (3, 4):
+            raise InputError(f"Q, K and V must all have 3 or all 4 axes, got {_shown(q_shape)}, {_shown(k_shape)}, {_shown(v_shape)}")
+        if len(q_shape) == 4:
+            (samples, heads, queries, key_size), keys, value_size = q_shape, k_shape[2], v_shape[3]
+        else:
+            attributes = NodeAttributes(node.proto)
+            if "q_num_heads" not in attributes or "kv_num_heads" not in attributes:
+                raise InputError("Attention with 3-axis inputs needs attributes q_num_heads and kv_num_heads")
+            heads, kv_heads = (attributes.integer(name, 1, minimum=1) for name in ("q_num_heads", "kv_num_heads"))
+            if q_shape[2] % heads or v_shape[2] % kv_heads:
+                raise InputError(f"{heads} and {kv_heads} heads do not divide the sizes of Q {_shown(q_shape)} and V {_shown(v_shape)}")
+            (samples, queries), keys = q_shape[:2], k_shape[1]
+            key_size, value_size = q_shape[2] // heads, v_shape[2] // kv_heads
+        if len(node.proto.input) > 4 and node.proto.input[4]:  # past_key: (batch, kv heads, past length, size)
+            keys += self._input_shape(node, 4, rank=4)[2]
+        return attention_operators(node.name, (samples, heads), queries, keys, key_size, value_size, "_")
+
     def _elementwise(self, node: GraphNode) -> Elementwise:
-        """An element-wise operator of the output shape reading its non-constant inputs."""
+        """An element-wise operator of the output shape, named after its operation, reading its non-constant inputs."""
         variables = [str(name) for name in node.proto.input if name and name not in self.constants]
         for name in variables:  # an unknown input explains an unknown output best
             self._shape(node, name)
         shape = self._output_shape(node) or (1,)
-        inputs = 1 if node.op_type == "Concat" else len(variables)  # Concat's inputs make one output-sized tensor
-        return Elementwise(node.name, kind=node.op_type.lower(), shape=shape, inputs=max(inputs, 1))
+        operation = ONNX_OPERATIONS[node.op_type].name
+        inputs = 1 if operation == "concat" else len(variables)  # Concat's inputs make one output-sized tensor
+        return Elementwise(node.name, kind=operation, shape=shape, inputs=max(inputs, 1))
+
+
+#: ONNX op type -> its converter, for every op type of the operator table that computes or pools.
+CONVERTERS: dict[str, Callable[[GraphReader, GraphNode], Operator | list[Operator]]] = {
+    "Conv": GraphReader._conv,
+    "ConvTranspose": GraphReader._conv_transpose,
+    "Gemm": GraphReader._gemm,
+    "MatMul": GraphReader._matmul,
+    "Attention": GraphReader._attention,
+    "MaxPool": GraphReader._pool,
+    "AveragePool": GraphReader._pool,
+    "GlobalAveragePool": GraphReader._global_pool,
+    "GlobalMaxPool": GraphReader._global_pool,
+}
 
 
 def _ceil_extra(size: int, kernel: int, stride: int, before: int, after: int) -> int:
