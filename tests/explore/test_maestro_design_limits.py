@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from mapscope.explore.maestro_designs import LONGEST_RUNTIME_CYCLES, MaestroWorkload, evaluate_maestro
 from mapscope.formats.maestro.mapping_file import parse_mapping_text
 from mapscope.hardware.accelerator import Accelerator
@@ -33,6 +35,13 @@ def test_a_layer_beyond_the_batched_engine_marks_its_designs_instead_of_ending_t
 def test_a_network_runtime_that_would_wrap_int64_is_an_error_of_the_design() -> None:
     batch = evaluate_maestro(_workload(40_000, 40), DESIGNS)  # 40 x 1.6e17 cycles = 6.4e18 > 2**62
     assert all(error is not None and "beyond what is counted exactly" in error for error in batch.errors)
-    fits = evaluate_maestro(_workload(40_000, 20), DESIGNS)  # 3.2e18 < 2**62: counted, exactly
+    fits = evaluate_maestro(_workload(40_000, 2), DESIGNS)  # 3.2e17 > 2**53: counted, exactly, as int64
     assert fits.errors == [None, None]
-    assert fits.metrics["runtime_cycles"][0] == 20 * 40_000**4 // 16 < LONGEST_RUNTIME_CYCLES
+    assert fits.metrics["runtime_cycles"].dtype == np.int64
+    assert int(fits.metrics["runtime_cycles"][0]) == 2 * 40_000**4 // 16 < LONGEST_RUNTIME_CYCLES
+    assert int(fits.metrics["macs"][0]) == 2 * 40_000**4
+
+
+def test_a_mac_count_beyond_int64_is_an_error_of_the_design() -> None:
+    batch = evaluate_maestro(_workload(40_000, 20), DESIGNS)  # 5.12e19 MACs > 2**63 - 1, runtime 3.2e18 < 2**62
+    assert all(error is not None and "macs reaches 5.12e+19" in error for error in batch.errors)

@@ -126,4 +126,4 @@ def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
             write_pareto_plot(result, options.plot_path)
     if options.export_path is not None:
         with writing_output(options.export_path):
-            write_table(list(result.records), options.export_path)
+            write_table(result, options.export_path)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mapscope.explore.engines import ENGINES
+from mapscope.explore.metrics import design_metrics
 from mapscope.explore.search import Value
 from mapscope.explore.space import DesignSpace
 from mapscope.formats.results.store import DesignRecord, design_key
@@ -50,11 +51,9 @@ def evaluate_designs(space: DesignSpace, points: Sequence[dict[str, Value]]) -> 
         return []
     batch = ENGINES[space.engine].evaluate(space.workload, points)
     broken = violations(space, points, batch.metrics)
-    columns = {name: values.tolist() for name, values in batch.metrics.items()}
     records = []
-    for index, point in enumerate(points):
+    for index, (point, metrics) in enumerate(zip(points, design_metrics(batch))):
         violation = batch.errors[index] or broken[index]
-        metrics = {name: float(values[index]) for name, values in columns.items()}
         records.append(DesignRecord(design_key(point), dict(point), metrics, violation is None, violation))
     return records
 

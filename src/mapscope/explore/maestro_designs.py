@@ -119,6 +119,19 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
 LONGEST_RUNTIME_CYCLES = 2.0**62
 
 
+#: The largest count an int64 metric holds; a network total beyond it is reported as an error of the design.
+LARGEST_COUNT = 2**63 - 1
+
+
+def _uncounted_total(structure: _NetworkStructure) -> str | None:
+    """Why a network total of `structure` cannot be reported as an int64 count, or None when all fit."""
+    for name in ("macs", "l1_size_req_elems", "l2_size_req_elems"):
+        value = getattr(structure, name)
+        if value > LARGEST_COUNT:
+            return f"the network's {name} reaches {value:.3g}, beyond what is counted exactly"
+    return None
+
+
 def hardware_columns(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> dict[str, np.ndarray]:
     """One int64 array per Accelerator field: the swept value of each design, else the base hardware's."""
     columns = {}
@@ -135,7 +148,8 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
     count = len(points)
     hardware = hardware_columns(workload, points)
     runtime = np.zeros(count, dtype=np.int64)
-    structural = {name: np.zeros(count) for name in ("energy_nj", "macs", "l1_size_req_elems", "l2_size_req_elems")}
+    structural = {name: np.zeros(count, dtype=np.int64) for name in ("macs", "l1_size_req_elems", "l2_size_req_elems")}
+    structural["energy_nj"] = np.zeros(count)
     noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
     unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
     errors: list[str | None] = [None] * count
@@ -177,6 +191,11 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
             for index in members:
                 errors[index] = f"timing rejected: {error}"
             continue
+        uncounted = _uncounted_total(structure)
+        if uncounted is not None:
+            for index in members:
+                errors[index] = uncounted
+            continue
         runtime[rows] = total[inverse.reshape(-1)]
         noc_req[rows] = peak[inverse.reshape(-1)]
         for index in rows[~valid[inverse.reshape(-1)]]:
@@ -191,17 +210,19 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
 def _metrics(
     workload: MaestroWorkload, hardware: dict[str, np.ndarray], runtime: np.ndarray, structural: dict[str, np.ndarray], noc_req: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Network metrics; area and power use the buffer sizes and NoC bandwidth when given, else the requirements."""
+    """Network metrics; area and power use the buffer sizes and NoC bandwidth when given, else the requirements.
+
+    Counts stay int64 (a runtime below LONGEST_RUNTIME_CYCLES is exact, beyond float64's 2**53)."""
     l1_capacity, l2_capacity, noc = hardware["l1_size_elems"], hardware["l2_size_elems"], hardware["noc_bandwidth_elems_per_cycle"]
     l1_for_area = sized_for_area(l1_capacity, structural["l1_size_req_elems"])
     l2_for_area = sized_for_area(l2_capacity, structural["l2_size_req_elems"])
     costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], sized_for_area(noc, noc_req), l1_for_area, l2_for_area)
     runtime_float = runtime.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        throughput = structural["macs"] / runtime_float
+        throughput = structural["macs"].astype(np.float64) / runtime_float
     area_mm2 = costs.area_um2 / 1e6
     return {
-        "runtime_cycles": runtime_float,
+        "runtime_cycles": runtime,
         "energy_nj": structural["energy_nj"],
         "edp_nj_cycles": structural["energy_nj"] * runtime_float,
         "macs": structural["macs"],
@@ -212,6 +233,6 @@ def _metrics(
         "power_mw": costs.power_mw,
         "l1_size_req_elems": structural["l1_size_req_elems"],
         "l2_size_req_elems": structural["l2_size_req_elems"],
-        "l1_size_elems": l1_capacity.astype(np.float64),
-        "l2_size_elems": l2_capacity.astype(np.float64),
+        "l1_size_elems": l1_capacity,
+        "l2_size_elems": l2_capacity,
     }

@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from mapscope.errors import InputError
-from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
+from mapscope.explore.metrics import INTEGER_METRICS, NETWORK_METRICS, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.limits import MAX_SIZE, quoted
 from mapscope.hardware.area_power import (
@@ -46,7 +46,7 @@ from mapscope.hardware.area_power import (
     SRAM_AREA_UM2_PER_ELEM,
     SRAM_POWER_MW_PER_ELEM,
 )
-from mapscope.systolic.batched import network_batch
+from mapscope.systolic.batched import FIELDS, network_batch
 from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.systolic.single_array import Dataflow
@@ -137,48 +137,64 @@ def _lowered_gemms(model: str, batch: int, passes: str) -> tuple[Gemm, ...]:
 
 
 def _group_fields(gemms: Sequence[Gemm], shapes: np.ndarray, dataflow: Dataflow, double_buffered: bool) -> tuple[dict[str, np.ndarray], list[str | None]]:
-    """network_batch on every (rows, cols) row of `shapes` as float64; a shape it rejects gets nan and a message."""
+    """network_batch on every (rows, cols) row of `shapes` (int64 counts, float64 utilization); a shape it
+    rejects gets zeros and a message."""
     try:
         fields = network_batch(gemms, shapes[:, 0], shapes[:, 1], dataflow, double_buffered=double_buffered)
-        return {name: values.astype(np.float64) for name, values in fields.items()}, [None] * len(shapes)
-    except InputError:
-        pass  # isolate the shapes that fail (counts beyond 64 bits) from the rest
-    columns: dict[str, np.ndarray] = {}
-    problems: list[str | None] = []
-    for index, (rows, cols) in enumerate(shapes.tolist()):
-        try:
-            single = network_batch(gemms, np.array([rows]), np.array([cols]), dataflow, double_buffered=double_buffered)
-        except InputError as error:
-            problems.append(f"cannot evaluate a {rows}x{cols} array: {error}")
-            continue
-        problems.append(None)
-        for name, values in single.items():
-            columns.setdefault(name, np.full(len(shapes), np.nan))[index] = values[0]
-    return columns, problems
+        problems: list[str | None] = [None] * len(shapes)
+    except InputError:  # isolate the shapes that fail (counts beyond 64 bits) from the rest
+        fields = {name: np.zeros(len(shapes), dtype=np.float64 if name == "utilization" else np.int64) for name in FIELDS}
+        problems = []
+        for index, (rows, cols) in enumerate(shapes.tolist()):
+            try:
+                single = network_batch(gemms, np.array([rows]), np.array([cols]), dataflow, double_buffered=double_buffered)
+            except InputError as error:
+                problems.append(f"cannot evaluate a {rows}x{cols} array: {error}")
+                continue
+            problems.append(None)
+            for name, values in single.items():
+                fields[name][index] = values[0]
+    for index in np.flatnonzero(_word_sums_wrap(fields)):
+        problems[index] = f"the word counts of a {shapes[index, 0]}x{shapes[index, 1]} array reach 2**63, beyond what is counted exactly"
+        for values in fields.values():
+            values[index] = 0
+    return fields, problems
+
+
+#: Where a sum of int64 counts would wrap; network_batch keeps each count below 2**62, not their sum.
+_COUNT_LIMIT = 2.0**63
+
+
+def _word_sums_wrap(fields: dict[str, np.ndarray]) -> np.ndarray:
+    """True for the shapes whose SRAM or DRAM read-word sum int64 cannot hold (judged in float64)."""
+    sums = (
+        ("ifmap_sram_reads", "filter_sram_reads", "ofmap_sram_reads"),
+        ("dram_ifmap_reads", "dram_filter_reads"),
+    )
+    return np.any([sum(fields[name].astype(np.float64) for name in names) >= _COUNT_LIMIT for names in sums], axis=0)
 
 
 def _design_metrics(table: SystolicEnergyTable, dataflow: Dataflow, shapes: np.ndarray, fields: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every metric of each shape from its network totals (nan fields give nan metrics)."""
+    """Every metric of each shape from its network totals: counts as int64, the rest float64."""
     pes = (shapes[:, 0] * shapes[:, 1]).astype(np.float64)
-    nan = np.full(len(shapes), np.nan)
-    cycles, macs = fields.get("cycles", nan), fields.get("macs", nan)
+    cycles, macs = fields["cycles"], fields["macs"]
     ifmap_bytes, filter_bytes = _BUFFERS.input_bytes, _BUFFERS.weight_bytes
     if dataflow is Dataflow.IS:  # A (ifmap) is the stationary operand, B (filter) streams
         ifmap_bytes, filter_bytes = filter_bytes, ifmap_bytes
-    ofmap_words = fields.get("ofmap_sram_writes", nan) + fields.get("ofmap_sram_reads", nan)
+    ofmap_words = fields["ofmap_sram_writes"].astype(np.float64) + fields["ofmap_sram_reads"]
     sram_pj = (
-        fields.get("ifmap_sram_reads", nan) * table.sram_pj_per_word(ifmap_bytes, _OPERAND_BITS)
-        + fields.get("filter_sram_reads", nan) * table.sram_pj_per_word(filter_bytes, _OPERAND_BITS)
+        fields["ifmap_sram_reads"] * table.sram_pj_per_word(ifmap_bytes, _OPERAND_BITS)
+        + fields["filter_sram_reads"] * table.sram_pj_per_word(filter_bytes, _OPERAND_BITS)
         + ofmap_words * table.sram_pj_per_word(_BUFFERS.output_bytes, _ACCUMULATOR_BITS)
     )
-    dram_reads = fields.get("dram_ifmap_reads", nan) + fields.get("dram_filter_reads", nan)
-    dram_writes = fields.get("dram_ofmap_writes", nan)
+    dram_reads = fields["dram_ifmap_reads"] + fields["dram_filter_reads"]
+    dram_writes = fields["dram_ofmap_writes"]
     dram_pj = table.dram_pj_per_64bit / 64 * (dram_reads * _OPERAND_BITS + dram_writes * _ACCUMULATOR_BITS)
     energy_nj = (macs * table.mac_pj + sram_pj + dram_pj) / 1000
     area_um2 = pes * MAC_AREA_UM2 + SRAM_AREA_UM2_PER_ELEM * BUFFER_ELEMS
     area_mm2 = area_um2 / 1e6
     with np.errstate(divide="ignore", invalid="ignore"):
-        throughput = macs / cycles
+        throughput = macs.astype(np.float64) / cycles.astype(np.float64)
     return {
         "runtime_cycles": cycles,
         "energy_nj": energy_nj,
@@ -186,12 +202,12 @@ def _design_metrics(table: SystolicEnergyTable, dataflow: Dataflow, shapes: np.n
         "macs": macs,
         "throughput_macs_per_cycle": throughput,
         "throughput_macs_per_cycle_per_mm2": throughput / area_mm2,
-        "utilization": fields.get("utilization", nan),
+        "utilization": fields["utilization"],
         "area_um2": area_um2,
         "area_mm2": area_mm2,
         "power_mw": pes * MAC_POWER_MW + SRAM_POWER_MW_PER_ELEM * BUFFER_ELEMS,
-        "sram_read_words": fields.get("ifmap_sram_reads", nan) + fields.get("filter_sram_reads", nan) + fields.get("ofmap_sram_reads", nan),
-        "sram_write_words": fields.get("ofmap_sram_writes", nan),
+        "sram_read_words": fields["ifmap_sram_reads"] + fields["filter_sram_reads"] + fields["ofmap_sram_reads"],
+        "sram_write_words": fields["ofmap_sram_writes"],
         "dram_read_words": dram_reads,
         "dram_write_words": dram_writes,
     }
@@ -200,7 +216,7 @@ def _design_metrics(table: SystolicEnergyTable, dataflow: Dataflow, shapes: np.n
 def evaluate_systolic(workload: SystolicWorkload, points: Sequence[dict[str, Value]]) -> MetricBatch:
     """Metrics of every design in `points` (dicts of hardware parameter values; missing ones from the base)."""
     count = len(points)
-    metrics = {name: np.full(count, np.nan) for name in METRICS}
+    metrics = {name: np.zeros(count, dtype=np.int64 if name in INTEGER_METRICS else np.float64) for name in METRICS}
     errors: list[str | None] = [None] * count
     groups: dict[tuple[Dataflow, bool], list[tuple[int, int, int]]] = {}
     for index, point in enumerate(points):

@@ -1,7 +1,9 @@
 """An exploration's outcome as one deterministic JSON document, and how its objectives read to a person.
 
 The document holds the space (parameters, constraints, objectives), the counts, the best designs, the
-Pareto front and why the other designs were infeasible. A parameter's candidates are listed, except a
+Pareto front and why the other designs were infeasible. A design is written with the names of the
+export's columns (`explore_export`): its parameters and metrics by name (counts as integers), and
+``on_pareto_front``. A parameter's candidates are listed, except a
 range of more than LISTED_CANDIDATES values: ``{"range": [first, last], "step": n}``. Objective values are given the way a person
 reads them: a single-metric objective as that metric's value (a maximised throughput stays positive),
 a weighted sum as its sum. The unit helpers here are shared with the report table and the plots.
@@ -147,11 +149,13 @@ def pareto_order(result: ExplorationResult) -> list[int]:
 
 
 def _design_entry(result: ExplorationResult, index: int) -> dict[str, Any]:
+    """One design under the names the export's columns use: its parameters, metrics, objectives, front flag."""
     record = result.records[index]
     return {
         "parameters": dict(record.parameters),
         "metrics": dict(record.metrics),
         "objectives": {o.name: objective_value(o, record) for o in result.space.objectives},
+        "on_pareto_front": index in result.front,
     }
 
 

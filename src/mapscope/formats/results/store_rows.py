@@ -32,7 +32,7 @@ class DesignRecord:
 
     key: str
     parameters: dict[str, ParameterValue]
-    metrics: dict[str, float]
+    metrics: dict[str, int | float]  # int for a count (cycles, MACs, elements, words), nan where not computed
     feasible: bool
     violation: str | None
 

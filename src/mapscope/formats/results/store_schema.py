@@ -21,7 +21,12 @@ from mapscope.limits import quoted
 #: Name written into every store's meta table, so a foreign SQLite file is recognised as such.
 STORE_FORMAT_NAME = "mapscope-explore-results"
 #: Version of the table layout below; bump it when a column changes meaning or disappears.
-STORE_FORMAT_VERSION = 1
+#: Version 2: counts (runtime_cycles, macs, sizes, words) are JSON integers; version 1 stored them as floats.
+STORE_FORMAT_VERSION = 2
+#: Why a store of an earlier version cannot be continued, by version.
+_EARLIER_VERSIONS = {
+    "1": "it was written by an earlier mapscope that kept counts such as runtime_cycles and macs as floats",
+}
 
 SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -131,6 +136,13 @@ def check_identity(path: Path, space_fingerprint: str) -> None:
         ) from None
     finally:
         connection.close()
+    earlier = _EARLIER_VERSIONS.get(str(meta.get("format_version")))
+    if earlier is not None:
+        raise InputError(
+            f"result store format version {meta.get('format_version')} cannot be continued: {earlier};"
+            " start a new --store (this version evaluates its designs again)",
+            where,
+        )
     if meta.get("format_version") != str(STORE_FORMAT_VERSION):
         raise InputError(
             f"result store format version {quoted(meta.get('format_version'))} is not the supported version"
