@@ -14,7 +14,7 @@ from cli_helpers import run
 import mapscope
 from mapscope import api
 from mapscope.api import design_space, gemm_document
-from mapscope.formats.results.explore_summary import summary_document
+from mapscope.explore.summary import summary_document
 from mapscope.formats.results.json_output import format_json_document
 from mapscope.formats.trajectory_file import write_trajectory
 from mapscope.workload.cnn_models import training_model

@@ -20,7 +20,7 @@ from mapscope.explore.executors import InlineExecutor
 from mapscope.explore.exploration import explore
 from mapscope.explore.search import EvolutionarySearch, GridSearch, RandomSearch
 from mapscope.explore.space import DesignSpace, SearchSettings, check_search_size, unmet_parameter_bound
-from mapscope.formats.results.explore_summary import summary_document
+from mapscope.explore.summary import summary_document
 from mapscope.limits import MAX_DESIGNS, MAX_SIZE
 
 sys.path.insert(0, str(Path(__file__).parents[1]))

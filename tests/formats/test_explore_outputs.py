@@ -17,14 +17,14 @@ from mapscope.explore.exploration import ExplorationResult, explore
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.space import Constraint, DesignSpace, Objective
 from mapscope.report.explore_plots import pareto_plot_bytes, write_pareto_plot
-from mapscope.formats.results.explore_summary import (
+from mapscope.explore.summary import (
     metric_unit,
     objective_label,
     readable_number,
     summary_document,
     violation_reason,
-    write_summary,
 )
+from mapscope.formats.results.json_output import write_json_document
 from mapscope.formats.results.store import DesignRecord, ParameterValue, design_key
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -160,8 +160,8 @@ def test_summary_of_a_real_run_counts_what_the_result_holds(tiny_result: Explora
 
 def test_summary_file_is_plain_sorted_deterministic_json(tmp_path: Path) -> None:
     result = hand_built(TOY_RECORDS)
-    write_summary(result, tmp_path / "a.json")
-    write_summary(result, tmp_path / "b.json")
+    write_json_document(summary_document(result), tmp_path / "a.json")
+    write_json_document(summary_document(result), tmp_path / "b.json")
     text = (tmp_path / "a.json").read_text()
     assert text == (tmp_path / "b.json").read_text()
     assert "NaN" not in text and "Infinity" not in text

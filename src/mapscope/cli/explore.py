@@ -113,17 +113,18 @@ def _check_outputs(options: ExploreOptions) -> None:
 def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
     """Every requested file, before anything is printed: a reader that closes stdout early (`| head`)
     must not cost the files."""
-    from mapscope.formats.results.explore_export import write_table
-    from mapscope.formats.results.explore_summary import write_summary
+    from mapscope.explore.summary import summary_document
+    from mapscope.formats.results.explore_export import write_records
+    from mapscope.formats.results.json_output import write_json_document
     from mapscope.formats.results.flexsa_output import writing_output
     from mapscope.report.explore_plots import write_pareto_plot
 
     if options.json_path is not None:
         with writing_output(options.json_path):
-            write_summary(result, options.json_path, best=options.best)
+            write_json_document(summary_document(result, options.best), options.json_path)
     if options.plot_path is not None:
         with writing_output(options.plot_path):
             write_pareto_plot(result, options.plot_path)
     if options.export_path is not None:
         with writing_output(options.export_path):
-            write_table(result, options.export_path)
+            write_records(result.records, options.export_path, result.front)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically
-from mapscope.formats.results.explore_summary import (
+from mapscope.explore.summary import (
     objective_label,
     objective_unit,
     objective_value,

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from mapscope.explore.exploration import ExplorationResult
 from mapscope.explore.space import Constraint
-from mapscope.formats.results.explore_summary import (
+from mapscope.explore.summary import (
     BUFFER_CHECKS,
     metric_unit,
     objective_unit,

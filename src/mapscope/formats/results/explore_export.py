@@ -29,14 +29,12 @@ import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
 from mapscope.formats.results.store import DesignRecord
 
-if TYPE_CHECKING:
-    from mapscope.explore.exploration import ExplorationResult
 
 #: The columns after the parameters and metrics, with their types.
 STATUS_COLUMNS = {"feasible": "bool", "on_pareto_front": "bool", "violation": "string"}
@@ -212,8 +210,3 @@ def write_records(records: Sequence[DesignRecord], path: str | os.PathLike[str],
         supported = ", ".join(TABLE_WRITERS)
         raise InputError(f"cannot tell the export format from suffix {suffix!r}: use one of {supported}", str(path))
     writer(export_columns(records, front), path)
-
-
-def write_table(result: ExplorationResult, path: str | os.PathLike[str]) -> None:
-    """Write every design of an exploration, with its Pareto front, to `path` (.csv, .parquet or .jsonl)."""
-    write_records(result.records, path, result.front)

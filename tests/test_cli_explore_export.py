@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from mapscope.explore.exploration import ExplorationResult
-from mapscope.explore.session import ExploreOptions, run_exploration
+from mapscope.cli.explore import ExploreOptions, run_exploration
 
 SPACES = {
     "maestro": """\

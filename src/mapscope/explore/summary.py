@@ -7,21 +7,18 @@ export's columns (`explore_export`): its parameters and metrics by name (counts 
 range of more than LISTED_CANDIDATES values: ``{"range": [first, last], "step": n}``. Objective values are given the way a person
 reads them: a single-metric objective as that metric's value (a maximised throughput stays positive),
 a weighted sum as its sum. The unit helpers here are shared with the report table and the plots.
-
-This module reads an ExplorationResult only through its attributes, so ``formats`` does not import
-``explore`` at run time.
+`mapscope explore --json` writes this document through `formats.results.json_output`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mapscope.formats.results.json_output import _plain, write_json_document
+from mapscope.formats.results.json_output import _plain
 from mapscope.formats.results.store import DesignRecord
 
 if TYPE_CHECKING:
@@ -199,8 +196,3 @@ def summary_document(result: ExplorationResult, best: int = 10) -> dict[str, Any
             "infeasible_reasons": infeasible_reasons(result.records),
         }
     )
-
-
-def write_summary(result: ExplorationResult, path: str | os.PathLike[str], best: int = 10) -> None:
-    """Write `summary_document` to `path` as JSON (sorted keys, final newline), atomically."""
-    write_json_document(summary_document(result, best), path)
