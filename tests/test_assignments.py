@@ -7,7 +7,7 @@ from cli_helpers import assert_one_line_error, run
 
 from mapscope.errors import InputError
 from mapscope.cli.assignments import parse_assignments
-from mapscope.workload.source import integer_sizes
+from mapscope.formats.sources import integer_sizes
 
 BIG = "9" * 5000
 

@@ -30,7 +30,7 @@ from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.stats import NetworkStats
 from mapscope.workload.operators import Model
 from mapscope.mapping.workload_source import Workload
-from mapscope.workload.source import integer_sizes
+from mapscope.formats.sources import integer_sizes
 
 if TYPE_CHECKING:  # the other jobs' types; their modules load when the job runs
     from mapscope.explore.exploration import ExplorationResult

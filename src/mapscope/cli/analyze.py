@@ -120,7 +120,7 @@ def analyze(
     from mapscope.formats.maestro.csv_file import maestro_csv_file_name
     from mapscope.formats.results.flexsa_output import prepare_output_file
     from mapscope.formats.results.layer_table import default_csv_format, parquet_target
-    from mapscope.workload.source import integer_sizes
+    from mapscope.formats.sources import integer_sizes
 
     flags = {
         "--num-pes": num_pes,

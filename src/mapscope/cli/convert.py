@@ -38,7 +38,7 @@ def convert(
     from mapscope.formats.maestro.network_writer import write_maestro_network
     from mapscope.formats.results.flexsa_output import prepare_output_file, writing_output
     from mapscope.mapping.mapped_workload import map_workload
-    from mapscope.workload.source import integer_sizes
+    from mapscope.formats.sources import integer_sizes
 
     suffix = output.suffix.lower()
     if suffix != ".m" and suffix not in DESCRIPTION_SUFFIXES:

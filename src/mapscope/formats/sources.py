@@ -12,6 +12,7 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
+from mapscope.limits import quoted
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.mapping.workload_source import Workload
 from mapscope.workload.operators import Model
@@ -131,3 +132,13 @@ def load_workload(
             "no such file, shipped example or zoo network (`mapscope examples` and `mapscope zoo` list them)", text
         ) from None
     return Workload(text, network=load_network(text))
+
+
+def integer_sizes(values: Mapping[str, int | str], option: str) -> dict[str, int]:
+    """`values` with every value checked to be a positive integer (sizes are)."""
+    for name, value in values.items():
+        if not isinstance(value, int):
+            raise InputError(f"{name} must be an integer, got {quoted(value)}", option)
+        if value <= 0:
+            raise InputError(f"{name} must be a positive integer, got {value}", option)
+    return {name: int(value) for name, value in values.items()}
