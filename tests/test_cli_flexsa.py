@@ -48,10 +48,10 @@ def test_gemm_reproduces_a_scalesim_reference_case(tmp_path: Path, capsys: pytes
     status, out, err = run([*arguments, "--json", str(out_json)], capsys)
     assert status == 0, err
     document = json.loads(out_json.read_text())
-    assert document["cycles"] == 1163
-    assert document["ifmap_sram_reads"] == 18600
-    assert document["filter_sram_reads"] == 3441
-    assert document["ofmap_sram_writes"] == 11100
+    assert document["runtime_cycles"] == 1163  # the names `mapscope systolic` and every record use
+    assert document["input_l2_read_elems"] == 18600
+    assert document["filter_l2_read_elems"] == 3441
+    assert document["output_l2_write_elems"] == 11100
     assert document["macs"] == 100 * 37 * 93
     assert document["utilization"] == pytest.approx(100 * 37 * 93 / (1163 * 32 * 32))
     assert "1,163" in out and "18,600" in out

@@ -106,7 +106,7 @@ def test_cli_one_mac_on_a_1x1_array_in_scalesim_counting(tmp_path: Path, capsys:
     assert status == 0, err
     assert "inf" not in out and "undefined" in out and "index of the last cycle" in " ".join(out.split())
     saved = json.loads(document.read_text(), parse_constant=lambda constant: pytest.fail(f"bare {constant} in JSON"))
-    assert saved["cycles"] == 0 and saved["utilization"] is None and saved["utilization_note"] == UNDEFINED_UTILIZATION
+    assert saved["runtime_cycles"] == 0 and saved["utilization"] is None and saved["utilization_note"] == UNDEFINED_UTILIZATION
 
 
 def test_cli_above_100_percent_in_scalesim_counting_says_why(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ from mapscope.systolic.energy import SystolicEnergyTable
 from mapscope.systolic.flexsa_study import DEFAULT_ARRAY
 from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.systolic.single_array import Convention, Dataflow, SingleArrayResult, run_single_array
+from mapscope.systolic.topology_run import TopologyLayer, single_array_record
 from mapscope.systolic.results import gemm_stats
 from mapscope.workload.gemm import Gemm
 
@@ -92,10 +93,12 @@ def run_gemm(
 
 
 def gemm_document(result: SingleArrayResult | MachineGemm) -> dict[str, Any]:
-    """The JSON document `mapscope gemm --json` writes for a `run_gemm` result."""
+    """The JSON document `mapscope gemm --json` writes for a `run_gemm` result: on a single array the record
+    `mapscope systolic` writes per layer, on a machine its `SystolicGemmStats` row."""
     if isinstance(result, MachineGemm):
         return result.stats.as_dict()
-    return dataclasses.asdict(result)
+    layer = TopologyLayer(command_line_gemm(result.m, result.n, result.k))
+    return dataclasses.asdict(single_array_record(result, layer, network="gemm"))
 
 
 def array_shape(array: str | int | tuple[int, int] | None) -> tuple[int, int]:

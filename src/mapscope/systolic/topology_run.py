@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from mapscope.systolic.single_array import Convention, Dataflow, run_single_array
+from mapscope.systolic.single_array import Convention, Dataflow, SingleArrayResult, run_single_array
 from mapscope.workload.gemm import Gemm
 
 
@@ -127,7 +127,13 @@ def layer_stats(
     layer: TopologyLayer, rows: int, cols: int, dataflow: Dataflow, convention: Convention, double_buffered: bool, network: str
 ) -> SystolicLayerStats:
     """The record of one layer: `run_single_array` on its GEMM, under the shared names."""
-    result = run_single_array(layer.gemm, rows, cols, dataflow, convention, double_buffered)
+    return single_array_record(run_single_array(layer.gemm, rows, cols, dataflow, convention, double_buffered), layer, network)
+
+
+def single_array_record(result: SingleArrayResult, layer: TopologyLayer, network: str) -> SystolicLayerStats:
+    """A single-array result under the names every mapscope record uses (`runtime_cycles`,
+    `input_l2_read_elems`, ...), with the layer's shape."""
+    rows, cols, double_buffered = result.rows, result.cols, result.double_buffered
     conv = layer.conv
     shape: dict[str, int | None] = {name: None for name in (*(f.name for f in fields(ConvShape)), "output_height", "output_width")}
     if conv is not None:
