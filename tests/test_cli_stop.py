@@ -93,7 +93,14 @@ def _start_explore(space: Path, store: Path, stderr: Path) -> subprocess.Popen[b
             stderr=handle,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             start_new_session=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
         )
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT at its default in the child, as for a job in a terminal: a suite started in the background
+    (`make test &`) inherits SIGINT ignored, and Python then keeps ignoring it, so Ctrl-C could not be tested."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _workers_once_busy(process: subprocess.Popen[bytes], store: Path, rows: int = 200) -> set[int]:
