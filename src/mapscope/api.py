@@ -25,6 +25,7 @@ from mapscope.formats.sources import (
     resolve_input_path,
 )
 from mapscope.hardware.accelerator import Accelerator
+from mapscope.limits import quoted
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.stats import NetworkStats
@@ -118,7 +119,7 @@ def analyze(
 def _compat_name(compat: str | None) -> str | None:
     """The engine's name of a compat mode: None (corrected) or "maestro"."""
     if compat not in COMPAT_MODES:
-        raise InputError(f"compat must be None, 'none' or 'maestro', got {compat!r}")
+        raise InputError(f"compat must be None, 'none' or 'maestro', got {quoted(compat)}")
     return None if compat in (None, "none") else compat
 
 

@@ -20,7 +20,6 @@ give the same bytes in every format.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import math
@@ -33,6 +32,8 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
+from mapscope.formats.results.parquet import PARQUET_TYPES, TypedColumn, require_pyarrow
+from mapscope.formats.results.parquet import parquet_bytes as encode_parquet
 from mapscope.formats.results.store import DesignRecord
 
 
@@ -40,7 +41,6 @@ from mapscope.formats.results.store import DesignRecord
 STATUS_COLUMNS = {"feasible": "bool", "on_pareto_front": "bool", "violation": "string"}
 METRIC_PREFIX = "metric."
 PARAMETER_PREFIX = "param."
-PARQUET_INSTALL_HINT = "pip install 'mapscope[parquet]'"
 #: Column types; "mixed" is a column whose values have several types (CSV and JSON lines only).
 COLUMN_TYPES = ("int64", "float64", "bool", "string", "mixed")
 
@@ -162,25 +162,16 @@ def format_json_lines(columns: Sequence[Column]) -> str:
 
 def parquet_bytes(columns: Sequence[Column], where: str) -> bytes:
     """The Parquet file of `columns`, each with its Arrow type (needs pyarrow)."""
-    try:
-        pyarrow = importlib.import_module("pyarrow")
-        parquet = importlib.import_module("pyarrow.parquet")
-    except ImportError:
-        raise InputError(f"writing Parquet needs pyarrow: {PARQUET_INSTALL_HINT}", where) from None
-    arrow_types = {"int64": pyarrow.int64(), "float64": pyarrow.float64(), "bool": pyarrow.bool_(), "string": pyarrow.string()}
+    require_pyarrow(where)
     for column in columns:
-        if column.type not in arrow_types:
+        if column.type not in PARQUET_TYPES:
             kinds = ", ".join(sorted({_value_type(value) for value in column.values if value is not None}))
             raise InputError(
                 f"column {column.name!r} mixes value types ({kinds}); Parquet needs one type per column,"
                 " write .csv or .jsonl instead",
                 where,
             )
-    arrays = [pyarrow.array(list(column.values), type=arrow_types[column.type]) for column in columns]
-    table = pyarrow.Table.from_arrays(arrays, names=[column.name for column in columns])
-    buffer = io.BytesIO()
-    parquet.write_table(table, buffer)
-    return buffer.getvalue()
+    return encode_parquet([TypedColumn(column.name, column.type, column.values) for column in columns], where)
 
 
 def write_csv(columns: Sequence[Column], path: str | os.PathLike[str]) -> None:

@@ -20,10 +20,10 @@ from typing import Any
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
 from mapscope.formats.maestro.csv_file import write_maestro_csv
+from mapscope.formats.results.parquet import TypedColumn, parquet_bytes, parquet_type, require_pyarrow
 from mapscope.limits import quoted
 from mapscope.stats import LayerStats, NetworkStats
 
-PARQUET_INSTALL_HINT = "pip install 'mapscope[parquet]'"
 
 
 class CsvFormat(StrEnum):
@@ -103,37 +103,15 @@ def read_layer_csv(path: str | os.PathLike[str]) -> tuple[LayerStats, ...]:
 
 def parquet_target(path: Path) -> Path:
     """`path`, after checking that Parquet can be written (pyarrow installed), so a run fails before its work."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise InputError(f"writing Parquet needs pyarrow: {PARQUET_INSTALL_HINT}", str(path)) from None
+    require_pyarrow(str(path))
     return path
 
 
-def layer_arrow_table(stats: NetworkStats) -> Any:
-    """The layers as a pyarrow Table: the `LayerStats` columns typed string, int64 or float64."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        raise InputError(f"writing Parquet needs pyarrow: {PARQUET_INSTALL_HINT}") from None
-    types = {str: pa.string(), int: pa.int64(), float: pa.float64()}
-    columns = LayerStats.field_types()
-    schema = pa.schema([(name, types[kind]) for name, kind in columns.items()])
-    data = {name: [_typed(getattr(layer, name), kind, name) for layer in stats.layers] for name, kind in columns.items()}
-    try:
-        return pa.Table.from_pydict(data, schema=schema)
-    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise InputError(f"a value does not fit its Parquet column: {error}") from None
-
-
 def write_layer_parquet(stats: NetworkStats, path: str | os.PathLike[str]) -> None:
-    """Write the layers to `path` as Parquet (needs the optional `parquet` extra), replacing it atomically."""
-    try:
-        table = layer_arrow_table(stats)
-    except InputError as error:
-        raise InputError(error.message, str(path)) from None
-    import pyarrow.parquet as pq  # present with pyarrow, which layer_arrow_table found
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer)
-    write_bytes_atomically(path, buffer.getvalue())
-
+    """Write the layers to `path` as Parquet (needs the optional `parquet` extra), replacing it atomically:
+    the `LayerStats` columns typed string, int64 or float64."""
+    columns = [
+        TypedColumn(name, parquet_type(kind), [_typed(getattr(layer, name), kind, name) for layer in stats.layers])
+        for name, kind in LayerStats.field_types().items()
+    ]
+    write_bytes_atomically(path, parquet_bytes(columns, os.fspath(path)))

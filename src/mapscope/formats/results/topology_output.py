@@ -9,19 +9,16 @@ memory first (`render_topology_files`), then written atomically by the caller.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import os
 import typing
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from mapscope.errors import InputError
 from mapscope.formats.results.json_output import format_json_document
+from mapscope.formats.results.parquet import TypedColumn, parquet_bytes, parquet_type
 from mapscope.systolic.topology_run import SystolicLayerStats, TopologyRun
 
-PARQUET_INSTALL_HINT = "pip install 'mapscope[parquet]'"
 
 
 def format_topology_json(run: TopologyRun) -> str:
@@ -39,28 +36,14 @@ def format_topology_csv(layers: Sequence[SystolicLayerStats]) -> str:
     return buffer.getvalue()
 
 
-def _arrow_type(annotation: Any, pyarrow: Any) -> Any:
-    """The Arrow type of a field annotated `int`, `float`, `str` or `bool`, optionally `| None`."""
-    kinds = {arg for arg in typing.get_args(annotation) if arg is not type(None)} or {annotation}
-    (kind,) = kinds
-    return {int: pyarrow.int64(), float: pyarrow.float64(), str: pyarrow.string(), bool: pyarrow.bool_()}[kind]
-
-
 def topology_parquet_bytes(layers: Sequence[SystolicLayerStats], where: str) -> bytes:
     """The Parquet bytes of the per-layer records, one typed column per field (needs pyarrow)."""
-    try:
-        pyarrow = importlib.import_module("pyarrow")
-        parquet = importlib.import_module("pyarrow.parquet")
-    except ImportError:
-        raise InputError(f"writing Parquet needs pyarrow: {PARQUET_INSTALL_HINT}", where) from None
     hints = typing.get_type_hints(SystolicLayerStats)
-    names = SystolicLayerStats.field_names()
-    schema = pyarrow.schema([(name, _arrow_type(hints[name], pyarrow)) for name in names])
     rows = [layer.as_dict() for layer in layers]
-    table = pyarrow.Table.from_pydict({name: [row[name] for row in rows] for name in names}, schema=schema)
-    buffer = io.BytesIO()
-    parquet.write_table(table, buffer)
-    return buffer.getvalue()
+    columns = [
+        TypedColumn(name, parquet_type(hints[name]), [row[name] for row in rows]) for name in SystolicLayerStats.field_names()
+    ]
+    return parquet_bytes(columns, where)
 
 
 def render_topology_files(
