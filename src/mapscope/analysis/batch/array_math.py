@@ -1,0 +1,41 @@
+"""C++ integer arithmetic and the window formulas of the scalar engine, on int64 arrays.
+
+Each function equals its scalar namesake (analysis.integer_math, analysis.tensors) element by element;
+the batched engine calls them on arrays with one element per mapping.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+IntArray = np.ndarray  # int64, one element per mapping
+BoolArray = np.ndarray
+
+
+def cdiv(numerator: IntArray, denominator: IntArray) -> IntArray:
+    """C++ `a / b`: the quotient truncated toward zero (a zero denominator gives 0; callers mask it)."""
+    safe = np.where(denominator == 0, 1, denominator)
+    quotient = np.abs(numerator) // np.abs(safe)
+    return np.where((numerator >= 0) == (safe > 0), quotient, -quotient)
+
+
+def ceil_div(numerator: IntArray, denominator: IntArray) -> IntArray:
+    """Ceiling of a / b for a positive denominator."""
+    return -(-numerator // denominator)
+
+
+def window_outputs(input_size: IntArray, window: IntArray, stride: int) -> IntArray:
+    """Complete windows of `window` elements at `stride` in `input_size` elements (<= 0 if none fit)."""
+    return np.where(input_size < window, input_size - window + 1, (input_size - window) // stride + 1)
+
+
+def used_extent(dims: dict[str, IntArray], strides: dict[str, int]) -> dict[str, IntArray]:
+    """`dims` with X/Y cut to the inputs some window uses (analysis.tensors.used_extent)."""
+    trimmed = dict(dims)
+    for reference, sliding in (("X", "S"), ("Y", "R")):
+        if reference in dims and sliding in dims:
+            size, window = dims[reference], dims[sliding]
+            stride = strides.get(reference, 1)
+            outputs = (size - window) // stride + 1
+            trimmed[reference] = np.where(size >= window, (outputs - 1) * stride + window, size)
+    return trimmed

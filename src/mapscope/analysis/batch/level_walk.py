@@ -1,0 +1,395 @@
+"""The level walk of analysis.level_analysis and the timing of analysis.level_timing over a mapping batch.
+
+A level run evaluates every case any mapping has (the union of their Init/Steady/Edge slots) as arrays
+over the mappings, with a presence mask per case. What the scalar engine does in case order (the
+buffer requirements taken up to the first valid case, the last case's arithmetic intensity, the
+floating-point sum of active sub-clusters, the halving off-chip recurrence) follows each mapping's own
+enumeration order, computed from its digits. A sub-cluster level is run once per distinct tile a case
+hands down (edge or full size along each dimension), not once per case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, used_extent
+from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
+from mapscope.analysis.batch.cluster_arrays import LevelArrays
+from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
+from mapscope.analysis.corrections import Corrections
+from mapscope.analysis.iteration import INIT
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
+from mapscope.limits import MAX_ITERATION_CASES
+
+TENSOR_NAMES = ("input", "filter", "output")
+FloatArray = np.ndarray
+_LAST = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class TimingScalars:
+    """The accelerator numbers a level's timing uses (one accelerator for the whole batch)."""
+
+    noc_bandwidth: int
+    noc_latency: int
+    simd_lanes: int
+    offchip_bandwidth: int
+    empty_transfer_takes_no_time: bool
+
+
+@dataclass
+class RunArrays:
+    """One level run for every mapping: what a parent level needs, and at the top every trace total."""
+
+    runtime: IntArray
+    avg_active: FloatArray
+    first_l1: dict[str, IntArray]
+    needs_scalar: BoolArray  # the batch cannot decide these mappings (see LayerWalk)
+    cases: IntArray  # iteration cases enumerated, an upper bound of the scalar engine's count
+    valid_cases: IntArray
+    occurrences: IntArray
+    totals: dict[str, IntArray] = field(default_factory=dict)  # macs, l2_read_input, ... (top level)
+    arithmetic_intensity: FloatArray | None = None
+    timing: dict[str, IntArray] = field(default_factory=dict)
+    compute_zero: BoolArray | None = None  # a top-level step whose sub-clusters take no time (NoValidCase)
+
+
+@dataclass
+class _Case:
+    """One union case's arrays, kept between the passes of a level run."""
+
+    slots: tuple[Slot, ...]
+    exists: BoolArray
+    position: IntArray
+    occurrences: IntArray
+    valid: BoolArray
+    counted: BoolArray
+    macs_step: IntArray
+    egress: IntArray
+    partial_sums: IntArray
+    operand_ingress: dict[str, IntArray]
+    all_init: bool
+    spatial_slot: Slot
+    edge_code: IntArray | None = None  # sub-cluster tile codes (edge-or-full per dimension) of its sub-runs
+    plain_code: IntArray | None = None
+
+
+def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
+    delay = timing.noc_latency + ceil_div(elements, np.int64(timing.noc_bandwidth)) - 1
+    if timing.empty_transfer_takes_no_time:
+        delay = np.where(elements == 0, 0, delay)
+    return delay
+
+
+def _ordered(values: list[np.ndarray], positions: list[IntArray], present: list[BoolArray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `values` in each mapping's own case order (absent cases last, masked out)."""
+    matrix = np.stack(values)
+    order = np.argsort(np.stack([np.where(p, pos, _LAST) for pos, p in zip(positions, present)]), axis=0, kind="stable")
+    return np.take_along_axis(matrix, order, axis=0), np.take_along_axis(np.stack(present), order, axis=0)
+
+
+class LayerWalk:
+    """Walks the cluster levels of a batch; holds the runs of sub-cluster levels by the tiles they get."""
+
+    def __init__(
+        self,
+        levels: tuple[LevelArrays, ...],
+        tensors: LayerTensors,
+        corrections: Corrections,
+        strides: dict[str, int],
+        timing: TimingScalars,
+    ) -> None:
+        self.levels = levels
+        self.tensors = tensors
+        self.corrections = corrections
+        self.strides = strides
+        self.timing = timing
+        self.count = int(levels[0].num_sub_clusters.shape[0])
+        self._static_tables: dict[int, TableArrays] = {}
+
+    # -- per level setup -------------------------------------------------------------------------------
+    def _tables(self, index: int, dims: dict[str, IntArray]) -> TableArrays:
+        level = self.levels[index]
+        corrections = self.corrections
+        args = (level.kinds, level.variables, level.sizes, level.offsets, level.num_sub_clusters)
+        if not corrections.tables_from_received_tile or (index == 0 and not corrections.trim_unused_inputs):
+            known = self._static_tables.get(index)
+            if known is None:
+                known = self._static_tables[index] = tables(
+                    *args, level.dimensions, self.tensors.has_sliding_windows, corrections, self.strides
+                )
+            return known
+        return tables(*args, dims, self.tensors.has_sliding_windows, corrections, self.strides)
+
+    def _buffer_constants(self, form: LevelForm, declared: dict[str, IntArray]) -> dict[str, IntArray]:
+        """The parts of level_analysis._buffer_requirements that no case changes."""
+        tables = form.tables
+        constants: dict[str, IntArray] = {}
+        one = np.ones(self.count, dtype=np.int64)
+        for tensor in self.tensors.operands:
+            constants[f"l2_write_{tensor.name}"] = np.prod([declared[v] for v in tensor.coupled], axis=0) * one
+            constants[f"l1_tile_{tensor.name}"] = 2 * np.prod([tables.mapped[v] for v in tensor.coupled if v in tables.mapped] or [one], axis=0) * one
+        output = self.tensors.output
+        size = one
+        for variable in output.coupled:
+            if self.tensors.has_sliding_windows and variable in SLIDING_PAIRS:
+                size = size * form.output_extent(variable, declared[variable], declared[SLIDING_PAIRS[variable]])
+            else:
+                size = size * declared[variable]
+        constants["l2_read_output"] = size
+        constants["l1_tile_output"] = 2 * np.prod([tables.mapped[v] for v in output.coupled if v in tables.mapped] or [one], axis=0) * one
+        return constants
+
+    # -- one level run ---------------------------------------------------------------------------------
+    def run(self, index: int, declared: dict[str, IntArray]) -> RunArrays:
+        level = self.levels[index]
+        corrections = self.corrections
+        dims = used_extent(declared, self.strides) if corrections.trim_unused_inputs else declared
+        form = LevelForm(
+            level.kinds,
+            level.variables,
+            self._tables(index, dims),
+            level.num_sub_clusters,
+            self.tensors.has_sliding_windows,
+            corrections,
+            self.strides,
+        )
+        innermost = index == len(self.levels) - 1
+        exact_partial = corrections.partial_tile_only_when_partial
+        slot_lists = [
+            directive_slots(kind, size, offset, dims[variable], level.num_sub_clusters, exact_partial)
+            for kind, variable, size, offset in zip(level.kinds, level.variables, level.sizes, level.offsets)
+        ]
+        radices = [1 + s[1].exists.astype(np.int64) + s[2].exists.astype(np.int64) for s in slot_lists]
+        weights = [np.ones(self.count, dtype=np.int64) for _ in radices]
+        for j in range(len(radices) - 2, -1, -1):
+            weights[j] = weights[j + 1] * radices[j + 1]
+        level_cases = weights[0] * radices[0] if radices else np.ones(self.count, dtype=np.int64)
+        needs_scalar = level_cases > MAX_ITERATION_CASES
+        union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
+        output = self.tensors.output
+        spatial_variable = level.variables[form.first_spatial]
+        cases: list[_Case] = []
+        for combination in product(*union):
+            exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
+            if not exists.any():
+                continue
+            first_case = np.logical_and.reduce([slot.digit == 0 for slot in combination])
+            later = 1 + sum(((slot.digit - 1) % radix) * weight for slot, radix, weight in zip(combination, radices, weights))
+            occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
+            volumes = CaseArrays(form, combination)
+            macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
+            egress = np.broadcast_to(volumes.spatial_egress(output), (self.count,))
+            partial_sums = np.broadcast_to(volumes.critical_path_partial_sums(output), (self.count,))
+            valid = exists & (partial_sums > 0)
+            counted = exists if not corrections.skipped_cases_count_nothing else valid
+            ingress = {t.name: np.broadcast_to(volumes.spatial_ingress(t), (self.count,)) for t in self.tensors.operands}
+            needs_scalar = needs_scalar | (exists & volumes.zero_fresh)
+            cases.append(
+                _Case(
+                    combination,
+                    exists,
+                    np.where(first_case, 0, later),
+                    occurrences,
+                    valid,
+                    counted,
+                    macs_step,
+                    egress,
+                    partial_sums,
+                    ingress,
+                    all(slot.position == INIT for slot in combination),
+                    volumes.by_variable[spatial_variable],
+                )
+            )
+            if not innermost:
+                cases[-1].edge_code, cases[-1].plain_code = self._tile_codes(volumes, form)
+        return self._finish(index, form, declared, cases, needs_scalar, level_cases, innermost)
+
+    # -- sub-cluster levels ------------------------------------------------------------------------------
+    def _tile_codes(self, volumes: CaseArrays, form: LevelForm) -> tuple[IntArray, IntArray]:
+        """Per mapping, which dimensions the sub-cluster tile takes at edge size (a bit per directive), for
+        the partial last sub-cluster and for the others; only where the edge size differs."""
+        codes = []
+        for edge_edge in (True, False):
+            code = np.zeros(self.count, dtype=np.int64)
+            sizes = volumes.sub_cluster_dimensions(edge_edge)
+            for bit, variable in enumerate(form.variables):
+                code |= (sizes[variable] != form.tables.mapped[variable]).astype(np.int64) << bit
+            codes.append(code)
+        return codes[0], codes[1]
+
+    def _sub_dimensions(self, form: LevelForm, code: int) -> dict[str, IntArray]:
+        tables = form.tables
+        sizes: dict[str, IntArray] = {}
+        for bit, variable in enumerate(form.variables):
+            sizes[variable] = np.broadcast_to(tables.mapped_edge[variable] if code >> bit & 1 else tables.mapped[variable], (self.count,))
+        if form.has_sliding_windows:
+            for variable in form.variables:
+                if variable in SLIDING_PAIRS:
+                    sizes[OUTPUT_OF[variable]] = form.output_extent(variable, sizes[variable], sizes[SLIDING_PAIRS[variable]])
+        return sizes
+
+    def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> dict[int, RunArrays]:
+        used: set[int] = set()
+        for case in cases:
+            edge_use = case.valid & case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
+            plain_use = case.valid & (~(case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge) | form.multi_edge)
+            assert case.edge_code is not None and case.plain_code is not None
+            used.update(np.unique(case.edge_code[edge_use]).tolist())
+            used.update(np.unique(case.plain_code[plain_use]).tolist())
+        return {code: self.run(index + 1, self._sub_dimensions(form, code)) for code in sorted(used)}
+
+    @staticmethod
+    def _gather(runs: dict[int, RunArrays], codes: IntArray, attribute: str, key: str | None = None) -> np.ndarray:
+        """Per mapping, `attribute` of the sub-run its code names (zero where the code has no run)."""
+        result = np.zeros(codes.shape, dtype=np.float64 if attribute == "avg_active" else np.int64)
+        for code, run in runs.items():
+            value = getattr(run, attribute) if key is None else getattr(run, attribute)[key]
+            result = np.where(codes == code, value, result)
+        return result
+
+    # -- reductions in case order -----------------------------------------------------------------------
+    def _finish(
+        self,
+        index: int,
+        form: LevelForm,
+        declared: dict[str, IntArray],
+        cases: list[_Case],
+        needs_scalar: BoolArray,
+        level_cases: IntArray,
+        innermost: bool,
+    ) -> RunArrays:
+        count, timing, top = self.count, self.timing, index == 0
+        zero = np.zeros(count, dtype=np.int64)
+        constants = self._buffer_constants(form, declared)
+        first_valid = np.min([np.where(c.valid, c.position, _LAST) for c in cases], axis=0)
+        has_valid = first_valid != _LAST
+        last_position = np.max([np.where(c.exists, c.position, -1) for c in cases], axis=0)
+        target = np.where(has_valid, first_valid, last_position)  # the last case _buffer_requirements sees
+        buffer_cases = zero.copy()
+        l2_size = {name: zero.copy() for name in TENSOR_NAMES}
+        for case in cases:
+            in_buffer = case.exists & (case.position <= target)
+            buffer_cases += in_buffer
+            for name, ingress in case.operand_ingress.items():
+                l2_size[name] += np.where(in_buffer, 2 * ingress, 0)
+            l2_size["output"] = np.where(case.exists & (case.position == target), 2 * case.egress, l2_size["output"])
+        l1_size = {name: buffer_cases * constants[f"l1_tile_{name}"] for name in ("input", "filter")}
+        l1_size["output"] = np.where(buffer_cases > 0, constants["l1_tile_output"], 0)
+        operands_l2 = l2_size["input"] + l2_size["filter"]
+
+        totals = {f"{kind}_{name}": zero.copy() for kind in ("l2_read", "l2_write", "l1_read", "l1_write") for name in TENSOR_NAMES}
+        for tensor in self.tensors.operands:
+            totals[f"l2_write_{tensor.name}"] = np.where(buffer_cases > 0, constants[f"l2_write_{tensor.name}"], 0)
+        totals["l2_read_output"] = np.where(buffer_cases > 0, constants["l2_read_output"], 0)
+        macs, occurrences, valid_cases = zero.copy(), zero.copy(), zero.copy()
+        intensity = np.zeros(count)
+        last_valid = np.max([np.where(c.valid, c.position, -1) for c in cases], axis=0)
+        sub_runs = self._sub_runs(index, form, cases) if not innermost else {}
+        total_cases = level_cases.copy()  # plus the sub-runs' cases where a case uses them (below)
+        first_l1 = {name: l1_size[name] for name in TENSOR_NAMES}
+
+        runtime, peak, avg_sum = zero.copy(), zero.copy(), zero.copy()
+        delay_min = {name: np.full(count, _LAST) for name in ("ingress", "egress", "compute")}
+        delay_max = {name: np.full(count, -_LAST) for name in ("ingress", "egress", "compute")}
+        delay_sum = {name: zero.copy() for name in ("ingress", "egress", "compute")}
+        compute_zero = np.zeros(count, dtype=bool)
+        active_terms, offchip_terms, term_positions, term_present = [], [], [], []
+        for case in cases:
+            valid, occ = case.valid, case.occurrences
+            counted_occ = np.where(case.counted, occ, 0)
+            totals["l2_write_output"] += counted_occ * case.egress
+            totals["l1_write_output"] += counted_occ * case.macs_step
+            totals["l1_read_output"] += counted_occ * case.macs_step
+            valid_occ = np.where(valid, occ, 0)
+            ingress_total = zero
+            for name, ingress in case.operand_ingress.items():
+                ingress_total = ingress_total + ingress
+                totals[f"l2_read_{name}"] += valid_occ * ingress
+                totals[f"l1_read_{name}"] += valid_occ * case.macs_step
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = case.macs_step / ingress_total
+            ratio = np.where(ingress_total != 0, ratio, np.where(case.macs_step != 0, np.inf, np.nan))
+            intensity = np.where(valid & (case.position == last_valid), ratio, intensity)
+            slot = case.spatial_slot
+            active = np.where(slot.is_edge, form.num_edge, form.num_sub)
+            if innermost:
+                compute = ceil_div(case.partial_sums, np.int64(timing.simd_lanes))
+                active_units = np.zeros(count)
+            else:
+                edge_first = slot.is_edge & slot.spatial_edge_edge
+                assert case.edge_code is not None and case.plain_code is not None
+                edge_runtime = self._gather(sub_runs, case.edge_code, "runtime")
+                plain_runtime = self._gather(sub_runs, case.plain_code, "runtime")
+                edge_active = self._gather(sub_runs, case.edge_code, "avg_active")
+                plain_active = self._gather(sub_runs, case.plain_code, "avg_active")
+                second = edge_first & (form.num_edge - 1 > 0)
+                weight = np.where(slot.is_edge, form.num_edge, form.num_sub)
+                active_units = np.where(
+                    edge_first,
+                    np.where(second, (0 + edge_active * 1) + plain_active * (form.num_edge - 1), 0 + edge_active * 1),
+                    0 + plain_active * weight,
+                )
+                compute = np.maximum(0, np.where(edge_first, np.where(second, np.maximum(edge_runtime, plain_runtime), edge_runtime), plain_runtime))
+                plain_used = valid & (~edge_first | second)
+                edge_used = valid & edge_first
+                for code, run in sub_runs.items():
+                    uses = (plain_used & (case.plain_code == code)) | (edge_used & (case.edge_code == code))
+                    needs_scalar = needs_scalar | (uses & run.needs_scalar)
+                    total_cases = total_cases + np.where(uses, run.cases, 0)
+                for name in TENSOR_NAMES:
+                    first = np.where(edge_first, self._gather(sub_runs, case.edge_code, "first_l1", name), self._gather(sub_runs, case.plain_code, "first_l1", name))
+                    first_l1[name] = np.where(valid & (case.position == first_valid), first, first_l1[name])
+            active_units = np.where(active_units == 0, active, active_units)
+            active_terms.append(active_units * occ)
+            ingress_delay = _noc_delay(ingress_total, timing)
+            egress_delay = _noc_delay(case.egress, timing)
+            step = compute + ingress_delay if case.all_init else np.maximum(np.maximum(egress_delay, compute), ingress_delay)
+            if top:
+                bandwidth = np.int64(timing.offchip_bandwidth)
+                step = np.maximum(np.maximum(operands_l2 // bandwidth // 2, step), l2_size["output"] // bandwidth // 2)
+                compute_zero |= valid & (compute == 0)
+                offchip_terms.append(np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute)))
+            term_positions.append(case.position)
+            term_present.append(valid)
+            runtime += valid_occ * step
+            rates = np.where(compute != 0, compute, 1)
+            traffic = np.maximum(ingress_total, case.egress)
+            peak = np.where(valid, np.maximum(peak, cdiv(traffic, rates)), peak)
+            avg_sum += np.where(valid, cdiv(occ * traffic, rates), 0)
+            for name, delay in (("ingress", ingress_delay), ("egress", egress_delay), ("compute", rates)):
+                delay_min[name] = np.where(valid, np.minimum(delay_min[name], delay), delay_min[name])
+                delay_max[name] = np.where(valid, np.maximum(delay_max[name], delay), delay_max[name])
+                delay_sum[name] += valid_occ * delay
+            macs += valid_occ * case.macs_step
+            occurrences += valid_occ
+            valid_cases += valid
+
+        for name in ("input", "filter"):
+            totals[f"l1_write_{name}"] = totals[f"l2_read_{name}"].copy()
+        ordered_active, ordered_present = _ordered(active_terms, term_positions, term_present)
+        active_sum = np.zeros(count)
+        for row, present in zip(ordered_active, ordered_present):
+            active_sum = np.where(present, active_sum + row, active_sum)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            avg_active = np.where(occurrences != 0, active_sum / np.where(occurrences != 0, occurrences, 1), active_sum)
+        result = RunArrays(runtime, avg_active, first_l1, needs_scalar, total_cases, valid_cases, occurrences)
+        if top:
+            offchip = zero.copy()
+            ordered_offchip, ordered_valid = _ordered(offchip_terms, term_positions, term_present)
+            for row, present in zip(ordered_offchip, ordered_valid):
+                offchip = np.where(present, np.maximum(offchip, row) // 2, offchip)
+            result.totals = {**totals, "macs": macs}
+            result.totals.update({f"l2_size_req_{name}": l2_size[name] for name in TENSOR_NAMES})
+            result.totals.update({f"l1_size_req_{name}": l1_size[name] for name in TENSOR_NAMES})
+            result.arithmetic_intensity = intensity
+            result.compute_zero = compute_zero
+            result.timing = {"runtime_cycles": runtime, "peak_noc_bw": peak, "avg_noc_bw_sum": avg_sum, "offchip_bw_req": offchip}
+            for name in ("ingress", "egress", "compute"):
+                result.timing[f"{name}_min"] = delay_min[name]
+                result.timing[f"{name}_max"] = delay_max[name]
+                result.timing[f"{name}_sum"] = delay_sum[name]
+        return result

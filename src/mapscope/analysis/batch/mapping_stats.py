@@ -1,0 +1,325 @@
+"""Every LayerStats field of many mappings of one layer on one accelerator, in one call.
+
+`evaluate_mappings(batch, accelerator)` equals `analyze_layer` on each mapping, field for field, in both
+modes (tests hold it so): a mapping the scalar engine rejects is invalid here, with the same error on
+request. Mappings the arrays cannot decide exactly -- counts that could pass 64 bits, more iteration
+cases than the limits allow, a tile with no fresh data (MAESTRO terminates), skeletons the scalar engine
+rewrites case by case -- are analysed one at a time by the scalar engine, so the result never differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from mapscope.analysis.batch.array_math import IntArray
+from mapscope.analysis.batch.cluster_arrays import LevelArrays, Unbatchable, cluster_level_arrays
+from mapscope.analysis.batch.level_walk import LayerWalk, RunArrays, TimingScalars
+from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, MappingBatch
+from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
+from mapscope.analysis.layer_analysis import PJ_PER_NJ, analyze_layer
+from mapscope.analysis.layer_shape import layer_shape_fields
+from mapscope.analysis.tensors import layer_dimensions, layer_tensors
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.area_power import area_power_arrays, sized_for_area
+from mapscope.hardware.energy import (
+    MAESTRO_ENERGY,
+    MAESTRO_L1_ACCESS_PER_MAC,
+    MAESTRO_L2_ACCESS_PER_MAC,
+    MAESTRO_MAC_ENERGY_NJ,
+    EnergyTable,
+)
+from mapscope.limits import MAX_LAYER_ITERATION_CASES
+from mapscope.mapping.mapped_network import MappedLayer
+from mapscope.stats import TENSORS, LayerStats
+
+#: Counts at or beyond this bound could wrap the int64 arrays: such mappings go to the scalar engine.
+SAFE_COUNT = 2.0**62
+_INTEGER_FIELDS = frozenset(f.name for f in fields(LayerStats) if f.type in ("int", int))
+
+
+@dataclass(frozen=True)
+class MappingStats:
+    """The statistics of every mapping of a batch: `fields` holds one array (or shared value) per LayerStats field."""
+
+    batch: MappingBatch
+    accelerator: Accelerator
+    compat: str | None
+    network_name: str
+    energy_table: EnergyTable | None
+    previous_l1_accesses: int
+    fields: dict[str, Any]
+    valid: np.ndarray  # False where analyze_layer raises InputError for the mapping
+    scalar_results: dict[int, LayerStats | InputError]  # mappings analysed by the scalar engine
+
+    @property
+    def size(self) -> int:
+        return self.batch.size
+
+    @cached_property
+    def scalar_count(self) -> int:
+        """How many mappings the scalar engine analysed (the rest were computed as arrays)."""
+        return len(self.scalar_results)
+
+    def mapped_layer(self, index: int) -> MappedLayer:
+        return MappedLayer(self.batch.layer, self.batch.dataflow_at(index))
+
+    def _scalar(self, index: int) -> LayerStats | InputError:
+        known = self.scalar_results.get(index)
+        if known is None:
+            known = _analyze_one(self, index)
+        return known
+
+    def error_at(self, index: int) -> InputError | None:
+        """The scalar engine's error for mapping `index`, or None when it is valid."""
+        if self.valid[index]:
+            return None
+        result = self._scalar(index)
+        return result if isinstance(result, InputError) else None
+
+    def stats_at(self, index: int) -> LayerStats:
+        """Mapping `index`'s LayerStats (InputError, as analyze_layer raises it, when the mapping is invalid)."""
+        if index in self.scalar_results or not self.valid[index]:
+            result = self._scalar(index)
+            if isinstance(result, InputError):
+                raise result
+            return result
+        values: dict[str, Any] = {}
+        for name, value in self.fields.items():
+            if isinstance(value, np.ndarray):
+                value = value[index]
+                values[name] = int(value) if name in _INTEGER_FIELDS else float(value)
+            else:
+                values[name] = value
+        return LayerStats(**values)
+
+    def column(self, name: str) -> np.ndarray:
+        """One field over all mappings (garbage where `valid` is False)."""
+        value = self.fields[name]
+        return value if isinstance(value, np.ndarray) else np.full(self.size, value)
+
+
+def _analyze_one(result: MappingStats, index: int) -> LayerStats | InputError:
+    try:
+        return analyze_layer(
+            result.mapped_layer(index),
+            result.accelerator,
+            network_name=result.network_name,
+            compat=result.compat,
+            energy_table=result.energy_table,
+            previous_l1_accesses=result.previous_l1_accesses,
+        ).stats
+    except InputError as error:
+        return error
+
+
+def _ratio(numerator: Any, denominator: Any) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.divide(np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64))
+
+
+def _magnitude_bound(levels: tuple[LevelArrays, ...], layer_dims: dict[str, IntArray], latency: int) -> np.ndarray:
+    """An upper bound (float64) on every count of each mapping: steps times per-step volumes, level by level.
+
+    A level's dimension is at most its static size or the tile the level above maps on it (a case hands
+    down a full or an edge tile, never more); a step moves at most the product of the tile sizes per
+    sub-cluster; the one-time tensor sizes are at most the product of the layer's dimensions.
+    """
+    bound = np.zeros(levels[0].num_sub_clusters.shape)
+    tiles_above: list[dict[str, np.ndarray]] = [{}]
+    for level in levels[:-1]:
+        tiles_above.append({v: size.astype(np.float64) for v, size in zip(level.variables, level.sizes)})
+    for level, above in zip(reversed(levels), reversed(tiles_above)):
+        steps = np.ones_like(bound)
+        volume = level.num_sub_clusters.astype(np.float64)
+        for variable, size, offset in zip(level.variables, level.sizes, level.offsets):
+            cap = np.maximum(level.dimensions[variable].astype(np.float64), above.get(variable, 1.0))
+            steps = steps * np.where(cap <= size, 1.0, np.ceil(cap / offset) + 2)
+            volume = volume * np.maximum(size.astype(np.float64), 1.0)
+        bound = steps * (4 * volume + latency + 2 + bound)
+    tensor = np.ones_like(bound)
+    for size in layer_dims.values():
+        tensor = tensor * np.maximum(np.abs(size.astype(np.float64)), 1.0)
+    return bound + tensor
+
+
+def evaluate_mappings(
+    batch: MappingBatch,
+    accelerator: Accelerator,
+    *,
+    network_name: str = "",
+    compat: str | None = None,
+    energy_table: EnergyTable | None = None,
+    previous_l1_accesses: int = 0,
+) -> MappingStats:
+    """The LayerStats of every mapping in `batch` on `accelerator` (see the module docstring)."""
+    corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+    layer = batch.layer
+    count = batch.size
+    tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
+    layer_dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
+    dims = {v: np.full(count, size, dtype=np.int64) for v, size in layer_dims.items()}
+    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
+    timing = TimingScalars(
+        accelerator.noc_bandwidth_elems_per_cycle,
+        accelerator.noc_latency_cycles,
+        accelerator.simd_lanes,
+        accelerator.offchip_bandwidth_elems_per_cycle,
+        corrections.empty_transfer_takes_no_time,
+    )
+    partial = MappingStats(batch, accelerator, compat, network_name, energy_table, previous_l1_accesses, {}, np.zeros(count, dtype=bool), {})
+    try:
+        with np.errstate(all="ignore"):
+            levels, too_many_pes = cluster_level_arrays(batch, tensors, dims, accelerator.num_pes, corrections.stride_aware_outputs)
+            top = LayerWalk(levels, tensors, corrections, strides, timing).run(0, dims)
+            bound = _magnitude_bound(levels, dims, accelerator.noc_latency_cycles)
+    except (Unbatchable, KeyError):
+        return _all_scalar(partial)
+    assert top.compute_zero is not None
+    needs_scalar = ~too_many_pes & (top.needs_scalar | (top.cases > MAX_LAYER_ITERATION_CASES) | (bound >= SAFE_COUNT))
+    invalid = too_many_pes | top.compute_zero
+    if compat != "maestro":
+        invalid |= top.valid_cases == 0
+    valid = ~invalid & ~needs_scalar
+    values = _layer_fields(batch, top, accelerator, compat, corrections, energy_table, previous_l1_accesses, network_name)
+    result = MappingStats(batch, accelerator, compat, network_name, energy_table, previous_l1_accesses, values, valid, {})
+    for index in np.flatnonzero(needs_scalar).tolist():
+        outcome = _analyze_one(result, index)
+        result.scalar_results[index] = outcome
+        if isinstance(outcome, LayerStats):
+            valid[index] = True
+            for name, value in outcome.__dict__.items():
+                column = values[name]
+                if isinstance(column, np.ndarray):
+                    if column.dtype == np.int64 and not (-(2**63) <= value < 2**63):
+                        continue  # beyond int64: stats_at serves it from scalar_results
+                    column[index] = value
+    return result
+
+
+def _all_scalar(partial: MappingStats) -> MappingStats:
+    """Every mapping through the scalar engine (a skeleton the arrays do not cover)."""
+    outcomes = {index: _analyze_one(partial, index) for index in range(partial.size)}
+    valid = np.array([isinstance(outcomes[i], LayerStats) for i in range(partial.size)], dtype=bool)
+    values: dict[str, Any] = {}
+    for name in (f.name for f in fields(LayerStats)):
+        column = [getattr(outcome, name) if isinstance(outcome, LayerStats) else 0 for outcome in outcomes.values()]
+        if name in _INTEGER_FIELDS:
+            values[name] = np.array([v if -(2**63) <= v < 2**63 else 0 for v in column], dtype=np.int64)
+        elif all(isinstance(v, (int, float)) for v in column):
+            values[name] = np.array(column, dtype=np.float64)
+        else:
+            values[name] = np.array(column, dtype=object)
+    return MappingStats(
+        partial.batch,
+        partial.accelerator,
+        partial.compat,
+        partial.network_name,
+        partial.energy_table,
+        partial.previous_l1_accesses,
+        values,
+        valid,
+        outcomes,
+    )
+
+
+def _layer_fields(
+    batch: MappingBatch,
+    top: RunArrays,
+    accelerator: Accelerator,
+    compat: str | None,
+    corrections: Corrections,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+    network_name: str,
+) -> dict[str, Any]:
+    """layer_analysis.layer_volumes and timing_fields on arrays."""
+    totals = top.totals
+    layer = batch.layer
+    count = batch.size
+    l1_accesses = sum(totals[f"l1_read_{t}"] + totals[f"l1_write_{t}"] for t in TENSORS)
+    l2_accesses = sum(totals[f"l2_read_{t}"] + totals[f"l2_write_{t}"] for t in TENSORS)
+    l2_size = sum(totals[f"l2_size_req_{t}"] for t in TENSORS)
+    l1_size = sum(top.first_l1[t] for t in TENSORS)
+    macs = totals["macs"]
+    if compat == "maestro":
+        has_cluster = any(kind == CLUSTER_ENTRY for kind, _ in batch.skeleton)
+        l1_for_energy = np.full(count, previous_l1_accesses, dtype=np.int64) if has_cluster else l1_accesses
+        csv_l2 = totals["l2_read_input"] + totals["l2_write_input"] + totals["l2_read_filter"] + totals["l2_write_filter"] + totals["l2_write_output"]
+        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
+        l2_energy = MAESTRO_MAC_ENERGY_NJ * l2_units
+        l1_energy = MAESTRO_MAC_ENERGY_NJ * l1_units
+        energy = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)
+        mac_energy = np.zeros(count)
+    else:
+        table = energy_table or MAESTRO_ENERGY
+        l2_energy = table.l2_access_pj * l2_accesses / PJ_PER_NJ
+        l1_energy = table.l1_access_pj * l1_accesses / PJ_PER_NJ
+        mac_energy = table.mac_pj * macs / PJ_PER_NJ
+        energy = l2_energy + l1_energy + mac_energy
+    values: dict[str, Any] = {
+        "network": network_name,
+        "layer": layer.name,
+        "layer_type": str(layer.type),
+        **layer_shape_fields(layer, stride_aware=corrections.stride_aware_outputs),
+        "macs": macs,
+        "energy_nj": energy,
+        "mac_energy_nj": mac_energy,
+        "l1_energy_nj": l1_energy,
+        "l2_energy_nj": l2_energy,
+        "console_energy_mac_units": MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs,
+        "ops_per_joule": _ratio(macs, energy) * 1e9,
+        "l2_size_req_elems": l2_size,
+        "l1_size_req_elems": l1_size,
+        "multicast_factor_weight": _ratio(totals["l1_write_filter"], totals["l2_read_filter"]),
+        "multicast_factor_input": _ratio(totals["l1_write_input"], totals["l2_read_input"]),
+        "input_tensor_elems": totals["l2_write_input"],
+        "filter_tensor_elems": totals["l2_write_filter"],
+        "avg_utilized_pes": top.avg_active,
+        "arithmetic_intensity_macs_per_elem": top.arithmetic_intensity,
+    }
+    for t in TENSORS:
+        values[f"{t}_l2_size_req_elems"] = totals[f"l2_size_req_{t}"]
+        values[f"{t}_l1_size_req_elems"] = top.first_l1[t]
+        values[f"{t}_l1_read_elems"] = totals[f"l1_read_{t}"]
+        values[f"{t}_l1_write_elems"] = totals[f"l1_write_{t}"]
+        values[f"{t}_l2_read_elems"] = totals[f"l2_read_{t}"]
+        values[f"{t}_l2_write_elems"] = totals[f"l2_write_{t}"]
+        values[f"{t}_reuse_factor"] = _ratio(totals[f"l1_read_{t}"], totals[f"l1_write_{t}"])
+    timing = top.timing
+    runtime = timing["runtime_cycles"]
+    throughput = _ratio(macs, runtime)
+    noc_bandwidth: Any = accelerator.noc_bandwidth_elems_per_cycle
+    if corrections.unlimited_noc_sized_for_requirement:
+        noc_bandwidth = np.asarray(sized_for_area(noc_bandwidth, timing["peak_noc_bw"])).astype(np.int64)
+    costs = area_power_arrays(accelerator.num_pes, accelerator.simd_lanes, noc_bandwidth, l1_size, l2_size)
+    occurrences = top.occurrences
+    some = occurrences != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values.update(
+            {
+                "num_pes": accelerator.num_pes,
+                "simd_lanes": accelerator.simd_lanes,
+                "runtime_cycles": runtime,
+                "throughput_macs_per_cycle": throughput,
+                "throughput_per_energy_gmacs_per_s_j": _ratio(throughput, energy) * 1e9,
+                "area_um2": np.broadcast_to(costs.area_um2, (count,)),
+                "power_mw": np.broadcast_to(costs.power_mw, (count,)),
+                "pe_power_mw": np.broadcast_to(costs.pe_power_mw, (count,)),
+                "l1_power_mw": np.broadcast_to(costs.l1_power_mw, (count,)),
+                "l2_power_mw": np.broadcast_to(costs.l2_power_mw, (count,)),
+                "noc_power_mw": np.broadcast_to(costs.noc_power_mw, (count,)),
+                "peak_noc_bw_elems_per_cycle": timing["peak_noc_bw"],
+                "avg_noc_bw_elems_per_cycle": np.where(some, timing["avg_noc_bw_sum"] / np.where(some, occurrences, 1), np.nan),
+                "offchip_bw_req_elems_per_cycle": timing["offchip_bw_req"],
+            }
+        )
+        for name in ("ingress", "egress", "compute"):
+            values[f"{name}_delay_min_cycles"] = np.where(some, timing[f"{name}_min"], 0)
+            values[f"{name}_delay_max_cycles"] = np.where(some, timing[f"{name}_max"], 0)
+            values[f"{name}_delay_avg_cycles"] = np.where(some, (timing[f"{name}_sum"] / np.where(some, occurrences, 1)).astype(np.int64), 0)
+    return {name: (np.array(value) if isinstance(value, np.ndarray) else value) for name, value in values.items()}
