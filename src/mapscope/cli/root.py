@@ -10,18 +10,14 @@ written before anything goes to stdout, and a closed stdout (`| head`) ends a co
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib import import_module
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
-from mapscope.cli.analyze import analyze
-from mapscope.cli.convert import convert
-from mapscope.cli.explore import explore
-from mapscope.cli.flexsa import flexsa
-from mapscope.cli.gemm import gemm
-from mapscope.cli.listing import examples, templates, zoo
-from mapscope.cli.systolic import systolic
 from mapscope.cli.maestro_flags import is_maestro_argument, translate_maestro_arguments
 from mapscope.cli.support import (
     STOPPED,
@@ -41,24 +37,73 @@ try:  # typer >= 0.24 carries its own copy of click; older versions use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
+#: The commands, in the order `mapscope --help` lists them, and the module defining each (a function of the
+#: command's name that parses, calls mapscope.api and renders). A module is imported when its command is
+#: run or its help shown, so that a command pays only for what it uses.
+COMMAND_MODULES: dict[str, str] = {
+    "analyze": "mapscope.cli.analyze",
+    "examples": "mapscope.cli.listing",
+    "zoo": "mapscope.cli.listing",
+    "templates": "mapscope.cli.listing",
+    "convert": "mapscope.cli.convert",
+    "flexsa": "mapscope.cli.flexsa",
+    "gemm": "mapscope.cli.gemm",
+    "systolic": "mapscope.cli.systolic",
+    "explore": "mapscope.cli.explore",
+}
+
+#: Options of the `mapscope` group itself (before any command).
+ROOT_OPTIONS = frozenset({"--help", "--version"})
+
+
+def build_command(name: str) -> typer.core.TyperCommand:
+    """The click command `name` of COMMAND_MODULES, built by typer from its function, flags shown as flags."""
+    function = getattr(import_module(COMMAND_MODULES[name]), name)
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command()(function)
+    return show_flags_as_flags(typer.main.get_command(single))  # type: ignore[no-any-return]
+
+
+class LazyCommands(Mapping[str, Any]):
+    """The group's commands by name (COMMAND_MODULES' order), each built on first access and then kept."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMAND_MODULES:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMAND_MODULES)
+
+    def __len__(self) -> int:
+        return len(COMMAND_MODULES)
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """typer's group with LazyCommands: listing names imports nothing; a command's module is imported when
+    the command is run, completed or shown in a help."""
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**attributes)
+        self.commands = LazyCommands()  # type: ignore[assignment]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: typer's own version would build every command
+
+
 app = typer.Typer(
     name="mapscope",
     help="Cost models for DNN accelerators: MAESTRO's data-centric model, exact (--compat maestro) and corrected.",
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# The commands, in the order `mapscope --help` lists them; each module parses, calls mapscope.api and renders.
-app.command()(analyze)
-app.command()(examples)
-app.command()(zoo)
-app.command()(templates)
-app.command()(convert)
-app.command()(flexsa)
-app.command()(gemm)
-app.command()(systolic)
-app.command()(explore)
 
 
 def _version_callback(show: bool) -> None:
@@ -78,32 +123,35 @@ def _root(
     """mapscope: what does it cost to run this network on this accelerator with this mapping?"""
 
 
-def _command() -> typer.core.TyperGroup:
-    """The click command group behind `app`, with flags shown as flags in the help."""
+@cache
+def _command() -> LazyGroup:
+    """The click group behind `app`, built once per process (its commands are built as they are needed)."""
     return show_flags_as_flags(typer.main.get_command(app))  # type: ignore[no-any-return]
 
 
-def _analyze_option_names(group: typer.core.TyperGroup) -> set[str]:
+def _analyze_option_names() -> set[str]:
     """Every option string `analyze` declares (e.g. "--csv", "-q", "--help")."""
     names = {"--help"}
-    for parameter in group.commands["analyze"].params:
+    for parameter in _command().commands["analyze"].params:
         names.update(parameter.opts)
         names.update(parameter.secondary_opts)
     return names
 
 
-def translate_command_line(arguments: Sequence[str], group: typer.core.TyperGroup | None = None) -> list[str]:
+def translate_command_line(arguments: Sequence[str]) -> list[str]:
     """Our arguments for `arguments`: MAESTRO spellings translated (notes go to stderr), the rest unchanged.
 
     ``mapscope --Mapping_file=F ...`` (no subcommand, a drop-in for the `maestro` binary) means `analyze`.
+    Only a command line that may be `analyze`'s looks at its options (and so imports that command).
     """
     arguments = list(arguments)
-    own_options = _analyze_option_names(group or _command())
-    if arguments and is_maestro_argument(arguments[0], own_options | {"--version"}):
-        arguments.insert(0, "analyze")
+    first = arguments[0] if arguments else ""
+    if first.startswith("--") and first.partition("=")[0] not in ROOT_OPTIONS:
+        if is_maestro_argument(first, _analyze_option_names() | {"--version"}):
+            arguments.insert(0, "analyze")
     if not arguments or arguments[0] != "analyze":
         return arguments
-    translation = translate_maestro_arguments(arguments[1:], own_options)
+    translation = translate_maestro_arguments(arguments[1:], _analyze_option_names())
     for message in translation.notes:
         note(message)
     return ["analyze", *translation.arguments]
@@ -124,9 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         with sigterm_as_interrupt():
-            command = _command()
-            result = command.main(
-                args=translate_command_line(arguments, command) or ["--help"], prog_name="mapscope", standalone_mode=False
+            result = _command().main(
+                args=translate_command_line(arguments) or ["--help"], prog_name="mapscope", standalone_mode=False
             )
             sys.stdout.flush()  # a closed stdout shows here, not at interpreter exit
     except BrokenPipeError:  # stdout's reader went away (`| head`); the files were written before any output
