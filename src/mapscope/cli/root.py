@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import import_module
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 import typer.core
@@ -37,19 +37,55 @@ try:  # typer >= 0.24 carries its own copy of click; older versions use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
-#: The commands, in the order `mapscope --help` lists them, and the module defining each (a function of the
-#: command's name that parses, calls mapscope.api and renders). A module is imported when its command is
-#: run or its help shown, so that a command pays only for what it uses.
-COMMAND_MODULES: dict[str, str] = {
-    "analyze": "mapscope.cli.analyze",
-    "examples": "mapscope.cli.listing",
-    "zoo": "mapscope.cli.listing",
-    "templates": "mapscope.cli.listing",
-    "convert": "mapscope.cli.convert",
-    "flexsa": "mapscope.cli.flexsa",
-    "gemm": "mapscope.cli.gemm",
-    "systolic": "mapscope.cli.systolic",
-    "explore": "mapscope.cli.explore",
+class CommandEntry(NamedTuple):
+    """Where a command is defined (a function of the command's name in `module`), and its summary: the
+    first paragraph of that function's docstring, which the group's help lists without importing `module`."""
+
+    module: str
+    summary: str
+
+
+#: The commands, in the order `mapscope --help` lists them. A command's module (which parses, calls
+#: mapscope.api and renders) is imported when the command is run, completed or its own help shown, so that a
+#: command pays only for what it uses. tests/test_cli_startup.py checks each summary against its docstring.
+COMMANDS: dict[str, CommandEntry] = {
+    "analyze": CommandEntry(
+        "mapscope.cli.analyze",
+        "Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs.",
+    ),
+    "examples": CommandEntry(
+        "mapscope.cli.listing",
+        "List the shipped example mappings and accelerators (usable by name wherever a file is expected).",
+    ),
+    "zoo": CommandEntry(
+        "mapscope.cli.listing",
+        "List the networks shipped in the model zoo (usable by name wherever a network is expected).",
+    ),
+    "templates": CommandEntry(
+        "mapscope.cli.listing",
+        "List the dataflow templates `--dataflow` accepts, with their parameters and defaults.",
+    ),
+    "convert": CommandEntry(
+        "mapscope.cli.convert",
+        "Write a network in MAESTRO's layer form (.m, runnable by MAESTRO) or as a YAML/JSON description.",
+    ),
+    "flexsa": CommandEntry(
+        "mapscope.cli.flexsa",
+        "Run a pruned-training trajectory on one large array, four split cores and FlexSA; compare with the paper.",
+    ),
+    "gemm": CommandEntry(
+        "mapscope.cli.gemm",
+        "Cycles and buffer accesses of one GEMM Out[M x N] = A[M x K] . B[K x N] on a systolic array.",
+    ),
+    "systolic": CommandEntry(
+        "mapscope.cli.systolic",
+        "Run every layer of a SCALE-Sim topology on one systolic array (SCALE-Sim's os, ws and is dataflows).",
+    ),
+    "explore": CommandEntry(
+        "mapscope.cli.explore",
+        "Search a design space (hardware and mapping parameters) under constraints; list the best designs and "
+        "the Pareto front.",
+    ),
 }
 
 #: Options of the `mapscope` group itself (before any command).
@@ -57,36 +93,36 @@ ROOT_OPTIONS = frozenset({"--help", "--version"})
 
 
 def build_command(name: str) -> typer.core.TyperCommand:
-    """The click command `name` of COMMAND_MODULES, built by typer from its function, flags shown as flags."""
-    function = getattr(import_module(COMMAND_MODULES[name]), name)
+    """The click command `name` of COMMANDS, built by typer from its function, flags shown as flags."""
+    function = getattr(import_module(COMMANDS[name].module), name)
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     single.command()(function)
     return show_flags_as_flags(typer.main.get_command(single))  # type: ignore[no-any-return]
 
 
 class LazyCommands(Mapping[str, Any]):
-    """The group's commands by name (COMMAND_MODULES' order), each built on first access and then kept."""
+    """The group's commands by name (COMMANDS' order), each built on first access and then kept."""
 
     def __init__(self) -> None:
         self._built: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        if name not in COMMAND_MODULES:
+        if name not in COMMANDS:
             raise KeyError(name)
         if name not in self._built:
             self._built[name] = build_command(name)
         return self._built[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(COMMAND_MODULES)
+        return iter(COMMANDS)
 
     def __len__(self) -> int:
-        return len(COMMAND_MODULES)
+        return len(COMMANDS)
 
 
 class LazyGroup(typer.core.TyperGroup):
-    """typer's group with LazyCommands: listing names imports nothing; a command's module is imported when
-    the command is run, completed or shown in a help."""
+    """typer's group with LazyCommands: naming the commands imports nothing, the group's help lists their
+    summaries, and a command's module is imported when the command is run, completed or its help shown."""
 
     def __init__(self, **attributes: Any) -> None:
         super().__init__(**attributes)
@@ -94,6 +130,17 @@ class LazyGroup(typer.core.TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the names only: typer's own version would build every command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The group's help, its command list drawn from the summaries (no command module imported)."""
+        commands = self.commands
+        self.commands = {  # type: ignore[assignment]
+            name: typer.core.TyperCommand(name=name, help=entry.summary) for name, entry in COMMANDS.items()
+        }
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.commands = commands
 
 
 app = typer.Typer(
