@@ -10,18 +10,14 @@ written before anything goes to stdout, and a closed stdout (`| head`) ends a co
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib import import_module
+from typing import Annotated, Any, NamedTuple
 
 import typer
+import typer.core
 
-from mapscope.cli.analyze import analyze
-from mapscope.cli.convert import convert
-from mapscope.cli.explore import explore
-from mapscope.cli.flexsa import flexsa
-from mapscope.cli.gemm import gemm
-from mapscope.cli.listing import examples, templates, zoo
-from mapscope.cli.systolic import systolic
 from mapscope.cli.maestro_flags import is_maestro_argument, translate_maestro_arguments
 from mapscope.cli.support import (
     STOPPED,
@@ -41,24 +37,120 @@ try:  # typer >= 0.24 carries its own copy of click; older versions use click it
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
 
+class CommandEntry(NamedTuple):
+    """Where a command is defined (a function of the command's name in `module`), and its summary: the
+    first paragraph of that function's docstring, which the group's help lists without importing `module`."""
+
+    module: str
+    summary: str
+
+
+#: The commands, in the order `mapscope --help` lists them. A command's module (which parses, calls
+#: mapscope.api and renders) is imported when the command is run, completed or its own help shown, so that a
+#: command pays only for what it uses. tests/test_cli_startup.py checks each summary against its docstring.
+COMMANDS: dict[str, CommandEntry] = {
+    "analyze": CommandEntry(
+        "mapscope.cli.analyze",
+        "Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs.",
+    ),
+    "examples": CommandEntry(
+        "mapscope.cli.listing",
+        "List the shipped example mappings and accelerators (usable by name wherever a file is expected).",
+    ),
+    "zoo": CommandEntry(
+        "mapscope.cli.listing",
+        "List the networks shipped in the model zoo (usable by name wherever a network is expected).",
+    ),
+    "templates": CommandEntry(
+        "mapscope.cli.listing",
+        "List the dataflow templates `--dataflow` accepts, with their parameters and defaults.",
+    ),
+    "convert": CommandEntry(
+        "mapscope.cli.convert",
+        "Write a network in MAESTRO's layer form (.m, runnable by MAESTRO) or as a YAML/JSON description.",
+    ),
+    "flexsa": CommandEntry(
+        "mapscope.cli.flexsa",
+        "Run a pruned-training trajectory on one large array, four split cores and FlexSA; compare with the paper.",
+    ),
+    "gemm": CommandEntry(
+        "mapscope.cli.gemm",
+        "Cycles and buffer accesses of one GEMM Out[M x N] = A[M x K] . B[K x N] on a systolic array.",
+    ),
+    "systolic": CommandEntry(
+        "mapscope.cli.systolic",
+        "Run every layer of a SCALE-Sim topology on one systolic array (SCALE-Sim's os, ws and is dataflows).",
+    ),
+    "explore": CommandEntry(
+        "mapscope.cli.explore",
+        "Search a design space (hardware and mapping parameters) under constraints; list the best designs and "
+        "the Pareto front.",
+    ),
+}
+
+#: Options of the `mapscope` group itself (before any command).
+ROOT_OPTIONS = frozenset({"--help", "--version"})
+
+
+def build_command(name: str) -> typer.core.TyperCommand:
+    """The click command `name` of COMMANDS, built by typer from its function, flags shown as flags."""
+    function = getattr(import_module(COMMANDS[name].module), name)
+    single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    single.command()(function)
+    return show_flags_as_flags(typer.main.get_command(single))  # type: ignore[no-any-return]
+
+
+class LazyCommands(Mapping[str, Any]):
+    """The group's commands by name (COMMANDS' order), each built on first access and then kept."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = build_command(name)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """typer's group with LazyCommands: naming the commands imports nothing, the group's help lists their
+    summaries, and a command's module is imported when the command is run, completed or its help shown."""
+
+    def __init__(self, **attributes: Any) -> None:
+        super().__init__(**attributes)
+        self.commands = LazyCommands()  # type: ignore[assignment]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: typer's own version would build every command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The group's help, its command list drawn from the summaries (no command module imported)."""
+        commands = self.commands
+        self.commands = {  # type: ignore[assignment]
+            name: typer.core.TyperCommand(name=name, help=entry.summary) for name, entry in COMMANDS.items()
+        }
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.commands = commands
+
+
 app = typer.Typer(
     name="mapscope",
     help="Cost models for DNN accelerators: MAESTRO's data-centric model, exact (--compat maestro) and corrected.",
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# The commands, in the order `mapscope --help` lists them; each module parses, calls mapscope.api and renders.
-app.command()(analyze)
-app.command()(examples)
-app.command()(zoo)
-app.command()(templates)
-app.command()(convert)
-app.command()(flexsa)
-app.command()(gemm)
-app.command()(systolic)
-app.command()(explore)
 
 
 def _version_callback(show: bool) -> None:
@@ -78,32 +170,35 @@ def _root(
     """mapscope: what does it cost to run this network on this accelerator with this mapping?"""
 
 
-def _command() -> typer.core.TyperGroup:
-    """The click command group behind `app`, with flags shown as flags in the help."""
+@cache
+def _command() -> LazyGroup:
+    """The click group behind `app`, built once per process (its commands are built as they are needed)."""
     return show_flags_as_flags(typer.main.get_command(app))  # type: ignore[no-any-return]
 
 
-def _analyze_option_names(group: typer.core.TyperGroup) -> set[str]:
+def _analyze_option_names() -> set[str]:
     """Every option string `analyze` declares (e.g. "--csv", "-q", "--help")."""
     names = {"--help"}
-    for parameter in group.commands["analyze"].params:
+    for parameter in _command().commands["analyze"].params:
         names.update(parameter.opts)
         names.update(parameter.secondary_opts)
     return names
 
 
-def translate_command_line(arguments: Sequence[str], group: typer.core.TyperGroup | None = None) -> list[str]:
+def translate_command_line(arguments: Sequence[str]) -> list[str]:
     """Our arguments for `arguments`: MAESTRO spellings translated (notes go to stderr), the rest unchanged.
 
     ``mapscope --Mapping_file=F ...`` (no subcommand, a drop-in for the `maestro` binary) means `analyze`.
+    Only a command line that may be `analyze`'s looks at its options (and so imports that command).
     """
     arguments = list(arguments)
-    own_options = _analyze_option_names(group or _command())
-    if arguments and is_maestro_argument(arguments[0], own_options | {"--version"}):
-        arguments.insert(0, "analyze")
+    first = arguments[0] if arguments else ""
+    if first.startswith("--") and first.partition("=")[0] not in ROOT_OPTIONS:
+        if is_maestro_argument(first, _analyze_option_names() | {"--version"}):
+            arguments.insert(0, "analyze")
     if not arguments or arguments[0] != "analyze":
         return arguments
-    translation = translate_maestro_arguments(arguments[1:], own_options)
+    translation = translate_maestro_arguments(arguments[1:], _analyze_option_names())
     for message in translation.notes:
         note(message)
     return ["analyze", *translation.arguments]
@@ -124,9 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         with sigterm_as_interrupt():
-            command = _command()
-            result = command.main(
-                args=translate_command_line(arguments, command) or ["--help"], prog_name="mapscope", standalone_mode=False
+            result = _command().main(
+                args=translate_command_line(arguments) or ["--help"], prog_name="mapscope", standalone_mode=False
             )
             sys.stdout.flush()  # a closed stdout shows here, not at interpreter exit
     except BrokenPipeError:  # stdout's reader went away (`| head`); the files were written before any output

@@ -95,8 +95,8 @@ def silence_stdout() -> None:
 
 
 def show_flags_as_flags(command: Any) -> Any:
-    """`command` (a click command built by typer, and its subcommands) with every boolean flag, --help
-    included, showing no value type in the help.
+    """`command` (a click command built by typer; not its subcommands, which are built apart) with every
+    boolean flag, --help included, showing no value type in the help.
 
     typer's rich help labels flags ``<bool>`` (``--quiet <bool>``), which reads as if ``--quiet true``
     were the spelling; they are plain flags. An empty metavar is what that help prints as a flag's type.
@@ -106,8 +106,6 @@ def show_flags_as_flags(command: Any) -> Any:
     for parameter in [*command.params, help_option]:
         if getattr(parameter, "is_flag", False):
             parameter.metavar = ""
-    for subcommand in getattr(command, "commands", {}).values():
-        show_flags_as_flags(subcommand)
     return command
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mapscope.systolic.evaluate import dram_operand_reads
 from mapscope.systolic.machine import Machine, MachineKind
 from mapscope.workload.gemm import Gemm
 
@@ -80,6 +79,8 @@ def stationary_dram_words(m: int, n: int, k: int) -> tuple[int, int]:
     The default `large` machine's single output buffer (capacities do not depend on the array
     shape); equal to what `count_plan` counts for the one-region plan.
     """
+    from mapscope.systolic.evaluate import dram_operand_reads  # numpy's module: imported when counting
+
     machine = Machine(MachineKind.LARGE, 1, 1)
     capacity_words = machine.buffers.output_bytes // machine.buffer_instances // machine.accumulator_bytes
     return dram_operand_reads(m * k, k * n, m, n, capacity_words)

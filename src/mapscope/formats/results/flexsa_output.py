@@ -13,12 +13,15 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically
 from mapscope.formats.results.json_output import format_json_document
 from mapscope.stats import SystolicGemmStats
-from mapscope.systolic.flexsa_study import FlexsaStudy
+
+if TYPE_CHECKING:
+    from mapscope.systolic.flexsa_study import FlexsaStudy
 
 
 def _make_folder(folder: Path, option: str) -> None:
