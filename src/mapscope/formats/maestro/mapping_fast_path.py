@@ -178,6 +178,7 @@ class _RegularReader:
         self.source = source
         self.constants: dict[str, int] = {}
         self.templates: dict[str, tuple[_Template, ...]] = {}
+        self.dimensions: dict[str, dict[str, int]] = {}  # by the text of a Dimensions block
         self.line = 1
         self.offset = 0
 
@@ -224,11 +225,15 @@ class _RegularReader:
                 if axis in strides:
                     raise _NotRegular
                 strides[axis] = _positive(value, {})
-        dimensions: dict[str, int] = {}
-        for dimension, value in _PAIR.findall(match["dimensions"]):
-            size = _positive(value, self.constants)
-            if dimension not in _DIMENSIONS or dimensions.setdefault(dimension, size) != size:
-                raise _NotRegular
+        dimensions_text = match["dimensions"]
+        dimensions = self.dimensions.get(dimensions_text)  # shared, never changed: Layer copies it to a tuple
+        if dimensions is None:
+            dimensions = self.dimensions[dimensions_text] = {}
+            for dimension, value in _PAIR.findall(dimensions_text):
+                size = _positive(value, self.constants)
+                if dimension not in _DIMENSIONS or dimensions.setdefault(dimension, size) != size:
+                    del self.dimensions[dimensions_text]
+                    raise _NotRegular
         dataflow_text = match["dataflow"]
         directives: tuple[Directive, ...] = ()
         if dataflow_text:
