@@ -34,6 +34,7 @@ from mapscope.formats.maestro.layer_rules import (
     check_dimension_name,
     layer_type_from_word,
 )
+from mapscope.formats.maestro.mapping_fast_path import parse_regular_mapping
 from mapscope.formats.maestro.tokens import Tokens, read_text_file, token_stream
 from mapscope.limits import (
     MAX_CONSTANTS,
@@ -332,7 +333,13 @@ class _MappingParser:
 
 
 def parse_mapping_text(text: str, source: str = "<string>") -> MappedNetwork:
-    """Parse the text of a MAESTRO mapping file; `source` names it in error messages and `source` fields."""
+    """Parse the text of a MAESTRO mapping file; `source` names it in error messages and `source` fields.
+
+    The regular form is read by `parse_regular_mapping`; anything else, and every mistake, by the parser here.
+    """
+    network = parse_regular_mapping(text, source, (MAX_LAYERS, MAX_CONSTANTS, MAX_DIRECTIVES_PER_LAYER))
+    if network is not None:
+        return network
     return _MappingParser(token_stream(text), source, {}).parse_file()
 
 

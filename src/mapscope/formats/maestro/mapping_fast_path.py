@@ -1,0 +1,264 @@
+"""The fast path of the ``.m`` reader: whole layers matched by one regular expression, dataflows memoised.
+
+`parse_regular_mapping` reads the regular form every bundled file uses (Constants, one Network, layers
+with Type, an optional Stride, Dimensions and an optional Dataflow, in that order) straight from the text,
+without a token list, and returns None at the first thing outside that form or at any mistake: the
+recursive-descent parser of `mapping_file` then reads the file and words its errors. So the fast path
+never raises and only has to agree with the general parser on what it accepts (tests/formats check both
+on the bundled files and on mutated texts). The token rules are those of `tokens`, written as patterns:
+separators, ``//`` comments at the start of a token, and no ``-`` where it would make a number negative.
+
+A dataflow is turned into a template once per distinct Dataflow text (the bundled files repeat one block
+for every layer): directive classes, sizes as integers or Sz() dimension names, and line offsets. Each
+layer then only resolves Sz() against its dimensions and stamps the directives with their ``file:line``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mapscope.errors import InputError
+from mapscope.formats.maestro.layer_rules import build_mapped_layer, layer_type_from_word
+from mapscope.limits import MAX_INTEGER_DIGITS, MAX_NAME_CHARS, MAX_SIZE, shortened
+from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
+from mapscope.workload.layer import DIMENSION_NAMES
+
+# Token separators of `tokens.SEPARATORS` plus the line break, as a character class body (with and
+# without '-': a '-' right before a number makes the general parser reject it, so a number's gap has none).
+_SEPARATOR_CHARS = re.escape(" ,->():\t;\r\f\v\n")
+_SEPARATOR_CHARS_NO_MINUS = re.escape(" ,>():\t;\r\f\v\n")
+#: A comment as `tokens` finds it: "//" at the start of a token (at the start of a line or after a
+#: separator) up to the end of the line. The reader removes them first (keeping the line breaks).
+_COMMENT = re.compile(rf"(?:^|(?<=[{re.escape(' ,->():' + chr(9) + ';' + chr(13) + chr(12) + chr(11))}]))//[^\n]*", re.MULTILINE)
+_GAP = rf"[{_SEPARATOR_CHARS}]+"
+_GAP_BEFORE_NUMBER = rf"[{_SEPARATOR_CHARS_NO_MINUS}]+"
+_LEADING_GAP = rf"[{_SEPARATOR_CHARS}]*"  # only where the position follows a separator or starts the text
+_TOKEN_END = rf"(?=[{_SEPARATOR_CHARS}]|\Z)"
+_TOKEN = rf"[^{_SEPARATOR_CHARS}]+"
+_WORD = rf"[^{_SEPARATOR_CHARS}{{}}]+"  # a token without a brace: names, dimensions, values
+
+_CONSTANT = re.compile(rf"{_LEADING_GAP}Constant{_GAP}(?P<name>{_WORD}){_GAP_BEFORE_NUMBER}(?P<value>{_WORD}){_TOKEN_END}")
+_NETWORK = re.compile(rf"{_LEADING_GAP}Network(?P<name>(?:{_GAP}{_WORD})*?){_GAP}\{{{_TOKEN_END}")
+_LAYER = re.compile(
+    rf"{_LEADING_GAP}(?P<layer>Layer)(?P<name>(?:{_GAP}{_WORD})+?){_GAP}\{{"
+    rf"{_GAP}Type{_GAP}(?P<type>{_TOKEN})"
+    rf"(?:{_GAP}Stride{_GAP}\{{(?P<strides>(?:{_GAP}[XY]{_GAP_BEFORE_NUMBER}[0-9]+)*){_GAP}\}})?"
+    rf"{_GAP}Dimensions{_GAP}\{{(?P<dimensions>(?:{_GAP}{_WORD}{_GAP_BEFORE_NUMBER}{_WORD})*){_GAP}\}}"
+    # the inside of a Dataflow block is checked token by token when its template is made
+    rf"(?:{_GAP}Dataflow{_GAP}\{{(?P<dataflow>[{_SEPARATOR_CHARS}][^{{}}]*)(?<=[{_SEPARATOR_CHARS}])\}})?"
+    rf"{_GAP}\}}{_TOKEN_END}"
+)
+_CLOSE = re.compile(rf"{_LEADING_GAP}\}}{_TOKEN_END}")
+_END = re.compile(rf"{_LEADING_GAP}\Z")
+_PAIR = re.compile(rf"{_GAP}({_WORD}){_GAP_BEFORE_NUMBER}({_WORD})")
+_NAME_PART = re.compile(rf"({_GAP})({_WORD})")
+
+
+def _size_pattern(group: str) -> str:
+    """A directive size: Sz(DIM) (group `group`_dimension) or an integer or Constant (group `group`)."""
+    return rf"(?:Sz{_GAP}(?P<{group}_dimension>{_WORD})|(?P<{group}>{_WORD}))"
+
+
+_DIRECTIVE = re.compile(
+    rf"{_GAP}(?:(?P<map>TemporalMap|SpatialMap){_GAP_BEFORE_NUMBER}{_size_pattern('size')}"
+    rf"{_GAP_BEFORE_NUMBER}{_size_pattern('offset')}{_GAP}(?P<dimension>{_WORD})"
+    rf"|(?P<cluster>Cluster){_GAP_BEFORE_NUMBER}{_size_pattern('cluster_size')}(?:{_GAP}(?P<kind>[PL]){_TOKEN_END})?)"
+)
+#: Characters str.split() breaks on that are not MAESTRO separators: the tokenizer splits a line without a
+#: '-' on them and a line with one not, so a text holding any is left to the general parser.
+_OTHER_WHITESPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_LAYER_STOP_WORDS = frozenset(("Layer", "Type", "Stride", "Dimensions", "Dataflow"))
+_NETWORK_STOP_WORDS = frozenset(("Layer", "Network", "Constant"))
+_MAP_CLASSES = {"TemporalMap": TemporalMap, "SpatialMap": SpatialMap}
+_DIMENSIONS = frozenset(DIMENSION_NAMES)
+
+#: One directive with its sizes unresolved: class, size, offset (an int, or the dimension of Sz()), the
+#: mapped dimension (Cluster: its kind, offset None) and the line offset within the Dataflow text.
+_Template = tuple[type, int | str, int | str | None, str, int]
+
+
+class _NotRegular(Exception):
+    """The text leaves the regular form (or holds a mistake): the general parser takes over."""
+
+
+def _positive(word: str, constants: dict[str, int]) -> int:
+    """A positive integer or Constant, as `mapping_file` reads one; anything else is not regular."""
+    if word.isascii() and word.isdigit():
+        if len(word) > MAX_INTEGER_DIGITS:
+            raise _NotRegular
+        value = int(word)
+    else:
+        value = constants.get(word, 0)
+    if not 0 < value <= MAX_SIZE:
+        raise _NotRegular
+    return value
+
+
+def _name(spelled: str, stop_words: frozenset[str]) -> str:
+    """The name whose tokens (each after its gap) are `spelled`, joined as the general parser joins them."""
+    parts: list[str] = []
+    length = 0
+    for gap, word in _NAME_PART.findall(spelled):
+        if word in stop_words:
+            raise _NotRegular
+        if parts:  # a '-' counts on the token's own line only, as in `tokens`; a comment ends its line
+            parts.append("-" if "-" in gap[gap.rfind("\n") + 1 :] else " ")
+        parts.append(word)
+        length += len(word) + 1
+        if length > MAX_NAME_CHARS:
+            raise _NotRegular
+    return "".join(parts)
+
+
+def _dataflow_template(text: str, constants: dict[str, int], max_directives: int) -> tuple[_Template, ...]:
+    """The directives of a Dataflow block's inside `text`, sizes unresolved, or _NotRegular."""
+    templates: list[_Template] = []
+    position = line = 0
+    match_at = _DIRECTIVE.match
+    end = len(text.rstrip(" ,->():\t;\r\f\v\n"))  # the block ends with a gap before its '}'
+    while position < end:
+        match = match_at(text, position)
+        if match is None or len(templates) >= max_directives:
+            raise _NotRegular
+        keyword = match["map"]
+        start = match.start("map") if keyword is not None else match.start("cluster")
+        line += text.count("\n", position, start)
+        if keyword is not None:
+            dimension = match["dimension"]
+            if dimension not in _DIMENSIONS:
+                raise _NotRegular
+            size, offset = _size(match, "size", constants), _size(match, "offset", constants)
+            templates.append((_MAP_CLASSES[keyword], size, offset, dimension, line))
+        else:
+            templates.append((Cluster, _size(match, "cluster_size", constants), None, match["kind"] or "P", line))
+        line += text.count("\n", start, match.end())
+        position = match.end()
+    return tuple(templates)
+
+
+def _size(match: re.Match[str], group: str, constants: dict[str, int]) -> int | str:
+    dimension = match[group + "_dimension"]
+    if dimension is None:
+        return _positive(match[group], constants)
+    if dimension not in _DIMENSIONS:
+        raise _NotRegular
+    return dimension
+
+
+def _dataflow(
+    templates: tuple[_Template, ...], dimensions: dict[str, int], source: str, first_line: int
+) -> tuple[Directive, ...]:
+    """The directives of `templates` with Sz() resolved against `dimensions`, each sourced ``file:line``."""
+    directives: list[Directive] = []
+    for directive_class, size, offset, third, line in templates:
+        if size.__class__ is str:
+            size = dimensions.get(size)  # type: ignore[call-overload]
+            if size is None:
+                raise _NotRegular
+        place = f"{source}:{first_line + line}"
+        if directive_class is Cluster:
+            directives.append(Cluster(size, third, place))  # type: ignore[arg-type]
+            continue
+        if offset.__class__ is str:
+            offset = dimensions.get(offset)  # type: ignore[call-overload]
+            if offset is None:
+                raise _NotRegular
+        directives.append(directive_class(size, offset, third, place))
+    return tuple(directives)
+
+
+class _RegularReader:
+    """One pass over a regular text; `line`/`offset` track the line number of a position as it advances."""
+
+    def __init__(self, text: str, source: str, limits: tuple[int, int, int]) -> None:
+        self.max_layers, self.max_constants, self.max_directives = limits
+        self.text = text
+        self.source = source
+        self.constants: dict[str, int] = {}
+        self.templates: dict[str, tuple[_Template, ...]] = {}
+        self.dimensions: dict[str, dict[str, int]] = {}  # by the text of a Dimensions block
+        self.line = 1
+        self.offset = 0
+
+    def line_at(self, position: int) -> int:
+        self.line += self.text.count("\n", self.offset, position)
+        self.offset = position
+        return self.line
+
+    def read(self) -> MappedNetwork:
+        text, position = self.text, 0
+        while (match := _CONSTANT.match(text, position)) is not None:
+            name = match["name"]
+            if name.isdigit() or name == "Sz" or (name not in self.constants and len(self.constants) >= self.max_constants):
+                raise _NotRegular
+            self.constants[name] = _positive(match["value"], self.constants)
+            position = match.end()
+        header = _NETWORK.match(text, position)
+        if header is None:
+            raise _NotRegular
+        name = _name(header["name"], _NETWORK_STOP_WORDS) or Path(self.source).stem
+        layers: list[MappedLayer] = []
+        previous: tuple[Directive, ...] | None = None
+        position = header.end()
+        while (match := _LAYER.match(text, position)) is not None:
+            if len(layers) >= self.max_layers:
+                raise _NotRegular
+            layer = self.layer(match, previous)
+            previous = layer.dataflow
+            layers.append(layer)
+            position = match.end()
+        close = _CLOSE.match(text, position)
+        if close is None or not layers or _END.match(text, close.end()) is None:
+            raise _NotRegular
+        return MappedNetwork(name, tuple(layers), self.source)
+
+    def layer(self, match: re.Match[str], previous: tuple[Directive, ...] | None) -> MappedLayer:
+        name = _name(match["name"], _LAYER_STOP_WORDS)
+        line = self.line_at(match.start("layer"))
+        source = f"{self.source}:{line}"
+        layer_type = layer_type_from_word(match["type"], source)
+        strides: dict[str, int] = {}
+        if match["strides"]:
+            for axis, value in _PAIR.findall(match["strides"]):
+                if axis in strides:
+                    raise _NotRegular
+                strides[axis] = _positive(value, {})
+        dimensions_text = match["dimensions"]
+        dimensions = self.dimensions.get(dimensions_text)  # shared, never changed: Layer copies it to a tuple
+        if dimensions is None:
+            dimensions = self.dimensions[dimensions_text] = {}
+            for dimension, value in _PAIR.findall(dimensions_text):
+                size = _positive(value, self.constants)
+                if dimension not in _DIMENSIONS or dimensions.setdefault(dimension, size) != size:
+                    del self.dimensions[dimensions_text]
+                    raise _NotRegular
+        dataflow_text = match["dataflow"]
+        directives: tuple[Directive, ...] = ()
+        if dataflow_text:
+            templates = self.templates.get(dataflow_text)
+            if templates is None:
+                templates = self.templates[dataflow_text] = _dataflow_template(dataflow_text, self.constants, self.max_directives)
+            first_line = line + self.text.count("\n", match.start("layer"), match.start("dataflow"))
+            directives = _dataflow(templates, dimensions, self.source, first_line)
+        inherited = not directives
+        if inherited:
+            directives = previous or ()
+        where = f"{source}: layer {shortened(name)}"
+        return build_mapped_layer(name, layer_type, dimensions, strides, directives, inherited, where, source)
+
+
+def parse_regular_mapping(text: str, source: str, limits: tuple[int, int, int]) -> MappedNetwork | None:
+    """The network of a mapping text in the regular form, or None (not regular, or wrong) for the general parser.
+
+    `limits` are the general parser's (layers, Constants, directives per layer): past one, it words the error.
+    """
+    if _OTHER_WHITESPACE.search(text) is not None:
+        return None
+    if "//" in text:
+        text = _COMMENT.sub("", text)
+    try:
+        return _RegularReader(text, source, limits).read()
+    except (_NotRegular, InputError):
+        return None
