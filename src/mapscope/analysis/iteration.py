@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import product
 from typing import NamedTuple
 
 from mapscope.analysis.cluster_levels import SPATIAL, LevelDirective
@@ -75,18 +76,12 @@ def enumerate_cases(state_lists: list[tuple[IterationState, ...]]) -> list[tuple
     ((c - 1) // weight + 1) mod radix; the set is the full product, only the order is rotated
     (which matters for the off-chip bandwidth figure, computed over the last cases).
     """
-    radices = [len(states) for states in state_lists]
-    weights = [1] * len(radices)
-    for j in range(len(radices) - 2, -1, -1):
-        weights[j] = weights[j + 1] * radices[j + 1]
-    total = weights[0] * radices[0] if radices else 1
+    # Case c >= 1 is entry c - 1 of the plain product of the lists each rotated by one state; the
+    # product's last entry (every digit back at 0) is case 0.
+    combinations = list(product(*(states[1:] + states[:1] for states in state_lists)))
+    combinations.insert(0, combinations.pop())
     cases = []
-    for case in range(total):
-        if case == 0:
-            digits = [0] * len(radices)
-        else:
-            digits = [((case - 1) // w + 1) % r for w, r in zip(weights, radices)]
-        states = tuple(state_lists[j][d] for j, d in enumerate(digits))
+    for states in combinations:
         occurrences = 1
         for state in states:
             occurrences *= state.occurrences

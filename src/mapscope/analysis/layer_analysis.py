@@ -7,6 +7,7 @@ where MAESTRO is wrong (see README, "Compatibility mode vs default mode").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mapscope.analysis.cluster_levels import build_cluster_levels
@@ -43,6 +44,9 @@ from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import TENSORS, LayerStats
 
 PJ_PER_NJ = 1000.0
+
+#: Area and power of one design point, memoised: layers of a network share PEs, SIMD, NoC and often their buffer needs.
+_area_power = lru_cache(maxsize=4096)(area_power)
 
 
 @dataclass(frozen=True)
@@ -269,7 +273,7 @@ def timing_fields(
     noc_bandwidth = accelerator.noc_bandwidth_elems_per_cycle
     if corrections.unlimited_noc_sized_for_requirement:
         noc_bandwidth = int(sized_for_area(noc_bandwidth, timing.peak_noc_bw))
-    hardware = area_power(
+    hardware = _area_power(
         accelerator.num_pes,
         accelerator.simd_lanes,
         noc_bandwidth,

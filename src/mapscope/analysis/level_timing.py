@@ -66,29 +66,35 @@ def time_level(trace: LevelTrace, settings: TimingSettings, memo: dict[int, Leve
     if cached is not None:
         return cached
     timing = LevelTiming()
+    simd, bandwidth, top = settings.simd_lanes, settings.offchip_bandwidth, trace.top
+    runtime = peak = average_sum = 0
+    ingress_stats, egress_stats, compute_stats = timing.ingress, timing.egress, timing.compute
     for case in trace.cases:
+        occurrences = case.occurrences
         if trace.innermost:
-            compute = ceil_div(case.partial_sums, settings.simd_lanes)
+            compute = ceil_div(case.partial_sums, simd)
         else:
             compute = max(0, max(time_level(sub, settings, memo).runtime_cycles for sub, _ in case.sub_runs))
         ingress_delay = noc_delay(case.ingress_elems, settings)
         egress_delay = noc_delay(case.egress_elems, settings)
         step = compute + ingress_delay if case.all_init else max(egress_delay, compute, ingress_delay)
-        if trace.top:
-            bandwidth = settings.offchip_bandwidth
+        if top:
             step = max(case.operands_l2_elems // bandwidth // 2, step, case.output_l2_elems // bandwidth // 2)
             if compute == 0:
                 raise NoValidCase(1, "the sub-cluster level computes nothing in this step")
             timing.offchip_bw_req = (
                 max(timing.offchip_bw_req, cdiv(case.output_l2_elems, compute), cdiv(case.operands_l2_elems, compute)) // 2
             )
-        timing.runtime_cycles += case.occurrences * step
+        runtime += occurrences * step
         compute_for_rates = compute if compute != 0 else 1
         traffic = max(case.ingress_elems, case.egress_elems)
-        timing.peak_noc_bw = max(timing.peak_noc_bw, cdiv(traffic, compute_for_rates))
-        timing.avg_noc_bw_sum += cdiv(case.occurrences * traffic, compute_for_rates)
-        timing.ingress.add(ingress_delay, case.occurrences)
-        timing.egress.add(egress_delay, case.occurrences)
-        timing.compute.add(compute_for_rates, case.occurrences)
+        peak = max(peak, cdiv(traffic, compute_for_rates))
+        average_sum += cdiv(occurrences * traffic, compute_for_rates)
+        ingress_stats.add(ingress_delay, occurrences)
+        egress_stats.add(egress_delay, occurrences)
+        compute_stats.add(compute_for_rates, occurrences)
+    timing.runtime_cycles = runtime
+    timing.peak_noc_bw = peak
+    timing.avg_noc_bw_sum = average_sum
     memo[id(trace)] = timing
     return timing
