@@ -9,7 +9,10 @@ timing-relevant parameters are swept (buffer sizes would add designs at no engin
 Prints where the time goes, cold (traces built) and warm (traces cached, as in later batches of a run):
   - engine: network metrics of every design (`evaluate_maestro`): traces + batched timing + metrics;
   - records: the same plus constraints and one DesignRecord per design (`evaluate_designs`), what workers return;
-and as its last line ``designs_per_second=<n>``: designs x layers per second of the cold engine run
+then the end-to-end rate of one whole `mapscope explore` process (a fresh interpreter: imports, the space
+file, the search on the default workers, a result store, the report) on the same sweep x 3 L2 sizes
+(122,880 designs), written to a temporary folder: ``end_to_end_designs_per_second=<n>`` (best of --repeat);
+and as its last line ``design_layers_per_second=<n>``: designs x layers per second of the cold engine run
 (the rate of a fresh process scoring the whole sweep), taken as the best of --repeat runs.
 """
 
@@ -17,7 +20,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +47,28 @@ SWEEP = {
 def _points() -> list[dict[str, int]]:
     names = list(SWEEP)
     return [dict(zip(names, values)) for values in itertools.product(*SWEEP.values())]
+
+
+#: Buffer sizes swept on top of SWEEP in the end-to-end run (no engine time; they enter area and the fit check).
+L2_SIZES = [1048576, 2097152, 4194304]
+
+
+def _space_text() -> str:
+    lines = ["name: bench-explore", "network: resnet50_kcp_ws", "hardware:"]
+    lines += [f"  {name}: {values}" for name, values in SWEEP.items()]
+    lines += [f"  l2_size_elems: {L2_SIZES}", "objectives: [runtime, area]", "search:", "  strategy: grid"]
+    return "\n".join(lines) + "\n"
+
+
+def _end_to_end_seconds() -> float:
+    """Wall time of one `mapscope explore SPACE --store STORE` process on the sweep, in a fresh folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        space = Path(folder) / "space.yaml"
+        space.write_text(_space_text())
+        command = [sys.executable, "-m", "mapscope.cli", "explore", str(space), "--store", str(Path(folder) / "results.db"), "--best", "3"]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
 
 
 def _timed(function, *arguments) -> float:  # type: ignore[no-untyped-def]
@@ -79,7 +108,11 @@ def main() -> None:
     print(f"engine, warm (traces cached):             {warm:8.3f} s  {len(points) * layers / warm:14,.0f} design-layers/s")
     print(f"   per distinct layer:                               {timing_points * distinct / warm:14,.0f} design-layers/s")
     print(f"records (warm engine + constraints + records):       {records:8.3f} s  {len(points) / records:14,.0f} designs/s")
-    print(f"designs_per_second={len(points) * layers / cold:.0f}")
+    designs = len(points) * len(L2_SIZES)
+    end_to_end = min(_end_to_end_seconds() for _ in range(arguments.repeat))
+    print(f"whole `mapscope explore` process, {designs:,} designs with a store: {end_to_end:8.3f} s")
+    print(f"end_to_end_designs_per_second={designs / end_to_end:.0f}")
+    print(f"design_layers_per_second={len(points) * layers / cold:.0f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from mapscope.formats.results.store_codec import decode_batch
 from cli_helpers import assert_one_line_error, run
 from store_mounts import run_mounted, step_result
 
@@ -35,9 +37,12 @@ def stored_rows(path: Path) -> Rows:
     immutable = "" if log.exists() and log.stat().st_size else "&immutable=1"
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{immutable}", uri=True)
     try:
-        return connection.execute(
-            "SELECT key, parameters, metrics, feasible, violation FROM designs ORDER BY sequence"
-        ).fetchall()
+        values = connection.execute("SELECT columns FROM batches ORDER BY sequence").fetchall()
+        return [
+            (r.key, repr(r.parameters), repr(r.metrics), r.feasible, r.violation)
+            for (value,) in values
+            for r in decode_batch(bytes(value)).records()
+        ]
     finally:
         connection.close()
 
@@ -65,17 +70,18 @@ PARTIAL_WRITER = textwrap.dedent(
     import os, sqlite3, sys
     from pathlib import Path
     from mapscope.formats.results.store import ResultStore
-    from mapscope.formats.results.store_rows import RECORD_COLUMNS, record_from_row
+    from mapscope.formats.results.store_codec import decode_batch
 
     reference, target, count, ending = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     source = sqlite3.connect(f"{reference.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     meta = dict(source.execute("SELECT name, value FROM meta"))
-    rows = source.execute(f"SELECT {RECORD_COLUMNS} FROM designs ORDER BY sequence LIMIT ?", (count,)).fetchall()
+    values = source.execute("SELECT columns FROM batches ORDER BY sequence").fetchall()
+    rows = [record for (value,) in values for record in decode_batch(bytes(value)).records()][:count]
     store = ResultStore.open(
         target, space_fingerprint=meta["space_fingerprint"], space_document=meta["space_document"], resume=False
     )
     for start in range(0, len(rows), 50):
-        store.add([record_from_row(row) for row in rows[start : start + 50]])
+        store.add(rows[start : start + 50])
     if ending == "crash":
         os._exit(0)  # as kill -9 would: the batches are committed, in the -wal file
     store.close()
@@ -109,10 +115,10 @@ def _sql(statement: str) -> Callable[[Path], None]:
 
 
 DAMAGE = {
-    "row-not-json": (_sql("UPDATE designs SET metrics = '{\"runtime_cycles\": 1' WHERE sequence = 3"), "designs row 3"),
-    "row-other-parameters": (_sql("UPDATE designs SET parameters = '{}' WHERE sequence = 2"), "designs row 2"),
-    "dropped-column": (_sql("ALTER TABLE designs DROP COLUMN violation"), "columns"),
-    "dropped-table": (_sql("DROP TABLE designs"), "designs table is missing"),
+    "batch-not-bytes": (_sql("UPDATE batches SET columns = 'runtime_cycles=1' WHERE sequence = 3"), "batch 3"),
+    "batch-cut": (_sql("UPDATE batches SET columns = substr(columns, 1, 100) WHERE sequence = 2"), "batch 2"),
+    "dropped-column": (_sql("ALTER TABLE batches DROP COLUMN designs"), "columns"),
+    "dropped-table": (_sql("DROP TABLE batches"), "batches table is missing"),
     "random-page": (_random_page, "page check"),
     "zeroed-header": (lambda path: path.write_bytes(bytes(100) + path.read_bytes()[100:]), "damaged"),
     "truncated": (lambda path: path.write_bytes(path.read_bytes()[: 30 * 4096 + 100]), "damaged"),
@@ -224,7 +230,7 @@ def test_a_full_disk_during_explore_is_one_line_and_resume_completes_the_store(
     run_mounted(
         """
         small_disk disk 8m
-        fill_leaving disk 600
+        fill_leaving disk 120
         step full mapscope explore space.yaml --store disk/results.db --workers 1
         mkdir after-full && cp disk/results.db* after-full/
         step still-full mapscope explore space.yaml --store disk/results.db --workers 1 --resume

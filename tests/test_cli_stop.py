@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from mapscope.formats.results.store_codec import decode_batch
 from cli_helpers import run
 from processes import child_pids, wait_until_ended
 
@@ -50,14 +52,17 @@ def _stored_rows(path: Path) -> int:
         return 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as connection:
-            return int(connection.execute("SELECT COUNT(*) FROM designs").fetchone()[0])
+            return int(connection.execute("SELECT COALESCE(SUM(designs), 0) FROM batches").fetchone()[0])
     except sqlite3.Error:
         return 0
 
 
 def _store_contents(path: Path) -> dict[str, tuple[str, int, str | None]]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        rows = connection.execute("SELECT key, metrics, feasible, violation FROM designs").fetchall()
+        values = connection.execute("SELECT columns FROM batches").fetchall()
+    rows = [
+        (r.key, repr(r.metrics), int(r.feasible), r.violation) for (value,) in values for r in decode_batch(bytes(value)).records()
+    ]
     keys = [row[0] for row in rows]
     assert len(keys) == len(set(keys)), "a design is stored twice"
     return {row[0]: (row[1], row[2], row[3]) for row in rows}

@@ -163,7 +163,7 @@ def test_foreign_sqlite_database_and_other_format_version_are_refused(tmp_path: 
     connection.execute("CREATE TABLE layers (name TEXT)")
     connection.commit()
     connection.close()
-    with pytest.raises(InputError, match="no meta and designs tables"):
+    with pytest.raises(InputError, match="no meta and batches tables"):
         open_store(foreign, resume=True)
 
     future = tmp_path / "future.db"

@@ -1,13 +1,13 @@
 """The result store of `mapscope explore`: evaluated designs streamed into SQLite so a killed run resumes.
 
 One SQLite file holds a ``meta`` table (format name and version, the design-space fingerprint and the
-space document for humans) and a ``designs`` table keyed by the canonical design key (layout and checks:
-`result_store_schema`; rows: `result_store_rows`). Every `add` is one transaction in WAL mode, so a
-committed batch survives a crash of the process (kill -9), and ``INSERT OR IGNORE`` on the key makes
-replaying a batch after a resume harmless.
+space document for humans) and a ``batches`` table: one row per committed batch of designs, its columns
+typed and packed in one value (layout and checks: `store_schema`; the packing: `store_codec`). Every `add`
+is one transaction in WAL mode, so a committed batch survives a crash of the process (kill -9); designs
+already stored (same key) are left out of it, so replaying a batch after a resume is harmless.
 
 Whatever goes wrong with the file is one InputError naming the store and saying what to do
-(`result_store_errors`): a damaged or foreign file is refused on open or on the read that meets the damage;
+(`store_errors`): a damaged or foreign file is refused on open or on the read that meets the damage;
 a store that cannot be written is refused on open; a full disk or an I/O error during `add` rolls the
 batch back, says how many designs are kept, and leaves a store that `--resume` continues exactly.
 """
@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Self
 
 from mapscope.errors import InputError
+from mapscope.limits import quoted
 from mapscope.formats.results.store_errors import (
     STORE_ERRORS,
     creation_error,
@@ -33,15 +34,9 @@ from mapscope.formats.results.store_errors import (
     unwritable,
     unwritable_reason,
 )
-from mapscope.formats.results.store_rows import (
-    RECORD_COLUMNS,
-    DesignRecord,
-    ParameterValue,
-    RowError,
-    design_key,
-    record_from_row,
-    row_values,
-)
+from mapscope.formats.results.store_batch import DesignBatch, batch_from_records
+from mapscope.formats.results.store_codec import decode_batch, encode_batch
+from mapscope.formats.results.store_rows import DesignRecord, ParameterValue, RowError, design_key
 from mapscope.formats.results.store_schema import (
     SCHEMA,
     STORE_FORMAT_NAME,
@@ -51,17 +46,15 @@ from mapscope.formats.results.store_schema import (
 )
 
 __all__ = [
-    "KEYS_PER_QUERY",
     "STORE_FORMAT_NAME",
     "STORE_FORMAT_VERSION",
+    "DesignBatch",
     "DesignRecord",
     "ParameterValue",
     "ResultStore",
     "design_key",
 ]
 
-#: Keys per ``IN (...)`` query in `ResultStore.get`, well under SQLite's host-parameter limit.
-KEYS_PER_QUERY = 500
 #: Seconds a writer waits for another one's transaction before the store is reported as locked.
 LOCK_TIMEOUT_SECONDS = 30.0
 
@@ -74,6 +67,8 @@ class ResultStore:
         self.space_fingerprint = space_fingerprint
         self._connection = connection
         self._lock = threading.Lock()  # executors may report results from another thread
+        self._index: dict[str, tuple[DesignBatch, int]] = {}  # every stored design: its batch and row
+        self._indexed_up_to = 0  # the sequence of the last batch in the index
 
     @classmethod
     def open(cls, path: Path, *, space_fingerprint: str, space_document: str, resume: bool) -> ResultStore:
@@ -107,23 +102,28 @@ class ResultStore:
         return cls(path, connection, space_fingerprint)
 
     def add(self, records: Sequence[DesignRecord]) -> int:
-        """Store `records` in one transaction, ignoring keys already stored; return how many were new.
+        """Store `records` (one transaction per run of records with the same names), leaving out keys
+        already stored; return how many were new."""
+        return sum(self.add_batch(batch) for batch in batch_from_records(records))
+
+    def add_batch(self, batch: DesignBatch) -> int:
+        """Store the designs of `batch` in one transaction, leaving out keys already stored (or repeated in
+        the batch); return how many were new.
 
         If the transaction fails (a full disk, an I/O error), nothing of it is kept and the store stays as
         it was after the previous `add`; the InputError says how many designs that is.
         """
-        rows = [row_values(record) for record in records]
         with self._lock:
             connection = self._connection
-            changes_before = connection.total_changes
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
-                    connection.executemany(
-                        "INSERT OR IGNORE INTO designs (key, parameters, metrics, feasible, violation)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        rows,
-                    )
+                    self._catch_up()  # what other writers committed meanwhile
+                    new = self._new_designs(batch)
+                    sequence = None
+                    if len(new):
+                        cursor = connection.execute("INSERT INTO batches (designs, columns) VALUES (?, ?)", (len(new), encode_batch(new)))
+                        sequence = cursor.lastrowid
                     connection.execute("COMMIT")
                 except BaseException:
                     # SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR), and a
@@ -132,36 +132,72 @@ class ResultStore:
                         with contextlib.suppress(*STORE_ERRORS):
                             connection.execute("ROLLBACK")
                     raise
+            except RowError as error:
+                raise damaged(self.path, str(error)) from None
             except STORE_ERRORS as error:
                 raise store_error(error, self.path, stored=self._count_or_none()) from None
-            return connection.total_changes - changes_before
+            if sequence is not None:
+                self._remember(new, int(sequence))
+            return len(new)
 
     def get(self, keys: Iterable[str]) -> dict[str, DesignRecord]:
         """The stored records among `keys` (unknown keys are simply absent), by key."""
-        unique_keys = list(dict.fromkeys(keys))
-        found: dict[str, DesignRecord] = {}
         with self._lock, self._reading():
-            for start in range(0, len(unique_keys), KEYS_PER_QUERY):
-                chunk = unique_keys[start : start + KEYS_PER_QUERY]
-                placeholders = ",".join("?" * len(chunk))
-                query = f"SELECT {RECORD_COLUMNS} FROM designs WHERE key IN ({placeholders})"
-                for row in self._connection.execute(query, chunk):
-                    record = record_from_row(row)
-                    found[record.key] = record
-        return found
+            self._catch_up()
+            found = {}
+            for key in keys:
+                place = self._index.get(key)
+                if place is not None:
+                    found[key] = place[0].record(place[1])
+            return found
 
     def records(self) -> list[DesignRecord]:
-        """Every stored record, in the order the records first arrived."""
+        """Every stored record, in the order the records first arrived (read afresh from the file)."""
         with self._lock, self._reading():
-            rows = self._connection.execute(f"SELECT {RECORD_COLUMNS} FROM designs ORDER BY sequence").fetchall()
-            return [record_from_row(row) for row in rows]
+            rows = self._connection.execute("SELECT sequence, designs, columns FROM batches ORDER BY sequence").fetchall()
+            records: list[DesignRecord] = []
+            seen: set[str] = set()
+            for row in rows:
+                batch = _batch_of(row)
+                if not seen.isdisjoint(batch.keys):
+                    raise RowError(f"batch {quoted(row[0])}: it holds a design an earlier batch holds")
+                seen.update(batch.keys)
+                records.extend(batch.records())
+            return records
 
     def __iter__(self) -> Iterator[DesignRecord]:
         return iter(self.records())
 
     def __len__(self) -> int:
         with self._lock, self._reading():
-            return self._count()
+            self._catch_up()
+            return len(self._index)
+
+    def _new_designs(self, batch: DesignBatch) -> DesignBatch:
+        """The designs of `batch` not stored yet, each once."""
+        keys, index = batch.keys, self._index
+        if len(set(keys)) == len(keys) and not any(key in index for key in keys):
+            return batch
+        fresh: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            if key not in index and key not in fresh:
+                fresh[key] = position
+        return batch.take(list(fresh.values()))
+
+    def _catch_up(self) -> None:
+        """Index the batches committed since the last look (by this store or another writer)."""
+        rows = self._connection.execute(
+            "SELECT sequence, designs, columns FROM batches WHERE sequence > ? ORDER BY sequence", (self._indexed_up_to,)
+        ).fetchall()
+        for row in rows:
+            batch = _batch_of(row)
+            if not self._index.keys().isdisjoint(batch.keys):
+                raise RowError(f"batch {quoted(row[0])}: it holds a design an earlier batch holds")
+            self._remember(batch, int(row[0]))
+
+    def _remember(self, batch: DesignBatch, sequence: int) -> None:
+        self._index.update((key, (batch, position)) for position, key in enumerate(batch.keys))
+        self._indexed_up_to = max(self._indexed_up_to, sequence)
 
     def close(self) -> None:
         """Close the database; SQLite folds the write-ahead log back into the file and removes it.
@@ -191,7 +227,7 @@ class ResultStore:
             raise store_error(error, self.path) from None
 
     def _count(self) -> int:
-        (count,) = self._connection.execute("SELECT COUNT(*) FROM designs").fetchone()
+        (count,) = self._connection.execute("SELECT COALESCE(SUM(designs), 0) FROM batches").fetchone()
         return int(count)
 
     def _count_or_none(self) -> int | None:
@@ -200,6 +236,18 @@ class ResultStore:
             return self._count()
         except STORE_ERRORS:
             return None
+
+
+def _batch_of(row: tuple[object, ...]) -> DesignBatch:
+    """The batch of one row (sequence, designs, columns), or RowError naming the batch."""
+    sequence, designs, data = row
+    try:
+        batch = decode_batch(data)  # type: ignore[arg-type]
+        if designs != len(batch):
+            raise RowError(f"it counts {quoted(designs)} designs but holds {len(batch)}")
+    except RowError as error:
+        raise RowError(f"batch {quoted(sequence)}: {error}") from None
+    return batch
 
 
 def _close_quietly(connection: sqlite3.Connection) -> None:

@@ -1,12 +1,12 @@
 """The layout of a result store, and the checks that an existing file is one, intact, made for this space.
 
+A store holds a ``meta`` table (format, version, space fingerprint and document) and a ``batches`` table:
+one row per committed batch of designs, its columns typed and packed in one value (`store_codec`).
 Opening an existing store checks, cheaply and without writing: that the file is SQLite, that its meta
 table names this format and version and this design space, and that both tables have exactly the columns
-and the unique key this module creates (a dropped, renamed or retyped column is damage). Then, on the
-connection that will write, `PRAGMA quick_check` reads every page once and verifies the B-tree structure
-of the table and its key index: about two seconds per million designs from a warm cache, less than
-reading the designs back, which a resumed run does anyway. Row contents are verified as rows are read
-(`result_store_rows.record_from_row`).
+this module creates (a dropped, renamed or retyped column is damage). Then, on the connection that will
+write, `PRAGMA quick_check` reads every page once and verifies the B-tree structure. Batch contents are
+verified as they are read (`store_codec.decode_batch`).
 """
 
 from __future__ import annotations
@@ -21,34 +21,23 @@ from mapscope.limits import quoted
 #: Name written into every store's meta table, so a foreign SQLite file is recognised as such.
 STORE_FORMAT_NAME = "mapscope-explore-results"
 #: Version of the table layout below; bump it when a column changes meaning or disappears.
-#: Version 2: counts (runtime_cycles, macs, sizes, words) are JSON integers; version 1 stored them as floats.
-STORE_FORMAT_VERSION = 2
+#: Version 3: designs stored by batch as typed columns; version 2 stored one row of JSON text per design,
+#: version 1 also kept counts as floats.
+STORE_FORMAT_VERSION = 3
 #: Why a store of an earlier version cannot be continued, by version.
 _EARLIER_VERSIONS = {
     "1": "it was written by an earlier mapscope that kept counts such as runtime_cycles and macs as floats",
+    "2": "it was written by an earlier mapscope that kept one row of JSON text per design",
 }
 
 SCHEMA = (
     "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE designs ("
-    " sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " key TEXT NOT NULL UNIQUE,"
-    " parameters TEXT NOT NULL,"
-    " metrics TEXT NOT NULL,"
-    " feasible INTEGER NOT NULL,"
-    " violation TEXT)",
+    "CREATE TABLE batches (sequence INTEGER PRIMARY KEY AUTOINCREMENT, designs INTEGER NOT NULL, columns BLOB NOT NULL)",
 )
 #: (name, declared type, NOT NULL, primary-key position) of every column SCHEMA creates, per table.
 _COLUMNS = {
     "meta": [("name", "TEXT", 0, 1), ("value", "TEXT", 1, 0)],
-    "designs": [
-        ("sequence", "INTEGER", 0, 1),
-        ("key", "TEXT", 1, 0),
-        ("parameters", "TEXT", 1, 0),
-        ("metrics", "TEXT", 1, 0),
-        ("feasible", "INTEGER", 1, 0),
-        ("violation", "TEXT", 0, 0),
-    ],
+    "batches": [("sequence", "INTEGER", 0, 1), ("designs", "INTEGER", 1, 0), ("columns", "BLOB", 1, 0)],
 }
 _NOT_A_STORE_ADVICE = "choose another --store"
 
@@ -79,19 +68,7 @@ def _layout_problem(connection: sqlite3.Connection) -> str | None:
             return f"its {table} table has the columns ({names}) instead of ({wanted})"
         if found != expected:
             return f"the types or constraints of its {table} columns were changed"
-    unique_indices = [
-        name for _, name, unique, *_ in connection.execute("PRAGMA index_list(designs)") if unique
-    ]
-    if not any(
-        [column for _, _, column in connection.execute(f"PRAGMA index_info({_quoted_name(name)})")] == ["key"]
-        for name in unique_indices
-    ):
-        return "its designs table lost the unique index on key"
     return None
-
-
-def _quoted_name(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def check_identity(path: Path, space_fingerprint: str) -> None:
@@ -110,10 +87,10 @@ def check_identity(path: Path, space_fingerprint: str) -> None:
                 f"not a mapscope result store: the file holds no tables (empty file?); {_NOT_A_STORE_ADVICE}", where
             )
         if "meta" not in tables:
-            if "designs" in tables:
+            if "batches" in tables:
                 raise damaged(path, "it has no meta table")
             raise InputError(
-                f"not a mapscope result store: it has no meta and designs tables; {_NOT_A_STORE_ADVICE}", where
+                f"not a mapscope result store: it has no meta and batches tables; {_NOT_A_STORE_ADVICE}", where
             )
         meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
         if meta.get("format") != STORE_FORMAT_NAME:
@@ -123,9 +100,10 @@ def check_identity(path: Path, space_fingerprint: str) -> None:
                 where,
             )
         confirmed = True
-        if "designs" not in tables:
-            raise damaged(path, "its designs table is missing")
-        problem = _layout_problem(connection)
+        current = meta.get("format_version") == str(STORE_FORMAT_VERSION)  # else refused below, with the reason
+        if current and "batches" not in tables:
+            raise damaged(path, "its batches table is missing")
+        problem = _layout_problem(connection) if current else None
     except STORE_ERRORS as error:
         if confirmed or not is_damage(error):
             raise store_error(error, path) from None
