@@ -10,7 +10,6 @@ rewrites case by case -- are analysed one at a time by the scalar engine, so the
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -60,7 +59,7 @@ class MappingStats:
     def size(self) -> int:
         return self.batch.size
 
-    @cached_property
+    @property
     def scalar_count(self) -> int:
         """How many mappings the scalar engine analysed (the rest were computed as arrays)."""
         return len(self.scalar_results)
