@@ -39,3 +39,12 @@ def used_extent(dims: dict[str, IntArray], strides: dict[str, int]) -> dict[str,
             outputs = (size - window) // stride + 1
             trimmed[reference] = np.where(size >= window, (outputs - 1) * stride + window, size)
     return trimmed
+
+
+def uniform(flags: BoolArray) -> BoolArray | bool:
+    """`flags` as a Python bool when every mapping agrees, so a selection on it is decided once."""
+    if flags.all():
+        return True
+    if not flags.any():
+        return False
+    return flags

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, uniform
 from mapscope.analysis.batch.table_arrays import Slot, TableArrays
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
@@ -41,8 +41,8 @@ class LevelForm:
         self.tables = tables
         self.num_sub = num_sub
         self.num_edge = tables.num_edge
-        self.single_edge = tables.num_edge == 1
-        self.multi_edge = tables.num_edge > 1
+        self.single_edge = uniform(tables.num_edge == 1)
+        self.multi_edge = uniform(tables.num_edge > 1)
         self.has_sliding_windows = has_sliding_windows
         self.corrections = corrections
         self.strides = strides
@@ -60,7 +60,11 @@ class LevelForm:
         return input_size - window + 1
 
 
-def _pick(condition: BoolArray, when_true: Volume, when_false: Volume) -> Volume:
+def _pick(condition: BoolArray | bool, when_true: Volume, when_false: Volume) -> Volume:
+    if condition is True:
+        return when_true
+    if condition is False:
+        return when_false
     return np.where(condition, when_true, when_false)
 
 
@@ -94,7 +98,7 @@ class CaseArrays:
         for index, variable in enumerate(self.form.variables):
             state = self.by_variable[variable]
             if index > self.changing_index and variable in tensor.coupled and state.position == INIT:
-                inited = inited | ~state.unrolled
+                inited = inited | np.logical_not(state.unrolled)
         return inited
 
     def mapped_volume(self, tensor: Tensor, first: bool, edge_edge: bool) -> Volume:
@@ -171,7 +175,7 @@ class CaseArrays:
         assert state is not None
         edge_edge = state.spatial_edge_edge
         total = _pick(form.single_edge & edge_edge, per_sub_cluster(True, True), first_plain)
-        partial = edge_edge.astype(np.int64)
+        partial = np.asarray(edge_edge, dtype=np.int64)
         full = np.maximum(form.num_edge - partial - 1, 0)
         total = total + _pick(form.multi_edge, full * other_plain + partial * per_sub_cluster(False, True), 0)
         return _pick(edge, total, steady)
@@ -257,7 +261,7 @@ class CaseArrays:
         assert state is not None
         edge_edge = state.spatial_edge_edge
         macs = _pick(form.single_edge & edge_edge, self.pe_egress(output, True, True, True), self.pe_egress(output, True, True, False))
-        partial = edge_edge.astype(np.int64)
+        partial = np.asarray(edge_edge, dtype=np.int64)
         full = np.maximum(form.num_edge - partial - 1, 0)
         extra = full * self.pe_egress(output, True, True, False) + partial * self.pe_egress(output, True, False, True, reuse_at_edge=False)
         macs = macs + _pick(form.multi_edge, extra, 0)

@@ -236,7 +236,7 @@ class LayerWalk:
         used: set[int] = set()
         for case in cases:
             edge_use = case.valid & case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
-            plain_use = case.valid & (~(case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge) | form.multi_edge)
+            plain_use = case.valid & (np.logical_not(case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge) | form.multi_edge)
             assert case.edge_code is not None and case.plain_code is not None
             used.update(np.unique(case.edge_code[edge_use]).tolist())
             used.update(np.unique(case.plain_code[plain_use]).tolist())
@@ -334,7 +334,7 @@ class LayerWalk:
                     0 + plain_active * weight,
                 )
                 compute = np.maximum(0, np.where(edge_first, np.where(second, np.maximum(edge_runtime, plain_runtime), edge_runtime), plain_runtime))
-                plain_used = valid & (~edge_first | second)
+                plain_used = valid & (np.logical_not(edge_first) | second)
                 edge_used = valid & edge_first
                 for code, run in sub_runs.items():
                     uses = (plain_used & (case.plain_code == code)) | (edge_used & (case.edge_code == code))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, window_outputs
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, uniform, window_outputs
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import EDGE, INIT, STEADY
@@ -101,10 +101,10 @@ class Slot:
     position: int  # INIT, STEADY or EDGE
     exists: BoolArray
     occurrences: IntArray
-    unrolled: BoolArray
-    init_edge: BoolArray
-    spatial_edge_edge: BoolArray
-    is_edge: BoolArray
+    unrolled: BoolArray | bool  # a flag is a Python bool where every mapping agrees (array_math.uniform)
+    init_edge: BoolArray | bool
+    spatial_edge_edge: BoolArray | bool
+    is_edge: BoolArray | bool
     digit: IntArray  # the state's index in the mapping's own state list (its digit in case enumeration)
 
 
@@ -119,7 +119,7 @@ def directive_slots(kind: str, size: IntArray, offset: IntArray, dim: IntArray, 
         steady = cdiv(dim - size, offset)
         has_steady = (size < dim) & (steady > 0)
         has_edge = ~init_edge & (steady * offset + size < dim)
-        init = Slot(INIT, true, one, unrolled, init_edge, false, init_edge, np.zeros_like(one))
+        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), False, uniform(init_edge), np.zeros_like(one))
         edge_edge = false
     else:
         coverage = size + offset * (num_sub - 1)
@@ -136,7 +136,7 @@ def directive_slots(kind: str, size: IntArray, offset: IntArray, dim: IntArray, 
         active = np.where(remaining < size, 1, cdiv(remaining - size, offset) + 1)
         edge_edge = (active - 1) * offset + size < remaining
         has_edge = ~init_edge & folds_edge
-        init = Slot(INIT, true, one, unrolled, init_edge, partial, init_edge, np.zeros_like(one))
-    steady_slot = Slot(STEADY, has_steady, np.where(has_steady, steady, 0), false, false, false, false, one)
-    edge_slot = Slot(EDGE, has_edge, one, false, false, edge_edge, true, 1 + has_steady.astype(np.int64))
+        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), uniform(partial), uniform(init_edge), np.zeros_like(one))
+    steady_slot = Slot(STEADY, has_steady, np.where(has_steady, steady, 0), False, False, False, False, one)
+    edge_slot = Slot(EDGE, has_edge, one, False, False, uniform(edge_edge), True, 1 + has_steady.astype(np.int64))
     return init, steady_slot, edge_slot
