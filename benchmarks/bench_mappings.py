@@ -8,7 +8,8 @@ combination of spatial_dimension {K, C} x loop_order {KCYX, CKYX} x k_tile, c_ti
 process, one core, cold (nothing cached before the first call).
 
 Prints the number of layers and layer-mappings, the seconds spent building the directive lists
-(template.dataflow per mapping, grouped into batches by skeleton) and the seconds `evaluate_mappings`
+(template.dataflow per mapping, grouped into batches by skeleton, layers of one type and stride
+stacked into one batch) and the seconds `evaluate_mappings`
 takes to compute every LayerStats field of every mapping, how many mappings the scalar engine
 analysed, then ``build_and_evaluate_mappings_per_second=<n>`` and as its last line
 ``mappings_per_second=<n>`` (mappings over evaluation seconds); before those, the rate of the scalar
@@ -25,7 +26,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from mapscope.analysis.batch import evaluate_mappings, mapping_batches
+from mapscope.analysis.batch import evaluate_mappings, mapping_batches, stacked_batches
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.api import build_accelerator, load_network
 from mapscope.errors import InputError
@@ -63,6 +64,7 @@ def main() -> int:
     for layer in layers:
         dataflows = [tiled.dataflow(layer, accelerator.num_pes, **dict(zip(names, values))) for values in itertools.product(*GRID.values())]
         work.extend(mapping_batches(layer, dataflows))
+    work = [(batch, None) for batch, _ in stacked_batches([batch for batch, _ in work])]
     build_seconds = time.perf_counter() - started
     mappings = sum(batch.size for batch, _ in work)
 
@@ -76,7 +78,7 @@ def main() -> int:
     started = time.perf_counter()
     for batch, index in sample:
         try:
-            analyze_layer(MappedLayer(batch.layer, batch.dataflow_at(index)), accelerator, network_name="resnet50", compat=None, energy_table=None, previous_l1_accesses=0)
+            analyze_layer(MappedLayer(batch.layer_at(index), batch.dataflow_at(index)), accelerator, network_name="resnet50", compat=None, energy_table=None, previous_l1_accesses=0)
         except InputError:
             pass
     scalar_seconds = time.perf_counter() - started

@@ -1,7 +1,7 @@
 """The batched mapping engine equals analyze_layer on every field, for random layers, skeletons and numbers.
 
 Mappings are drawn without regard to validity (any tile, offset, order, spatial dimension, 1 to 3
-cluster levels, MAESTRO's quirks included), in both modes: where analyze_layer raises, the batch marks
+cluster levels, MAESTRO's quirks included), of one layer or of two layers of one form, in both modes: where analyze_layer raises, the batch marks
 the mapping invalid and gives the same error; elsewhere every LayerStats field is equal.
 """
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.api import load_network
-from mapscope.analysis.batch import MappingBatch, evaluate_mappings, mapping_batches
+from mapscope.analysis.batch import MappingBatch, evaluate_mappings, mapping_batches, stacked_batches
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, SPATIAL_ENTRY, TEMPORAL_ENTRY
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.analysis.tensors import layer_tensors
@@ -38,7 +38,7 @@ def _same(left: object, right: object) -> bool:
 def assert_batch_equals_scalar(batch: MappingBatch, accelerator: Accelerator, compat: str | None, previous_l1: int = 0) -> None:
     result = evaluate_mappings(batch, accelerator, network_name="n", compat=compat, previous_l1_accesses=previous_l1)
     for index in range(batch.size):
-        mapped = MappedLayer(batch.layer, batch.dataflow_at(index))
+        mapped = MappedLayer(batch.layer_at(index), batch.dataflow_at(index))
         try:
             expected = analyze_layer(mapped, accelerator, network_name="n", compat=compat, energy_table=None, previous_l1_accesses=previous_l1).stats
         except InputError as error:
@@ -101,6 +101,14 @@ def batches(draw) -> tuple[MappingBatch, Accelerator]:
         noc_latency_cycles=draw(st.integers(0, 2)),
         offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
     )
+    if count > 1 and draw(st.booleans()):  # a second layer of the same form shares the batch
+        resized = {name: draw(st.integers(1, size + 2)) for name, size in layer.dimensions}
+        for reference, window in (("Y", "R"), ("X", "S")):
+            if reference in resized:
+                resized[reference] = max(resized[reference], resized[window])
+        other = Layer("L2", layer.type, tuple(resized.items()), layer.strides)
+        rows = np.array(draw(st.lists(st.integers(0, 1), min_size=count, max_size=count)), dtype=np.intp)
+        return MappingBatch(layer, tuple(skeleton), sizes, offsets, (layer, other), rows), accelerator
     return MappingBatch(layer, tuple(skeleton), sizes, offsets), accelerator
 
 
@@ -140,10 +148,14 @@ def test_batch_equals_analyze_layer_on_resnet50_tiled_grid(compat: str | None) -
     network = load_network("resnet50_kcp_ws")
     tiled = template("tiled")
     accelerator = Accelerator(num_pes=256, noc_bandwidth_elems_per_cycle=64, offchip_bandwidth_elems_per_cycle=32, noc_latency_cycles=2)
+    single = []
     for layer in [mapped.layer for mapped in network.layers[:12:3]]:
         dataflows = [
             tiled.dataflow(layer, 256, k_tile=k, c_tile=c, y_tile=y, x_tile=x, cluster_size=cluster, loop_order=order, spatial_dimension=spatial)
             for k, c, y, x, cluster, order, spatial in itertools.product([1, 16], [3, 64], [1, 5], [2, 7], [1, 16], ["KCYX", "YXCK"], ["K", "X"])
         ]
-        for batch, _ in mapping_batches(layer, dataflows):
-            assert_batch_equals_scalar(batch, accelerator, compat)
+        single += [batch for batch, _ in mapping_batches(layer, dataflows)]
+    stacked = stacked_batches(single)
+    assert len(stacked) < len(single) and any(batch.layers for batch, _ in stacked)
+    for batch, _ in stacked:  # layers of one form share a batch: each row equals its own layer's analysis
+        assert_batch_equals_scalar(batch, accelerator, compat)

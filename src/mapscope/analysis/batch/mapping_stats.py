@@ -65,7 +65,7 @@ class MappingStats:
         return len(self.scalar_results)
 
     def mapped_layer(self, index: int) -> MappedLayer:
-        return MappedLayer(self.batch.layer, self.batch.dataflow_at(index))
+        return MappedLayer(self.batch.layer_at(index), self.batch.dataflow_at(index))
 
     def _scalar(self, index: int) -> LayerStats | InputError:
         known = self.scalar_results.get(index)
@@ -91,7 +91,11 @@ class MappingStats:
         for name, value in self.fields.items():
             if isinstance(value, np.ndarray):
                 value = value[index]
-                values[name] = int(value) if name in _INTEGER_FIELDS else float(value)
+                if name in _INTEGER_FIELDS:
+                    value = int(value)
+                elif isinstance(value, np.floating):
+                    value = float(value)
+                values[name] = value
             else:
                 values[name] = value
         return LayerStats(**values)
@@ -160,8 +164,9 @@ def evaluate_mappings(
     layer = batch.layer
     count = batch.size
     tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
-    layer_dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
-    dims = {v: np.full(count, size, dtype=np.int64) for v, size in layer_dims.items()}
+    per_layer = [layer_dimensions(each, tensors, corrections.stride_aware_outputs) for each in batch.all_layers]
+    rows = batch.rows
+    dims = {v: np.array([sizes[v] for sizes in per_layer], dtype=np.int64)[rows] for v in per_layer[0]}
     strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
     timing = TimingScalars(
         accelerator.noc_bandwidth_elems_per_cycle,
@@ -226,6 +231,19 @@ def _all_scalar(partial: MappingStats) -> MappingStats:
     )
 
 
+def _layer_columns(batch: MappingBatch, corrections: Corrections) -> dict[str, Any]:
+    """Name, type and shape fields: shared values for a one-layer batch, else gathered per mapping."""
+    layers = batch.all_layers
+    shapes = [{"layer": each.name, "layer_type": str(each.type), **layer_shape_fields(each, stride_aware=corrections.stride_aware_outputs)} for each in layers]
+    if len(layers) == 1:
+        return shapes[0]
+    columns: dict[str, Any] = {}
+    for name, value in shapes[0].items():
+        column = np.array([shape[name] for shape in shapes], dtype=object if isinstance(value, str) else np.int64)
+        columns[name] = column[batch.rows]
+    return columns
+
+
 def _layer_fields(
     batch: MappingBatch,
     top: RunArrays,
@@ -238,7 +256,6 @@ def _layer_fields(
 ) -> dict[str, Any]:
     """layer_analysis.layer_volumes and timing_fields on arrays."""
     totals = top.totals
-    layer = batch.layer
     count = batch.size
     l1_accesses = sum(totals[f"l1_read_{t}"] + totals[f"l1_write_{t}"] for t in TENSORS)
     l2_accesses = sum(totals[f"l2_read_{t}"] + totals[f"l2_write_{t}"] for t in TENSORS)
@@ -262,9 +279,7 @@ def _layer_fields(
         energy = l2_energy + l1_energy + mac_energy
     values: dict[str, Any] = {
         "network": network_name,
-        "layer": layer.name,
-        "layer_type": str(layer.type),
-        **layer_shape_fields(layer, stride_aware=corrections.stride_aware_outputs),
+        **_layer_columns(batch, corrections),
         "macs": macs,
         "energy_nj": energy,
         "mac_energy_nj": mac_energy,
