@@ -35,12 +35,16 @@ def _same(left: object, right: object) -> bool:
     return left == right and type(left) is type(right)
 
 
-def assert_batch_equals_scalar(batch: MappingBatch, accelerator: Accelerator, compat: str | None, previous_l1: int = 0) -> None:
-    result = evaluate_mappings(batch, accelerator, network_name="n", compat=compat, previous_l1_accesses=previous_l1)
+def assert_batch_equals_scalar(batch: MappingBatch, accelerator: Accelerator, compat: str | None, previous_l1: int | None = 0) -> None:
+    """Field-by-field equality; `previous_l1=None` gives every mapping its own previous-layer L1 count."""
+    previous = np.arange(batch.size, dtype=np.int64) * 1009 if previous_l1 is None else previous_l1
+    result = evaluate_mappings(batch, accelerator, network_name="n", compat=compat, previous_l1_accesses=previous)
     for index in range(batch.size):
         mapped = MappedLayer(batch.layer_at(index), batch.dataflow_at(index))
         try:
-            expected = analyze_layer(mapped, accelerator, network_name="n", compat=compat, energy_table=None, previous_l1_accesses=previous_l1).stats
+            expected = analyze_layer(
+                mapped, accelerator, network_name="n", compat=compat, energy_table=None, previous_l1_accesses=result.previous_l1_at(index)
+            ).stats
         except InputError as error:
             assert not result.valid[index], f"{mapped.dataflow}: scalar raised {error}"
             assert str(result.error_at(index)) == str(error)
@@ -113,8 +117,8 @@ def batches(draw) -> tuple[MappingBatch, Accelerator]:
 
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(case=batches(), compat=st.sampled_from([None, "maestro"]), previous_l1=st.sampled_from([0, 12345]))
-def test_batch_equals_analyze_layer_on_random_mappings(case: tuple[MappingBatch, Accelerator], compat: str | None, previous_l1: int) -> None:
+@given(case=batches(), compat=st.sampled_from([None, "maestro"]), previous_l1=st.sampled_from([0, 12345, None]))
+def test_batch_equals_analyze_layer_on_random_mappings(case: tuple[MappingBatch, Accelerator], compat: str | None, previous_l1: int | None) -> None:
     batch, accelerator = case
     assert_batch_equals_scalar(batch, accelerator, compat, previous_l1)
 

@@ -50,7 +50,7 @@ class MappingStats:
     compat: str | None
     network_name: str
     energy_table: EnergyTable | None
-    previous_l1_accesses: int
+    previous_l1_accesses: int | np.ndarray  # one value, or one per mapping (a network's previous layers)
     fields: dict[str, Any]
     valid: np.ndarray  # False where analyze_layer raises InputError for the mapping
     scalar_results: dict[int, LayerStats | InputError]  # mappings analysed by the scalar engine
@@ -63,6 +63,11 @@ class MappingStats:
     def scalar_count(self) -> int:
         """How many mappings the scalar engine analysed (the rest were computed as arrays)."""
         return len(self.scalar_results)
+
+    def previous_l1_at(self, index: int) -> int:
+        """The previous layer's L1 accesses that mapping `index` is analysed after (compat energy uses them)."""
+        previous = self.previous_l1_accesses
+        return int(previous[index]) if isinstance(previous, np.ndarray) else previous
 
     def mapped_layer(self, index: int) -> MappedLayer:
         return MappedLayer(self.batch.layer_at(index), self.batch.dataflow_at(index))
@@ -114,7 +119,7 @@ def _analyze_one(result: MappingStats, index: int) -> LayerStats | InputError:
             network_name=result.network_name,
             compat=result.compat,
             energy_table=result.energy_table,
-            previous_l1_accesses=result.previous_l1_accesses,
+            previous_l1_accesses=result.previous_l1_at(index),
         ).stats
     except InputError as error:
         return error
@@ -157,9 +162,11 @@ def evaluate_mappings(
     network_name: str = "",
     compat: str | None = None,
     energy_table: EnergyTable | None = None,
-    previous_l1_accesses: int = 0,
+    previous_l1_accesses: int | np.ndarray = 0,
 ) -> MappingStats:
-    """The LayerStats of every mapping in `batch` on `accelerator` (see the module docstring)."""
+    """The LayerStats of every mapping in `batch` on `accelerator` (see the module docstring).
+
+    `previous_l1_accesses` is one count for every mapping or an int64 array with one per mapping."""
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     layer = batch.layer
     count = batch.size
@@ -251,7 +258,7 @@ def _layer_fields(
     compat: str | None,
     corrections: Corrections,
     energy_table: EnergyTable | None,
-    previous_l1_accesses: int,
+    previous_l1_accesses: int | np.ndarray,
     network_name: str,
 ) -> dict[str, Any]:
     """layer_analysis.layer_volumes and timing_fields on arrays."""
@@ -264,7 +271,7 @@ def _layer_fields(
     macs = totals["macs"]
     if compat == "maestro":
         has_cluster = any(kind == CLUSTER_ENTRY for kind, _ in batch.skeleton)
-        l1_for_energy = np.full(count, previous_l1_accesses, dtype=np.int64) if has_cluster else l1_accesses
+        l1_for_energy = np.broadcast_to(np.asarray(previous_l1_accesses, dtype=np.int64), (count,)) if has_cluster else l1_accesses
         csv_l2 = totals["l2_read_input"] + totals["l2_write_input"] + totals["l2_read_filter"] + totals["l2_write_filter"] + totals["l2_write_output"]
         l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
         l2_energy = MAESTRO_MAC_ENERGY_NJ * l2_units
