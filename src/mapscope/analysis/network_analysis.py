@@ -3,12 +3,15 @@ that over- or under-cover a dimension, and (compatibility mode) MAC counts and r
 
 from __future__ import annotations
 
-from mapscope.analysis.layer_analysis import LayerRun, analyze_layer, run_layer
+from dataclasses import replace
+
+from mapscope.analysis.layer_analysis import LayerResult, LayerRun, analyze_layer, run_layer
 from mapscope.analysis.result_checks import mac_count_warnings, non_finite_warnings
 from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
+from mapscope.mapping.directives import Cluster
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.stats import LayerStats, NetworkStats
 
@@ -42,6 +45,10 @@ def _located(error: InputError, mapped: MappedLayer, file: str | None) -> InputE
     return InputError(error.message, f"{mapped.source}: {where}" if where else mapped.source)
 
 
+def _has_cluster(mapped: MappedLayer) -> bool:
+    return any(isinstance(directive, Cluster) for directive in mapped.dataflow)
+
+
 def analyze_network(
     network: MappedNetwork,
     accelerator: Accelerator,
@@ -62,23 +69,30 @@ def analyze_network(
     previous_l1 = 0
     layers = []
     runs: dict[tuple, LayerRun] = {}  # identical layers (repeated blocks) share one analysis
+    results: dict[tuple, LayerResult] = {}  # ... and their statistics, but for the layer's name
     for mapped in network.layers:
         key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
-        top = runs.get(key)
-        if top is None:
-            try:
-                top = runs[key] = run_layer(mapped, accelerator, compat)
-            except InputError as error:
-                raise _located(error, mapped, network.source) from None
-        result = analyze_layer(
-            mapped,
-            accelerator,
-            network_name=network.name,
-            compat=compat,
-            energy_table=energy_table,
-            previous_l1_accesses=previous_l1,
-            run=top,
-        )
+        # MAESTRO's compat energy of a clustered layer reads the previous layer's L1 accesses
+        result_key = (key, previous_l1) if compat == "maestro" and _has_cluster(mapped) else key
+        result = results.get(result_key)
+        if result is not None:
+            result = LayerResult(replace(result.stats, layer=mapped.layer.name), result.l1_accesses)
+        else:
+            top = runs.get(key)
+            if top is None:
+                try:
+                    top = runs[key] = run_layer(mapped, accelerator, compat)
+                except InputError as error:
+                    raise _located(error, mapped, network.source) from None
+            result = results[result_key] = analyze_layer(
+                mapped,
+                accelerator,
+                network_name=network.name,
+                compat=compat,
+                energy_table=energy_table,
+                previous_l1_accesses=previous_l1,
+                run=top,
+            )
         previous_l1 = result.l1_accesses
         layers.append(result.stats)
     stats = tuple(layers)

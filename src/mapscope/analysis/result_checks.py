@@ -9,10 +9,14 @@ FC1000). The numbers stay MAESTRO's; these warnings say which layers and by how 
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.stats import LayerStats
 from mapscope.workload.layer import layer_macs
+
+#: The LayerStats fields that hold floating-point results (the only ones that can be NaN or infinite).
+_FLOAT_FIELDS = tuple(field.name for field in fields(LayerStats) if field.type in ("float", float))
 
 #: Layers named in one warning; the rest are counted.
 LAYERS_SHOWN = 3
@@ -46,7 +50,7 @@ def non_finite_warnings(layers: tuple[LayerStats, ...]) -> tuple[str, ...]:
     """One warning naming the layers with runtime 0 or a result that is not a finite number."""
     found = []
     for stats in layers:
-        non_finite = [name for name, value in vars(stats).items() if isinstance(value, float) and not math.isfinite(value)]
+        non_finite = [name for name in _FLOAT_FIELDS if not math.isfinite(getattr(stats, name))]
         if stats.runtime_cycles > 0 and not non_finite:
             continue
         facts = [f"runtime {stats.runtime_cycles:,} cycles"] if stats.runtime_cycles <= 0 else []
