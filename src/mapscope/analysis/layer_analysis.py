@@ -14,6 +14,7 @@ from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
 from mapscope.analysis.level_tables import level_tables
+from mapscope.analysis.layer_fields import COUNT_KINDS, LayerCounts, volume_fields
 from mapscope.analysis.layer_shape import layer_shape_fields
 from mapscope.analysis.level_timing import (
     Delays,
@@ -32,18 +33,10 @@ from mapscope.analysis.volumes import LevelShape
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.area_power import area_power, sized_for_area
-from mapscope.hardware.energy import (
-    MAESTRO_ENERGY,
-    MAESTRO_L1_ACCESS_PER_MAC,
-    MAESTRO_L2_ACCESS_PER_MAC,
-    MAESTRO_MAC_ENERGY_NJ,
-    EnergyTable,
-)
+from mapscope.hardware.energy import EnergyTable
 from mapscope.mapping.directives import Cluster
 from mapscope.mapping.mapped_network import MappedLayer
-from mapscope.stats import TENSORS, LayerStats
-
-PJ_PER_NJ = 1000.0
+from mapscope.stats import LayerStats
 
 #: Area and power of one design point, memoised: layers of a network share PEs, SIMD, NoC and often their buffer needs.
 _area_power = lru_cache(maxsize=4096)(area_power)
@@ -210,57 +203,17 @@ def layer_volumes(
     assert l1_size_req is not None
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
-    l1_accesses = sum(trace.l1_read[t] + trace.l1_write[t] for t in TENSORS)
-    l2_accesses = sum(trace.l2_read[t] + trace.l2_write[t] for t in TENSORS)
-    l2_size = sum(trace.l2_size_req[t] for t in TENSORS)
-    l1_size = sum(l1_size_req[t] for t in TENSORS)
-    macs = trace.macs
-    if compat == "maestro":
-        has_cluster = any(isinstance(d, Cluster) for d in mapped.dataflow)
-        l1_for_energy = previous_l1_accesses if has_cluster else l1_accesses
-        csv_l2 = (
-            trace.l2_read["input"] + trace.l2_write["input"] + trace.l2_read["filter"] + trace.l2_write["filter"] + trace.l2_write["output"]
-        )
-        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
-        l2_energy_nj = MAESTRO_MAC_ENERGY_NJ * l2_units
-        l1_energy_nj = MAESTRO_MAC_ENERGY_NJ * l1_units
-        energy_nj = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)
-        mac_energy_nj = 0.0
-    else:
-        table = energy_table or MAESTRO_ENERGY
-        l2_energy_nj = table.l2_access_pj * l2_accesses / PJ_PER_NJ
-        l1_energy_nj = table.l1_access_pj * l1_accesses / PJ_PER_NJ
-        mac_energy_nj = table.mac_pj * macs / PJ_PER_NJ
-        energy_nj = l2_energy_nj + l1_energy_nj + mac_energy_nj
+    totals = {f"{kind}_{t}": count for kind in COUNT_KINDS for t, count in getattr(trace, kind).items()}
+    counts = LayerCounts(totals, l1_size_req, trace.macs, trace.avg_active_sub_clusters, trace.arithmetic_intensity)
+    stale = previous_l1_accesses if compat == "maestro" and any(isinstance(d, Cluster) for d in mapped.dataflow) else None
+    volume, l1_accesses, l1_size, l2_size = volume_fields(counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio)
     fields: dict[str, Any] = {
         "network": network_name,
         "layer": layer.name,
         "layer_type": str(layer.type),
         **layer_shape_fields(layer, stride_aware=corrections.stride_aware_outputs),
-        "macs": macs,
-        "energy_nj": energy_nj,
-        "mac_energy_nj": mac_energy_nj,
-        "l1_energy_nj": l1_energy_nj,
-        "l2_energy_nj": l2_energy_nj,
-        "console_energy_mac_units": MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs,
-        "ops_per_joule": _ratio(macs, energy_nj) * 1e9,
-        "l2_size_req_elems": l2_size,
-        "l1_size_req_elems": l1_size,
-        "multicast_factor_weight": _ratio(trace.l1_write["filter"], trace.l2_read["filter"]),
-        "multicast_factor_input": _ratio(trace.l1_write["input"], trace.l2_read["input"]),
-        "input_tensor_elems": trace.l2_write["input"],
-        "filter_tensor_elems": trace.l2_write["filter"],
-        "avg_utilized_pes": trace.avg_active_sub_clusters,
-        "arithmetic_intensity_macs_per_elem": trace.arithmetic_intensity,
+        **volume,
     }
-    for t in TENSORS:
-        fields[f"{t}_l2_size_req_elems"] = trace.l2_size_req[t]
-        fields[f"{t}_l1_size_req_elems"] = l1_size_req[t]
-        fields[f"{t}_l1_read_elems"] = trace.l1_read[t]
-        fields[f"{t}_l1_write_elems"] = trace.l1_write[t]
-        fields[f"{t}_l2_read_elems"] = trace.l2_read[t]
-        fields[f"{t}_l2_write_elems"] = trace.l2_write[t]
-        fields[f"{t}_reuse_factor"] = _ratio(trace.l1_read[t], trace.l1_write[t])
     return LayerVolumes(fields, l1_accesses, l1_size, l2_size)
 
 

@@ -19,7 +19,8 @@ from mapscope.analysis.batch.cluster_arrays import LevelArrays, Unbatchable, clu
 from mapscope.analysis.batch.level_walk import LayerWalk, RunArrays, TimingScalars
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, MappingBatch
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
-from mapscope.analysis.layer_analysis import PJ_PER_NJ, analyze_layer
+from mapscope.analysis.layer_analysis import analyze_layer
+from mapscope.analysis.layer_fields import PJ_PER_NJ
 from mapscope.analysis.layer_shape import layer_shape_fields
 from mapscope.analysis.tensors import layer_dimensions, layer_tensors
 from mapscope.errors import InputError
