@@ -20,22 +20,16 @@ from mapscope.analysis.batch.level_walk import LayerWalk, RunArrays, TimingScala
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, MappingBatch
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
 from mapscope.analysis.layer_analysis import analyze_layer
-from mapscope.analysis.layer_fields import PJ_PER_NJ
+from mapscope.analysis.layer_fields import LayerCounts, volume_fields
 from mapscope.analysis.layer_shape import layer_shape_fields
 from mapscope.analysis.tensors import layer_dimensions, layer_tensors
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
-from mapscope.hardware.energy import (
-    MAESTRO_ENERGY,
-    MAESTRO_L1_ACCESS_PER_MAC,
-    MAESTRO_L2_ACCESS_PER_MAC,
-    MAESTRO_MAC_ENERGY_NJ,
-    EnergyTable,
-)
+from mapscope.hardware.energy import EnergyTable
 from mapscope.limits import MAX_LAYER_ITERATION_CASES
 from mapscope.mapping.mapped_network import MappedLayer
-from mapscope.stats import TENSORS, LayerStats
+from mapscope.stats import LayerStats
 
 #: Counts at or beyond this bound could wrap the int64 arrays: such mappings go to the scalar engine.
 SAFE_COUNT = 2.0**62
@@ -263,55 +257,14 @@ def _layer_fields(
     network_name: str,
 ) -> dict[str, Any]:
     """layer_analysis.layer_volumes and timing_fields on arrays."""
-    totals = top.totals
     count = batch.size
-    l1_accesses = sum(totals[f"l1_read_{t}"] + totals[f"l1_write_{t}"] for t in TENSORS)
-    l2_accesses = sum(totals[f"l2_read_{t}"] + totals[f"l2_write_{t}"] for t in TENSORS)
-    l2_size = sum(totals[f"l2_size_req_{t}"] for t in TENSORS)
-    l1_size = sum(top.first_l1[t] for t in TENSORS)
-    macs = totals["macs"]
-    if compat == "maestro":
-        has_cluster = any(kind == CLUSTER_ENTRY for kind, _ in batch.skeleton)
-        l1_for_energy = np.broadcast_to(np.asarray(previous_l1_accesses, dtype=np.int64), (count,)) if has_cluster else l1_accesses
-        csv_l2 = totals["l2_read_input"] + totals["l2_write_input"] + totals["l2_read_filter"] + totals["l2_write_filter"] + totals["l2_write_output"]
-        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
-        l2_energy = MAESTRO_MAC_ENERGY_NJ * l2_units
-        l1_energy = MAESTRO_MAC_ENERGY_NJ * l1_units
-        energy = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)
-        mac_energy = np.zeros(count)
-    else:
-        table = energy_table or MAESTRO_ENERGY
-        l2_energy = table.l2_access_pj * l2_accesses / PJ_PER_NJ
-        l1_energy = table.l1_access_pj * l1_accesses / PJ_PER_NJ
-        mac_energy = table.mac_pj * macs / PJ_PER_NJ
-        energy = l2_energy + l1_energy + mac_energy
-    values: dict[str, Any] = {
-        "network": network_name,
-        **_layer_columns(batch, corrections),
-        "macs": macs,
-        "energy_nj": energy,
-        "mac_energy_nj": mac_energy,
-        "l1_energy_nj": l1_energy,
-        "l2_energy_nj": l2_energy,
-        "console_energy_mac_units": MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs,
-        "ops_per_joule": _ratio(macs, energy) * 1e9,
-        "l2_size_req_elems": l2_size,
-        "l1_size_req_elems": l1_size,
-        "multicast_factor_weight": _ratio(totals["l1_write_filter"], totals["l2_read_filter"]),
-        "multicast_factor_input": _ratio(totals["l1_write_input"], totals["l2_read_input"]),
-        "input_tensor_elems": totals["l2_write_input"],
-        "filter_tensor_elems": totals["l2_write_filter"],
-        "avg_utilized_pes": top.avg_active,
-        "arithmetic_intensity_macs_per_elem": top.arithmetic_intensity,
-    }
-    for t in TENSORS:
-        values[f"{t}_l2_size_req_elems"] = totals[f"l2_size_req_{t}"]
-        values[f"{t}_l1_size_req_elems"] = top.first_l1[t]
-        values[f"{t}_l1_read_elems"] = totals[f"l1_read_{t}"]
-        values[f"{t}_l1_write_elems"] = totals[f"l1_write_{t}"]
-        values[f"{t}_l2_read_elems"] = totals[f"l2_read_{t}"]
-        values[f"{t}_l2_write_elems"] = totals[f"l2_write_{t}"]
-        values[f"{t}_reuse_factor"] = _ratio(totals[f"l1_read_{t}"], totals[f"l1_write_{t}"])
+    counts = LayerCounts(top.totals, top.first_l1, top.totals["macs"], top.avg_active, top.arithmetic_intensity)
+    stale = None
+    if compat == "maestro" and any(kind == CLUSTER_ENTRY for kind, _ in batch.skeleton):
+        stale = np.broadcast_to(np.asarray(previous_l1_accesses, dtype=np.int64), (count,))
+    volume, _, l1_size, l2_size = volume_fields(counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio)
+    macs, energy = volume["macs"], volume["energy_nj"]
+    values: dict[str, Any] = {"network": network_name, **_layer_columns(batch, corrections), **volume}
     timing = top.timing
     runtime = timing["runtime_cycles"]
     throughput = _ratio(macs, runtime)
