@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import inspect
 import json
 import subprocess
@@ -93,6 +94,10 @@ def test_each_summary_is_the_first_paragraph_of_the_commands_docstring(name: str
     assert COMMANDS[name].summary == docstring.split("\n\n")[0].replace("\n", " ")
 
 
+#: pydantic, unless the installed typer coerces parameters with it (typer 0.29 and later, in `typer._adapters`;
+#: pyproject.toml keeps typer below it): mapscope's own use of pydantic is the YAML/JSON description schema.
+TYPER_PYDANTIC = () if importlib.util.find_spec("typer._adapters") else ("pydantic",)
+
 #: Engines, schemas and libraries that only some commands use (explore, its space files, tables, plots).
 OTHER_ENGINES = ("mapscope.explore", "mapscope.formats.space_file", "pandas", "pyarrow", "matplotlib")
 #: (command line, modules it must not load), one per command family: each command imports its own module
@@ -102,6 +107,18 @@ COMMAND_CASES = [
         ["analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe", "--quiet"],
         (*OTHER_ENGINES, "mapscope.systolic", "mapscope.formats.descriptions", "mapscope.cli.gemm", "mapscope.cli.explore"),
         id="analyze",
+    ),
+    # one network from a .m file (MAESTRO's form), as MAESTRO's users run it: no numpy (area and power of one
+    # design are plain Python), no description schema; without a table (--quiet, files only) no rich either
+    pytest.param(
+        ["analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe"],
+        ("numpy", *TYPER_PYDANTIC, "mapscope.formats.descriptions", "mapscope.explore", "pandas", "pyarrow"),
+        id="analyze-m-file",
+    ),
+    pytest.param(
+        ["analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe", "-q", "--compat", "maestro"],
+        ("numpy", *TYPER_PYDANTIC, "rich", "mapscope.report.console", "mapscope.formats.descriptions", "mapscope.explore"),
+        id="analyze-m-file-quiet",
     ),
     pytest.param(
         ["gemm", "64", "32", "16"],

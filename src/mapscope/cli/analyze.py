@@ -51,7 +51,7 @@ def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, in
     if hardware is None:
         accelerator = build_accelerator(None, given)
         if "num_pes" not in given:
-            from mapscope.report.console import accelerator_summary
+            from mapscope.report.summary import accelerator_summary
 
             note(f"no --hw or --num-pes given: using MAESTRO's default accelerator ({accelerator_summary(accelerator)})")
         return accelerator
@@ -178,10 +178,12 @@ def write_result_files(
 
 def _report(stats: NetworkStats, *, quiet: bool, maestro_style: bool, csv_written: bool) -> None:
     """The table on stdout (unless `quiet`), and MAESTRO's summary lines when called with its flags."""
-    from mapscope.report.console import maestro_summary_lines, render_network_report, stdout_console
+    from mapscope.report.summary import maestro_summary_lines
 
     assert stats.accelerator is not None  # mapscope.api.analyze fills it in
-    if not quiet:
+    if not quiet:  # rich (the table library) is imported only when a table is printed
+        from mapscope.report.console import render_network_report, stdout_console
+
         render_network_report(stats, stats.accelerator, stdout_console())
     if maestro_style:
         for line in maestro_summary_lines(stats, stats.accelerator, csv_written, print_results=not quiet):
