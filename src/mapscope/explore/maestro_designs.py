@@ -23,7 +23,7 @@ from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
 from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_level_batch
 from mapscope.errors import InputError
-from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
+from mapscope.explore.metrics import NETWORK_METRICS, DesignColumns, Designs, MetricBatch, design_columns
 from mapscope.explore.search import Value
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
@@ -132,43 +132,63 @@ def _uncounted_total(structure: _NetworkStructure) -> str | None:
     return None
 
 
-def hardware_columns(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> dict[str, np.ndarray]:
+def hardware_columns(workload: MaestroWorkload, columns: DesignColumns, count: int) -> dict[str, np.ndarray]:
     """One int64 array per Accelerator field: the swept value of each design, else the base hardware's."""
-    columns = {}
+    hardware = {}
     for name in HARDWARE_PARAMETERS:
-        if points and name in points[0]:
-            columns[name] = np.fromiter((p[name] for p in points), dtype=np.int64, count=len(points))
+        if name in columns:
+            hardware[name] = np.asarray(columns[name], dtype=np.int64)
         else:
-            columns[name] = np.full(len(points), getattr(workload.base, name), dtype=np.int64)
-    return columns
+            hardware[name] = np.full(count, getattr(workload.base, name), dtype=np.int64)
+    return hardware
 
 
-def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> MetricBatch:
-    """Metrics of every design in `points` (dicts of hardware and mapping parameter values)."""
-    count = len(points)
-    hardware = hardware_columns(workload, points)
+def _value_codes(column: np.ndarray) -> np.ndarray:
+    """A small integer per distinct value of `column` (Python objects by equality, as dict keys do)."""
+    if column.dtype != object:
+        return np.unique(column, return_inverse=True)[1].reshape(-1)
+    numbered: dict[object, int] = {}
+    return np.fromiter((numbered.setdefault(value, len(numbered)) for value in column.tolist()), dtype=np.int64, count=len(column))
+
+
+def _groups(key_columns: Sequence[np.ndarray], count: int) -> list[np.ndarray]:
+    """The rows of each distinct combination of `key_columns` values, in order of first appearance."""
+    code = np.zeros(count, dtype=np.int64)
+    for column in key_columns:
+        inverse = _value_codes(column)
+        code = code * (int(inverse.max(initial=0)) + 1) + inverse
+        _, code = np.unique(code, return_inverse=True)  # renumbered: the product of radices stays small
+        code = code.reshape(-1)
+    order = np.argsort(code, kind="stable")
+    starts = np.flatnonzero(np.diff(code[order], prepend=-1))
+    groups = np.split(order, starts[1:])
+    return sorted(groups, key=lambda rows: int(rows[0]))
+
+
+def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch:
+    """Metrics of every design in `designs` (columns, or dicts, of hardware and mapping parameter values)."""
+    columns, count = design_columns(designs)
+    hardware = hardware_columns(workload, columns, count)
     runtime = np.zeros(count, dtype=np.int64)
     structural = {name: np.zeros(count, dtype=np.int64) for name in ("macs", "l1_size_req_elems", "l2_size_req_elems")}
     structural["energy_nj"] = np.zeros(count)
     noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
     unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
-    errors: list[str | None] = [None] * count
+    errors: dict[int, str] = {}
     empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
-    groups: dict[tuple[int, tuple[Value, ...]], list[int]] = {}
-    for index, point in enumerate(points):
-        key = (int(hardware["num_pes"][index]), tuple(point[name] for name in workload.mapping_parameters))
-        groups.setdefault(key, []).append(index)
-    for (num_pes, mapping_values), members in groups.items():
-        rows = np.array(members)
-        mapping = dict(zip(workload.mapping_parameters, mapping_values))
+    mapping_columns = [columns[name] for name in workload.mapping_parameters]
+    for rows in _groups([hardware["num_pes"], *mapping_columns], count):
+        first = int(rows[0])
+        num_pes = int(hardware["num_pes"][first])
+        mapping = {name: column[first].item() if isinstance(column[first], np.generic) else column[first] for name, column in zip(workload.mapping_parameters, mapping_columns)}
         try:
             structure = _structure(workload, num_pes, mapping)
         except InputError as error:
-            for index in members:
-                errors[index] = f"mapping rejected: {error}"
+            errors.update(dict.fromkeys(rows.tolist(), f"mapping rejected: {error}"))
             continue
         settings = np.stack([hardware[name][rows] for name in TIMING_PARAMETERS], axis=1)
         distinct, inverse = np.unique(settings, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
         timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
         total = np.zeros(len(distinct), dtype=np.int64)
         valid = np.ones(len(distinct), dtype=bool)
@@ -188,20 +208,19 @@ def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value
                 total += repeats * layer_runtime
                 valid &= layer_valid
         except InputError as error:  # counts of a layer beyond what the batched engine represents
-            for index in members:
-                errors[index] = f"timing rejected: {error}"
+            errors.update(dict.fromkeys(rows.tolist(), f"timing rejected: {error}"))
             continue
         uncounted = _uncounted_total(structure)
         if uncounted is not None:
-            for index in members:
-                errors[index] = uncounted
+            errors.update(dict.fromkeys(rows.tolist(), uncounted))
             continue
-        runtime[rows] = total[inverse.reshape(-1)]
-        noc_req[rows] = peak[inverse.reshape(-1)]
-        for index in rows[~valid[inverse.reshape(-1)]]:
-            errors[int(index)] = "a step computes nothing on this hardware (MAESTRO divides by zero)"
-        for index in rows[too_long[inverse.reshape(-1)]]:
-            errors[int(index)] = f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly"
+        runtime[rows] = total[inverse]
+        noc_req[rows] = peak[inverse]
+        # the later message wins, as before: too long over "computes nothing"
+        errors.update(dict.fromkeys(rows[~valid[inverse]].tolist(), "a step computes nothing on this hardware (MAESTRO divides by zero)"))
+        errors.update(
+            dict.fromkeys(rows[too_long[inverse]].tolist(), f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly")
+        )
         for name in structural:
             structural[name][rows] = getattr(structure, name)
     return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import numpy as np
+
 from mapscope.errors import InputError
 from mapscope.limits import quoted
 from mapscope.formats.results.store_errors import (
@@ -34,7 +36,7 @@ from mapscope.formats.results.store_errors import (
     unwritable,
     unwritable_reason,
 )
-from mapscope.formats.results.store_batch import DesignBatch, batch_from_records
+from mapscope.formats.results.store_batch import DesignBatch, batch_from_records, stored_designs
 from mapscope.formats.results.store_codec import decode_batch, encode_batch
 from mapscope.formats.results.store_rows import DesignRecord, ParameterValue, RowError, design_key
 from mapscope.formats.results.store_schema import (
@@ -150,6 +152,12 @@ class ResultStore:
                 if place is not None:
                     found[key] = place[0].record(place[1])
             return found
+
+    def stored(self, keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
+        """Which of `keys` are stored (their positions in `keys`, ascending) and those designs as one batch."""
+        with self._lock, self._reading():
+            self._catch_up()
+            return stored_designs(self._index, keys)
 
     def records(self) -> list[DesignRecord]:
         """Every stored record, in the order the records first arrived (read afresh from the file)."""

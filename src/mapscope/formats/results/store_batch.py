@@ -160,6 +160,28 @@ def concatenated(batches: Sequence[DesignBatch]) -> DesignBatch:
     return joined
 
 
+def stored_designs(index: Mapping[str, tuple[DesignBatch, int]], keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
+    """Which of `keys` `index` holds (their positions in `keys`, ascending) and those designs as one batch
+    in that order (None when it holds none)."""
+    if not index:
+        return np.zeros(0, dtype=np.intp), None
+    places = [(position, index.get(key)) for position, key in enumerate(keys)]
+    found = [(position, place) for position, place in places if place is not None]
+    if not found:
+        return np.zeros(0, dtype=np.intp), None
+    sources: dict[int, tuple[DesignBatch, list[int], list[int]]] = {}  # per stored batch: its rows, and where they go
+    for order, (_, (batch, row)) in enumerate(found):
+        entry = sources.setdefault(id(batch), (batch, [], []))
+        entry[1].append(row)
+        entry[2].append(order)
+    parts = [batch.take(rows) for batch, rows, _ in sources.values()]
+    destinations = np.concatenate([np.array(orders, dtype=np.intp) for _, _, orders in sources.values()])
+    joined = concatenated(parts)
+    if len(parts) > 1 or not np.array_equal(destinations, np.arange(len(found))):
+        joined = joined.take(np.argsort(destinations))
+    return np.array([position for position, _ in found], dtype=np.intp), joined
+
+
 def batch_from_records(records: Sequence[DesignRecord]) -> list[DesignBatch]:
     """`records` as batches, one per run of consecutive records with the same parameter and metric names."""
     runs: list[list[DesignRecord]] = []
