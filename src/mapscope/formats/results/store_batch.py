@@ -41,28 +41,33 @@ def typed_column(values: Sequence[Any]) -> np.ndarray:
 
 
 def design_keys(parameters: Mapping[str, np.ndarray], count: int) -> list[str]:
-    """`design_key` of every design of the columns `parameters`, one column at a time (names sorted)."""
+    """`design_key` of every design of the columns `parameters` (names sorted): one format string filled
+    per design, each column's values as ints or as their JSON text."""
     if not parameters:
         return [design_key({})] * count
-    pieces = []
+    pieces: list[str] = []
+    values: list[list[Any]] = []
     for name in sorted(parameters):
-        prefix = _KEY_ENCODER.encode(name) + ":"
         column = parameters[name]
         if column.dtype == np.int64:
-            pieces.append([prefix + text for text in map(str, column.tolist())])
-        elif column.dtype == np.bool_:
-            pieces.append([prefix + ("true" if value else "false") for value in column.tolist()])
-        else:
-            encoded: dict[tuple[type, Any], str] = {}
-            texts = []
-            for value in column.tolist():
-                tag = (type(value), value)
-                text = encoded.get(tag)
-                if text is None:
-                    text = encoded[tag] = prefix + _KEY_ENCODER.encode(value)
-                texts.append(text)
-            pieces.append(texts)
-    return ["{" + ",".join(parts) + "}" for parts in zip(*pieces, strict=True)]
+            pieces.append(_KEY_ENCODER.encode(name).replace("%", "%%") + ":%d")
+            values.append(column.tolist())
+            continue
+        pieces.append(_KEY_ENCODER.encode(name).replace("%", "%%") + ":%s")
+        if column.dtype == np.bool_:
+            values.append(["true" if value else "false" for value in column.tolist()])
+            continue
+        encoded: dict[tuple[type, Any], str] = {}
+        texts = []
+        for value in column.tolist():
+            tag = (type(value), value)
+            text = encoded.get(tag)
+            if text is None:
+                text = encoded[tag] = _KEY_ENCODER.encode(value)
+            texts.append(text)
+        values.append(texts)
+    template = "{" + ",".join(pieces) + "}"
+    return [template % row for row in zip(*values, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +168,7 @@ def concatenated(batches: Sequence[DesignBatch]) -> DesignBatch:
 def stored_designs(index: Mapping[str, tuple[DesignBatch, int]], keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
     """Which of `keys` `index` holds (their positions in `keys`, ascending) and those designs as one batch
     in that order (None when it holds none)."""
-    if not index:
+    if not index or index.keys().isdisjoint(keys):
         return np.zeros(0, dtype=np.intp), None
     places = [(position, index.get(key)) for position, key in enumerate(keys)]
     found = [(position, place) for position, place in places if place is not None]
