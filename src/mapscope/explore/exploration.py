@@ -105,6 +105,12 @@ class ExplorationResult:
             return RecordView(self.records.batch, rows)
         return tuple(self.records[i] for i in rows.tolist())
 
+    def key(self, index: int) -> str:
+        """The key of design `index` (without building its record)."""
+        if isinstance(self.records, RecordView) and self.records.rows is None:
+            return self.records.batch.keys[index]
+        return self.records[index].key
+
     def best(self, count: int) -> list[int]:
         """Indices of the `count` best feasible designs by the first objective (ties: the next ones)."""
         feasible = self._feasible_rows()

@@ -151,14 +151,26 @@ def _value_codes(column: np.ndarray) -> np.ndarray:
     return np.fromiter((numbered.setdefault(value, len(numbered)) for value in column.tolist()), dtype=np.int64, count=len(column))
 
 
-def _groups(key_columns: Sequence[np.ndarray], count: int) -> list[np.ndarray]:
-    """The rows of each distinct combination of `key_columns` values, in order of first appearance."""
-    code = np.zeros(count, dtype=np.int64)
+def _groups_code(key_columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One int64 per row, equal for rows equal in every column and ordered as the rows' values are."""
+    code = np.zeros(len(key_columns[0]), dtype=np.int64)
     for column in key_columns:
         inverse = _value_codes(column)
         code = code * (int(inverse.max(initial=0)) + 1) + inverse
         _, code = np.unique(code, return_inverse=True)  # renumbered: the product of radices stays small
         code = code.reshape(-1)
+    return code
+
+
+def _first_rows(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct code (in code order) and each row's position among them."""
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _groups(key_columns: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The rows of each distinct combination of `key_columns` values, in order of first appearance."""
+    code = _groups_code(key_columns)
     order = np.argsort(code, kind="stable")
     starts = np.flatnonzero(np.diff(code[order], prepend=-1))
     groups = np.split(order, starts[1:])
@@ -177,7 +189,7 @@ def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch
     errors: dict[int, str] = {}
     empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
     mapping_columns = [columns[name] for name in workload.mapping_parameters]
-    for rows in _groups([hardware["num_pes"], *mapping_columns], count):
+    for rows in _groups([hardware["num_pes"], *mapping_columns]):
         first = int(rows[0])
         num_pes = int(hardware["num_pes"][first])
         mapping = {name: column[first].item() if isinstance(column[first], np.generic) else column[first] for name, column in zip(workload.mapping_parameters, mapping_columns)}
@@ -187,8 +199,8 @@ def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch
             errors.update(dict.fromkeys(rows.tolist(), f"mapping rejected: {error}"))
             continue
         settings = np.stack([hardware[name][rows] for name in TIMING_PARAMETERS], axis=1)
-        distinct, inverse = np.unique(settings, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        first_rows, inverse = _first_rows(_groups_code(list(settings.T)))
+        distinct = settings[first_rows]
         timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
         total = np.zeros(len(distinct), dtype=np.int64)
         valid = np.ones(len(distinct), dtype=bool)

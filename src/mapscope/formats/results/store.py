@@ -15,6 +15,7 @@ batch back, says how many designs are kept, and leaves a store that `--resume` c
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 import tempfile
@@ -184,7 +185,7 @@ class ResultStore:
     def _new_designs(self, batch: DesignBatch) -> DesignBatch:
         """The designs of `batch` not stored yet, each once."""
         keys, index = batch.keys, self._index
-        if len(set(keys)) == len(keys) and not any(key in index for key in keys):
+        if index.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
             return batch
         fresh: dict[str, int] = {}
         for position, key in enumerate(keys):
@@ -204,7 +205,7 @@ class ResultStore:
             self._remember(batch, int(row[0]))
 
     def _remember(self, batch: DesignBatch, sequence: int) -> None:
-        self._index.update((key, (batch, position)) for position, key in enumerate(batch.keys))
+        self._index.update(zip(batch.keys, zip(itertools.repeat(batch), range(len(batch)))))
         self._indexed_up_to = max(self._indexed_up_to, sequence)
 
     def close(self) -> None:

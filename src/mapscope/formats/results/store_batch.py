@@ -98,16 +98,24 @@ class DesignBatch:
 
     def record(self, index: int) -> DesignRecord:
         """Design `index` as a DesignRecord (Python ints, floats, strings and bools)."""
-        parameters, metrics, evaluated = self._lists
-        values = {name: column[index] for name, column in parameters.items()}
-        if evaluated[index]:
-            measured = {name: column[index] for name, column in metrics.items()}
+        values = {name: column.item(index) for name, column in self.parameters.items()}
+        if self.evaluated[index]:
+            measured = {name: column.item(index) for name, column in self.metrics.items()}
         else:
-            measured = dict.fromkeys(metrics, math.nan)
+            measured = dict.fromkeys(self.metrics, math.nan)
         return DesignRecord(self.keys[index], values, measured, bool(self.feasible[index]), self.violations[index])
 
     def records(self) -> Iterator[DesignRecord]:
-        return (self.record(index) for index in range(len(self)))
+        """Every design as a DesignRecord, in order (the columns turned into Python values once)."""
+        parameters, metrics, evaluated = self._lists
+        keys, feasible = self.keys, self.feasible.tolist()
+        for index in range(len(self)):
+            values = {name: column[index] for name, column in parameters.items()}
+            if evaluated[index]:
+                measured = {name: column[index] for name, column in metrics.items()}
+            else:
+                measured = dict.fromkeys(metrics, math.nan)
+            yield DesignRecord(keys[index], values, measured, feasible[index], self.violations[index])
 
     def take(self, indices: Sequence[int] | np.ndarray) -> DesignBatch:
         """The designs at `indices`, in that order."""
