@@ -25,6 +25,7 @@ from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_lev
 from mapscope.errors import InputError
 from mapscope.explore.metrics import NETWORK_METRICS, DesignColumns, Designs, MetricBatch, design_columns
 from mapscope.explore.search import Value
+from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, template_totals, worth_batching
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.mapping.mapped_network import MappedNetwork
@@ -115,12 +116,6 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
     return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2)
 
 
-#: Network runtimes from here on would wrap the int64 sum; a design that long is reported as an error.
-LONGEST_RUNTIME_CYCLES = 2.0**62
-
-
-#: The largest count an int64 metric holds; a network total beyond it is reported as an error of the design.
-LARGEST_COUNT = 2**63 - 1
 
 
 def _uncounted_total(structure: _NetworkStructure) -> str | None:
@@ -177,6 +172,69 @@ def _groups(key_columns: Sequence[np.ndarray]) -> list[np.ndarray]:
     return sorted(groups, key=lambda rows: int(rows[0]))
 
 
+def _mapping_of(workload: MaestroWorkload, columns: Sequence[np.ndarray], row: int) -> dict[str, Value]:
+    return {name: column[row].item() if isinstance(column[row], np.generic) else column[row] for name, column in zip(workload.mapping_parameters, columns)}
+
+
+def _traced_totals(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value], distinct: np.ndarray, needs_peak: bool) -> GroupTotals | str:
+    """A (PE count, mapping)'s totals on the timing settings `distinct` from its traces, or the error of its designs."""
+    try:
+        structure = _structure(workload, num_pes, mapping)
+    except InputError as error:
+        return f"mapping rejected: {error}"
+    empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
+    timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
+    total = np.zeros(len(distinct), dtype=np.int64)
+    valid = np.ones(len(distinct), dtype=bool)
+    too_long = np.zeros(len(distinct), dtype=bool)
+    peak = np.ones(len(distinct), dtype=np.int64)
+    try:
+        for _, trace, repeats in structure.traces:
+            if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
+                timed = time_level_batch(trace, timing)
+                layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
+                peak = np.maximum(peak, timed.peak_noc_bw)
+            else:
+                layer_runtime, layer_valid = runtime_batch(trace, timing)
+            # int64 wraps silently: judge the sum in floating point first (exact far beyond any real runtime)
+            too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
+            total += repeats * layer_runtime
+            valid &= layer_valid
+    except InputError as error:  # counts of a layer beyond what the batched engine represents
+        return f"timing rejected: {error}"
+    uncounted = _uncounted_total(structure)
+    if uncounted is not None:
+        return uncounted
+    return GroupTotals(total, valid, too_long, peak, structure.macs, structure.energy_nj, structure.l1_size_req_elems, structure.l2_size_req_elems)
+
+
+def _batched_groups(
+    workload: MaestroWorkload, groups: list[np.ndarray], pes: np.ndarray, settings: np.ndarray, mappings: list[dict[str, Value]]
+) -> dict[int, tuple[GroupTotals, np.ndarray]]:
+    """The groups that the batched mapping evaluator takes (`worth_batching` per PE count): per group, its
+    totals and each of its rows' index into the totals' settings."""
+    if workload.template is None or not workload.mapping_parameters:
+        return {}
+    by_pes: dict[int, list[int]] = {}
+    for index, rows in enumerate(groups):
+        num_pes = int(pes[rows[0]])
+        if (workload.identity, num_pes, tuple(mappings[index].values())) not in _STRUCTURES:
+            by_pes.setdefault(num_pes, []).append(index)
+    taken: dict[int, tuple[GroupTotals, np.ndarray]] = {}
+    for num_pes, members in by_pes.items():
+        rows = np.concatenate([groups[index] for index in members])
+        first, inverse = _first_rows(_groups_code(list(settings[rows].T)))
+        if not worth_batching(len(members), len(first)):
+            continue
+        network = workload.network.network
+        totals = template_totals(workload.base, network, workload.template, workload.compat, num_pes, [mappings[i] for i in members], settings[rows][first])
+        ends = np.cumsum([len(groups[index]) for index in members])
+        for index, found, settings_of_rows in zip(members, totals, np.split(inverse, ends[:-1]), strict=True):
+            if found is not None:
+                taken[index] = (found, settings_of_rows)
+    return taken
+
+
 def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch:
     """Metrics of every design in `designs` (columns, or dicts, of hardware and mapping parameter values)."""
     columns, count = design_columns(designs)
@@ -187,54 +245,31 @@ def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch
     noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
     unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
     errors: dict[int, str] = {}
-    empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
     mapping_columns = [columns[name] for name in workload.mapping_parameters]
-    for rows in _groups([hardware["num_pes"], *mapping_columns]):
-        first = int(rows[0])
-        num_pes = int(hardware["num_pes"][first])
-        mapping = {name: column[first].item() if isinstance(column[first], np.generic) else column[first] for name, column in zip(workload.mapping_parameters, mapping_columns)}
-        try:
-            structure = _structure(workload, num_pes, mapping)
-        except InputError as error:
-            errors.update(dict.fromkeys(rows.tolist(), f"mapping rejected: {error}"))
-            continue
-        settings = np.stack([hardware[name][rows] for name in TIMING_PARAMETERS], axis=1)
-        first_rows, inverse = _first_rows(_groups_code(list(settings.T)))
-        distinct = settings[first_rows]
-        timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
-        total = np.zeros(len(distinct), dtype=np.int64)
-        valid = np.ones(len(distinct), dtype=bool)
-        too_long = np.zeros(len(distinct), dtype=bool)
-        peak = np.ones(len(distinct), dtype=np.int64)
-        needs_peak = bool(unlimited_noc[rows].any())
-        try:
-            for _, trace, repeats in structure.traces:
-                if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
-                    timed = time_level_batch(trace, timing)
-                    layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
-                    peak = np.maximum(peak, timed.peak_noc_bw)
-                else:
-                    layer_runtime, layer_valid = runtime_batch(trace, timing)
-                # int64 wraps silently: judge the sum in floating point first (exact far beyond any real runtime)
-                too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
-                total += repeats * layer_runtime
-                valid &= layer_valid
-        except InputError as error:  # counts of a layer beyond what the batched engine represents
-            errors.update(dict.fromkeys(rows.tolist(), f"timing rejected: {error}"))
-            continue
-        uncounted = _uncounted_total(structure)
-        if uncounted is not None:
-            errors.update(dict.fromkeys(rows.tolist(), uncounted))
-            continue
-        runtime[rows] = total[inverse]
-        noc_req[rows] = peak[inverse]
+    settings = np.stack([hardware[name] for name in TIMING_PARAMETERS], axis=1)
+    groups = _groups([hardware["num_pes"], *mapping_columns])
+    mappings = [_mapping_of(workload, mapping_columns, int(rows[0])) for rows in groups]
+    batched = _batched_groups(workload, groups, hardware["num_pes"], settings, mappings)
+    for index, rows in enumerate(groups):
+        if index in batched:
+            totals, inverse = batched[index]
+        else:
+            first_rows, inverse = _first_rows(_groups_code(list(settings[rows].T)))
+            needs_peak = bool(unlimited_noc[rows].any())
+            outcome = _traced_totals(workload, int(hardware["num_pes"][rows[0]]), mappings[index], settings[rows][first_rows], needs_peak)
+            if isinstance(outcome, str):
+                errors.update(dict.fromkeys(rows.tolist(), outcome))
+                continue
+            totals = outcome
+        runtime[rows] = totals.runtime_cycles[inverse]
+        noc_req[rows] = totals.peak_noc_bw[inverse]
         # the later message wins, as before: too long over "computes nothing"
-        errors.update(dict.fromkeys(rows[~valid[inverse]].tolist(), "a step computes nothing on this hardware (MAESTRO divides by zero)"))
+        errors.update(dict.fromkeys(rows[~totals.valid[inverse]].tolist(), "a step computes nothing on this hardware (MAESTRO divides by zero)"))
         errors.update(
-            dict.fromkeys(rows[too_long[inverse]].tolist(), f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly")
+            dict.fromkeys(rows[totals.too_long[inverse]].tolist(), f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly")
         )
         for name in structural:
-            structural[name][rows] = getattr(structure, name)
+            structural[name][rows] = getattr(totals, name)
     return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)
 
 
