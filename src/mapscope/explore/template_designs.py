@@ -155,33 +155,37 @@ def template_totals(
     network_energy = np.zeros(count)
     for position in range(len(layers.shape_of)):
         network_energy = network_energy + energy_at(position)
-    macs = sum(np.float64(repeats) * fields["macs"][shape].astype(np.float64) for shape, repeats in enumerate(layers.repeats))
-    for column, index in enumerate(usable):
-        if not valid[:, column].all() or macs[column] >= LONGEST_RUNTIME_CYCLES:
-            continue
-        results[index] = _totals(layers, runtime[:, :, column], peak[:, :, column], fields, column, float(network_energy[column]))
+    repeats = np.array(layers.repeats, dtype=np.int64)[:, None]
+    macs_bound = (repeats.astype(np.float64) * fields["macs"].astype(np.float64)).sum(axis=0)
+    macs = (repeats * fields["macs"]).sum(axis=0)  # exact: only used below the float bound
+    l1, l2 = fields["l1_size_req_elems"].max(axis=0), fields["l2_size_req_elems"].max(axis=0)
+    total, too_long = _summed_runtimes(layers, runtime)
+    peak_noc = np.maximum(peak.max(axis=1), 1)
+    settled = valid.all(axis=0) & (macs_bound < LONGEST_RUNTIME_CYCLES)
+    for column in np.flatnonzero(settled).tolist():
+        results[usable[column]] = GroupTotals(
+            total[:, column],
+            np.ones(setting_count, dtype=bool),
+            too_long[:, column],
+            peak_noc[:, column],
+            int(macs[column]),
+            float(network_energy[column]),
+            int(l1[column]),
+            int(l2[column]),
+        )
     return results
 
 
-def _totals(layers: _Layers, runtime: np.ndarray, peak: np.ndarray, fields: dict[str, np.ndarray], column: int, energy_nj: float) -> GroupTotals:
-    """One mapping's totals from its per-setting x per-shape arrays, summed as the trace path sums."""
-    setting_count = runtime.shape[0]
-    total = np.zeros(setting_count, dtype=np.int64)
-    too_long = np.zeros(setting_count, dtype=bool)
+def _summed_runtimes(layers: _Layers, runtime: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Network runtimes (settings x mappings) from per-shape ones (settings x shapes x mappings), summed shape
+    by shape as the trace path sums its traces, with its float check against LONGEST_RUNTIME_CYCLES."""
+    total = np.zeros((runtime.shape[0], runtime.shape[2]), dtype=np.int64)
+    too_long = np.zeros(total.shape, dtype=bool)
     for shape, repeats in enumerate(layers.repeats):
         layer_runtime = runtime[:, shape]
         too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
         total += repeats * layer_runtime
-    return GroupTotals(
-        total,
-        np.ones(setting_count, dtype=bool),
-        too_long,
-        np.maximum(peak.max(axis=1), 1),
-        sum(int(fields["macs"][shape, column]) for shape in layers.shape_of),
-        energy_nj,
-        max(int(fields["l1_size_req_elems"][shape, column]) for shape in layers.shape_of),
-        max(int(fields["l2_size_req_elems"][shape, column]) for shape in layers.shape_of),
-    )
+    return total, too_long
 
 
 def _chained_energy(
