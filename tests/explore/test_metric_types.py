@@ -44,7 +44,7 @@ def test_engines_give_counts_as_int64_and_records_as_int(engine: str, tmp_path: 
     space = load_design_space(path)
     points = [{"num_pes": 64, "l1_size_elems": 512, "cluster_size": 16}] if engine == "maestro" else [{"rows": 8, "cols": 16}]
     batch = ENGINES[engine].evaluate(space.workload, points)
-    assert batch.errors == [None]
+    assert batch.errors == {}
     for name in ENGINES[engine].metrics:
         assert batch.metrics[name].dtype == (np.int64 if name in INTEGER_METRICS else np.float64), name
     (record,) = evaluate_designs(space, points)
@@ -53,7 +53,7 @@ def test_engines_give_counts_as_int64_and_records_as_int(engine: str, tmp_path: 
 
 
 def test_a_design_in_error_has_nan_for_every_metric() -> None:
-    batch = MetricBatch({"runtime_cycles": np.array([5, 0]), "energy_nj": np.array([1.5, 0.0])}, [None, "mapping rejected"])
+    batch = MetricBatch({"runtime_cycles": np.array([5, 0]), "energy_nj": np.array([1.5, 0.0])}, {1: "mapping rejected"})
     good, bad = design_metrics(batch)
     assert good == {"runtime_cycles": 5, "energy_nj": 1.5} and type(good["runtime_cycles"]) is int
     assert list(bad) == ["runtime_cycles", "energy_nj"] and all(math.isnan(value) for value in bad.values())

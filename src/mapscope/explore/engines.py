@@ -6,7 +6,7 @@ from the space file and how to evaluate a batch of designs. `explore` never care
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from mapscope.errors import InputError
 from mapscope.explore import maestro_designs, systolic_designs
 from mapscope.explore.maestro_designs import MaestroWorkload
-from mapscope.explore.metrics import MetricBatch
+from mapscope.explore.metrics import DesignColumns, MetricBatch
 from mapscope.explore.search import Value
 from mapscope.explore.space import (
     Candidates,
@@ -43,7 +43,7 @@ class Engine:
     check_parameter: Callable[[str, Value], str | None]  # a one-line problem with one value, or None
     metrics: tuple[str, ...]
     build_workload: Callable[[SpaceFile, tuple[str, ...]], tuple[Any, str]]  # (workload, what identifies it)
-    evaluate: Callable[[Any, Sequence[dict[str, Value]]], MetricBatch]
+    evaluate: Callable[[Any, DesignColumns], MetricBatch]
 
 
 def _check_maestro_parameter(name: str, value: Value) -> str | None:

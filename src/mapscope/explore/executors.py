@@ -1,7 +1,8 @@
 """Where design batches are evaluated: in this process, a local process pool, or a Dask cluster.
 
-Every executor takes chunks of design points and yields each chunk's records as soon as it is done
-(in completion order), so the driver can store results while others are still running.
+Every executor takes chunks of designs (columns: one array per parameter) and yields each chunk's
+evaluated batch with the chunk's position as soon as it is done (in completion order), so the driver can
+store results while others are still running.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+import numpy as np
+
 from mapscope.errors import InputError
-from mapscope.explore.evaluation import evaluate_designs
-from mapscope.explore.search import Value, space_size
+from mapscope.explore.evaluation import evaluate_design_batch
+from mapscope.explore.metrics import DesignColumns
+from mapscope.explore.search import space_size
 from mapscope.explore.space import DesignSpace
 from mapscope.explore.worker_lifetime import end_with_parent
-from mapscope.formats.results.store import DesignRecord
+from mapscope.formats.results.store import DesignBatch
 
-Chunk = Sequence[dict[str, Value]]
+Chunk = DesignColumns
+#: A chunk's position among the chunks of one `run`, and its evaluated designs.
+ChunkResult = tuple[int, DesignBatch]
 
 
 class WorkerLost(RuntimeError):
@@ -30,7 +36,7 @@ class WorkerLost(RuntimeError):
 class Executor(Protocol):
     workers: int
 
-    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]: ...
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]: ...
 
     def close(self) -> None: ...
 
@@ -43,9 +49,19 @@ class InlineExecutor:
     def __init__(self, space: DesignSpace) -> None:
         self.space = space
 
-    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
-        for chunk in chunks:
-            yield evaluate_designs(self.space, chunk)
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
+        """All chunks in one engine call (each call has a fixed cost), then each chunk's part in turn, so
+        the store still commits chunk by chunk."""
+        if len(chunks) <= 1:
+            yield from ((position, evaluate_design_batch(self.space, chunk)) for position, chunk in enumerate(chunks))
+            return
+        names = list(chunks[0])
+        whole = evaluate_design_batch(self.space, {name: np.concatenate([chunk[name] for chunk in chunks]) for name in names})
+        start = 0
+        for position, chunk in enumerate(chunks):
+            stop = start + (len(chunk[names[0]]) if names else 0)
+            yield position, whole.take(np.arange(start, stop))
+            start = stop
 
     def close(self) -> None:
         pass
@@ -66,9 +82,9 @@ def _install_space(space: DesignSpace, owner_pid: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _evaluate_in_worker(chunk: Chunk) -> list[DesignRecord]:
+def _evaluate_in_worker(position: int, chunk: Chunk) -> ChunkResult:
     assert _WORKER_SPACE is not None, "worker started without a design space"
-    return evaluate_designs(_WORKER_SPACE, chunk)
+    return position, evaluate_design_batch(_WORKER_SPACE, chunk)
 
 
 class LocalPoolExecutor:
@@ -79,9 +95,9 @@ class LocalPoolExecutor:
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space, os.getpid()))
 
-    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
         try:
-            yield from _as_completed([self.pool.submit(_evaluate_in_worker, chunk) for chunk in chunks])
+            yield from _as_completed([self.pool.submit(_evaluate_in_worker, position, chunk) for position, chunk in enumerate(chunks)])
         except BrokenProcessPool:
             raise WorkerLost("a worker process died (killed, or out of memory)") from None
 
@@ -89,7 +105,7 @@ class LocalPoolExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _as_completed(futures: list[Future[list[DesignRecord]]]) -> Iterator[list[DesignRecord]]:
+def _as_completed(futures: list[Future[ChunkResult]]) -> Iterator[ChunkResult]:
     """Results in completion order; whatever has not started is cancelled if the caller stops early."""
     try:
         for future in as_completed(futures):
@@ -97,6 +113,10 @@ def _as_completed(futures: list[Future[list[DesignRecord]]]) -> Iterator[list[De
     finally:
         for future in futures:
             future.cancel()
+
+
+def _evaluated_chunk(space: DesignSpace, position: int, chunk: Chunk) -> ChunkResult:
+    return position, evaluate_design_batch(space, chunk)
 
 
 class DaskExecutor:
@@ -118,10 +138,10 @@ class DaskExecutor:
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.space_future = self.client.scatter(space, broadcast=True)
 
-    def run(self, chunks: Sequence[Chunk]) -> Iterator[list[DesignRecord]]:
+    def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
         from distributed import as_completed
 
-        futures = [self.client.submit(evaluate_designs, self.space_future, list(chunk), pure=False) for chunk in chunks]
+        futures = [self.client.submit(_evaluated_chunk, self.space_future, position, dict(chunk), pure=False) for position, chunk in enumerate(chunks)]
         try:
             for future in as_completed(futures):
                 yield future.result()

@@ -7,9 +7,9 @@ missing ones and ends with the same result set as an uninterrupted run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, overload
 
 import numpy as np
 
@@ -18,49 +18,107 @@ from mapscope.explore.executors import Executor
 from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.search import make_strategy, space_size
 from mapscope.explore.space import DesignSpace, check_search_size
-from mapscope.formats.results.store import DesignRecord, design_key
+from mapscope.formats.results.store import DesignBatch, DesignRecord
+from mapscope.formats.results.store_batch import concatenated, design_keys, stored_designs
 
 #: progress(done, total): designs settled so far (evaluated or found in the store) and the expected total.
 ProgressCallback = Callable[[int, int], None]
 
 
 class RecordStore(Protocol):
-    def add(self, records: Sequence[DesignRecord]) -> int: ...
+    def add_batch(self, batch: DesignBatch) -> int: ...
 
-    def get(self, keys: Sequence[str]) -> dict[str, DesignRecord]: ...
+    def stored(self, keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]: ...
 
 
 class MemoryStore:
     """A store for runs without --store: nothing survives the process."""
 
     def __init__(self) -> None:
-        self._records: dict[str, DesignRecord] = {}
+        self._index: dict[str, tuple[DesignBatch, int]] = {}
 
-    def add(self, records: Sequence[DesignRecord]) -> int:
-        new = [r for r in records if r.key not in self._records]
-        self._records.update((r.key, r) for r in new)
-        return len(new)
+    def add_batch(self, batch: DesignBatch) -> int:
+        before = len(self._index)
+        for position, key in enumerate(batch.keys):
+            self._index.setdefault(key, (batch, position))
+        return len(self._index) - before
 
-    def get(self, keys: Sequence[str]) -> dict[str, DesignRecord]:
-        return {key: self._records[key] for key in keys if key in self._records}
+    def stored(self, keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
+        return stored_designs(self._index, keys)
+
+
+class RecordView(Sequence[DesignRecord]):
+    """The designs of a batch (or of some of its rows) as DesignRecords, each built when asked for."""
+
+    def __init__(self, batch: DesignBatch, rows: np.ndarray | None = None) -> None:
+        self.batch = batch
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.batch) if self.rows is None else len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> DesignRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DesignRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> DesignRecord | Sequence[DesignRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.batch.record(index if self.rows is None else int(self.rows[index]))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(mine == theirs for mine, theirs in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[DesignRecord]:
+        if self.rows is None:
+            return self.batch.records()
+        return (self.batch.record(row) for row in self.rows.tolist())
 
 
 @dataclass(frozen=True)
 class ExplorationResult:
     space: DesignSpace
-    records: tuple[DesignRecord, ...]  # every design the search asked for, in ask order
+    records: Sequence[DesignRecord]  # every design the search asked for, in ask order (a RecordView after `explore`)
     objectives: np.ndarray  # (designs x objectives), minimised; +inf rows for infeasible designs
     front: tuple[int, ...]  # indices into records of the Pareto-optimal feasible designs
     from_store: int  # designs found in the store (a resumed run) rather than evaluated now
 
+    def _feasible_rows(self) -> np.ndarray:
+        if isinstance(self.records, RecordView) and self.records.rows is None:
+            return np.flatnonzero(self.records.batch.feasible)
+        return np.array([i for i, r in enumerate(self.records) if r.feasible], dtype=np.intp)
+
     @property
-    def feasible(self) -> tuple[DesignRecord, ...]:
-        return tuple(r for r in self.records if r.feasible)
+    def feasible(self) -> Sequence[DesignRecord]:
+        rows = self._feasible_rows()
+        if isinstance(self.records, RecordView) and self.records.rows is None:
+            return RecordView(self.records.batch, rows)
+        return tuple(self.records[i] for i in rows.tolist())
+
+    def key(self, index: int) -> str:
+        """The key of design `index` (without building its record)."""
+        if isinstance(self.records, RecordView) and self.records.rows is None:
+            return self.records.batch.keys[index]
+        return self.records[index].key
 
     def best(self, count: int) -> list[int]:
         """Indices of the `count` best feasible designs by the first objective (ties: the next ones)."""
-        feasible = [i for i, r in enumerate(self.records) if r.feasible]
-        return sorted(feasible, key=lambda i: tuple(self.objectives[i]))[:count]
+        feasible = self._feasible_rows()
+        if not len(feasible):
+            return []
+        values = self.objectives[feasible]
+        order = np.lexsort(values.T[::-1]) if values.shape[1] else np.arange(len(feasible))
+        return [int(i) for i in feasible[order[:count]]]
 
 
 def expected_total(space: DesignSpace) -> int:
@@ -68,11 +126,11 @@ def expected_total(space: DesignSpace) -> int:
     return min(size, space.search.budget) if space.search.budget is not None else size
 
 
-def _chunks(points: Sequence[dict], workers: int) -> list[Sequence[dict]]:
+def _chunks(columns: dict[str, np.ndarray], count: int, workers: int) -> list[dict[str, np.ndarray]]:
     """Split a batch into pieces for the workers: a few per worker so a slow one does not hold the rest."""
-    pieces = max(1, min(len(points), workers * 4))
-    size = -(-len(points) // pieces)
-    return [points[start : start + size] for start in range(0, len(points), size)]
+    pieces = max(1, min(count, workers * 4))
+    size = -(-count // pieces)
+    return [{name: column[start : start + size] for name, column in columns.items()} for start in range(0, count, size)]
 
 
 def explore(
@@ -89,30 +147,44 @@ def explore(
         settings.strategy, space.choices, settings.budget, settings.seed, settings.batch_size, population=settings.population
     )
     total = expected_total(space)
-    records: list[DesignRecord] = []
-    from_store = 0
+    asked: list[DesignBatch] = []
+    done, from_store = 0, 0
     while True:
-        batch = strategy.ask()
-        if not batch:
+        digits = strategy.ask_digits()
+        count = len(digits)
+        if not count:
             break
-        keys = [design_key(point) for point in batch]
-        known = store.get(keys)
-        from_store += len(known)
-        settled = len(records) + len(known)
+        columns = strategy.columns(digits)
+        keys = design_keys(columns, count)
+        found, known = store.stored(keys)
+        from_store += len(found)
+        settled = done + len(found)
         if progress is not None:
             progress(settled, total)
-        missing = [point for point, key in zip(batch, keys) if key not in known]
-        results = dict(known)
-        if missing:
-            for chunk_records in executor.run(_chunks(missing, executor.workers)):
-                store.add(chunk_records)
-                results.update((r.key, r) for r in chunk_records)
-                settled += len(chunk_records)
+        parts = [known] if known is not None else []
+        if len(found) < count:
+            missing = np.setdiff1d(np.arange(count), found, assume_unique=True) if len(found) else None
+            wanted = columns if missing is None else {name: column[missing] for name, column in columns.items()}
+            wanted_keys = keys if missing is None else [keys[i] for i in missing.tolist()]
+            chunks = _chunks(wanted, count - len(found), executor.workers)
+            starts = np.cumsum([0] + [len(next(iter(chunk.values()))) for chunk in chunks]).tolist()
+            evaluated: dict[int, DesignBatch] = {}
+            for position, chunk_batch in executor.run(chunks):
+                chunk_batch.__dict__["keys"] = wanted_keys[starts[position] : starts[position + 1]]
+                store.add_batch(chunk_batch)
+                evaluated[position] = chunk_batch
+                settled += len(chunk_batch)
                 if progress is not None:
                     progress(settled, total)
-        batch_records = [results[key] for key in keys]
-        records.extend(batch_records)
-        strategy.tell(batch, objective_matrix(space, batch_records))
-    matrix = objective_matrix(space, records)
+            parts += [evaluated[position] for position in range(len(chunks))]
+        batch = concatenated(parts)
+        if len(found) and len(found) < count:  # known designs first, then the evaluated ones: back to ask order
+            batch = batch.take(np.argsort(np.concatenate([found, missing])))
+        asked.append(batch)
+        done += count
+        strategy.tell_results(objective_matrix(space, batch))
+    designs = concatenated(asked) if asked else None
+    records: Sequence[DesignRecord] = RecordView(designs) if designs is not None else ()
+    matrix = objective_matrix(space, designs) if designs is not None else np.zeros((0, len(space.objectives)))
     front = tuple(int(i) for i in np.flatnonzero(pareto_mask(matrix))) if len(records) else ()
-    return ExplorationResult(space, tuple(records), matrix, front, from_store)
+    return ExplorationResult(space, records, matrix, front, from_store)

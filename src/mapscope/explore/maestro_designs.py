@@ -23,8 +23,9 @@ from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
 from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_level_batch
 from mapscope.errors import InputError
-from mapscope.explore.metrics import NETWORK_METRICS, MetricBatch
+from mapscope.explore.metrics import NETWORK_METRICS, DesignColumns, Designs, MetricBatch, design_columns
 from mapscope.explore.search import Value
+from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, template_totals, worth_batching
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.mapping.mapped_network import MappedNetwork
@@ -115,12 +116,6 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
     return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2)
 
 
-#: Network runtimes from here on would wrap the int64 sum; a design that long is reported as an error.
-LONGEST_RUNTIME_CYCLES = 2.0**62
-
-
-#: The largest count an int64 metric holds; a network total beyond it is reported as an error of the design.
-LARGEST_COUNT = 2**63 - 1
 
 
 def _uncounted_total(structure: _NetworkStructure) -> str | None:
@@ -132,78 +127,149 @@ def _uncounted_total(structure: _NetworkStructure) -> str | None:
     return None
 
 
-def hardware_columns(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> dict[str, np.ndarray]:
+def hardware_columns(workload: MaestroWorkload, columns: DesignColumns, count: int) -> dict[str, np.ndarray]:
     """One int64 array per Accelerator field: the swept value of each design, else the base hardware's."""
-    columns = {}
+    hardware = {}
     for name in HARDWARE_PARAMETERS:
-        if points and name in points[0]:
-            columns[name] = np.fromiter((p[name] for p in points), dtype=np.int64, count=len(points))
+        if name in columns:
+            hardware[name] = np.asarray(columns[name], dtype=np.int64)
         else:
-            columns[name] = np.full(len(points), getattr(workload.base, name), dtype=np.int64)
-    return columns
+            hardware[name] = np.full(count, getattr(workload.base, name), dtype=np.int64)
+    return hardware
 
 
-def evaluate_maestro(workload: MaestroWorkload, points: Sequence[dict[str, Value]]) -> MetricBatch:
-    """Metrics of every design in `points` (dicts of hardware and mapping parameter values)."""
-    count = len(points)
-    hardware = hardware_columns(workload, points)
+def _value_codes(column: np.ndarray) -> np.ndarray:
+    """A small integer per distinct value of `column` (Python objects by equality, as dict keys do)."""
+    if column.dtype != object:
+        return np.unique(column, return_inverse=True)[1].reshape(-1)
+    numbered: dict[object, int] = {}
+    return np.fromiter((numbered.setdefault(value, len(numbered)) for value in column.tolist()), dtype=np.int64, count=len(column))
+
+
+def _groups_code(key_columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One int64 per row, equal for rows equal in every column and ordered as the rows' values are."""
+    code = np.zeros(len(key_columns[0]), dtype=np.int64)
+    for column in key_columns:
+        inverse = _value_codes(column)
+        code = code * (int(inverse.max(initial=0)) + 1) + inverse
+        _, code = np.unique(code, return_inverse=True)  # renumbered: the product of radices stays small
+        code = code.reshape(-1)
+    return code
+
+
+def _first_rows(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct code (in code order) and each row's position among them."""
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _groups(key_columns: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The rows of each distinct combination of `key_columns` values, in order of first appearance."""
+    code = _groups_code(key_columns)
+    order = np.argsort(code, kind="stable")
+    starts = np.flatnonzero(np.diff(code[order], prepend=-1))
+    groups = np.split(order, starts[1:])
+    return sorted(groups, key=lambda rows: int(rows[0]))
+
+
+def _mapping_of(workload: MaestroWorkload, columns: Sequence[np.ndarray], row: int) -> dict[str, Value]:
+    return {name: column[row].item() if isinstance(column[row], np.generic) else column[row] for name, column in zip(workload.mapping_parameters, columns)}
+
+
+def _traced_totals(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value], distinct: np.ndarray, needs_peak: bool) -> GroupTotals | str:
+    """A (PE count, mapping)'s totals on the timing settings `distinct` from its traces, or the error of its designs."""
+    try:
+        structure = _structure(workload, num_pes, mapping)
+    except InputError as error:
+        return f"mapping rejected: {error}"
+    empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
+    timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
+    total = np.zeros(len(distinct), dtype=np.int64)
+    valid = np.ones(len(distinct), dtype=bool)
+    too_long = np.zeros(len(distinct), dtype=bool)
+    peak = np.ones(len(distinct), dtype=np.int64)
+    try:
+        for _, trace, repeats in structure.traces:
+            if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
+                timed = time_level_batch(trace, timing)
+                layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
+                peak = np.maximum(peak, timed.peak_noc_bw)
+            else:
+                layer_runtime, layer_valid = runtime_batch(trace, timing)
+            # int64 wraps silently: judge the sum in floating point first (exact far beyond any real runtime)
+            too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
+            total += repeats * layer_runtime
+            valid &= layer_valid
+    except InputError as error:  # counts of a layer beyond what the batched engine represents
+        return f"timing rejected: {error}"
+    uncounted = _uncounted_total(structure)
+    if uncounted is not None:
+        return uncounted
+    return GroupTotals(total, valid, too_long, peak, structure.macs, structure.energy_nj, structure.l1_size_req_elems, structure.l2_size_req_elems)
+
+
+def _batched_groups(
+    workload: MaestroWorkload, groups: list[np.ndarray], pes: np.ndarray, settings: np.ndarray, mappings: list[dict[str, Value]]
+) -> dict[int, tuple[GroupTotals, np.ndarray]]:
+    """The groups that the batched mapping evaluator takes (`worth_batching` per PE count): per group, its
+    totals and each of its rows' index into the totals' settings."""
+    if workload.template is None or not workload.mapping_parameters:
+        return {}
+    by_pes: dict[int, list[int]] = {}
+    for index, rows in enumerate(groups):
+        num_pes = int(pes[rows[0]])
+        if (workload.identity, num_pes, tuple(mappings[index].values())) not in _STRUCTURES:
+            by_pes.setdefault(num_pes, []).append(index)
+    taken: dict[int, tuple[GroupTotals, np.ndarray]] = {}
+    for num_pes, members in by_pes.items():
+        rows = np.concatenate([groups[index] for index in members])
+        first, inverse = _first_rows(_groups_code(list(settings[rows].T)))
+        if not worth_batching(len(members), len(first)):
+            continue
+        network = workload.network.network
+        totals = template_totals(workload.base, network, workload.template, workload.compat, num_pes, [mappings[i] for i in members], settings[rows][first])
+        ends = np.cumsum([len(groups[index]) for index in members])
+        for index, found, settings_of_rows in zip(members, totals, np.split(inverse, ends[:-1]), strict=True):
+            if found is not None:
+                taken[index] = (found, settings_of_rows)
+    return taken
+
+
+def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch:
+    """Metrics of every design in `designs` (columns, or dicts, of hardware and mapping parameter values)."""
+    columns, count = design_columns(designs)
+    hardware = hardware_columns(workload, columns, count)
     runtime = np.zeros(count, dtype=np.int64)
     structural = {name: np.zeros(count, dtype=np.int64) for name in ("macs", "l1_size_req_elems", "l2_size_req_elems")}
     structural["energy_nj"] = np.zeros(count)
     noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
     unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
-    errors: list[str | None] = [None] * count
-    empty_transfer = (MAESTRO_SEMANTICS if workload.compat == "maestro" else CORRECTED).empty_transfer_takes_no_time
-    groups: dict[tuple[int, tuple[Value, ...]], list[int]] = {}
-    for index, point in enumerate(points):
-        key = (int(hardware["num_pes"][index]), tuple(point[name] for name in workload.mapping_parameters))
-        groups.setdefault(key, []).append(index)
-    for (num_pes, mapping_values), members in groups.items():
-        rows = np.array(members)
-        mapping = dict(zip(workload.mapping_parameters, mapping_values))
-        try:
-            structure = _structure(workload, num_pes, mapping)
-        except InputError as error:
-            for index in members:
-                errors[index] = f"mapping rejected: {error}"
-            continue
-        settings = np.stack([hardware[name][rows] for name in TIMING_PARAMETERS], axis=1)
-        distinct, inverse = np.unique(settings, axis=0, return_inverse=True)
-        timing = TimingArrays(distinct[:, 1], distinct[:, 2], distinct[:, 0], distinct[:, 3], empty_transfer)
-        total = np.zeros(len(distinct), dtype=np.int64)
-        valid = np.ones(len(distinct), dtype=bool)
-        too_long = np.zeros(len(distinct), dtype=bool)
-        peak = np.ones(len(distinct), dtype=np.int64)
-        needs_peak = bool(unlimited_noc[rows].any())
-        try:
-            for _, trace, repeats in structure.traces:
-                if needs_peak:  # the full timing, for its peak NoC bandwidth (runtime and validity are the same)
-                    timed = time_level_batch(trace, timing)
-                    layer_runtime, layer_valid = timed.runtime_cycles, timed.valid
-                    peak = np.maximum(peak, timed.peak_noc_bw)
-                else:
-                    layer_runtime, layer_valid = runtime_batch(trace, timing)
-                # int64 wraps silently: judge the sum in floating point first (exact far beyond any real runtime)
-                too_long |= total.astype(np.float64) + float(repeats) * layer_runtime.astype(np.float64) >= LONGEST_RUNTIME_CYCLES
-                total += repeats * layer_runtime
-                valid &= layer_valid
-        except InputError as error:  # counts of a layer beyond what the batched engine represents
-            for index in members:
-                errors[index] = f"timing rejected: {error}"
-            continue
-        uncounted = _uncounted_total(structure)
-        if uncounted is not None:
-            for index in members:
-                errors[index] = uncounted
-            continue
-        runtime[rows] = total[inverse.reshape(-1)]
-        noc_req[rows] = peak[inverse.reshape(-1)]
-        for index in rows[~valid[inverse.reshape(-1)]]:
-            errors[int(index)] = "a step computes nothing on this hardware (MAESTRO divides by zero)"
-        for index in rows[too_long[inverse.reshape(-1)]]:
-            errors[int(index)] = f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly"
+    errors: dict[int, str] = {}
+    mapping_columns = [columns[name] for name in workload.mapping_parameters]
+    settings = np.stack([hardware[name] for name in TIMING_PARAMETERS], axis=1)
+    groups = _groups([hardware["num_pes"], *mapping_columns])
+    mappings = [_mapping_of(workload, mapping_columns, int(rows[0])) for rows in groups]
+    batched = _batched_groups(workload, groups, hardware["num_pes"], settings, mappings)
+    for index, rows in enumerate(groups):
+        if index in batched:
+            totals, inverse = batched[index]
+        else:
+            first_rows, inverse = _first_rows(_groups_code(list(settings[rows].T)))
+            needs_peak = bool(unlimited_noc[rows].any())
+            outcome = _traced_totals(workload, int(hardware["num_pes"][rows[0]]), mappings[index], settings[rows][first_rows], needs_peak)
+            if isinstance(outcome, str):
+                errors.update(dict.fromkeys(rows.tolist(), outcome))
+                continue
+            totals = outcome
+        runtime[rows] = totals.runtime_cycles[inverse]
+        noc_req[rows] = totals.peak_noc_bw[inverse]
+        # the later message wins, as before: too long over "computes nothing"
+        errors.update(dict.fromkeys(rows[~totals.valid[inverse]].tolist(), "a step computes nothing on this hardware (MAESTRO divides by zero)"))
+        errors.update(
+            dict.fromkeys(rows[totals.too_long[inverse]].tolist(), f"the network's runtime reaches {LONGEST_RUNTIME_CYCLES:.3g} cycles, beyond what is counted exactly")
+        )
         for name in structural:
-            structural[name][rows] = getattr(structure, name)
+            structural[name][rows] = getattr(totals, name)
     return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)
 
 

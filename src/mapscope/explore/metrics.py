@@ -8,9 +8,12 @@ evaluate has an error and no metrics: `design_metrics` gives it nan for every me
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from mapscope.formats.results.store_batch import typed_column
 
 #: Metrics every engine reports (network totals); engines add their own after these.
 NETWORK_METRICS = (
@@ -42,18 +45,50 @@ INTEGER_METRICS = frozenset(
 )
 
 MetricValue = int | float
+#: Designs as columns: one array per parameter, all of one length.
+DesignColumns = Mapping[str, np.ndarray]
+#: What an engine evaluates: columns, or (for callers with few designs) one dict of parameter values per design.
+Designs = DesignColumns | Sequence[Mapping[str, object]]
+
+
+def design_columns(designs: Designs) -> tuple[dict[str, np.ndarray], int]:
+    """`designs` as columns (typed as the store keeps them) and how many designs there are."""
+    if isinstance(designs, Mapping):
+        columns = dict(designs)
+        return columns, (len(next(iter(columns.values()))) if columns else 0)
+    names = list(designs[0]) if designs else []
+    return {name: typed_column([point[name] for point in designs]) for name in names}, len(designs)
+
+
+def design_points(designs: Designs) -> list[dict[str, object]]:
+    """`designs` as one dict of Python values per design (for engines that work design by design)."""
+    if not isinstance(designs, Mapping):
+        return [dict(point) for point in designs]
+    names = list(designs)
+    return [dict(zip(names, values, strict=True)) for values in zip(*(designs[name].tolist() for name in names), strict=True)]
 
 
 @dataclass(frozen=True)
 class MetricBatch:
-    """Metric arrays for a batch of designs, and per design the reason it could not be evaluated (or None).
+    """Metric arrays for a batch of designs, and the reason each design the engine could not evaluate
+    failed (by index; the others are absent).
 
     The entries of a design with an error are meaningless (an int64 array cannot hold nan); read them
     through `design_metrics`.
     """
 
     metrics: dict[str, np.ndarray]
-    errors: list[str | None]
+    errors: dict[int, str]
+
+    @property
+    def count(self) -> int:
+        return len(next(iter(self.metrics.values())))
+
+    def evaluated(self) -> np.ndarray:
+        """The mask of designs without an error."""
+        mask = np.ones(self.count, dtype=np.bool_)
+        mask[list(self.errors)] = False
+        return mask
 
 
 def design_metrics(batch: MetricBatch) -> list[dict[str, MetricValue]]:
@@ -61,6 +96,6 @@ def design_metrics(batch: MetricBatch) -> list[dict[str, MetricValue]]:
     design the engine could not evaluate."""
     columns = {name: values.tolist() for name, values in batch.metrics.items()}
     return [
-        dict.fromkeys(columns, math.nan) if error is not None else {name: values[index] for name, values in columns.items()}
-        for index, error in enumerate(batch.errors)
+        dict.fromkeys(columns, math.nan) if index in batch.errors else {name: values[index] for name, values in columns.items()}
+        for index in range(batch.count)
     ]

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from mapscope.errors import InputError
 from mapscope.explore.pareto import crowding_distance, non_dominated_ranks
+from mapscope.formats.results.store_batch import typed_column
 from mapscope.limits import quoted
 
 Value = int | float | str | bool
@@ -34,7 +35,10 @@ _RANDOM_JUMP_PROBABILITY = 0.2  # chance that a mutation jumps anywhere instead 
 
 
 class Strategy(Protocol):
-    """A search that proposes batches of new points and learns from their objectives (minimised)."""
+    """A search that proposes batches of new points and learns from their objectives (minimised).
+
+    `ask_digits`/`columns`/`tell_results` are the columnar form of `ask`/`tell`: a batch as digit rows and
+    one array per parameter, never a dict per point."""
 
     def ask(self) -> list[Point]:
         """The next batch of never-asked points; an empty list once the search is finished."""
@@ -43,6 +47,36 @@ class Strategy(Protocol):
     def tell(self, points: list[Point], objectives: npt.ArrayLike) -> None:
         """Results of the last batch: shape (len(points), k); +inf rows mark infeasible designs."""
         ...
+
+    def ask_digits(self) -> Digits:
+        """The next batch as digit rows (zero rows once the search is finished)."""
+        ...
+
+    def columns(self, digits: Digits) -> dict[str, np.ndarray]:
+        """The parameter values of digit rows, one array per parameter (see `_Space.columns`)."""
+        ...
+
+    def tell_results(self, objectives: npt.ArrayLike) -> None:
+        """Results of the last `ask_digits` batch, row for row."""
+        ...
+
+
+class _SpaceSearch:
+    """What every strategy shares: asking points as digits, and turning digits into points or columns."""
+
+    _space: _Space
+
+    def ask_digits(self) -> Digits:
+        raise NotImplementedError
+
+    def ask(self) -> list[Point]:
+        return self._space.points(self.ask_digits())
+
+    def columns(self, digits: Digits) -> dict[str, np.ndarray]:
+        return self._space.columns(digits)
+
+    def tell_results(self, objectives: npt.ArrayLike) -> None:
+        """Ignored unless the strategy learns from results."""
 
 
 def space_size(choices: Choices) -> int:
@@ -63,7 +97,7 @@ def make_strategy(
     raise InputError(f"unknown search strategy {quoted(name)}; choose one of {', '.join(STRATEGY_NAMES)}", "strategy")
 
 
-class GridSearch:
+class GridSearch(_SpaceSearch):
     """Every point of the product in mixed-radix order (last parameter fastest), up to `budget` points."""
 
     def __init__(self, choices: Choices, budget: int | None = None, batch_size: int = 1024) -> None:
@@ -72,18 +106,18 @@ class GridSearch:
         self._batch_size = _checked_integer(batch_size, "batch size", minimum=1)
         self._next_index = 0
 
-    def ask(self) -> list[Point]:
+    def ask_digits(self) -> Digits:
         """The next run of consecutive indices of the product."""
         stop = min(self._next_index + self._batch_size, self._total)
         indices = range(self._next_index, stop)
         self._next_index = stop
-        return self._space.points(self._space.digits_of(indices))
+        return self._space.digits_of(indices)
 
     def tell(self, points: list[Point], objectives: npt.ArrayLike) -> None:
         """Ignored: the grid order does not depend on results."""
 
 
-class RandomSearch:
+class RandomSearch(_SpaceSearch):
     """`budget` distinct points drawn uniformly without replacement from the product, seeded."""
 
     def __init__(self, choices: Choices, budget: int | None = None, batch_size: int = 1024, seed: int = 0) -> None:
@@ -95,18 +129,18 @@ class RandomSearch:
         self._moved: dict[int, int] = {}  # lazy Fisher-Yates shuffle: position -> index now held there
         self._seen: set[int] = set()  # only for spaces beyond int64 indices
 
-    def ask(self) -> list[Point]:
+    def ask_digits(self) -> Digits:
         """The next prefix of a uniform random permutation of the product (or distinct draws if huge)."""
         count = min(self._batch_size, self._total - self._asked)
         if count <= 0:
-            return []
+            return self._space.digits_of([])
         if self._space.size <= _INT64_SAFE_POINTS:
             indices = self._shuffled_indices(count)
         else:
             indices = _draw_unseen(self._space, self._rng, count, self._seen)
             self._seen.update(indices)
         self._asked += count
-        return self._space.points(self._space.digits_of(indices))
+        return self._space.digits_of(indices)
 
     def tell(self, points: list[Point], objectives: npt.ArrayLike) -> None:
         """Ignored: random draws do not depend on results."""
@@ -126,7 +160,7 @@ class RandomSearch:
         return indices
 
 
-class EvolutionarySearch:
+class EvolutionarySearch(_SpaceSearch):
     """A genetic search in the manner of GAMMA, with NSGA-II survivors so any number of objectives works.
 
     Generation one is random; later ones come from binary tournaments (on front rank, then crowding
@@ -147,20 +181,20 @@ class EvolutionarySearch:
         self._parents: Digits = np.empty((0, len(self._space.names)), dtype=np.int64)
         self._parent_objectives = np.empty((0, 0), dtype=np.float64)  # parents are kept best first
 
-    def ask(self) -> list[Point]:
+    def ask_digits(self) -> Digits:
         """A whole generation of new points; tell() its results before asking again."""
         if self._pending is not None:
             raise RuntimeError("tell() the results of the last generation before asking for the next one")
         count = min(self._population, self._total - len(self._seen))
         if count <= 0:
-            return []
+            return self._space.digits_of([])
         if self._parents.shape[0] == 0:
             indices = _draw_unseen(self._space, self._rng, count, self._seen)
         else:
             indices = self._children(count)
         self._seen.update(indices)
         self._pending = self._space.digits_of(indices)
-        return self._space.points(self._pending)
+        return self._pending
 
     def tell(self, points: list[Point], objectives: npt.ArrayLike) -> None:
         """Results of the last generation, row for row; the best of parents and children survive."""
@@ -173,6 +207,16 @@ class EvolutionarySearch:
             raise ValueError(f"expected objectives for {len(expected)} points, got shape {scores.shape}")
         if any({name: point.get(name) for name in self._space.names} != want for point, want in zip(points, expected)):
             raise ValueError("tell() must receive the points of the last ask(), in the same order")
+        self.tell_results(scores)
+
+    def tell_results(self, objectives: npt.ArrayLike) -> None:
+        """Results of the last generation, row for row; the best of parents and children survive."""
+        if self._pending is None:
+            raise RuntimeError("tell() called without a generation awaiting results")
+        scores = np.asarray(objectives, dtype=np.float64)
+        scores = scores.reshape(-1, 1) if scores.ndim == 1 else scores
+        if scores.ndim != 2 or scores.shape[0] != self._pending.shape[0]:
+            raise ValueError(f"expected objectives for {self._pending.shape[0]} points, got shape {scores.shape}")
         if self._parents.shape[0] and scores.shape[1] != self._parent_objectives.shape[1]:
             raise ValueError(f"expected {self._parent_objectives.shape[1]} objectives, got {scores.shape[1]}")
         digits = np.concatenate([self._parents, self._pending])
@@ -229,6 +273,25 @@ class _Space:
         self.size = math.prod(len(values) for values in self.values)
         self.radices = np.array([len(values) for values in self.values], dtype=np.int64)
         self._strides = [math.prod(len(values) for values in self.values[j + 1 :]) for j in range(len(self.values))]
+        self._candidate_columns: list[np.ndarray | None] | None = None
+
+    def columns(self, digits: Digits) -> dict[str, np.ndarray]:
+        """The values of digit rows, one array per parameter: int64, float64 or bool when every candidate
+        is of that type (and fits), else Python objects narrowed to the batch's own values."""
+        if self._candidate_columns is None:
+            self._candidate_columns = [_candidate_column(values) for values in self.values]
+        columns = {}
+        for position, (name, values, candidates) in enumerate(zip(self.names, self.values, self._candidate_columns, strict=True)):
+            chosen = digits[:, position]
+            if candidates is None:  # a long range: computed, never listed
+                assert isinstance(values, range)
+                column = values.start + chosen * values.step if _fits_int64(values) else typed_column([values[d] for d in chosen.tolist()])
+            else:
+                column = candidates[chosen]
+                if column.dtype == object:
+                    column = typed_column(column.tolist())
+            columns[name] = column
+        return columns
 
     def points(self, digits: Digits) -> list[Point]:
         """The design point of each digit row."""
@@ -317,3 +380,18 @@ def _checked_integer(value: int, what: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
         raise InputError(f"the {what} must be an integer of at least {minimum}, got {quoted(value)}", what)
     return int(value)
+
+
+#: Ranges longer than this are not listed as a candidate array; their values are computed per batch.
+_LISTED_RANGE = 1 << 16
+
+
+def _fits_int64(values: range) -> bool:
+    return -(2**63) <= min(values[0], values[-1]) and max(values[0], values[-1]) < 2**63
+
+
+def _candidate_column(values: Sequence[Value]) -> np.ndarray | None:
+    """The candidates as one typed array to index with digits; None for a long range (computed instead)."""
+    if isinstance(values, range) and len(values) > _LISTED_RANGE:
+        return None
+    return typed_column(list(values))

@@ -142,7 +142,7 @@ def constraint_texts(result: ExplorationResult) -> list[str]:
 
 def pareto_order(result: ExplorationResult) -> list[int]:
     """The Pareto front's record indices, sorted by the first objective (then the next ones, then the key)."""
-    return sorted(result.front, key=lambda i: (tuple(float(v) for v in result.objectives[i]), result.records[i].key))
+    return sorted(result.front, key=lambda i: (tuple(float(v) for v in result.objectives[i]), result.key(i)))
 
 
 def _design_entry(result: ExplorationResult, index: int) -> dict[str, Any]:

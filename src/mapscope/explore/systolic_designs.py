@@ -37,7 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from mapscope.errors import InputError
-from mapscope.explore.metrics import INTEGER_METRICS, NETWORK_METRICS, MetricBatch
+from mapscope.explore.metrics import INTEGER_METRICS, NETWORK_METRICS, Designs, MetricBatch, design_points
 from mapscope.explore.search import Value
 from mapscope.limits import MAX_SIZE, quoted
 from mapscope.hardware.area_power import (
@@ -213,11 +213,12 @@ def _design_metrics(table: SystolicEnergyTable, dataflow: Dataflow, shapes: np.n
     }
 
 
-def evaluate_systolic(workload: SystolicWorkload, points: Sequence[dict[str, Value]]) -> MetricBatch:
-    """Metrics of every design in `points` (dicts of hardware parameter values; missing ones from the base)."""
+def evaluate_systolic(workload: SystolicWorkload, designs: Designs) -> MetricBatch:
+    """Metrics of every design in `designs` (hardware parameter values; missing ones from the base)."""
+    points = design_points(designs)
     count = len(points)
     metrics = {name: np.zeros(count, dtype=np.int64 if name in INTEGER_METRICS else np.float64) for name in METRICS}
-    errors: list[str | None] = [None] * count
+    errors: dict[int, str] = {}
     groups: dict[tuple[Dataflow, bool], list[tuple[int, int, int]]] = {}
     for index, point in enumerate(points):
         design = {**workload.base, **point}
@@ -236,5 +237,6 @@ def evaluate_systolic(workload: SystolicWorkload, points: Sequence[dict[str, Val
         for name, values in _design_metrics(workload.energy, dataflow, shapes, fields).items():
             metrics[name][table[:, 0]] = values[inverse]
         for index, shape in zip(table[:, 0].tolist(), inverse.tolist()):
-            errors[index] = problems[shape]
+            if problems[shape] is not None:
+                errors[index] = problems[shape]
     return MetricBatch(metrics, errors)

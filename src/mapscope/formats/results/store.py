@@ -15,6 +15,7 @@ batch back, says how many designs are kept, and leaves a store that `--resume` c
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 import tempfile
@@ -23,6 +24,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+import numpy as np
 
 from mapscope.errors import InputError
 from mapscope.limits import quoted
@@ -34,7 +37,7 @@ from mapscope.formats.results.store_errors import (
     unwritable,
     unwritable_reason,
 )
-from mapscope.formats.results.store_batch import DesignBatch, batch_from_records
+from mapscope.formats.results.store_batch import DesignBatch, batch_from_records, stored_designs
 from mapscope.formats.results.store_codec import decode_batch, encode_batch
 from mapscope.formats.results.store_rows import DesignRecord, ParameterValue, RowError, design_key
 from mapscope.formats.results.store_schema import (
@@ -151,6 +154,12 @@ class ResultStore:
                     found[key] = place[0].record(place[1])
             return found
 
+    def stored(self, keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
+        """Which of `keys` are stored (their positions in `keys`, ascending) and those designs as one batch."""
+        with self._lock, self._reading():
+            self._catch_up()
+            return stored_designs(self._index, keys)
+
     def records(self) -> list[DesignRecord]:
         """Every stored record, in the order the records first arrived (read afresh from the file)."""
         with self._lock, self._reading():
@@ -176,7 +185,7 @@ class ResultStore:
     def _new_designs(self, batch: DesignBatch) -> DesignBatch:
         """The designs of `batch` not stored yet, each once."""
         keys, index = batch.keys, self._index
-        if len(set(keys)) == len(keys) and not any(key in index for key in keys):
+        if index.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
             return batch
         fresh: dict[str, int] = {}
         for position, key in enumerate(keys):
@@ -196,7 +205,7 @@ class ResultStore:
             self._remember(batch, int(row[0]))
 
     def _remember(self, batch: DesignBatch, sequence: int) -> None:
-        self._index.update((key, (batch, position)) for position, key in enumerate(batch.keys))
+        self._index.update(zip(batch.keys, zip(itertools.repeat(batch), range(len(batch)))))
         self._indexed_up_to = max(self._indexed_up_to, sequence)
 
     def close(self) -> None:

@@ -41,28 +41,33 @@ def typed_column(values: Sequence[Any]) -> np.ndarray:
 
 
 def design_keys(parameters: Mapping[str, np.ndarray], count: int) -> list[str]:
-    """`design_key` of every design of the columns `parameters`, one column at a time (names sorted)."""
+    """`design_key` of every design of the columns `parameters` (names sorted): one format string filled
+    per design, each column's values as ints or as their JSON text."""
     if not parameters:
         return [design_key({})] * count
-    pieces = []
+    pieces: list[str] = []
+    values: list[list[Any]] = []
     for name in sorted(parameters):
-        prefix = _KEY_ENCODER.encode(name) + ":"
         column = parameters[name]
         if column.dtype == np.int64:
-            pieces.append([prefix + text for text in map(str, column.tolist())])
-        elif column.dtype == np.bool_:
-            pieces.append([prefix + ("true" if value else "false") for value in column.tolist()])
-        else:
-            encoded: dict[tuple[type, Any], str] = {}
-            texts = []
-            for value in column.tolist():
-                tag = (type(value), value)
-                text = encoded.get(tag)
-                if text is None:
-                    text = encoded[tag] = prefix + _KEY_ENCODER.encode(value)
-                texts.append(text)
-            pieces.append(texts)
-    return ["{" + ",".join(parts) + "}" for parts in zip(*pieces, strict=True)]
+            pieces.append(_KEY_ENCODER.encode(name).replace("%", "%%") + ":%d")
+            values.append(column.tolist())
+            continue
+        pieces.append(_KEY_ENCODER.encode(name).replace("%", "%%") + ":%s")
+        if column.dtype == np.bool_:
+            values.append(["true" if value else "false" for value in column.tolist()])
+            continue
+        encoded: dict[tuple[type, Any], str] = {}
+        texts = []
+        for value in column.tolist():
+            tag = (type(value), value)
+            text = encoded.get(tag)
+            if text is None:
+                text = encoded[tag] = _KEY_ENCODER.encode(value)
+            texts.append(text)
+        values.append(texts)
+    template = "{" + ",".join(pieces) + "}"
+    return [template % row for row in zip(*values, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,16 +98,24 @@ class DesignBatch:
 
     def record(self, index: int) -> DesignRecord:
         """Design `index` as a DesignRecord (Python ints, floats, strings and bools)."""
-        parameters, metrics, evaluated = self._lists
-        values = {name: column[index] for name, column in parameters.items()}
-        if evaluated[index]:
-            measured = {name: column[index] for name, column in metrics.items()}
+        values = {name: column.item(index) for name, column in self.parameters.items()}
+        if self.evaluated[index]:
+            measured = {name: column.item(index) for name, column in self.metrics.items()}
         else:
-            measured = dict.fromkeys(metrics, math.nan)
+            measured = dict.fromkeys(self.metrics, math.nan)
         return DesignRecord(self.keys[index], values, measured, bool(self.feasible[index]), self.violations[index])
 
     def records(self) -> Iterator[DesignRecord]:
-        return (self.record(index) for index in range(len(self)))
+        """Every design as a DesignRecord, in order (the columns turned into Python values once)."""
+        parameters, metrics, evaluated = self._lists
+        keys, feasible = self.keys, self.feasible.tolist()
+        for index in range(len(self)):
+            values = {name: column[index] for name, column in parameters.items()}
+            if evaluated[index]:
+                measured = {name: column[index] for name, column in metrics.items()}
+            else:
+                measured = dict.fromkeys(metrics, math.nan)
+            yield DesignRecord(keys[index], values, measured, feasible[index], self.violations[index])
 
     def take(self, indices: Sequence[int] | np.ndarray) -> DesignBatch:
         """The designs at `indices`, in that order."""
@@ -158,6 +171,28 @@ def concatenated(batches: Sequence[DesignBatch]) -> DesignBatch:
     if all("keys" in batch.__dict__ for batch in batches):
         joined.__dict__["keys"] = [key for batch in batches for key in batch.keys]
     return joined
+
+
+def stored_designs(index: Mapping[str, tuple[DesignBatch, int]], keys: Sequence[str]) -> tuple[np.ndarray, DesignBatch | None]:
+    """Which of `keys` `index` holds (their positions in `keys`, ascending) and those designs as one batch
+    in that order (None when it holds none)."""
+    if not index or index.keys().isdisjoint(keys):
+        return np.zeros(0, dtype=np.intp), None
+    places = [(position, index.get(key)) for position, key in enumerate(keys)]
+    found = [(position, place) for position, place in places if place is not None]
+    if not found:
+        return np.zeros(0, dtype=np.intp), None
+    sources: dict[int, tuple[DesignBatch, list[int], list[int]]] = {}  # per stored batch: its rows, and where they go
+    for order, (_, (batch, row)) in enumerate(found):
+        entry = sources.setdefault(id(batch), (batch, [], []))
+        entry[1].append(row)
+        entry[2].append(order)
+    parts = [batch.take(rows) for batch, rows, _ in sources.values()]
+    destinations = np.concatenate([np.array(orders, dtype=np.intp) for _, _, orders in sources.values()])
+    joined = concatenated(parts)
+    if len(parts) > 1 or not np.array_equal(destinations, np.arange(len(found))):
+        joined = joined.take(np.argsort(destinations))
+    return np.array([position for position, _ in found], dtype=np.intp), joined
 
 
 def batch_from_records(records: Sequence[DesignRecord]) -> list[DesignBatch]:
