@@ -19,9 +19,11 @@ from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_d
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
 from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
+from mapscope.analysis.batch.tile_pairs import TilePairs
+from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import INIT
-from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
+from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
 from mapscope.limits import MAX_ITERATION_CASES
 
 TENSOR_NAMES = ("input", "filter", "output")
@@ -75,6 +77,11 @@ class _Case:
     spatial_slot: Slot
     edge_code: IntArray | None = None  # sub-cluster tile codes (edge-or-full per dimension) of its sub-runs
     plain_code: IntArray | None = None
+
+
+_NO_ARRAY = np.zeros(0, dtype=np.int64)
+#: What a level reads of sub-runs when no case uses any (every lookup reads zero).
+_EMPTY_RUN = RunArrays(_NO_ARRAY, np.zeros(0), {name: _NO_ARRAY for name in TENSOR_NAMES}, np.zeros(0, dtype=bool), _NO_ARRAY, _NO_ARRAY, _NO_ARRAY)
 
 
 def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
@@ -169,16 +176,22 @@ class LayerWalk:
             weights[j] = weights[j + 1] * radices[j + 1]
         level_cases = weights[0] * radices[0] if radices else np.ones(self.count, dtype=np.int64)
         needs_scalar = level_cases > MAX_ITERATION_CASES
-        union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
+        # each slot with its term of the case's position in the mapping's own enumeration order
+        union = [
+            [(s, ((s.digit - 1) % radix) * weight) for s in slots if s.position == INIT or bool(s.exists.any())]
+            for slots, radix, weight in zip(slot_lists, radices, weights)
+        ]
+        differs = {v: form.tables.mapped_edge[v] != form.tables.mapped[v] for v in level.variables} if not innermost else {}
         output = self.tensors.output
         spatial_variable = level.variables[form.first_spatial]
         cases: list[_Case] = []
-        for combination in product(*union):
+        for chosen in product(*union):
+            combination = tuple(slot for slot, _ in chosen)
             exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
             if not exists.any():
                 continue
             first_case = np.logical_and.reduce([slot.digit == 0 for slot in combination])
-            later = 1 + sum(((slot.digit - 1) % radix) * weight for slot, radix, weight in zip(combination, radices, weights))
+            later = 1 + sum(term for _, term in chosen)
             occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
             volumes = CaseArrays(form, combination)
             macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
@@ -205,51 +218,39 @@ class LayerWalk:
                 )
             )
             if not innermost:
-                cases[-1].edge_code, cases[-1].plain_code = self._tile_codes(volumes, form)
+                cases[-1].edge_code, cases[-1].plain_code = self._tile_codes(combination, form, differs)
         return self._finish(index, form, declared, cases, needs_scalar, level_cases, innermost)
 
     # -- sub-cluster levels ------------------------------------------------------------------------------
-    def _tile_codes(self, volumes: CaseArrays, form: LevelForm) -> tuple[IntArray, IntArray]:
-        """Per mapping, which dimensions the sub-cluster tile takes at edge size (a bit per directive), for
-        the partial last sub-cluster and for the others; only where the edge size differs."""
-        codes = []
-        for edge_edge in (True, False):
-            code = np.zeros(self.count, dtype=np.int64)
-            sizes = volumes.sub_cluster_dimensions(edge_edge)
-            for bit, variable in enumerate(form.variables):
-                code |= (sizes[variable] != form.tables.mapped[variable]).astype(np.int64) << bit
-            codes.append(code)
-        return codes[0], codes[1]
+    def _tile_codes(self, slots: tuple[Slot, ...], form: LevelForm, differs: dict[str, BoolArray]) -> tuple[IntArray, IntArray]:
+        """Per mapping, which dimensions the sub-cluster tile takes at edge size (a bit per directive, set
+        only where the edge size differs), for the partial last sub-cluster and for the others
+        (CaseArrays.sub_cluster_dimensions compared with the full tile)."""
+        edge_code: IntArray | int = 0
+        plain_code: IntArray | int = 0
+        for bit, (kind, variable, slot) in enumerate(zip(form.kinds, form.variables, slots)):
+            if slot.is_edge is False:
+                continue
+            edge_bit = np.asarray(slot.is_edge & differs[variable], dtype=np.int64)
+            plain_bit = np.asarray(slot.is_edge & differs[variable] & form.single_edge, dtype=np.int64) if kind == SPATIAL else edge_bit
+            edge_code = edge_code | (edge_bit << bit)
+            plain_code = plain_code | (plain_bit << bit)
+        return np.broadcast_to(edge_code, (self.count,)), np.broadcast_to(plain_code, (self.count,))
 
-    def _sub_dimensions(self, form: LevelForm, code: int) -> dict[str, IntArray]:
-        tables = form.tables
-        sizes: dict[str, IntArray] = {}
-        for bit, variable in enumerate(form.variables):
-            sizes[variable] = np.broadcast_to(tables.mapped_edge[variable] if code >> bit & 1 else tables.mapped[variable], (self.count,))
-        if form.has_sliding_windows:
-            for variable in form.variables:
-                if variable in SLIDING_PAIRS:
-                    sizes[OUTPUT_OF[variable]] = form.output_extent(variable, sizes[variable], sizes[SLIDING_PAIRS[variable]])
-        return sizes
-
-    def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> dict[int, RunArrays]:
-        used: set[int] = set()
+    def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> tuple[TilePairs, RunArrays]:
+        """The next level run once over every (mapping, tile code) pair a valid case uses."""
+        used: list[tuple[IntArray, BoolArray]] = []
         for case in cases:
-            edge_use = case.valid & case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
-            plain_use = case.valid & (np.logical_not(case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge) | form.multi_edge)
+            edge_first = case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
             assert case.edge_code is not None and case.plain_code is not None
-            used.update(np.unique(case.edge_code[edge_use]).tolist())
-            used.update(np.unique(case.plain_code[plain_use]).tolist())
-        return {code: self.run(index + 1, self._sub_dimensions(form, code)) for code in sorted(used)}
-
-    @staticmethod
-    def _gather(runs: dict[int, RunArrays], codes: IntArray, attribute: str, key: str | None = None) -> np.ndarray:
-        """Per mapping, `attribute` of the sub-run its code names (zero where the code has no run)."""
-        result = np.zeros(codes.shape, dtype=np.float64 if attribute == "avg_active" else np.int64)
-        for code, run in runs.items():
-            value = getattr(run, attribute) if key is None else getattr(run, attribute)[key]
-            result = np.where(codes == code, value, result)
-        return result
+            used.append((case.edge_code, case.valid & edge_first))
+            used.append((case.plain_code, case.valid & (np.logical_not(edge_first) | form.multi_edge)))
+        pairs = TilePairs(used, self.count)
+        if not pairs.size:
+            return pairs, _EMPTY_RUN
+        levels = tuple(level.take(pairs.rows) for level in self.levels)
+        walk = LayerWalk(levels, self.tensors, self.corrections, self.strides, self.timing)
+        return pairs, walk.run(index + 1, pairs.dimensions(form))
 
     # -- reductions in case order -----------------------------------------------------------------------
     def _finish(
@@ -288,7 +289,10 @@ class LayerWalk:
         macs, occurrences, valid_cases = zero.copy(), zero.copy(), zero.copy()
         intensity = np.zeros(count)
         last_valid = np.max([np.where(c.valid, c.position, -1) for c in cases], axis=0)
-        sub_runs = self._sub_runs(index, form, cases) if not innermost else {}
+        pairs, sub = self._sub_runs(index, form, cases) if not innermost else (TilePairs([], count), _EMPTY_RUN)
+        # the sub-runs' results by pair, a zero column last for pairs no case uses
+        sub_ints = pairs.columns([sub.runtime, sub.needs_scalar, sub.cases, *(sub.first_l1[name] for name in TENSOR_NAMES)], np.int64)
+        sub_active = pairs.columns([sub.avg_active], np.float64)[0]
         total_cases = level_cases.copy()  # plus the sub-runs' cases where a case uses them (below)
         first_l1 = {name: l1_size[name] for name in TENSOR_NAMES}
 
@@ -322,10 +326,10 @@ class LayerWalk:
             else:
                 edge_first = slot.is_edge & slot.spatial_edge_edge
                 assert case.edge_code is not None and case.plain_code is not None
-                edge_runtime = self._gather(sub_runs, case.edge_code, "runtime")
-                plain_runtime = self._gather(sub_runs, case.plain_code, "runtime")
-                edge_active = self._gather(sub_runs, case.edge_code, "avg_active")
-                plain_active = self._gather(sub_runs, case.plain_code, "avg_active")
+                edge_at, plain_at = pairs.locate(case.edge_code), pairs.locate(case.plain_code)
+                edge_runtime, edge_scalar, edge_cases, *edge_first_l1 = sub_ints[:, edge_at]
+                plain_runtime, plain_scalar, plain_cases, *plain_first_l1 = sub_ints[:, plain_at]
+                edge_active, plain_active = sub_active[edge_at], sub_active[plain_at]
                 second = edge_first & (form.num_edge - 1 > 0)
                 weight = np.where(slot.is_edge, form.num_edge, form.num_sub)
                 active_units = np.where(
@@ -336,13 +340,12 @@ class LayerWalk:
                 compute = np.maximum(0, np.where(edge_first, np.where(second, np.maximum(edge_runtime, plain_runtime), edge_runtime), plain_runtime))
                 plain_used = valid & (np.logical_not(edge_first) | second)
                 edge_used = valid & edge_first
-                for code, run in sub_runs.items():
-                    uses = (plain_used & (case.plain_code == code)) | (edge_used & (case.edge_code == code))
-                    needs_scalar = needs_scalar | (uses & run.needs_scalar)
-                    total_cases = total_cases + np.where(uses, run.cases, 0)
-                for name in TENSOR_NAMES:
-                    first = np.where(edge_first, self._gather(sub_runs, case.edge_code, "first_l1", name), self._gather(sub_runs, case.plain_code, "first_l1", name))
-                    first_l1[name] = np.where(valid & (case.position == first_valid), first, first_l1[name])
+                needs_scalar = needs_scalar | (plain_used & (plain_scalar != 0)) | (edge_used & (edge_scalar != 0))
+                edge_again = edge_used & ~(plain_used & (case.plain_code == case.edge_code))  # a code counts once per case
+                total_cases = total_cases + np.where(plain_used, plain_cases, 0) + np.where(edge_again, edge_cases, 0)
+                at_first = valid & (case.position == first_valid)
+                for name, edge_l1, plain_l1 in zip(TENSOR_NAMES, edge_first_l1, plain_first_l1):
+                    first_l1[name] = np.where(at_first, np.where(edge_first, edge_l1, plain_l1), first_l1[name])
             active_units = np.where(active_units == 0, active, active_units)
             active_terms.append(active_units * occ)
             ingress_delay = _noc_delay(ingress_total, timing)
