@@ -39,10 +39,10 @@ class TilePairs:
         """Per mapping, the position of its pair with `codes` among the used pairs (`size` where unused)."""
         known = self.code_values.shape[0]
         if not known:
-            return np.zeros(self.count, dtype=np.intp)
+            return np.zeros(codes.shape, dtype=np.intp)
         rank = np.searchsorted(self.code_values, codes)
         rank = np.where(self.code_values[np.minimum(rank, known - 1)] == codes, rank, known)
-        return self.table[rank, np.arange(self.count)]
+        return self.table[rank, np.arange(self.count)]  # codes may be (cases, mappings): the mapping is the last axis
 
     def columns(self, values: list[np.ndarray], dtype: type) -> np.ndarray:
         """`values` (one entry per pair each) as rows of one matrix with a zero column at `size` (unused pairs)."""
