@@ -7,9 +7,9 @@ combination of spatial_dimension {K, C} x loop_order {KCYX, CKYX} x k_tile, c_ti
 32, 64} x y_tile, x_tile {1, 2, 4, 7} x cluster_size {1, 16}, on accelerator_256pe's 256 PEs. One
 process, one core, cold (nothing cached before the first call).
 
-Prints the number of layers and layer-mappings, the seconds spent building the directive lists
-(template.dataflow per mapping, grouped into batches by skeleton, layers of one type and stride
-stacked into one batch) and the seconds `evaluate_mappings`
+Prints the number of layers and layer-mappings, the seconds spent building the mappings (the grid's
+columns built as arrays by `template_batches`, grouped by skeleton, equal to template.dataflow at each
+point; layers of one type and stride stacked into one batch) and the seconds `evaluate_mappings`
 takes to compute every LayerStats field of every mapping, how many mappings the scalar engine
 analysed, then ``build_and_evaluate_mappings_per_second=<n>`` and as its last line
 ``mappings_per_second=<n>`` (mappings over evaluation seconds); before those, the rate of the scalar
@@ -20,17 +20,17 @@ layer with analyze_layer, field by field, and fails on any difference.
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import sys
 import time
 from dataclasses import asdict
 
-from mapscope.analysis.batch import evaluate_mappings, mapping_batches, stacked_batches
+from mapscope.analysis.batch import evaluate_mappings, stacked_batches, template_batches
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.api import build_accelerator, load_network
 from mapscope.errors import InputError
 from mapscope.mapping.mapped_network import MappedLayer
+from mapscope.mapping.template_columns import grid_columns
 from mapscope.mapping.templates import template
 
 GRID = {
@@ -58,12 +58,11 @@ def main() -> int:
     network = load_network("resnet50_kcp_ws")
     layers = list({(m.layer.type, m.layer.dimensions, m.layer.strides): m.layer for m in network.layers}.values())
     tiled = template("tiled")
-    names = list(GRID)
     started = time.perf_counter()
+    columns = grid_columns(GRID)
     work = []
     for layer in layers:
-        dataflows = [tiled.dataflow(layer, accelerator.num_pes, **dict(zip(names, values))) for values in itertools.product(*GRID.values())]
-        work.extend(mapping_batches(layer, dataflows))
+        work.extend(template_batches(tiled, layer, accelerator.num_pes, columns))
     work = [(batch, None) for batch, _ in stacked_batches([batch for batch, _ in work])]
     build_seconds = time.perf_counter() - started
     mappings = sum(batch.size for batch, _ in work)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import asdict
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.api import load_network
-from mapscope.analysis.batch import MappingBatch, evaluate_mappings, mapping_batches, stacked_batches
+from mapscope.analysis.batch import MappingBatch, evaluate_mappings, mapping_batches, mapping_stats, stacked_batches
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, SPATIAL_ENTRY, TEMPORAL_ENTRY
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.analysis.tensors import layer_tensors
@@ -121,6 +122,15 @@ def batches(draw) -> tuple[MappingBatch, Accelerator]:
 def test_batch_equals_analyze_layer_on_random_mappings(case: tuple[MappingBatch, Accelerator], compat: str | None, previous_l1: int | None) -> None:
     batch, accelerator = case
     assert_batch_equals_scalar(batch, accelerator, compat, previous_l1)
+
+
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=batches(), compat=st.sampled_from([None, "maestro"]), previous_l1=st.sampled_from([0, None]), chunk=st.integers(1, 4))
+def test_batch_in_chunks_equals_analyze_layer(case: tuple[MappingBatch, Accelerator], compat: str | None, previous_l1: int | None, chunk: int) -> None:
+    """A batch longer than CHUNK_MAPPINGS goes in chunks (rows, layers and previous-layer counts sliced)."""
+    batch, accelerator = case
+    with patch.object(mapping_stats, "CHUNK_MAPPINGS", chunk):
+        assert_batch_equals_scalar(batch, accelerator, compat, previous_l1)
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])

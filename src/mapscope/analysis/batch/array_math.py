@@ -13,7 +13,9 @@ BoolArray = np.ndarray
 
 
 def cdiv(numerator: IntArray, denominator: IntArray) -> IntArray:
-    """C++ `a / b`: the quotient truncated toward zero (a zero denominator gives 0; callers mask it)."""
+    """C++ `a / b`: the quotient truncated toward zero (a zero denominator gives garbage; callers mask it)."""
+    if np.size(numerator) and np.size(denominator) and np.min(numerator) >= 0 and np.min(denominator) > 0:
+        return numerator // denominator  # the common case: floor and truncation agree
     safe = np.where(denominator == 0, 1, denominator)
     quotient = np.abs(numerator) // np.abs(safe)
     return np.where((numerator >= 0) == (safe > 0), quotient, -quotient)

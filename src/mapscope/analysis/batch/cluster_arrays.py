@@ -36,6 +36,23 @@ class LevelArrays:
     num_sub_clusters: IntArray
     dimensions: dict[str, IntArray]  # the level's static sizes (the upper level's tile)
 
+    def take(self, rows: IntArray) -> LevelArrays:
+        """This level for the mappings at `rows` (repeats allowed): a sub-level run over tile pairs."""
+        count = self.num_sub_clusters.shape[0]
+
+        def pick(values: IntArray) -> IntArray:
+            return np.broadcast_to(values, (count,))[rows]
+
+        return LevelArrays(
+            self.index,
+            self.kinds,
+            self.variables,
+            tuple(pick(size) for size in self.sizes),
+            tuple(pick(offset) for offset in self.offsets),
+            pick(self.num_sub_clusters),
+            {variable: pick(size) for variable, size in self.dimensions.items()},
+        )
+
 
 def _to_input_centric(entries: list[list]) -> None:
     sizes = {entry[3]: entry[1] for entry in entries}

@@ -19,9 +19,11 @@ from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_d
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
 from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
+from mapscope.analysis.batch.tile_pairs import TilePairs
+from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.iteration import INIT
-from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
+from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
 from mapscope.limits import MAX_ITERATION_CASES
 
 TENSOR_NAMES = ("input", "filter", "output")
@@ -77,6 +79,11 @@ class _Case:
     plain_code: IntArray | None = None
 
 
+_NO_ARRAY = np.zeros(0, dtype=np.int64)
+#: What a level reads of sub-runs when no case uses any (every lookup reads zero).
+_EMPTY_RUN = RunArrays(_NO_ARRAY, np.zeros(0), {name: _NO_ARRAY for name in TENSOR_NAMES}, np.zeros(0, dtype=bool), _NO_ARRAY, _NO_ARRAY, _NO_ARRAY)
+
+
 def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
     delay = timing.noc_latency + ceil_div(elements, np.int64(timing.noc_bandwidth)) - 1
     if timing.empty_transfer_takes_no_time:
@@ -84,11 +91,10 @@ def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
     return delay
 
 
-def _ordered(values: list[np.ndarray], positions: list[IntArray], present: list[BoolArray]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of `values` in each mapping's own case order (absent cases last, masked out)."""
-    matrix = np.stack(values)
-    order = np.argsort(np.stack([np.where(p, pos, _LAST) for pos, p in zip(positions, present)]), axis=0, kind="stable")
-    return np.take_along_axis(matrix, order, axis=0), np.take_along_axis(np.stack(present), order, axis=0)
+def _at_case(values: np.ndarray, chosen: BoolArray, default: np.ndarray) -> np.ndarray:
+    """Per mapping, `values` at the one case `chosen` marks (a (case, mapping) matrix), `default` where none."""
+    picked = np.take_along_axis(values, chosen.argmax(axis=0)[None, :], axis=0)[0]
+    return np.where(chosen.any(axis=0), picked, default)
 
 
 class LayerWalk:
@@ -169,16 +175,22 @@ class LayerWalk:
             weights[j] = weights[j + 1] * radices[j + 1]
         level_cases = weights[0] * radices[0] if radices else np.ones(self.count, dtype=np.int64)
         needs_scalar = level_cases > MAX_ITERATION_CASES
-        union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
+        # each slot with its term of the case's position in the mapping's own enumeration order
+        union = [
+            [(s, ((s.digit - 1) % radix) * weight) for s in slots if s.position == INIT or bool(s.exists.any())]
+            for slots, radix, weight in zip(slot_lists, radices, weights)
+        ]
+        differs = {v: form.tables.mapped_edge[v] != form.tables.mapped[v] for v in level.variables} if not innermost else {}
         output = self.tensors.output
         spatial_variable = level.variables[form.first_spatial]
         cases: list[_Case] = []
-        for combination in product(*union):
+        for chosen in product(*union):
+            combination = tuple(slot for slot, _ in chosen)
             exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
             if not exists.any():
                 continue
             first_case = np.logical_and.reduce([slot.digit == 0 for slot in combination])
-            later = 1 + sum(((slot.digit - 1) % radix) * weight for slot, radix, weight in zip(combination, radices, weights))
+            later = 1 + sum(term for _, term in chosen)
             occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
             volumes = CaseArrays(form, combination)
             macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
@@ -205,51 +217,39 @@ class LayerWalk:
                 )
             )
             if not innermost:
-                cases[-1].edge_code, cases[-1].plain_code = self._tile_codes(volumes, form)
+                cases[-1].edge_code, cases[-1].plain_code = self._tile_codes(combination, form, differs)
         return self._finish(index, form, declared, cases, needs_scalar, level_cases, innermost)
 
     # -- sub-cluster levels ------------------------------------------------------------------------------
-    def _tile_codes(self, volumes: CaseArrays, form: LevelForm) -> tuple[IntArray, IntArray]:
-        """Per mapping, which dimensions the sub-cluster tile takes at edge size (a bit per directive), for
-        the partial last sub-cluster and for the others; only where the edge size differs."""
-        codes = []
-        for edge_edge in (True, False):
-            code = np.zeros(self.count, dtype=np.int64)
-            sizes = volumes.sub_cluster_dimensions(edge_edge)
-            for bit, variable in enumerate(form.variables):
-                code |= (sizes[variable] != form.tables.mapped[variable]).astype(np.int64) << bit
-            codes.append(code)
-        return codes[0], codes[1]
+    def _tile_codes(self, slots: tuple[Slot, ...], form: LevelForm, differs: dict[str, BoolArray]) -> tuple[IntArray, IntArray]:
+        """Per mapping, which dimensions the sub-cluster tile takes at edge size (a bit per directive, set
+        only where the edge size differs), for the partial last sub-cluster and for the others
+        (CaseArrays.sub_cluster_dimensions compared with the full tile)."""
+        edge_code: IntArray | int = 0
+        plain_code: IntArray | int = 0
+        for bit, (kind, variable, slot) in enumerate(zip(form.kinds, form.variables, slots)):
+            if slot.is_edge is False:
+                continue
+            edge_bit = np.asarray(slot.is_edge & differs[variable], dtype=np.int64)
+            plain_bit = np.asarray(slot.is_edge & differs[variable] & form.single_edge, dtype=np.int64) if kind == SPATIAL else edge_bit
+            edge_code = edge_code | (edge_bit << bit)
+            plain_code = plain_code | (plain_bit << bit)
+        return np.broadcast_to(edge_code, (self.count,)), np.broadcast_to(plain_code, (self.count,))
 
-    def _sub_dimensions(self, form: LevelForm, code: int) -> dict[str, IntArray]:
-        tables = form.tables
-        sizes: dict[str, IntArray] = {}
-        for bit, variable in enumerate(form.variables):
-            sizes[variable] = np.broadcast_to(tables.mapped_edge[variable] if code >> bit & 1 else tables.mapped[variable], (self.count,))
-        if form.has_sliding_windows:
-            for variable in form.variables:
-                if variable in SLIDING_PAIRS:
-                    sizes[OUTPUT_OF[variable]] = form.output_extent(variable, sizes[variable], sizes[SLIDING_PAIRS[variable]])
-        return sizes
-
-    def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> dict[int, RunArrays]:
-        used: set[int] = set()
+    def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> tuple[TilePairs, RunArrays]:
+        """The next level run once over every (mapping, tile code) pair a valid case uses."""
+        used: list[tuple[IntArray, BoolArray]] = []
         for case in cases:
-            edge_use = case.valid & case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
-            plain_use = case.valid & (np.logical_not(case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge) | form.multi_edge)
+            edge_first = case.spatial_slot.is_edge & case.spatial_slot.spatial_edge_edge
             assert case.edge_code is not None and case.plain_code is not None
-            used.update(np.unique(case.edge_code[edge_use]).tolist())
-            used.update(np.unique(case.plain_code[plain_use]).tolist())
-        return {code: self.run(index + 1, self._sub_dimensions(form, code)) for code in sorted(used)}
-
-    @staticmethod
-    def _gather(runs: dict[int, RunArrays], codes: IntArray, attribute: str, key: str | None = None) -> np.ndarray:
-        """Per mapping, `attribute` of the sub-run its code names (zero where the code has no run)."""
-        result = np.zeros(codes.shape, dtype=np.float64 if attribute == "avg_active" else np.int64)
-        for code, run in runs.items():
-            value = getattr(run, attribute) if key is None else getattr(run, attribute)[key]
-            result = np.where(codes == code, value, result)
-        return result
+            used.append((case.edge_code, case.valid & edge_first))
+            used.append((case.plain_code, case.valid & (np.logical_not(edge_first) | form.multi_edge)))
+        pairs = TilePairs(used, self.count)
+        if not pairs.size:
+            return pairs, _EMPTY_RUN
+        levels = tuple(level.take(pairs.rows) for level in self.levels)
+        walk = LayerWalk(levels, self.tensors, self.corrections, self.strides, self.timing)
+        return pairs, walk.run(index + 1, pairs.dimensions(form))
 
     # -- reductions in case order -----------------------------------------------------------------------
     def _finish(
@@ -262,134 +262,117 @@ class LayerWalk:
         level_cases: IntArray,
         innermost: bool,
     ) -> RunArrays:
+        """The level's totals and timing from its cases, stacked as (case, mapping) matrices."""
         count, timing, top = self.count, self.timing, index == 0
-        zero = np.zeros(count, dtype=np.int64)
         constants = self._buffer_constants(form, declared)
-        first_valid = np.min([np.where(c.valid, c.position, _LAST) for c in cases], axis=0)
-        has_valid = first_valid != _LAST
-        last_position = np.max([np.where(c.exists, c.position, -1) for c in cases], axis=0)
-        target = np.where(has_valid, first_valid, last_position)  # the last case _buffer_requirements sees
-        buffer_cases = zero.copy()
-        l2_size = {name: zero.copy() for name in TENSOR_NAMES}
-        for case in cases:
-            in_buffer = case.exists & (case.position <= target)
-            buffer_cases += in_buffer
-            for name, ingress in case.operand_ingress.items():
-                l2_size[name] += np.where(in_buffer, 2 * ingress, 0)
-            l2_size["output"] = np.where(case.exists & (case.position == target), 2 * case.egress, l2_size["output"])
+        exists, valid, position = (np.stack([getattr(c, name) for c in cases]) for name in ("exists", "valid", "position"))
+        occ, macs_step, egress = (np.stack([getattr(c, name) for c in cases]) for name in ("occurrences", "macs_step", "egress"))
+        ingress = {name: np.stack([c.operand_ingress[name] for c in cases]) for name in cases[0].operand_ingress}
+        first_valid = np.where(valid, position, _LAST).min(axis=0)
+        last_valid = np.where(valid, position, -1).max(axis=0)
+        target = np.where(first_valid != _LAST, first_valid, np.where(exists, position, -1).max(axis=0))  # the last case _buffer_requirements sees
+        in_buffer = exists & (position <= target)
+        buffer_cases = in_buffer.sum(axis=0, dtype=np.int64)
+        some_buffer = buffer_cases > 0
+        l2_size = {name: np.zeros(count, dtype=np.int64) for name in TENSOR_NAMES}
+        for name, volume in ingress.items():
+            l2_size[name] = np.where(in_buffer, 2 * volume, 0).sum(axis=0)
+        l2_size["output"] = np.where(exists & (position == target), 2 * egress, 0).sum(axis=0)
         l1_size = {name: buffer_cases * constants[f"l1_tile_{name}"] for name in ("input", "filter")}
-        l1_size["output"] = np.where(buffer_cases > 0, constants["l1_tile_output"], 0)
+        l1_size["output"] = np.where(some_buffer, constants["l1_tile_output"], 0)
         operands_l2 = l2_size["input"] + l2_size["filter"]
 
-        totals = {f"{kind}_{name}": zero.copy() for kind in ("l2_read", "l2_write", "l1_read", "l1_write") for name in TENSOR_NAMES}
+        counted_occ = np.where(np.stack([c.counted for c in cases]), occ, 0)
+        valid_occ = np.where(valid, occ, 0)
+        totals = {f"{kind}_{name}": np.zeros(count, dtype=np.int64) for kind in ("l2_read", "l2_write", "l1_read", "l1_write") for name in TENSOR_NAMES}
         for tensor in self.tensors.operands:
-            totals[f"l2_write_{tensor.name}"] = np.where(buffer_cases > 0, constants[f"l2_write_{tensor.name}"], 0)
-        totals["l2_read_output"] = np.where(buffer_cases > 0, constants["l2_read_output"], 0)
-        macs, occurrences, valid_cases = zero.copy(), zero.copy(), zero.copy()
-        intensity = np.zeros(count)
-        last_valid = np.max([np.where(c.valid, c.position, -1) for c in cases], axis=0)
-        sub_runs = self._sub_runs(index, form, cases) if not innermost else {}
-        total_cases = level_cases.copy()  # plus the sub-runs' cases where a case uses them (below)
-        first_l1 = {name: l1_size[name] for name in TENSOR_NAMES}
-
-        runtime, peak, avg_sum = zero.copy(), zero.copy(), zero.copy()
-        delay_min = {name: np.full(count, _LAST) for name in ("ingress", "egress", "compute")}
-        delay_max = {name: np.full(count, -_LAST) for name in ("ingress", "egress", "compute")}
-        delay_sum = {name: zero.copy() for name in ("ingress", "egress", "compute")}
-        compute_zero = np.zeros(count, dtype=bool)
-        active_terms, offchip_terms, term_positions, term_present = [], [], [], []
-        for case in cases:
-            valid, occ = case.valid, case.occurrences
-            counted_occ = np.where(case.counted, occ, 0)
-            totals["l2_write_output"] += counted_occ * case.egress
-            totals["l1_write_output"] += counted_occ * case.macs_step
-            totals["l1_read_output"] += counted_occ * case.macs_step
-            valid_occ = np.where(valid, occ, 0)
-            ingress_total = zero
-            for name, ingress in case.operand_ingress.items():
-                ingress_total = ingress_total + ingress
-                totals[f"l2_read_{name}"] += valid_occ * ingress
-                totals[f"l1_read_{name}"] += valid_occ * case.macs_step
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = case.macs_step / ingress_total
-            ratio = np.where(ingress_total != 0, ratio, np.where(case.macs_step != 0, np.inf, np.nan))
-            intensity = np.where(valid & (case.position == last_valid), ratio, intensity)
-            slot = case.spatial_slot
-            active = np.where(slot.is_edge, form.num_edge, form.num_sub)
-            if innermost:
-                compute = ceil_div(case.partial_sums, np.int64(timing.simd_lanes))
-                active_units = np.zeros(count)
-            else:
-                edge_first = slot.is_edge & slot.spatial_edge_edge
-                assert case.edge_code is not None and case.plain_code is not None
-                edge_runtime = self._gather(sub_runs, case.edge_code, "runtime")
-                plain_runtime = self._gather(sub_runs, case.plain_code, "runtime")
-                edge_active = self._gather(sub_runs, case.edge_code, "avg_active")
-                plain_active = self._gather(sub_runs, case.plain_code, "avg_active")
-                second = edge_first & (form.num_edge - 1 > 0)
-                weight = np.where(slot.is_edge, form.num_edge, form.num_sub)
-                active_units = np.where(
-                    edge_first,
-                    np.where(second, (0 + edge_active * 1) + plain_active * (form.num_edge - 1), 0 + edge_active * 1),
-                    0 + plain_active * weight,
-                )
-                compute = np.maximum(0, np.where(edge_first, np.where(second, np.maximum(edge_runtime, plain_runtime), edge_runtime), plain_runtime))
-                plain_used = valid & (np.logical_not(edge_first) | second)
-                edge_used = valid & edge_first
-                for code, run in sub_runs.items():
-                    uses = (plain_used & (case.plain_code == code)) | (edge_used & (case.edge_code == code))
-                    needs_scalar = needs_scalar | (uses & run.needs_scalar)
-                    total_cases = total_cases + np.where(uses, run.cases, 0)
-                for name in TENSOR_NAMES:
-                    first = np.where(edge_first, self._gather(sub_runs, case.edge_code, "first_l1", name), self._gather(sub_runs, case.plain_code, "first_l1", name))
-                    first_l1[name] = np.where(valid & (case.position == first_valid), first, first_l1[name])
-            active_units = np.where(active_units == 0, active, active_units)
-            active_terms.append(active_units * occ)
-            ingress_delay = _noc_delay(ingress_total, timing)
-            egress_delay = _noc_delay(case.egress, timing)
-            step = compute + ingress_delay if case.all_init else np.maximum(np.maximum(egress_delay, compute), ingress_delay)
-            if top:
-                bandwidth = np.int64(timing.offchip_bandwidth)
-                step = np.maximum(np.maximum(operands_l2 // bandwidth // 2, step), l2_size["output"] // bandwidth // 2)
-                compute_zero |= valid & (compute == 0)
-                offchip_terms.append(np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute)))
-            term_positions.append(case.position)
-            term_present.append(valid)
-            runtime += valid_occ * step
-            rates = np.where(compute != 0, compute, 1)
-            traffic = np.maximum(ingress_total, case.egress)
-            peak = np.where(valid, np.maximum(peak, cdiv(traffic, rates)), peak)
-            avg_sum += np.where(valid, cdiv(occ * traffic, rates), 0)
-            for name, delay in (("ingress", ingress_delay), ("egress", egress_delay), ("compute", rates)):
-                delay_min[name] = np.where(valid, np.minimum(delay_min[name], delay), delay_min[name])
-                delay_max[name] = np.where(valid, np.maximum(delay_max[name], delay), delay_max[name])
-                delay_sum[name] += valid_occ * delay
-            macs += valid_occ * case.macs_step
-            occurrences += valid_occ
-            valid_cases += valid
-
+            totals[f"l2_write_{tensor.name}"] = np.where(some_buffer, constants[f"l2_write_{tensor.name}"], 0)
+        totals["l2_read_output"] = np.where(some_buffer, constants["l2_read_output"], 0)
+        totals["l2_write_output"] = (counted_occ * egress).sum(axis=0)
+        totals["l1_write_output"] = totals["l1_read_output"] = (counted_occ * macs_step).sum(axis=0)
+        macs = (valid_occ * macs_step).sum(axis=0)
+        ingress_total = sum(ingress.values(), np.zeros_like(macs_step))
+        for name, volume in ingress.items():
+            totals[f"l2_read_{name}"] = (valid_occ * volume).sum(axis=0)
+            totals[f"l1_read_{name}"] = macs
         for name in ("input", "filter"):
             totals[f"l1_write_{name}"] = totals[f"l2_read_{name}"].copy()
-        ordered_active, ordered_present = _ordered(active_terms, term_positions, term_present)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = macs_step / ingress_total
+        ratio = np.where(ingress_total != 0, ratio, np.where(macs_step != 0, np.inf, np.nan))
+        intensity = _at_case(ratio, valid & (position == last_valid), np.zeros(count))
+
+        is_edge = np.stack([np.broadcast_to(c.spatial_slot.is_edge, (count,)) for c in cases])
+        active = np.where(is_edge, form.num_edge, form.num_sub)
+        total_cases = level_cases
+        first_l1 = dict(l1_size)
+        if innermost:
+            compute = ceil_div(np.stack([c.partial_sums for c in cases]), np.int64(timing.simd_lanes))
+            active_units = np.zeros(compute.shape)
+        else:
+            pairs, sub = self._sub_runs(index, form, cases)
+            # the sub-runs' results by pair, a zero column last for pairs no case uses
+            sub_ints = pairs.columns([sub.runtime, sub.needs_scalar, sub.cases, *(sub.first_l1[name] for name in TENSOR_NAMES)], np.int64)
+            sub_active = pairs.columns([sub.avg_active], np.float64)[0]
+            edge_code, plain_code = np.stack([c.edge_code for c in cases]), np.stack([c.plain_code for c in cases])  # type: ignore[misc]
+            edge_at, plain_at = pairs.locate(edge_code), pairs.locate(plain_code)
+            edge_runtime, edge_scalar, edge_cases, *edge_first_l1 = sub_ints[:, edge_at]
+            plain_runtime, plain_scalar, plain_cases, *plain_first_l1 = sub_ints[:, plain_at]
+            edge_active, plain_active = sub_active[edge_at], sub_active[plain_at]
+            edge_first = is_edge & np.stack([np.broadcast_to(c.spatial_slot.spatial_edge_edge, (count,)) for c in cases])
+            second = edge_first & (form.num_edge - 1 > 0)
+            weight = np.where(is_edge, form.num_edge, form.num_sub)
+            active_units = np.where(
+                edge_first,
+                np.where(second, (0 + edge_active * 1) + plain_active * (form.num_edge - 1), 0 + edge_active * 1),
+                0 + plain_active * weight,
+            )
+            compute = np.maximum(0, np.where(edge_first, np.where(second, np.maximum(edge_runtime, plain_runtime), edge_runtime), plain_runtime))
+            plain_used = valid & (np.logical_not(edge_first) | second)
+            edge_used = valid & edge_first
+            needs_scalar = needs_scalar | ((plain_used & (plain_scalar != 0)) | (edge_used & (edge_scalar != 0))).any(axis=0)
+            edge_again = edge_used & ~(plain_used & (plain_code == edge_code))  # a code counts once per case
+            total_cases = total_cases + (np.where(plain_used, plain_cases, 0) + np.where(edge_again, edge_cases, 0)).sum(axis=0)
+            at_first = valid & (position == first_valid)
+            for name, edge_l1, plain_l1 in zip(TENSOR_NAMES, edge_first_l1, plain_first_l1):
+                first_l1[name] = _at_case(np.where(edge_first, edge_l1, plain_l1), at_first, first_l1[name])
+        active_terms = np.where(active_units == 0, active, active_units) * occ
+        ingress_delay = _noc_delay(ingress_total, timing)
+        egress_delay = _noc_delay(egress, timing)
+        all_init = np.array([c.all_init for c in cases])[:, None]
+        step = np.where(all_init, compute + ingress_delay, np.maximum(np.maximum(egress_delay, compute), ingress_delay))
+        if top:
+            bandwidth = np.int64(timing.offchip_bandwidth)
+            step = np.maximum(np.maximum(operands_l2 // bandwidth // 2, step), l2_size["output"] // bandwidth // 2)
+        runtime = (valid_occ * step).sum(axis=0)
+        rates = np.where(compute != 0, compute, 1)
+        traffic = np.maximum(ingress_total, egress)
+        peak = np.maximum(np.where(valid, cdiv(traffic, rates), 0).max(axis=0), 0)
+        avg_sum = np.where(valid, cdiv(occ * traffic, rates), 0).sum(axis=0)
+        occurrences = valid_occ.sum(axis=0)
+        valid_cases = valid.sum(axis=0, dtype=np.int64)
+
+        order = np.argsort(np.where(valid, position, _LAST), axis=0, kind="stable")  # each mapping's own case order
+        ordered_valid = np.take_along_axis(valid, order, axis=0)
         active_sum = np.zeros(count)
-        for row, present in zip(ordered_active, ordered_present):
+        for row, present in zip(np.take_along_axis(active_terms, order, axis=0), ordered_valid):
             active_sum = np.where(present, active_sum + row, active_sum)
         with np.errstate(divide="ignore", invalid="ignore"):
             avg_active = np.where(occurrences != 0, active_sum / np.where(occurrences != 0, occurrences, 1), active_sum)
         result = RunArrays(runtime, avg_active, first_l1, needs_scalar, total_cases, valid_cases, occurrences)
         if top:
-            offchip = zero.copy()
-            ordered_offchip, ordered_valid = _ordered(offchip_terms, term_positions, term_present)
-            for row, present in zip(ordered_offchip, ordered_valid):
+            offchip = np.zeros(count, dtype=np.int64)
+            offchip_terms = np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute))
+            for row, present in zip(np.take_along_axis(offchip_terms, order, axis=0), ordered_valid):
                 offchip = np.where(present, np.maximum(offchip, row) // 2, offchip)
             result.totals = {**totals, "macs": macs}
             result.totals.update({f"l2_size_req_{name}": l2_size[name] for name in TENSOR_NAMES})
             result.totals.update({f"l1_size_req_{name}": l1_size[name] for name in TENSOR_NAMES})
             result.arithmetic_intensity = intensity
-            result.compute_zero = compute_zero
+            result.compute_zero = (valid & (compute == 0)).any(axis=0)
             result.timing = {"runtime_cycles": runtime, "peak_noc_bw": peak, "avg_noc_bw_sum": avg_sum, "offchip_bw_req": offchip}
-            for name in ("ingress", "egress", "compute"):
-                result.timing[f"{name}_min"] = delay_min[name]
-                result.timing[f"{name}_max"] = delay_max[name]
-                result.timing[f"{name}_sum"] = delay_sum[name]
+            for name, delay in (("ingress", ingress_delay), ("egress", egress_delay), ("compute", rates)):
+                result.timing[f"{name}_min"] = np.where(valid, delay, _LAST).min(axis=0)
+                result.timing[f"{name}_max"] = np.where(valid, delay, -_LAST).max(axis=0)
+                result.timing[f"{name}_sum"] = (valid_occ * delay).sum(axis=0)
         return result

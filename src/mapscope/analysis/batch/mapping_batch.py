@@ -3,37 +3,33 @@
 A skeleton is the dataflow with its numbers left out: the directive kinds and dimensions in order, and
 where the Cluster directives stand. The numbers (tile sizes, offsets, cluster sizes) are one int64
 column per directive, one row per mapping, so thousands of mappings cost a few arrays, not thousands
-of directive tuples. `mapping_batches` groups arbitrary dataflows by skeleton.
+of directive tuples. `mapping_batches` groups arbitrary dataflows by skeleton; `template_batches` builds
+a template's parameter grid straight into batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mapscope.errors import InputError
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
+from mapscope.mapping.template_columns import (
+    CLUSTER_ENTRY,
+    SPATIAL_ENTRY,
+    TEMPORAL_ENTRY,
+    DirectiveColumns,
+    SkeletonEntry,
+    dataflow_columns,
+    directive_columns,
+    skeleton_of,
+)
+from mapscope.mapping.templates import DataflowTemplate
 from mapscope.workload.layer import Layer
 
-#: Skeleton entry kinds: TemporalMap, SpatialMap, Cluster.
-TEMPORAL_ENTRY, SPATIAL_ENTRY, CLUSTER_ENTRY = "T", "S", "C"
-
-SkeletonEntry = tuple[str, str]  # (kind, dimension; "" for a Cluster)
-
-
-def skeleton_of(dataflow: Sequence[Directive]) -> tuple[SkeletonEntry, ...]:
-    """The dataflow without its numbers."""
-    entries: list[SkeletonEntry] = []
-    for directive in dataflow:
-        if isinstance(directive, Cluster):
-            entries.append((CLUSTER_ENTRY, ""))
-        elif isinstance(directive, SpatialMap):
-            entries.append((SPATIAL_ENTRY, directive.dimension))
-        else:
-            entries.append((TEMPORAL_ENTRY, directive.dimension))
-    return tuple(entries)
+__all__ = ["CLUSTER_ENTRY", "SPATIAL_ENTRY", "TEMPORAL_ENTRY", "MappingBatch", "mapping_batches", "skeleton_of", "stacked_batches", "template_batches"]
 
 
 def _layer_form(layer: Layer) -> tuple:
@@ -81,6 +77,11 @@ class MappingBatch:
         """Per mapping, its layer's index into `all_layers`."""
         return self.layer_rows if self.layer_rows is not None else np.zeros(self.size, dtype=np.intp)
 
+    def rows_at(self, rows: slice) -> MappingBatch:
+        """The mappings at `rows` as a batch of their own (the same layers)."""
+        layer_rows = self.layer_rows[rows] if self.layer_rows is not None else None
+        return MappingBatch(self.layer, self.skeleton, self.sizes[rows], self.offsets[rows], self.layers, layer_rows)
+
     def layer_at(self, index: int) -> Layer:
         return self.all_layers[int(self.rows[index])]
 
@@ -100,20 +101,19 @@ class MappingBatch:
 
 def mapping_batches(layer: Layer, dataflows: Sequence[Sequence[Directive]]) -> list[tuple[MappingBatch, np.ndarray]]:
     """`dataflows` grouped by skeleton: each batch with the positions of its mappings in `dataflows`."""
-    groups: dict[tuple[SkeletonEntry, ...], list[int]] = {}
-    for index, dataflow in enumerate(dataflows):
-        groups.setdefault(skeleton_of(dataflow), []).append(index)
-    batches = []
-    for skeleton, members in groups.items():
-        sizes = np.empty((len(members), len(skeleton)), dtype=np.int64)
-        offsets = np.ones((len(members), len(skeleton)), dtype=np.int64)
-        for row, index in enumerate(members):
-            for column, directive in enumerate(dataflows[index]):
-                sizes[row, column] = directive.size
-                if not isinstance(directive, Cluster):
-                    offsets[row, column] = directive.offset
-        batches.append((MappingBatch(layer, skeleton, sizes, offsets), np.array(members, dtype=np.intp)))
-    return batches
+    return _batches(layer, dataflow_columns(dataflows))
+
+
+def template_batches(
+    dataflow_template: DataflowTemplate, layer: Layer, num_pes: int, columns: Mapping[str, Sequence[object]]
+) -> list[tuple[MappingBatch, np.ndarray]]:
+    """`mapping_batches` of the template's dataflows at every point of `columns` (one value per point per
+    parameter), built as arrays (mapping.template_columns), with each batch's point positions."""
+    return _batches(layer, directive_columns(dataflow_template, layer, num_pes, columns))
+
+
+def _batches(layer: Layer, groups: list[DirectiveColumns]) -> list[tuple[MappingBatch, np.ndarray]]:
+    return [(MappingBatch(layer, group.skeleton, group.sizes, group.offsets), group.positions) for group in groups]
 
 
 def stacked_batches(batches: Sequence[MappingBatch]) -> list[tuple[MappingBatch, list[tuple[int, slice]]]]:

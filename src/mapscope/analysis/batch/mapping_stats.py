@@ -33,6 +33,8 @@ from mapscope.stats import LayerStats
 
 #: Counts at or beyond this bound could wrap the int64 arrays: such mappings go to the scalar engine.
 SAFE_COUNT = 2.0**62
+#: Mappings evaluated together at most (longer batches go in chunks: same results, matrices that stay in cache).
+CHUNK_MAPPINGS = 3072
 _INTEGER_FIELDS = frozenset(f.name for f in fields(LayerStats) if f.type in ("int", int))
 
 
@@ -162,6 +164,45 @@ def evaluate_mappings(
     """The LayerStats of every mapping in `batch` on `accelerator` (see the module docstring).
 
     `previous_l1_accesses` is one count for every mapping or an int64 array with one per mapping."""
+    if batch.size > CHUNK_MAPPINGS:  # every mapping is computed on its own: chunks keep the case matrices in cache
+        parts = []
+        for start in range(0, batch.size, CHUNK_MAPPINGS):
+            rows = slice(start, start + CHUNK_MAPPINGS)
+            previous = previous_l1_accesses[rows] if isinstance(previous_l1_accesses, np.ndarray) else previous_l1_accesses
+            parts.append(
+                _evaluate(batch.rows_at(rows), accelerator, network_name, compat, energy_table, previous)
+            )
+        return _joined(batch, parts, previous_l1_accesses)
+    return _evaluate(batch, accelerator, network_name, compat, energy_table, previous_l1_accesses)
+
+
+def _joined(batch: MappingBatch, parts: list[MappingStats], previous_l1_accesses: int | np.ndarray) -> MappingStats:
+    """The chunks' statistics as one result over `batch`."""
+    first = parts[0]
+    fields_joined: dict[str, Any] = {}
+    for name, value in first.fields.items():
+        if any(isinstance(part.fields[name], np.ndarray) for part in parts):
+            fields_joined[name] = np.concatenate([np.broadcast_to(part.fields[name], (part.size,)) for part in parts])
+        else:
+            fields_joined[name] = value
+    scalar_results: dict[int, LayerStats | InputError] = {}
+    start = 0
+    for part in parts:
+        scalar_results.update({start + index: outcome for index, outcome in part.scalar_results.items()})
+        start += part.size
+    valid = np.concatenate([part.valid for part in parts])
+    return MappingStats(batch, first.accelerator, first.compat, first.network_name, first.energy_table, previous_l1_accesses, fields_joined, valid, scalar_results)
+
+
+def _evaluate(
+    batch: MappingBatch,
+    accelerator: Accelerator,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int | np.ndarray,
+) -> MappingStats:
+    """evaluate_mappings on one chunk."""
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     layer = batch.layer
     count = batch.size
