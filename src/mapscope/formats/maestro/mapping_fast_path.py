@@ -2,11 +2,14 @@
 
 `parse_regular_mapping` reads the regular form every bundled file uses (Constants, one Network, layers
 with Type, an optional Stride, Dimensions and an optional Dataflow, in that order) straight from the text,
-without a token list, and returns None at the first thing outside that form or at any mistake: the
-recursive-descent parser of `mapping_file` then reads the file and words its errors. So the fast path
-never raises and only has to agree with the general parser on what it accepts (tests/formats check both
-on the bundled files and on mutated texts). The token rules are those of `tokens`, written as patterns:
-separators, ``//`` comments at the start of a token, and no ``-`` where it would make a number negative.
+without a token list, and returns None at the first thing outside that form or at any mistake in it: the
+recursive-descent parser of `mapping_file` then reads the file and words its errors. The one error the fast
+path raises itself is a layer rule's (`layer_rules.build_mapped_layer`: a window, a whole-dimension map)
+for a layer it has read in full: the general parser, having read the same text up to there, would raise
+the same. So it only has to agree with the general parser on what it reads (tests/formats check both on the
+bundled files and on mutated texts, errors included). The token rules are those of `tokens`, written as
+patterns: separators, ``//`` comments at the start of a token, and no ``-`` where it would make a number
+negative.
 
 A dataflow is turned into a template once per distinct Dataflow text (the bundled files repeat one block
 for every layer): directive classes, sizes as integers or Sz() dimension names, and line offsets. Each
@@ -19,7 +22,7 @@ import re
 from pathlib import Path
 
 from mapscope.errors import InputError
-from mapscope.formats.maestro.layer_rules import build_mapped_layer
+from mapscope.formats.maestro.layer_rules import WHOLE_DIMENSION_MAPS, build_mapped_layer
 from mapscope.limits import MAX_INTEGER_DIGITS, MAX_NAME_CHARS, MAX_SIZE, shortened
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
@@ -33,22 +36,24 @@ _SEPARATOR_CHARS_NO_MINUS = re.escape(" ,>():\t;\r\f\v\n")
 #: separator) up to the end of the line. The reader removes them first (keeping the line breaks).
 #: Written "//" first (then: not right after a non-separator) so that the regex engine scans for the literal.
 _COMMENT = re.compile(rf"//(?<![^{_SEPARATOR_CHARS}]//)[^\n]*")
-_GAP = rf"[{_SEPARATOR_CHARS}]+"
-_GAP_BEFORE_NUMBER = rf"[{_SEPARATOR_CHARS_NO_MINUS}]+"
-_LEADING_GAP = rf"[{_SEPARATOR_CHARS}]*"  # only where the position follows a separator or starts the text
+# Possessive ("++", "*+"): what follows a gap or a word never starts with one of its characters, so giving
+# characters back could not make a match; not trying saves the regex engine work on every layer.
+_GAP = rf"[{_SEPARATOR_CHARS}]++"
+_GAP_BEFORE_NUMBER = rf"[{_SEPARATOR_CHARS_NO_MINUS}]++"
+_LEADING_GAP = rf"[{_SEPARATOR_CHARS}]*+"  # only where the position follows a separator or starts the text
 _TOKEN_END = rf"(?=[{_SEPARATOR_CHARS}]|\Z)"
-_TOKEN = rf"[^{_SEPARATOR_CHARS}]+"
-_WORD = rf"[^{_SEPARATOR_CHARS}{{}}]+"  # a token without a brace: names, dimensions, values
+_TOKEN = rf"[^{_SEPARATOR_CHARS}]++"
+_WORD = rf"[^{_SEPARATOR_CHARS}{{}}]++"  # a token without a brace: names, dimensions, values
 
 _CONSTANT = re.compile(rf"{_LEADING_GAP}Constant{_GAP}(?P<name>{_WORD}){_GAP_BEFORE_NUMBER}(?P<value>{_WORD}){_TOKEN_END}")
 _NETWORK = re.compile(rf"{_LEADING_GAP}Network(?P<name>(?:{_GAP}{_WORD})*?){_GAP}\{{{_TOKEN_END}")
 _LAYER = re.compile(
     rf"{_LEADING_GAP}(?P<layer>Layer)(?:{_GAP}(?P<word_name>{_WORD})(?={_GAP}\{{)|(?P<name>(?:{_GAP}{_WORD})+?)){_GAP}\{{"
     rf"{_GAP}Type{_GAP}(?P<type>{_TOKEN})"
-    rf"(?:{_GAP}Stride{_GAP}\{{(?P<strides>(?:{_GAP}[XY]{_GAP_BEFORE_NUMBER}[0-9]+)*){_GAP}\}})?"
-    rf"{_GAP}Dimensions{_GAP}\{{(?P<dimensions>(?:{_GAP}{_WORD}{_GAP_BEFORE_NUMBER}{_WORD})*){_GAP}\}}"
+    rf"(?:{_GAP}Stride{_GAP}\{{(?P<strides>(?:{_GAP}[XY]{_GAP_BEFORE_NUMBER}[0-9]++)*+){_GAP}\}})?"
+    rf"{_GAP}Dimensions{_GAP}\{{(?P<dimensions>(?:{_GAP}{_WORD}{_GAP_BEFORE_NUMBER}{_WORD})*+){_GAP}\}}"
     # the inside of a Dataflow block is checked token by token when its template is made
-    rf"(?:{_GAP}Dataflow{_GAP}\{{(?P<dataflow>[{_SEPARATOR_CHARS}][^{{}}]*)(?<=[{_SEPARATOR_CHARS}])\}})?"
+    rf"(?:{_GAP}Dataflow{_GAP}\{{(?P<dataflow>[{_SEPARATOR_CHARS}][^{{}}]*+)(?<=[{_SEPARATOR_CHARS}])\}})?"
     rf"{_GAP}\}}{_TOKEN_END}"
 )
 _CLOSE = re.compile(rf"{_LEADING_GAP}\}}{_TOKEN_END}")
@@ -176,8 +181,8 @@ class _RegularReader:
     """One pass over a regular text; `line`/`offset` track the line number of a position as it advances.
 
     What repeats from layer to layer is worked out once per parse: the pairs of a Stride and of a Dimensions
-    text, the template of a Dataflow text, and per (Dataflow, Dimensions) text the resolved directives,
-    whose whole-dimension rule the first such layer checked (it depends on nothing else).
+    text, the template of a Dataflow text, and the directives it resolves to for given sizes of the dimensions
+    it depends on, checked (the whole-dimension rule) by the first layer with those sizes.
     """
 
     def __init__(self, text: str, source: str, limits: tuple[int, int, int]) -> None:
@@ -185,10 +190,13 @@ class _RegularReader:
         self.text = text
         self.source = source
         self.constants: dict[str, int] = {}
-        self.templates: dict[str, tuple[_Template, ...]] = {}
+        self.numbers: dict[str, int] = {}  # a size word (digits or a Constant) -> its value, once all are read
+        #: By Dataflow text: its template and the dimensions it depends on (Sz() and whole-dimension maps).
+        self.templates: dict[str, tuple[tuple[_Template, ...], tuple[str, ...]]] = {}
         self.strides: dict[str, tuple[tuple[str, int], ...]] = {}  # by the text of a Stride block
         self.dimensions: dict[str, tuple[dict[str, int], tuple[tuple[str, int], ...]]] = {}  # by Dimensions text
-        self.checked: dict[tuple[str, str], tuple[_Resolved, ...]] = {}  # by (Dataflow text, Dimensions text)
+        #: By Dataflow text and the sizes of the dimensions it depends on: directives resolved and checked.
+        self.checked: dict[tuple[str | int | None, ...], tuple[_Resolved, ...]] = {}
         self.line = 1
         self.offset = 0
 
@@ -240,26 +248,45 @@ class _RegularReader:
         dimensions = self.dimensions.get(dimensions_text)  # shared, never changed
         if dimensions is None:
             dimensions = self.dimensions[dimensions_text] = self.dimension_pairs(dimensions_text)
-        dataflow_text = match["dataflow"] or ""
-        key = (dataflow_text, dimensions_text)
+        sizes = dimensions[0]
+        dataflow_text = match["dataflow"]
+        template = self.templates.get(dataflow_text) if dataflow_text else ((), ())
+        if template is None:
+            template = self.templates[dataflow_text] = self.template(dataflow_text)
+        templates, depends_on = template
+        if not templates:  # no (or an empty) Dataflow block: the previous layer's directives, checked each time
+            where = f"{source}: layer {shortened(name)}"
+            return build_mapped_layer(name, layer_type, sizes, dict(strides), previous or (), True, where, source)
+        first_line = line + self.text.count("\n", start, match.start("dataflow"))
+        key = (dataflow_text, *map(sizes.get, depends_on))
         resolved = self.checked.get(key)
-        if resolved is not None:  # the usual layer: a Dataflow and Dimensions pair seen (and checked) before
-            first_line = line + self.text.count("\n", start, match.start("dataflow"))
+        if resolved is not None:  # the usual layer: resolved and checked for an earlier layer
             place = self.source
             directives = tuple([kind(*arguments, f"{place}:{first_line + offset}") for kind, arguments, offset in resolved])
-            return MappedLayer(Layer(name, layer_type, dimensions[1], strides), directives, source)
-        templates = self.templates.get(dataflow_text) if dataflow_text else ()
-        if templates is None:
-            templates = self.templates[dataflow_text] = _dataflow_template(dataflow_text, self.constants, self.max_directives)
+            try:
+                return MappedLayer(Layer(name, layer_type, dimensions[1], strides), directives, source)
+            except InputError:  # a window larger than its input, say: worded and located as the general parser does
+                where = f"{source}: layer {shortened(name)}"
+                return build_mapped_layer(name, layer_type, sizes, dict(strides), directives, False, where, source)
+        resolved = _resolved(templates, sizes)
+        place = self.source
+        directives = tuple([kind(*arguments, f"{place}:{first_line + offset}") for kind, arguments, offset in resolved])
         where = f"{source}: layer {shortened(name)}"
-        if not templates:  # no (or an empty) Dataflow block: the previous layer's directives, checked each time
-            return build_mapped_layer(name, layer_type, dimensions[0], dict(strides), previous or (), True, where, source)
-        first_line = line + self.text.count("\n", start, match.start("dataflow"))
-        resolved = _resolved(templates, dimensions[0])
-        directives = tuple([kind(*arguments, f"{self.source}:{first_line + offset}") for kind, arguments, offset in resolved])
-        mapped = build_mapped_layer(name, layer_type, dimensions[0], dict(strides), directives, False, where, source)
+        mapped = build_mapped_layer(name, layer_type, sizes, dict(strides), directives, False, where, source)
         self.checked[key] = resolved
         return mapped
+
+    def template(self, text: str) -> tuple[tuple[_Template, ...], tuple[str, ...]]:
+        """The template of a Dataflow block's inside `text` and the dimensions whose sizes it depends on."""
+        templates = _dataflow_template(text, self.constants, self.max_directives)
+        depends_on: dict[str, None] = {}
+        for directive_class, size, offset, third, _ in templates:
+            for value in (size, offset):
+                if value.__class__ is str:
+                    depends_on[value] = None  # type: ignore[index]
+            if directive_class is TemporalMap and third in WHOLE_DIMENSION_MAPS:
+                depends_on[third] = None
+        return templates, tuple(depends_on)
 
     def stride_pairs(self, text: str) -> tuple[tuple[str, int], ...]:
         strides: dict[str, int] = {}
@@ -272,8 +299,11 @@ class _RegularReader:
     def dimension_pairs(self, text: str) -> tuple[dict[str, int], tuple[tuple[str, int], ...]]:
         """The sizes of a Dimensions block's inside `text`, as a dict and as Layer's pairs."""
         dimensions: dict[str, int] = {}
+        numbers = self.numbers
         for dimension, value in _PAIR.findall(text):
-            size = _positive(value, self.constants)
+            size = numbers.get(value)
+            if size is None:
+                size = numbers[value] = _positive(value, self.constants)
             if dimension not in _DIMENSIONS or dimensions.setdefault(dimension, size) != size:
                 raise _NotRegular
         return dimensions, tuple(dimensions.items())
@@ -288,6 +318,8 @@ def _has_other_whitespace(text: str) -> bool:
 def parse_regular_mapping(text: str, source: str, limits: tuple[int, int, int]) -> MappedNetwork | None:
     """The network of a mapping text in the regular form, or None (not regular, or wrong) for the general parser.
 
+    Raises the InputError of a layer rule broken by a layer read in full, as the general parser would.
+
     `limits` are the general parser's (layers, Constants, directives per layer): past one, it words the error.
     """
     if _has_other_whitespace(text):
@@ -295,6 +327,6 @@ def parse_regular_mapping(text: str, source: str, limits: tuple[int, int, int]) 
     if "//" in text:
         text = _COMMENT.sub("", text)
     try:
-        return _RegularReader(text, source, limits).read()
-    except (_NotRegular, InputError):
+        return _RegularReader(text, source, limits).read()  # an InputError is a layer rule's: see above
+    except _NotRegular:
         return None
