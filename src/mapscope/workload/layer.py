@@ -23,6 +23,7 @@ class LayerType(StrEnum):
 DIMENSION_NAMES = ("N", "G", "K", "C", "R", "S", "Y", "X", "Y'", "X'", "M")
 #: Input dimension -> the filter dimension whose window slides over it.
 WINDOWS = (("Y", "R"), ("X", "S"))
+_NAMES = frozenset(DIMENSION_NAMES)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,37 @@ class Layer:
     strides: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
+        # A quick pass clears the usual layer; anything it does not clear gets the check that words the error.
+        try:
+            sizes = dict(self.dimensions)
+            plain = len(self.name) <= MAX_NAME_CHARS and len(sizes) == len(self.dimensions) and _NAMES.issuperset(sizes)
+            for size in sizes.values():
+                plain = plain and 0 < size <= MAX_SIZE
+            for _, stride in self.strides:
+                plain = plain and 0 < stride <= MAX_SIZE
+        except (TypeError, ValueError):
+            plain = False
+        if not plain:
+            self._check_declarations()
+            sizes = dict(self.dimensions)
+        if ("Y" in sizes and "Y'" in sizes) or ("X" in sizes and "X'" in sizes):
+            raise InputError(
+                "both input- and output-centric definitions of the same axis (Y and Y', or X and X')",
+                f"layer {self.name}",
+            )
+        if self.type is LayerType.GEMM:
+            return
+        for reference, window in WINDOWS:  # a window larger than its input: no output position, no MAC
+            if reference in sizes and window in sizes and sizes[window] > sizes[reference]:
+                raise InputError(
+                    f"the filter window {window} = {sizes[window]} is larger than the input {reference} = "
+                    f"{sizes[reference]}, so the layer has no output position (a padded input is at least as large "
+                    "as the window)",
+                    f"layer {self.name}",
+                )
+
+    def _check_declarations(self) -> None:
+        """The name's length, each dimension (known, declared once, in range) and each stride, in that order."""
         if len(self.name) > MAX_NAME_CHARS:
             raise InputError(f"a layer name is longer than {MAX_NAME_CHARS:,} characters", f"layer {self.name[:40]}...")
         seen: set[str] = set()
@@ -56,26 +88,6 @@ class Layer:
                 raise InputError(f"stride of {dim} must be positive, got {stride}", f"layer {self.name}")
             if stride > MAX_SIZE:
                 raise InputError(f"stride of {dim} = {stride} is above the largest size supported ({MAX_SIZE})", f"layer {self.name}")
-        if ("Y" in seen and "Y'" in seen) or ("X" in seen and "X'" in seen):
-            raise InputError(
-                "both input- and output-centric definitions of the same axis (Y and Y', or X and X')",
-                f"layer {self.name}",
-            )
-        self._check_windows_fit()
-
-    def _check_windows_fit(self) -> None:
-        """A filter window larger than its input gives no output position: no MAC, only nonsense numbers."""
-        if self.type is LayerType.GEMM:
-            return
-        sizes = dict(self.dimensions)
-        for reference, window in WINDOWS:
-            if reference in sizes and window in sizes and sizes[window] > sizes[reference]:
-                raise InputError(
-                    f"the filter window {window} = {sizes[window]} is larger than the input {reference} = "
-                    f"{sizes[reference]}, so the layer has no output position (a padded input is at least as large "
-                    "as the window)",
-                    f"layer {self.name}",
-                )
 
     def size(self, dim: str) -> int:
         """The declared size of `dim`; raises KeyError when the layer does not declare it."""
@@ -85,7 +97,10 @@ class Layer:
         raise KeyError(dim)
 
     def has(self, dim: str) -> bool:
-        return any(name == dim for name, _ in self.dimensions)
+        for name, _ in self.dimensions:  # a loop, not any() over a generator: called per directive by the engines
+            if name == dim:
+                return True
+        return False
 
     def stride(self, dim: str) -> int:
         """Stride along `dim` (1 when not given)."""
