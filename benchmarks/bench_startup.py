@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+
+from maestro_peer import interleaved_medians
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -59,15 +60,6 @@ def wall_seconds(command: Sequence[str], cwd: Path | None = None) -> float:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, command))} exited with {done.returncode}: {done.stderr.decode()[-300:]}")
     return seconds
-
-
-def interleaved_medians(measures: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
-    """The median of `runs` calls of each measure, the measures called in turn (a noisy moment hits all)."""
-    samples: dict[str, list[float]] = {name: [] for name in measures}
-    for _ in range(runs):
-        for name, measure in measures.items():
-            samples[name].append(measure())
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def _mapscope(*arguments: str) -> list[str]:
