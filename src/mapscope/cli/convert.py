@@ -36,7 +36,7 @@ def convert(
     from mapscope.formats import write_network_description
     from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES
     from mapscope.formats.maestro.network_writer import write_maestro_network
-    from mapscope.formats.results.flexsa_output import prepare_output_file, writing_output
+    from mapscope.formats.output_files import prepare_output_file, writing_output
     from mapscope.mapping.mapped_workload import map_workload
     from mapscope.formats.sources import integer_sizes
 

@@ -95,7 +95,7 @@ def run_exploration(options: ExploreOptions, console: Console) -> ExplorationRes
 def _check_outputs(options: ExploreOptions) -> None:
     """Check output paths (suffix, folder) and the options that go with them, before any work."""
     from mapscope.formats.results.explore_export import TABLE_WRITERS
-    from mapscope.formats.results.flexsa_output import prepare_output_file
+    from mapscope.formats.output_files import prepare_output_file
 
     if options.plot_path is not None and options.plot_path.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError(f"a plot is {' or '.join(PLOT_SUFFIXES)}", str(options.plot_path))
@@ -116,7 +116,7 @@ def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
     from mapscope.explore.summary import summary_document
     from mapscope.formats.results.explore_export import write_records
     from mapscope.formats.results.json_output import write_json_document
-    from mapscope.formats.results.flexsa_output import writing_output
+    from mapscope.formats.output_files import writing_output
     from mapscope.report.explore_plots import write_pareto_plot
 
     if options.json_path is not None:

@@ -43,7 +43,8 @@ def flexsa(
 ) -> None:
     """Run a pruned-training trajectory on one large array, four split cores and FlexSA; compare with the paper."""
     from mapscope.api import flexsa_setup
-    from mapscope.formats.results.flexsa_output import prepare_output_file, prepare_output_folder, render_study_files, write_files
+    from mapscope.formats.output_files import prepare_output_file, prepare_output_folder, write_files
+    from mapscope.formats.results.flexsa_output import render_study_files
     from mapscope.report.console import stdout_console
     from mapscope.report.flexsa_plots import ENERGY_PLOT, UTILIZATION_PLOT, energy_plot_png, utilization_plot_png
     from mapscope.report.flexsa_report import render_flexsa_report

@@ -36,7 +36,7 @@ def gemm(
     """Cycles and buffer accesses of one GEMM Out[M x N] = A[M x K] . B[K x N] on a systolic array."""
     from mapscope.api import gemm as run_gemm
     from mapscope.api import gemm_document
-    from mapscope.formats.results.flexsa_output import prepare_output_file, writing_output
+    from mapscope.formats.output_files import prepare_output_file, writing_output
     from mapscope.formats.results.json_output import write_json_document
     from mapscope.report.console import stdout_console
     from mapscope.report.gemm_report import render_machine_gemm, render_single_array

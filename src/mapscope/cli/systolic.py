@@ -41,7 +41,7 @@ def systolic(
 ) -> None:
     """Run every layer of a SCALE-Sim topology on one systolic array (SCALE-Sim's os, ws and is dataflows)."""
     from mapscope.api import systolic as run_systolic
-    from mapscope.formats.results.flexsa_output import prepare_output_file, write_files
+    from mapscope.formats.output_files import prepare_output_file, write_files
     from mapscope.formats.results.topology_output import render_topology_files
     from mapscope.report.console import stdout_console
     from mapscope.report.topology_report import render_topology
