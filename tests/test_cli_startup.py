@@ -109,10 +109,21 @@ COMMAND_CASES = [
         id="analyze",
     ),
     # one network from a .m file (MAESTRO's form), as MAESTRO's users run it: no numpy (area and power of one
-    # design are plain Python), no description schema; without a table (--quiet, files only) no rich either
+    # design are plain Python), no description schema, no templates or lowering (the file is analysed as
+    # written), no file writers when no file is asked for; without a table (--quiet) no rich either
     pytest.param(
         ["analyze", "resnet50_kcp_ws", "--hw", "accelerator_256pe"],
-        ("numpy", *TYPER_PYDANTIC, "mapscope.formats.descriptions", "mapscope.explore", "pandas", "pyarrow"),
+        (
+            "numpy",
+            *TYPER_PYDANTIC,
+            "mapscope.formats.descriptions",
+            "mapscope.explore",
+            "pandas",
+            "pyarrow",
+            "mapscope.mapping.templates",
+            "mapscope.workload.lowering",
+            "mapscope.formats.results.json_output",
+        ),
         id="analyze-m-file",
     ),
     pytest.param(

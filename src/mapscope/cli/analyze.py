@@ -118,7 +118,7 @@ def analyze(
     """Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs."""
     from mapscope import api  # the workload is loaded through the module, where tests can replace the loader
     from mapscope.formats.maestro.csv_file import maestro_csv_file_name
-    from mapscope.formats.results.flexsa_output import prepare_output_file
+    from mapscope.formats.output_files import prepare_output_file
     from mapscope.formats.results.layer_table import default_csv_format, parquet_target
     from mapscope.formats.sources import integer_sizes
 
@@ -161,7 +161,9 @@ def write_result_files(
     """Every file `analyze` was asked for, written before anything goes to stdout (a reader that closes it
     early must not cost the files). The CSV has the JSON's columns, or MAESTRO's format (`csv_format`),
     whose bytes match MAESTRO's in compat mode."""
-    from mapscope.formats.results.flexsa_output import writing_output
+    if csv_file is None and json_file is None and parquet_file is None:
+        return  # the writers' modules are imported only when a file is asked for
+    from mapscope.formats.output_files import writing_output
     from mapscope.formats.results.json_output import write_json
     from mapscope.formats.results.layer_table import write_layer_csv, write_layer_parquet
 

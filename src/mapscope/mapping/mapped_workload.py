@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mapscope.errors import InputError
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
-from mapscope.mapping.templates import TEMPLATES, apply_template
 from mapscope.mapping.workload_source import Workload, template_input
-from mapscope.workload.lowering import LoweredModel
+
+if TYPE_CHECKING:  # a MAESTRO file analysed as written needs neither templates nor the lowering
+    from mapscope.workload.lowering import LoweredModel
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,15 @@ def map_workload(
             raise InputError("template parameters need a template: give --dataflow NAME as well")
         if workload.network is not None:
             return MappedWorkload(workload.network, None, workload.notes)
+        from mapscope.mapping.templates import TEMPLATES
+
         if not unmapped_ok:
             raise InputError(
                 f"{workload.source} describes what the network computes, not how it is mapped: give a dataflow "
                 f"template with --dataflow ({', '.join(TEMPLATES)})"
             )
+    from mapscope.mapping.templates import apply_template
+
     network, lowered, notes = template_input(workload, compat)
     if workload.network is not None and any(layer.dataflow for layer in workload.network.layers):
         notes += (f"the dataflows written in {workload.source} are replaced by the {dataflow} template",)

@@ -9,13 +9,15 @@ not `workload`, because a MAESTRO network carries its mappings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mapscope.errors import InputError
 from mapscope.mapping.mapped_network import MappedNetwork
-from mapscope.workload.lowering import LoweredModel, lower_model
-from mapscope.workload.maestro_layers import model_from_network
-from mapscope.workload.network import Network
-from mapscope.workload.operators import Model
+
+if TYPE_CHECKING:  # loading a MAESTRO file to analyse as written needs no lowering
+    from mapscope.workload.lowering import LoweredModel
+    from mapscope.workload.network import Network
+    from mapscope.workload.operators import Model
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ def template_input(workload: Workload, compat: str | None = None) -> tuple[Netwo
     so its TRCONV layers become real transposed convolutions; with compat="maestro" its layers stay as
     written.
     """
+    from mapscope.workload.lowering import lower_model
+    from mapscope.workload.maestro_layers import model_from_network
+
     notes = list(workload.notes)
     if workload.network is not None:
         if compat == "maestro":
