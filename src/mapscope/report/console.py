@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.report.summary import accelerator_summary, capacity, count, decimal, maestro_summary_lines
 from mapscope.stats import NetworkStats
+
+#: Where rich may break a line.
+_WHITESPACE = re.compile(r"\s")
 
 
 class StdoutConsole(Console):
@@ -34,24 +39,25 @@ def stdout_console() -> StdoutConsole:
     return StdoutConsole(file=sys.stdout, width=160 if piped else None)
 
 
-def layer_table(stats: NetworkStats) -> Table:
-    """One row per layer: work, runtime, throughput, energy, buffer and NoC requirements, PE utilisation."""
-    table = Table(title=f"{stats.network}: per-layer results", title_justify="left", header_style="bold")
-    table.add_column("Layer")
-    table.add_column("Type")
-    for header in (
-        "MACs",
-        "Runtime\n(cycles)",
-        "Throughput\n(MACs/cycle)",
-        "Energy\n(nJ)",
-        "L1 req\n(elems)",
-        "L2 req\n(elems)",
-        "NoC BW req\n(elems/cycle)",
-        "Avg utilized\nPEs",
-    ):
-        table.add_column(header, justify="right")
-    for layer in stats.layers:
-        table.add_row(
+#: The per-layer table's columns: header and justification.
+LAYER_COLUMNS = (
+    ("Layer", "left"),
+    ("Type", "left"),
+    ("MACs", "right"),
+    ("Runtime\n(cycles)", "right"),
+    ("Throughput\n(MACs/cycle)", "right"),
+    ("Energy\n(nJ)", "right"),
+    ("L1 req\n(elems)", "right"),
+    ("L2 req\n(elems)", "right"),
+    ("NoC BW req\n(elems/cycle)", "right"),
+    ("Avg utilized\nPEs", "right"),
+)
+
+
+def layer_rows(stats: NetworkStats) -> list[tuple[str, ...]]:
+    """The per-layer table's cells: work, runtime, throughput, energy, buffer and NoC requirements, PE use."""
+    return [
+        (
             layer.layer,
             str(layer.layer_type),
             count(layer.macs),
@@ -63,7 +69,36 @@ def layer_table(stats: NetworkStats) -> Table:
             count(layer.peak_noc_bw_elems_per_cycle),
             decimal(layer.avg_utilized_pes, 1),
         )
+        for layer in stats.layers
+    ]
+
+
+def layer_table(stats: NetworkStats, one_cell_per_column: bool = False) -> Table:
+    """One row per layer, its cells plain text (a layer named `[bold]x` stays as written).
+
+    With `one_cell_per_column` each column is a single cell holding every layer's line, which rich lays out
+    three times faster (10 cells instead of 10 per layer); `one_cell_draws_alike` says when the picture is
+    the same.
+    """
+    table = Table(title=f"{stats.network}: per-layer results", title_justify="left", header_style="bold")
+    for header, justify in LAYER_COLUMNS:
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    rows = layer_rows(stats)
+    if one_cell_per_column and rows:
+        table.add_row(*(Text("\n".join(column)) for column in zip(*rows)))
+    else:
+        for row in rows:
+            table.add_row(*map(Text, row))
     return table
+
+
+def one_cell_draws_alike(stats: NetworkStats, width: int) -> bool:
+    """Whether `layer_table` with one cell per column draws, at `width` columns, what one row per layer draws:
+    when no line wraps. rich wraps only at whitespace (a line without any is cropped, line by line), so the
+    numbers never wrap, nor names like `conv1` or `/layer1/conv`; and every column keeps at least one
+    character (below that rich collapses a multi-line cell)."""
+    every_column_shows = width > 3 * len(LAYER_COLUMNS) + 1  # a border and two padding spaces per column
+    return every_column_shows and not any(_WHITESPACE.search(f"{layer.layer}{layer.layer_type}") for layer in stats.layers)
 
 
 def totals_panel(stats: NetworkStats, accelerator: Accelerator) -> Panel:
@@ -100,7 +135,7 @@ def warnings_panel(stats: NetworkStats) -> Panel | None:
 def render_network_report(stats: NetworkStats, accelerator: Accelerator, console: Console | None = None) -> None:
     """Print the per-layer table, the totals panel and any warnings."""
     console = console or Console()
-    parts: list[Table | Panel] = [layer_table(stats), totals_panel(stats, accelerator)]
+    parts: list[Table | Panel] = [layer_table(stats, one_cell_draws_alike(stats, console.width)), totals_panel(stats, accelerator)]
     warnings = warnings_panel(stats)
     if warnings is not None:
         parts.append(warnings)
@@ -110,8 +145,10 @@ def render_network_report(stats: NetworkStats, accelerator: Accelerator, console
 __all__ = [
     "StdoutConsole",
     "accelerator_summary",
+    "layer_rows",
     "layer_table",
     "maestro_summary_lines",
+    "one_cell_draws_alike",
     "render_network_report",
     "stdout_console",
     "totals_panel",
