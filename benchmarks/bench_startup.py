@@ -13,11 +13,17 @@ on PYTHONPATH). Prints, one line each:
   (../shared/peers/maestro) on the same files, the two run in turn, and their ratio; skipped with a
   message when the files or the binary are absent, or the binary does not run (its Boost libraries).
 The last line is ``import_seconds=<s>``: the median import time of `mapscope.cli`.
+
+Before timing, the tree's modules are compiled to bytecode (`__pycache__`, ignored by git), as `pip install`
+does for an installed package and Python does on a source tree's first run: a user's second run reads
+bytecode. (Where PYTHONDONTWRITEBYTECODE is set, Python would otherwise compile every module of `src` in
+every timed process.)
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import subprocess
 import sys
@@ -26,12 +32,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from maestro_peer import interleaved_medians
+from maestro_peer import MAESTRO_DATA, interleaved_medians, maestro_command, maestro_skip_reason
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-MAESTRO = SHARED / "peers" / "maestro"
-MAESTRO_DATA = SHARED / "maestro-data" / "data"
 NETWORK = MAESTRO_DATA / "mapping" / "Resnet50_kcp_ws.m"
 HARDWARE = MAESTRO_DATA / "hw" / "accelerator_1.m"
 
@@ -66,34 +69,11 @@ def _mapscope(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "mapscope.cli", *arguments]
 
 
-def _maestro_skip_reason(scratch: Path) -> str | None:
-    """Why MAESTRO cannot be compared here, or None when it runs."""
-    missing = [path for path in (MAESTRO, NETWORK, HARDWARE) if not path.exists()]
-    if missing:
-        return f"not found: {', '.join(map(str, missing))}"
-    try:
-        wall_seconds(_maestro_command(), cwd=scratch)
-    except (OSError, RuntimeError) as error:  # e.g. its Boost libraries are not installed (see its README)
-        return f"MAESTRO does not run here: {error}"
-    return None
-
-
-def _maestro_command() -> list[str]:
-    """MAESTRO as its users run it: one process per mapping file, the CSV written into the current folder."""
-    return [
-        str(MAESTRO),
-        f"--HW_file={HARDWARE}",
-        f"--Mapping_file={NETWORK}",
-        "--print_res=true",
-        "--print_res_csv_file=true",
-        "--print_log_file=false",
-    ]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="fresh processes per figure (median)")
     runs = parser.parse_args(argv).runs
+    compileall.compile_dir(ROOT / "src", quiet=1)
 
     startup = interleaved_medians(
         {
@@ -111,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
-        reason = _maestro_skip_reason(scratch)
+        reason = maestro_skip_reason(NETWORK, HARDWARE, scratch)
         analyze = _mapscope("analyze", str(NETWORK), "--hw", str(HARDWARE))
         if reason is not None:
             print(f"MAESTRO comparison skipped: {reason}")
@@ -122,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             pair = interleaved_medians(
                 {
                     "mapscope": lambda: wall_seconds(analyze, cwd=scratch),
-                    "maestro": lambda: wall_seconds(_maestro_command(), cwd=scratch),
+                    "maestro": lambda: wall_seconds(maestro_command(NETWORK, HARDWARE), cwd=scratch),
                 },
                 runs,
             )
