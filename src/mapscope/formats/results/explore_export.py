@@ -19,8 +19,6 @@ give the same bytes in every format.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import numbers
@@ -32,6 +30,7 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
+from mapscope.formats.csv_text import csv_text
 from mapscope.formats.results.parquet import PARQUET_TYPES, TypedColumn, require_pyarrow
 from mapscope.formats.results.parquet import parquet_bytes as encode_parquet
 from mapscope.formats.results.store import DesignRecord
@@ -133,12 +132,7 @@ def _rows(columns: Sequence[Column]) -> list[tuple[Any, ...]]:
 
 def format_csv(columns: Sequence[Column]) -> str:
     """The CSV text: a header line, then one line per design; empty cells for None."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(column.name for column in columns)
-    for row in _rows(columns):
-        writer.writerow(_csv_cell(value) for value in row)
-    return buffer.getvalue()
+    return csv_text((column.name for column in columns), ((_csv_cell(value) for value in row) for row in _rows(columns)))
 
 
 def _csv_cell(value: Any) -> str:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mapscope.formats.csv_text import csv_text
 from mapscope.formats.results.json_output import format_json_document
 from mapscope.stats import SystolicGemmStats
 
@@ -18,12 +17,7 @@ if TYPE_CHECKING:
 
 def format_systolic_csv(rows: Sequence[SystolicGemmStats]) -> str:
     """One CSV line per GEMM under a header of `SystolicGemmStats` field names (floats at full precision)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SystolicGemmStats.field_names())
-    for row in rows:
-        writer.writerow(row.as_dict().values())
-    return buffer.getvalue()
+    return csv_text(SystolicGemmStats.field_names(), (row.as_dict().values() for row in rows))
 
 
 def render_study_files(study: FlexsaStudy, *, json_path: Path | None, csv_path: Path | None) -> dict[Path, bytes]:

@@ -10,7 +10,6 @@ formats/maestro/csv_file; `write_layer_csv` writes either. Every file is written
 from __future__ import annotations
 
 import csv
-import io
 import numbers
 import os
 from enum import StrEnum
@@ -19,6 +18,7 @@ from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import write_bytes_atomically, write_text_atomically
+from mapscope.formats.csv_text import csv_text
 from mapscope.formats.maestro.csv_file import write_maestro_csv
 from mapscope.formats.results.parquet import TypedColumn, parquet_bytes, parquet_type, require_pyarrow
 from mapscope.limits import quoted
@@ -55,12 +55,8 @@ def _typed(value: Any, kind: type, name: str) -> Any:
 def format_layer_csv(stats: NetworkStats) -> str:
     """The CSV text: a header of `LayerStats` field names, then one row per layer."""
     columns = LayerStats.field_types()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for layer in stats.layers:
-        writer.writerow(_typed(getattr(layer, name), kind, name) for name, kind in columns.items())
-    return buffer.getvalue()
+    rows = ((_typed(getattr(layer, name), kind, name) for name, kind in columns.items()) for layer in stats.layers)
+    return csv_text(columns, rows)
 
 
 def write_layer_csv(stats: NetworkStats, path: str | os.PathLike[str], csv_format: CsvFormat = CsvFormat.mapscope) -> None:

@@ -8,13 +8,12 @@ memory first (`render_topology_files`), then written atomically by the caller.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import typing
 from collections.abc import Sequence
 from pathlib import Path
 
+from mapscope.formats.csv_text import csv_text
 from mapscope.formats.results.json_output import format_json_document
 from mapscope.formats.results.parquet import TypedColumn, parquet_bytes, parquet_type
 from mapscope.systolic.topology_run import SystolicLayerStats, TopologyRun
@@ -28,12 +27,7 @@ def format_topology_json(run: TopologyRun) -> str:
 
 def format_topology_csv(layers: Sequence[SystolicLayerStats]) -> str:
     """One CSV line per layer under a header of `SystolicLayerStats` field names; None is an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SystolicLayerStats.field_names())
-    for layer in layers:
-        writer.writerow(layer.as_dict().values())
-    return buffer.getvalue()
+    return csv_text(SystolicLayerStats.field_names(), (layer.as_dict().values() for layer in layers))
 
 
 def topology_parquet_bytes(layers: Sequence[SystolicLayerStats], where: str) -> bytes:
