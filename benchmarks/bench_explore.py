@@ -35,8 +35,9 @@ from mapscope.api import load_network
 from mapscope.explore import maestro_designs
 from mapscope.explore.evaluation import evaluate_design_batch
 from mapscope.explore.maestro_designs import MaestroWorkload, evaluate_maestro
-from mapscope.explore.space import DesignSpace, Objective
+from mapscope.explore.space import DesignSpace
 from mapscope.hardware.accelerator import Accelerator
+from mapscope.optimization.objectives import Objective
 
 SWEEP = {
     "num_pes": [64, 128, 256, 512, 1024],

@@ -19,11 +19,11 @@ from mapscope.errors import InputError
 from mapscope.explore.evaluation import evaluate_designs
 from mapscope.explore.executors import InlineExecutor, LocalPoolExecutor
 from mapscope.explore.exploration import explore
-from mapscope.explore.pareto import dominates
 from mapscope.explore.space import DesignSpace
 from mapscope.formats.results.store import ResultStore
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapping.templates import apply_template
+from mapscope.optimization.pareto import dominates
 
 
 def _single_engine_metrics(space: DesignSpace, point: dict) -> tuple[int, float]:

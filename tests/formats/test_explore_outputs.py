@@ -14,9 +14,7 @@ from mapscope.explore.engines import load_design_space
 from mapscope.explore.evaluation import objective_matrix
 from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, explore
-from mapscope.explore.pareto import pareto_mask
-from mapscope.explore.space import Constraint, DesignSpace, Objective
-from mapscope.report.explore_plots import pareto_plot_bytes, write_pareto_plot
+from mapscope.explore.space import DesignSpace
 from mapscope.explore.summary import (
     metric_unit,
     objective_label,
@@ -26,6 +24,9 @@ from mapscope.explore.summary import (
 )
 from mapscope.formats.results.json_output import write_json_document
 from mapscope.formats.results.store import DesignRecord, ParameterValue, design_key
+from mapscope.optimization.objectives import Constraint, Objective
+from mapscope.optimization.pareto import pareto_mask
+from mapscope.report.explore_plots import pareto_plot_bytes, write_pareto_plot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TINY_SPACE = """\

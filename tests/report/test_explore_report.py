@@ -13,9 +13,10 @@ from mapscope.explore.engines import load_design_space
 from mapscope.explore.evaluation import objective_matrix
 from mapscope.explore.executors import make_executor
 from mapscope.explore.exploration import ExplorationResult, explore
-from mapscope.explore.pareto import pareto_mask
-from mapscope.explore.space import Constraint, DesignSpace, Objective
+from mapscope.explore.space import DesignSpace
 from mapscope.formats.results.store import DesignRecord, ParameterValue, design_key
+from mapscope.optimization.objectives import Constraint, Objective
+from mapscope.optimization.pareto import pareto_mask
 from mapscope.report.explore_report import (
     nothing_feasible_message,
     render_explore_report,

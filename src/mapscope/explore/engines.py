@@ -16,22 +16,13 @@ from mapscope.explore import maestro_designs, systolic_designs
 from mapscope.explore.maestro_designs import MaestroWorkload
 from mapscope.explore.metrics import DesignColumns, MetricBatch
 from mapscope.explore.search import Value
-from mapscope.explore.space import (
-    Candidates,
-    DesignSpace,
-    SearchSettings,
-    checked_values,
-    constraints_from,
-    expand_values,
-    objectives_from,
-    smallest_candidate,
-    space_fingerprint,
-)
+from mapscope.explore.space import Candidates, DesignSpace, SearchSettings, checked_values, expand_values, smallest_candidate, space_fingerprint
 from mapscope.formats.space_file import SpaceFile, read_space_file
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.limits import quoted
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import template as find_template
+from mapscope.optimization.objectives import constraints_from, objectives_from
 
 Where = Callable[[tuple[str | int, ...]], str]
 

@@ -15,11 +15,11 @@ import numpy as np
 
 from mapscope.explore.evaluation import objective_matrix
 from mapscope.explore.executors import Executor
-from mapscope.explore.pareto import pareto_mask
 from mapscope.explore.search import make_strategy, space_size
 from mapscope.explore.space import DesignSpace, check_search_size
 from mapscope.formats.results.store import DesignBatch, DesignRecord
 from mapscope.formats.results.store_batch import concatenated, design_keys, stored_designs
+from mapscope.optimization.pareto import pareto_mask
 
 #: progress(done, total): designs settled so far (evaluated or found in the store) and the expected total.
 ProgressCallback = Callable[[int, int], None]

@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from mapscope.errors import InputError
-from mapscope.explore.pareto import crowding_distance, non_dominated_ranks
 from mapscope.formats.results.store_batch import typed_column
 from mapscope.limits import quoted
+from mapscope.optimization.pareto import crowding_distance, non_dominated_ranks
 
 Value = int | float | str | bool
 Choices = Mapping[str, Sequence[Value]]

@@ -23,7 +23,7 @@ from mapscope.formats.results.store import DesignRecord
 
 if TYPE_CHECKING:
     from mapscope.explore.exploration import ExplorationResult
-    from mapscope.explore.space import Objective
+    from mapscope.optimization.objectives import Objective
 
 #: Version of the document layout below; bump it when a key changes meaning or disappears.
 SUMMARY_SCHEMA_VERSION = 1

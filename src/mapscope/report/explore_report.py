@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from mapscope.explore.exploration import ExplorationResult
-from mapscope.explore.space import Constraint
 from mapscope.explore.summary import (
     BUFFER_CHECKS,
     metric_unit,
@@ -28,6 +27,7 @@ from mapscope.explore.summary import (
     with_unit,
 )
 from mapscope.formats.results.store import DesignRecord
+from mapscope.optimization.objectives import Constraint
 
 #: Metrics shown beside the objectives when the engine reports them (and no objective already shows them).
 KEY_METRICS = ("runtime_cycles", "energy_nj", "area_mm2", "power_mw")

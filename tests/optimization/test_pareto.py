@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from property_settings import examples
 from hypothesis import strategies as st
 
-from mapscope.explore.pareto import (
+from mapscope.optimization.pareto import (
     crowding_distance,
     dominates,
     non_dominated_ranks,

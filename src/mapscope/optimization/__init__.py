@@ -1,0 +1,1 @@
+"""What explore and the mapper optimise: objectives, constraints and Pareto fronts."""
