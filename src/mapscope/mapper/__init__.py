@@ -1,0 +1,19 @@
+"""Per-layer mapping spaces: their members, size, enumeration into batches and uniform sampling."""
+
+from mapscope.mapper.counting import sample_mapping, space_size
+from mapscope.mapper.enumeration import enumerate_batches
+from mapscope.mapper.members import choice_of
+from mapscope.mapper.space import LevelChoice, LevelRestriction, MappingChoice, MappingSpace, check_member, dataflow
+
+__all__ = [
+    "LevelChoice",
+    "LevelRestriction",
+    "MappingChoice",
+    "MappingSpace",
+    "check_member",
+    "choice_of",
+    "dataflow",
+    "enumerate_batches",
+    "sample_mapping",
+    "space_size",
+]
