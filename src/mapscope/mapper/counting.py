@@ -124,7 +124,7 @@ def _space_terms(space: MappingSpace) -> tuple[SpaceTerm, ...]:
     loops = len(space.loops.loops)
     full = (1 << loops) - 1
     terms = []
-    for levels in range(space.min_levels, space.max_levels + 1):
+    for levels in space.level_counts:
         clusters = cluster_tuple_count(space, levels)
         if not clusters:
             continue

@@ -74,7 +74,7 @@ def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS) -
         raise InputError(f"a batch holds at least one mapping, got max_rows={max_rows}", space.where)
     names = space.loops.names
     whole = space.loops.whole
-    for levels in range(space.min_levels, space.max_levels + 1):
+    for levels in space.level_counts:
         tuples = cluster_tuples(space, levels)
         if not tuples:
             continue

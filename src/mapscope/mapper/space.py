@@ -73,6 +73,15 @@ class MappingSpace:
     def loops(self) -> LayerLoops:
         return layer_loops(self.layer, self.compat)
 
+    @property
+    def level_counts(self) -> range:
+        """The level counts members may have. In compatibility mode a layer with a window narrower than its
+        stride gets one level: below the top, MAESTRO's touched-element tiles of that axis can leave a step
+        with no fresh data, and MAESTRO terminates (tests/mapper/test_acceptance.py finds them)."""
+        if self.compat == "maestro" and any(loop.whole_only for loop in self.loops.loops):
+            return range(self.min_levels, min(self.max_levels, 1) + 1)
+        return range(self.min_levels, self.max_levels + 1)
+
     def restriction(self, level: int) -> LevelRestriction:
         return self.levels[level] if level < len(self.levels) else LevelRestriction()
 
@@ -149,8 +158,9 @@ def check_member(space: MappingSpace, choice: MappingChoice) -> None:
     """InputError naming the first rule of the space that `choice` breaks; None for a member."""
     where = space.where
     count = len(choice.levels)
-    if not space.min_levels <= count <= space.max_levels:
-        raise InputError(f"{count} cluster levels; the space allows {space.min_levels} to {space.max_levels}", where)
+    if count not in space.level_counts:
+        allowed = space.level_counts
+        raise InputError(f"{count} cluster levels; the space allows {allowed.start} to {allowed.stop - 1}", where)
     if len(choice.cluster_sizes) != count - 1:
         raise InputError(f"{count} levels need {count - 1} cluster sizes, got {len(choice.cluster_sizes)}", where)
     allowed_sizes = set(space.allowed_cluster_sizes())
