@@ -3,6 +3,7 @@
 from mapscope.mapper.counting import sample_mapping, space_size
 from mapscope.mapper.enumeration import enumerate_batches
 from mapscope.mapper.members import choice_of
+from mapscope.mapper.restrictions import SpaceRestrictions, restricted_space, space_restrictions, start_members
 from mapscope.mapper.space import LevelChoice, LevelRestriction, MappingChoice, MappingSpace, check_member, dataflow
 
 __all__ = [
@@ -10,10 +11,14 @@ __all__ = [
     "LevelRestriction",
     "MappingChoice",
     "MappingSpace",
+    "SpaceRestrictions",
     "check_member",
     "choice_of",
     "dataflow",
     "enumerate_batches",
+    "restricted_space",
     "sample_mapping",
+    "space_restrictions",
     "space_size",
+    "start_members",
 ]
