@@ -1,12 +1,16 @@
-"""Per-layer mapping spaces: their members, size, enumeration into batches and uniform sampling."""
+"""Per-layer mapping spaces: their members, size, enumeration into batches, uniform sampling, user
+restrictions and GAMMA's genome (docs/mapper.md)."""
 
 from mapscope.mapper.counting import sample_mapping, space_size
 from mapscope.mapper.enumeration import enumerate_batches
+from mapscope.mapper.genome import Genome, GenomeLevel, choice_of_genome, genome_of
 from mapscope.mapper.members import choice_of
 from mapscope.mapper.restrictions import SpaceRestrictions, restricted_space, space_restrictions, start_members
 from mapscope.mapper.space import LevelChoice, LevelRestriction, MappingChoice, MappingSpace, check_member, dataflow
 
 __all__ = [
+    "Genome",
+    "GenomeLevel",
     "LevelChoice",
     "LevelRestriction",
     "MappingChoice",
@@ -14,8 +18,10 @@ __all__ = [
     "SpaceRestrictions",
     "check_member",
     "choice_of",
+    "choice_of_genome",
     "dataflow",
     "enumerate_batches",
+    "genome_of",
     "restricted_space",
     "sample_mapping",
     "space_restrictions",
