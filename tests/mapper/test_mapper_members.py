@@ -86,3 +86,11 @@ def test_every_tiled_point_is_a_member_with_the_same_stats(layer, pes, compat, s
     member = choice_of(space, written)
     accelerator = Accelerator(num_pes=pes, noc_bandwidth_elems_per_cycle=4)
     assert not differences(layer_stats(layer, written, accelerator, compat), layer_stats(layer, dataflow(space, member), accelerator, compat))
+
+
+def test_yxp_os_column_tiles_need_imperfect_tiles_where_they_do_not_divide() -> None:
+    layer = Layer("res3a_branch2b", LayerType.CONV, (("K", 128), ("C", 128), ("R", 3), ("S", 3), ("Y", 30), ("X", 30)))
+    written = template("yxp_os").dataflow(layer, 256)  # 8-column tiles of a 28-column output
+    with pytest.raises(InputError, match="tile 8 of X must be a divisor of 28"):
+        choice_of(MappingSpace(layer, 256), written)
+    assert choice_of(MappingSpace(layer, 256, imperfect=True), written).levels[0].tiles[3] == 8
