@@ -11,7 +11,7 @@ from property_settings import examples
 
 from mapscope.errors import InputError
 from mapscope.mapper import LevelRestriction, MappingSpace, check_member, choice_of, enumerate_batches, sample_mapping, space_size
-from mapscope.mapper.counting import cluster_tuple_count, cluster_tuples
+from mapscope.mapper.counting import cluster_tuple_count, cluster_tuples, space_terms
 from mapscope.workload.layer import Layer, LayerType
 
 CONV = Layer("conv", LayerType.CONV, (("K", 4), ("C", 2), ("R", 3), ("S", 1), ("Y", 6), ("X", 3)))
@@ -120,3 +120,13 @@ def test_empty_space_is_refused_when_sampled() -> None:
     assert space_size(space) == 0
     with pytest.raises(InputError, match="empty"):
         sample_mapping(space, np.random.default_rng(0))
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(layer=small_layers(), pes=st.sampled_from([1, 4, 64]), imperfect=st.booleans(), compat=st.sampled_from([None, "maestro"]), spatial=st.sampled_from([None, ("C",), ("K", "X", "Y")]))
+def test_both_ways_of_summing_the_formula_agree(layer, pes, imperfect, compat, spatial) -> None:
+    """space_size sums loop by loop when no order is restricted; sampling sums level by level (space_terms)."""
+    names = MappingSpace(layer, pes).loops.names
+    allowed = tuple(n for n in spatial if n in names) if spatial else None
+    space = MappingSpace(layer, pes, imperfect=imperfect, compat=compat, levels=(LevelRestriction(), LevelRestriction(allowed or None)))
+    assert space_size(space) == sum(term.count for term in space_terms(space))

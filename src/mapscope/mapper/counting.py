@@ -150,9 +150,49 @@ def _space_terms(space: MappingSpace) -> tuple[SpaceTerm, ...]:
     return tuple(terms)
 
 
+def _factorial(value: int) -> int:
+    result = 1
+    for factor in range(2, value + 1):
+        result *= factor
+    return result
+
+
+def _size_by_loops(space: MappingSpace, levels: int) -> int:
+    """The reduced formula's sum for `levels` levels when no level restricts its orders, loop by loop.
+
+    Unrestricted, orders_l(M) = |M|!, so a level's weight depends only on k = |M| and j = how many allowed
+    spatial loops M holds: sum_s |Sh | {s}|! = j * k! + (|S_l| - j) * (k + 1)!. A pass over the loops
+    accumulates, per (k_l, j_l) of every level, the sum of the chain-count products that lead there."""
+    spatial = [set(_spatial_bits(space, level)) for level in range(levels)]
+    always = [iterating_mask(space, level) for level in range(levels)]
+    sums: dict[tuple[tuple[int, int], ...], int] = {((0, 0),) * levels: 1}
+    for bit, loop in enumerate(space.loops.loops):
+        counts = [chain_count(loop, pattern, levels, space.imperfect) for pattern in range(1 << levels)]
+        grown: dict[tuple[tuple[int, int], ...], int] = {}
+        for state, total in sums.items():
+            for pattern, count in enumerate(counts):
+                if not count:
+                    continue
+                key = []
+                for level, (k, j) in enumerate(state):
+                    inside = pattern >> level & 1 or always[level] >> bit & 1
+                    key.append((k + 1, j + (bit in spatial[level])) if inside else (k, j))
+                grown[tuple(key)] = grown.get(tuple(key), 0) + total * count
+        sums = grown
+    size = 0
+    for state, total in sums.items():
+        weight = total
+        for level, (k, j) in enumerate(state):
+            weight *= j * _factorial(k) + (len(spatial[level]) - j) * _factorial(k + 1)
+        size += weight
+    return size
+
+
 def space_size(space: MappingSpace) -> int:
     """The exact number of members of `space`, from the size formula (nothing is enumerated)."""
-    return sum(term.count for term in space_terms(space))
+    if not space.reduce_symmetric or any(space.restriction(level).loop_orders is not None for level in range(space.max_levels)):
+        return sum(term.count for term in space_terms(space))
+    return sum(cluster_tuple_count(space, levels) * _size_by_loops(space, levels) for levels in space.level_counts)
 
 
 def _below(rng: np.random.Generator, bound: int) -> int:
