@@ -27,13 +27,18 @@ from mapscope.mapper.dimensions import chain_count, sample_chain
 from mapscope.mapper.space import LevelChoice, MappingChoice, MappingSpace, always_iterating, canonical_order
 
 
-def cluster_tuples(space: MappingSpace, levels: int) -> list[tuple[int, ...]]:
+def cluster_tuples(space: MappingSpace, levels: int) -> tuple[tuple[int, ...], ...]:
     """Every tuple of `levels - 1` allowed cluster sizes whose product fits the PEs, lexicographic."""
+    return _cluster_tuples(space, levels)
+
+
+@lru_cache(maxsize=256)
+def _cluster_tuples(space: MappingSpace, levels: int) -> tuple[tuple[int, ...], ...]:
     sizes = space.allowed_cluster_sizes()
     tuples: list[tuple[int, ...]] = [()]
     for _ in range(levels - 1):
         tuples = [(*t, s) for t in tuples for s in sizes if _product(t) * s <= space.num_pes]
-    return tuples
+    return tuple(tuples)
 
 
 def cluster_tuple_count(space: MappingSpace, levels: int) -> int:
@@ -195,6 +200,16 @@ def space_size(space: MappingSpace) -> int:
     return sum(cluster_tuple_count(space, levels) * _size_by_loops(space, levels) for levels in space.level_counts)
 
 
+@lru_cache(maxsize=64)
+def _cumulative_counts(space: MappingSpace) -> tuple[int, ...]:
+    """Running totals of the terms' counts (a uniform index below the last picks a term by bisection)."""
+    totals, running = [], 0
+    for term in space_terms(space):
+        running += term.count
+        totals.append(running)
+    return tuple(totals)
+
+
 def _below(rng: np.random.Generator, bound: int) -> int:
     """A uniform integer in [0, bound) for any Python int `bound` (rejection over 62-bit draws)."""
     bits = max(1, (bound - 1).bit_length())
@@ -223,7 +238,8 @@ def sample_mapping(space: MappingSpace, rng: np.random.Generator) -> MappingChoi
     terms = space_terms(space)
     if not terms:
         raise InputError("the mapping space is empty: no member satisfies its restrictions", space.where)
-    term = terms[_pick(rng, [t.count for t in terms])]
+    bounds = _cumulative_counts(space)
+    term = terms[bisect_right(bounds, _below(rng, bounds[-1]))]
     levels, loops, names = term.levels, space.loops.loops, space.loops.names
     choices = cluster_tuples(space, levels)
     clusters = choices[_below(rng, len(choices))]
