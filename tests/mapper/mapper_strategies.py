@@ -38,7 +38,7 @@ def small_layers(draw: st.DrawFn) -> Layer:
 
 @st.composite
 def spaces(draw: st.DrawFn, max_levels: int = 3) -> tuple[MappingSpace, Accelerator]:
-    """A space over a small layer (either mode, perfect or imperfect tiles) and an accelerator to run it on."""
+    """A space over a small layer (either mode, perfect or imperfect tiles, reduced or not) and an accelerator."""
     layer = draw(small_layers())
     pes = draw(st.sampled_from([1, 2, 4, 6, 8, 16]))
     space = MappingSpace(
@@ -47,6 +47,7 @@ def spaces(draw: st.DrawFn, max_levels: int = 3) -> tuple[MappingSpace, Accelera
         max_levels=draw(st.integers(1, max_levels)),
         imperfect=draw(st.booleans()),
         compat=draw(st.sampled_from([None, "maestro"])),
+        reduce_symmetric=draw(st.booleans()),
     )
     accelerator = Accelerator(
         num_pes=pes,

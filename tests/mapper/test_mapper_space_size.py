@@ -10,7 +10,7 @@ from mapper_strategies import small_layers
 from property_settings import examples
 
 from mapscope.errors import InputError
-from mapscope.mapper import LevelRestriction, MappingSpace, check_member, choice_of, enumerate_batches, sample_mapping, space_size
+from mapscope.mapper import LevelChoice, LevelRestriction, MappingChoice, MappingSpace, check_member, choice_of, enumerate_batches, sample_mapping, space_size
 from mapscope.mapper.counting import cluster_tuple_count, cluster_tuples, space_terms
 from mapscope.workload.layer import Layer, LayerType
 
@@ -130,3 +130,17 @@ def test_both_ways_of_summing_the_formula_agree(layer, pes, imperfect, compat, s
     allowed = tuple(n for n in spatial if n in names) if spatial else None
     space = MappingSpace(layer, pes, imperfect=imperfect, compat=compat, levels=(LevelRestriction(), LevelRestriction(allowed or None)))
     assert space_size(space) == sum(term.count for term in space_terms(space))
+
+
+def test_unreduced_spaces_keep_restricted_orders_whole() -> None:
+    orders = (tuple("KCYX"), tuple("YXKC"))
+    space = MappingSpace(CONV, 2, max_levels=1, reduce_symmetric=False, levels=(LevelRestriction(loop_orders=orders),))
+    assert space_size(space) == _enumerated(space)
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        choice = sample_mapping(space, rng)
+        assert choice.levels[0].loop_order in orders
+        check_member(space, choice)
+    other = MappingChoice((LevelChoice(choice.levels[0].spatial_dimension, tuple("CKYX"), choice.levels[0].tiles),), ())
+    with pytest.raises(InputError, match="no allowed loop order"):
+        check_member(space, other)

@@ -9,7 +9,9 @@ Symmetric duplicates are removed: a temporal loop whose tile equals the tile abo
 level) has no place in the order that matters, so members list such loops outermost, in the space's
 dimension order, and only the loops that iterate (and the spatial one) are ordered freely. Tests hold
 the stats of every such rearrangement identical to the canonical one in both modes
-(tests/mapper/test_reduction.py). `reduce_symmetric=False` keeps every order.
+(tests/mapper/test_mapper_acceptance.py). In compatibility mode a whole strided row still iterates at
+the top level when MAESTRO's stride rewriting shortens it (`always_iterating`), so it stays ordered
+there. `reduce_symmetric=False` keeps every order.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class MappingSpace:
     def level_counts(self) -> range:
         """The level counts members may have. In compatibility mode a layer with a window narrower than its
         stride gets one level: below the top, MAESTRO's touched-element tiles of that axis can leave a step
-        with no fresh data, and MAESTRO terminates (tests/mapper/test_acceptance.py finds them)."""
+        with no fresh data, and MAESTRO terminates (tests/mapper/test_mapper_acceptance.py finds them)."""
         if self.compat == "maestro" and any(loop.whole_only for loop in self.loops.loops):
             return range(self.min_levels, min(self.max_levels, 1) + 1)
         return range(self.min_levels, self.max_levels + 1)
@@ -188,8 +190,9 @@ def check_member(space: MappingSpace, choice: MappingChoice) -> None:
         moving = iterating(space, choice, index)
         if space.reduce_symmetric and level.loop_order != canonical_order(space, moving):
             raise InputError(f"loop order {''.join(level.loop_order)} is not canonical: loops that run once go first, in the order {''.join(names)}", place)
-        if not order_allowed(space, index, moving):
-            raise InputError(f"the iterating loops {''.join(moving)} are in no allowed loop order", place)
+        ordered = moving if space.reduce_symmetric else level.loop_order  # unreduced: every loop has its place
+        if not order_allowed(space, index, ordered):
+            raise InputError(f"the loops {''.join(ordered)} are in no allowed loop order", place)
         above = level.tiles
 
 
