@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -144,3 +147,19 @@ def test_unreduced_spaces_keep_restricted_orders_whole() -> None:
     other = MappingChoice((LevelChoice(choice.levels[0].spatial_dimension, tuple("CKYX"), choice.levels[0].tiles),), ())
     with pytest.raises(InputError, match="no allowed loop order"):
         check_member(space, other)
+
+
+def test_the_worked_example_of_docs_mapper() -> None:
+    """docs/mapper.md's ResNet-50 res2a_branch2b at 256 PEs, its one-level count rebuilt from the table."""
+    layer = Layer("res2a_branch2b", LayerType.CONV, (("K", 64), ("C", 64), ("R", 3), ("S", 3), ("Y", 58), ("X", 58)))
+    shrinking = (6, 6, 7, 7)  # tiles below the extent: divisors of 64 but 64, of 56 but 56
+    one_level = 0
+    for k in range(5):
+        products = sum(math.prod(c) for c in itertools.combinations(shrinking, k))
+        one_level += products * (k * math.factorial(k) + (4 - k) * math.factorial(k + 1))
+    assert one_level == 219_442 == space_size(MappingSpace(layer, 256, max_levels=1))
+    space = MappingSpace(layer, 256)
+    assert [cluster_tuple_count(space, levels) for levels in (2, 3)] == [255, 955]
+    assert space_size(space) == 1_955_845_776_038_772
+    assert space_size(MappingSpace(layer, 256, reduce_symmetric=False)) == 38_157_023_600_941_056
+    assert f"{space_size(MappingSpace(layer, 256, imperfect=True)):.1e}" == "1.2e+27"
