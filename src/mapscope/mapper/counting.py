@@ -47,6 +47,7 @@ def cluster_tuple_count(space: MappingSpace, levels: int) -> int:
 
     @lru_cache(maxsize=None)
     def count(remaining_pes: int, left: int) -> int:
+        """Tuples of `left` sizes whose product is at most `remaining_pes`."""
         if left == 0:
             return 1
         return sum(count(remaining_pes // s, left - 1) for s in sizes[: bisect_right(sizes, remaining_pes)])

@@ -47,6 +47,7 @@ class LoopDimension:
 
     @property
     def is_window_axis(self) -> bool:
+        """Y or X: tiles counted in output positions, written as the inputs they span."""
         return self.window > 0
 
     @property
@@ -73,9 +74,11 @@ class LayerLoops:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The loop names in the space's order."""
         return tuple(loop.name for loop in self.loops)
 
     def loop(self, name: str) -> LoopDimension:
+        """The loop called `name` (InputError listing the loops otherwise)."""
         for loop in self.loops:
             if loop.name == name:
                 return loop

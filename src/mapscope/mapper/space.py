@@ -73,6 +73,7 @@ class MappingSpace:
 
     @cached_property
     def loops(self) -> LayerLoops:
+        """The layer's loops and whole dimensions, with the mode's rules for strided rows."""
         return layer_loops(self.layer, self.compat)
 
     @property
@@ -85,9 +86,11 @@ class MappingSpace:
         return range(self.min_levels, self.max_levels + 1)
 
     def restriction(self, level: int) -> LevelRestriction:
+        """What `level` may use (unrestricted beyond the levels given)."""
         return self.levels[level] if level < len(self.levels) else LevelRestriction()
 
     def spatial_choices(self, level: int) -> tuple[str, ...]:
+        """The loops `level` may spread spatially, in the space's order."""
         allowed = self.restriction(level).spatial_dimensions
         return tuple(name for name in self.loops.names if allowed is None or name in allowed)
 
