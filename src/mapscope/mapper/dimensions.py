@@ -77,13 +77,6 @@ class LayerLoops:
         """The loop names in the space's order."""
         return tuple(loop.name for loop in self.loops)
 
-    def loop(self, name: str) -> LoopDimension:
-        """The loop called `name` (InputError listing the loops otherwise)."""
-        for loop in self.loops:
-            if loop.name == name:
-                return loop
-        raise InputError(f"{name} is not a loop dimension of this layer; its loops are {', '.join(self.names)}")
-
 
 def layer_loops(layer: Layer, compat: str | None = None) -> LayerLoops:
     """The loops of `layer`; InputError for a layer the space cannot map.
@@ -112,16 +105,6 @@ def layer_loops(layer: Layer, compat: str | None = None) -> LayerLoops:
             loops.append(LoopDimension(name, layer.size(name)))
     whole = tuple(WholeDimension(axis.window_dimension, axis.window) for axis in (geometry.rows, geometry.columns))
     return LayerLoops(tuple(loops), whole)
-
-
-def pattern_of(chain: tuple[int, ...], extent: int) -> int:
-    """Bit l set where the tile shrinks at level l (`chain[l] < chain[l - 1]`, the extent above level 0)."""
-    bits, above = 0, extent
-    for level, tile in enumerate(chain):
-        if tile < above:
-            bits |= 1 << level
-        above = tile
-    return bits
 
 
 @lru_cache(maxsize=4096)

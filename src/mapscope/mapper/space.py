@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from mapscope.errors import InputError
-from mapscope.mapper.dimensions import LayerLoops, layer_loops, pattern_of, tile_fits, written_tiles
+from mapscope.mapper.dimensions import LayerLoops, layer_loops, tile_fits, written_tiles
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.workload.layer import Layer
 
@@ -214,11 +214,3 @@ def dataflow(space: MappingSpace, choice: MappingChoice) -> tuple[Directive, ...
             directives.append(kind(int(sizes[index][0]), int(offsets[index][0]), name))
         directives += [TemporalMap(whole.size, whole.size, whole.name) for whole in loops.whole]
     return tuple(directives)
-
-
-def tile_patterns(space: MappingSpace, choice: MappingChoice) -> dict[str, int]:
-    """Per loop, its shrink pattern in `choice` (bit l: the tile shrinks at level l)."""
-    return {
-        loop.name: pattern_of(tuple(level.tiles[i] for level in choice.levels), loop.extent)
-        for i, loop in enumerate(space.loops.loops)
-    }
