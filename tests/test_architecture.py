@@ -31,8 +31,9 @@ API_IMPORTERS = ("cli", PACKAGE)
 #: its own package and of packages in lower rows, never of a higher row or of a sibling in its own row.
 #: ``mapscope`` is the package's ``__init__`` (the public names, re-exported from the API).
 #: The order between the packages the design groups together is the one the code needs: report renders
-#: exploration results (so it sits above explore); explore reads spaces and stores results through formats
-#: and runs the engines; formats reads files into workload, mapping and hardware descriptions and writes
+#: exploration results (so it sits above explore); explore searches mappings per design with the mapper;
+#: both judge candidates by `optimization`'s objectives and constraints, built from entries that formats
+#: reads; explore reads spaces and stores results through formats and runs the engines; formats reads files into workload, mapping and hardware descriptions and writes
 #: statistics and study results (so it sits above the engines); the two engines never use each other.
 #: ``examples`` is data (the shipped files and their lookup).
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -40,8 +41,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mapscope",),  # the public names
     ("api",),  # one function per job, the same inputs as the CLI
     ("report",),  # console tables, plots, the HTML report
-    ("explore",),  # design spaces, search strategies, Pareto, executors
-    ("mapper",),  # per-layer mapping spaces and their search (explore's co-search will use it)
+    ("explore",),  # design spaces, search strategies, executors (and, co-searching, the mapper per design)
+    ("mapper",),  # per-layer mapping spaces, lower bounds, certified and heuristic search
+    ("optimization",),  # what explore and the mapper optimise: objectives, constraints, Pareto fronts
     ("formats",),  # files in and out: MAESTRO files, model importers, result stores
     ("analysis", "systolic"),  # the engines: descriptions in, statistics out
     ("stats",),  # the one statistics schema both engines return (a result names the accelerator it ran on)
