@@ -1,0 +1,1 @@
+"""Per-layer mapping spaces, lower bounds, and certified and heuristic mapping search."""
