@@ -146,9 +146,9 @@ def max_usable_pes(work: LayerWork, num_pes: int, subspace: SpatialSubspace | No
     """The most PEs that can compute distinct MACs at once: P, or for a spatial subspace
     `Π_v min(E_v, Π_{levels mapping only v} N_j) · Π_{levels mapping several} min(N_j, max E_v)`.
 
-    Level j splits its spatial dimension over N_j sub-clusters (docs/model.md, Cluster levels; Per-level
-    tables): a sub-cluster whose tile starts past the dimension's last element (for X and Y: its last
-    window) holds nothing and computes no MAC (Per-case volumes, Invalid cases), so at most
+    Level j splits its spatial dimension over N_j sub-clusters (docs/model.md, Cluster levels; Per-level tables).
+    A sub-cluster whose tile starts past the dimension's last element (for X and Y: its last window)
+    holds nothing and computes no MAC (docs/model.md, Per-case volumes), so at most
     `min(N_j, E_v)` are busy. Levels that split the same dimension split one range: when tiles do not
     overlap (each offset equals its tile), busy sub-clusters along v own disjoint indices, so their
     product is at most E_v. A level with two SpatialMaps is capped by its larger extent. The result is at most P.
@@ -173,8 +173,8 @@ def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: 
     """⌈MACs / (usable PEs · SIMD lanes)⌉: every MAC is computed by some busy PE in some step.
 
     A step's computation delay is its longest sub-level run, at the innermost level ⌈critical-path partial
-    sums / SIMD⌉, the partial sums of one sub-cluster (docs/model.md, Sub-cluster recursion; Per-case
-    volumes), and a step lasts at least that (Runtime: `max(in, comp, eg)`, or `comp + in` with `in >= 0`).
+    sums / SIMD⌉, the partial sums of one sub-cluster (docs/model.md, Sub-cluster recursion; Per-case volumes),
+    and a step lasts at least that (docs/model.md, Runtime): `max(in, comp, eg)`, or `comp + in` with `in >= 0`.
     The MACs of a step are spread over at most `usable_pes` PEs, so the busiest one does at least their
     share; summed over steps the runtime is at least the layer's MACs over usable PEs · SIMD lanes.
     """
@@ -184,11 +184,11 @@ def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: 
 def noc_bound_cycles(work: LayerWork, accelerator: Accelerator) -> int:
     """⌈(touched inputs + filter) / B⌉ when the NoC latency L >= 1, half that when L = 0 (default mode).
 
-    A top-level step moving x operand elements has an ingress delay `L + ⌈x/B⌉ − 1` (0 when x = 0; docs/model.md,
-    NoC delay), its computation delay is at least 1 (a valid step computes a MAC), and the step lasts at
-    least both (Runtime; the first step lasts `comp + in`). With L >= 1 the step is at least ⌈x/B⌉; with L = 0
-    at least `max(⌈x/B⌉ − 1, 1) >= ⌈x/B⌉/2`. Summed over steps, the x add up to the operands' L2 reads,
-    at least the touched inputs and the whole filter.
+    A top-level step moving x operand elements has an ingress delay `L + ⌈x/B⌉ − 1`, 0 when x = 0
+    (docs/model.md, NoC delay); its computation delay is at least 1 (a valid step computes a MAC), and the
+    step lasts at least both (docs/model.md, Runtime), the first step `comp + in`. With L >= 1 the step
+    is at least ⌈x/B⌉; with L = 0 at least `max(⌈x/B⌉ − 1, 1) >= ⌈x/B⌉ / 2`. Summed over steps, the x
+    add up to the operands' L2 reads, at least the touched inputs and the whole filter.
     """
     traffic = work.input_touched_elems + work.filter_elems
     bandwidth = accelerator.noc_bandwidth_elems_per_cycle
@@ -199,10 +199,11 @@ def offchip_bound_cycles(work: LayerWork, accelerator: Accelerator) -> int:
     """⌈max(touched inputs + filter, outputs) / (2 · B_off)⌉ (default mode).
 
     Each top-level step lasts at least `(Q ÷ B_off) ÷ 2` for Q the operands' and the output's L2
-    requirements, twice the first step's spatial ingress and egress (docs/model.md, Runtime; Counts and
-    buffer sizes). The first step receives and sends whole tiles, no later step more, so each step lasts at
-    least ⌊x/B_off⌋ for its own traffic x, and at least 1 (its computation): together at least x/(2·B_off).
-    Summed, the x are the operands' L2 reads and the output's L2 writes.
+    requirements, twice the first step's spatial ingress and egress (docs/model.md, Runtime; Counts and buffer sizes).
+    The first step, all directives in their Init state, moves whole tiles to every sub-cluster it uses;
+    no later step moves more (edge tiles are smaller, edge folds use fewer sub-clusters). So each step
+    lasts at least ⌊x/B_off⌋ for its own traffic x, and at least 1 (its computation): together at least
+    x / (2·B_off). Summed, the x are the operands' L2 reads and the output's L2 writes.
     """
     traffic = max(work.input_touched_elems + work.filter_elems, work.computed_output_elems)
     return ceil_div(traffic, 2 * accelerator.offchip_bandwidth_elems_per_cycle)
@@ -219,12 +220,12 @@ def runtime_lower_bound_cycles(
     its transfers, so the runtime is at least each sum); `subspace` narrows the usable PEs.
 
     Compatibility mode keeps only the compute bound, and only for equal tiles (`divisor_tiles`, here or
-    in `subspace`):
-    MAESTRO sizes a sub-level's work from its static tables even when it receives a smaller edge tile
-    (Sub-cluster recursion, `tables_from_received_tile`), loses a partial last sub-cluster of a fold
-    (`edge_fold_counts_partial_sub_cluster`) and charges an overrunning fold no fresh operands
-    (`partial_tile_only_when_partial`), so with edge tiles its runtime can fall below MACs / PEs and its
-    L2 reads below the operands' sizes (the property tests find such mappings). Equal tiles leave no edge tile.
+    in `subspace`). MAESTRO sizes a sub-level's work from its static tables even when it receives a
+    smaller edge tile (docs/model.md, Sub-cluster recursion), so with edge tiles its runtime can fall below
+    MACs / PEs with every MAC counted (tests/mapper/test_bounds.py shows one); and its edge states can
+    load fewer operands than the layer has, so no traffic bound holds. Equal tiles hand every sub-level
+    the tile its tables were made for; that the compute bound then holds is checked by the property
+    tests, not derived for every MAESTRO quirk.
     """
     usable = max_usable_pes(work, accelerator.num_pes, subspace)
     if compat == "maestro":
@@ -242,10 +243,12 @@ def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: Ene
     read per MAC per operand, one read and one write per MAC of the output, and the operands' L1 writes
     equal their L2 reads (Counts and buffer sizes): `Σ L1 >= 4·MACs + touched inputs + filter`.
 
-    Compatibility mode (MAESTRO's CSV formula) counts the operands' L2 writes, exact for every mapping,
-    and drops the rest: MAESTRO's edge tiles can read fewer operands than the layer has, its skipped
-    cases add zero or negative outputs to the output's L2 writes and L1 counts, and a clustered mapping
-    is charged the previous layer's L1 accesses.
+    Compatibility mode (MAESTRO's CSV formula) counts only the operands' L2 writes, exact for every
+    mapping: MAESTRO's edge states can read fewer operands than the layer has, its skipped cases add zero
+    or negative outputs to the output's L2 writes and L1 counts (docs/model.md, Per-case volumes), and a
+    clustered mapping is charged the previous layer's L1 accesses. The operand reads are never negative,
+    but the output's L2 writes can be: that they never outweigh the reads is checked by the property
+    tests, not derived.
     """
     if compat == "maestro":
         return MAESTRO_MAC_ENERGY_NJ * MAESTRO_L2_ACCESS_PER_MAC * (work.input_elems + work.filter_elems)
