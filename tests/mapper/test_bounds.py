@@ -219,7 +219,7 @@ def test_bad_subspaces_are_input_errors(levels: tuple[tuple[str, ...], ...], clu
 
 def test_a_spatial_dimension_the_layer_lacks_is_an_input_error() -> None:
     layer = Layer("L", LayerType.GEMM, (("M", 4), ("N", 4), ("K", 4)))
-    with pytest.raises(InputError, match="spatial dimension X"):
+    with pytest.raises(InputError, match="spatial dimension X is not a dimension of the layer"):
         subspace_lower_bound(layer, Accelerator(num_pes=8), SpatialSubspace((("X",),)), compat=None)
 
 

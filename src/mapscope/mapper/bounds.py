@@ -8,8 +8,8 @@ each function's docstring); the property tests in tests/mapper/test_bounds.py ch
 engine on random layers, accelerators and mappings in both modes.
 
 Compatibility mode reproduces MAESTRO's arithmetic, which undercounts work and traffic at edge tiles
-(docs/model.md, All corrections at a glance), so its bounds are weaker: see `layer_work` and
-`runtime_lower_bound_cycles`.
+(docs/model.md, All corrections at a glance), so its bounds are weaker: see
+`runtime_lower_bound_cycles` and `energy_lower_bound_nj`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class LayerWork:
         extents = dict(self.spatial_extents)
         axis = _INPUT_OF.get(dimension, dimension)
         if axis not in extents:
-            raise InputError(f"a spatial dimension {dimension} that the layer does not have; its dimensions are {', '.join(extents)}", "spatial subspace")
+            raise InputError(f"spatial dimension {dimension} is not a dimension of the layer ({', '.join(extents)})", "spatial subspace")
         return extents[axis]
 
 
@@ -151,7 +151,8 @@ def max_usable_pes(work: LayerWork, num_pes: int, subspace: SpatialSubspace | No
     holds nothing and computes no MAC (docs/model.md, Per-case volumes), so at most
     `min(N_j, E_v)` are busy. Levels that split the same dimension split one range: when tiles do not
     overlap (each offset equals its tile), busy sub-clusters along v own disjoint indices, so their
-    product is at most E_v. A level with two SpatialMaps is capped by its larger extent. The result is at most P.
+    product is at most E_v. A level with two SpatialMaps is capped by its larger extent. The result is at
+    most P, and at least 1 (cluster sizes whose product exceeds P leave no valid mapping to bound).
     """
     if subspace is None:
         return num_pes
