@@ -41,7 +41,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("api",),  # one function per job, the same inputs as the CLI
     ("report",),  # console tables, plots, the HTML report
     ("explore",),  # design spaces, search strategies, Pareto, executors
-    ("mapper",),  # per-layer mapping spaces, lower bounds, certified and heuristic search
     ("formats",),  # files in and out: MAESTRO files, model importers, result stores
     ("analysis", "systolic"),  # the engines: descriptions in, statistics out
     ("stats",),  # the one statistics schema both engines return (a result names the accelerator it ran on)
