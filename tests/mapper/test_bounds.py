@@ -1,4 +1,5 @@
-"""The mapper's lower bounds are sound: never above what the engine reports for a mapping they cover.
+"""The mapper's lower bounds are sound: never above what the engine reports for a mapping they cover
+(tiles that partition every dimension, every MAC computed; docs/mapper-bounds.md, What the bounds cover).
 
 Random small layers (CONV, DSCONV, NGCONV, TRCONV, GEMM), random accelerators and random mappings in both
 modes: mappings whose tiles partition every dimension at 1 to 3 cluster levels (the mapper's space:
@@ -309,3 +310,16 @@ def test_bounds_are_tight_on_resnet50_layers(resnet50_layers: dict[str, Layer], 
     assert all(ratio <= 1 + 1e-9 for ratio in ratios.values()), report
     assert ratios["energy_nj"] >= 0.95 and ratios["subspace_runtime_cycles"] >= 0.9, report
     assert ratios["runtime_cycles"] >= 0.4 and ratios["edp_nj_cycles"] >= 0.4 and ratios["compat_energy_nj"] >= 0.1, report
+
+
+def test_tiles_with_gaps_are_outside_what_the_bounds_cover() -> None:
+    """K tiles of 4 every 5 skip K = 4; N tiles of 1 every 10 end with an edge tile of all 6 columns, so
+    N = 0 is computed twice: 280 MACs for the layer's 270, yet 16 filter reads for 54 weights, and the
+    energy falls below the bound. The mapper's space partitions every dimension: it holds no such mapping."""
+    layer = Layer("L", LayerType.GEMM, (("M", 5), ("N", 6), ("K", 9)))
+    accelerator = Accelerator(num_pes=3, noc_bandwidth_elems_per_cycle=3, noc_latency_cycles=1, offchip_bandwidth_elems_per_cycle=8)
+    [(batch, _)] = mapping_batches(layer, [(SpatialMap(4, 5, "K"), TemporalMap(1, 10, "N"))])
+    stats = evaluate_mappings(batch, accelerator).stats_at(0)
+    assert stats.macs == 280 >= layer_macs(layer) == 270
+    assert stats.filter_l2_read_elems == 16 < layer_work(layer, None).filter_elems == 54
+    assert stats.energy_nj < layer_lower_bound(layer, accelerator, compat=None).energy_nj

@@ -2,7 +2,9 @@
 
 The exhaustive mapper prunes a subspace whose bound cannot beat the best mapping found, and reports the
 gap between its best mapping and the best bound it could not prune. A bound is only useful if it is
-*sound*: never above the value `analyze_layer` reports for a mapping it covers. Each bound below is
+*sound*: never above the value `analyze_layer` reports for a mapping it covers: a mapping whose tiles
+partition every dimension at every level (each tile advances by its size; for X and Y in output
+positions), as the mapper's space does, and that computes all the layer's MACs. Each bound below is
 derived from the model's equations (docs/model.md; the derivations are in docs/mapper-bounds.md and in
 each function's docstring); the property tests in tests/mapper/test_bounds.py check them against the
 engine on random layers, accelerators and mappings in both modes.
