@@ -4,8 +4,9 @@ A level run evaluates every case any mapping has (the union of their Init/Steady
 over the mappings, with a presence mask per case. What the scalar engine does in case order (the
 buffer requirements taken up to the first valid case, the last case's arithmetic intensity, the
 floating-point sum of active sub-clusters, the halving off-chip recurrence) follows each mapping's own
-enumeration order, computed from its digits. A sub-cluster level is run once per distinct tile a case
-hands down (edge or full size along each dimension), not once per case.
+enumeration order, which is the union's cases in one order for every mapping (see `enumeration_key`).
+A sub-cluster level is run once per distinct tile a case hands down (edge or full size along each
+dimension), not once per case.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_sl
 from mapscope.analysis.batch.tile_pairs import TilePairs
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
-from mapscope.analysis.iteration import INIT
+from mapscope.analysis.iteration import EDGE, INIT, STEADY
 from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
 from mapscope.limits import MAX_ITERATION_CASES
 
@@ -65,7 +66,6 @@ class _Case:
 
     slots: tuple[Slot, ...]
     exists: BoolArray
-    position: IntArray
     occurrences: IntArray
     valid: BoolArray
     counted: BoolArray
@@ -82,6 +82,24 @@ class _Case:
 _NO_ARRAY = np.zeros(0, dtype=np.int64)
 #: What a level reads of sub-runs when no case uses any (every lookup reads zero).
 _EMPTY_RUN = RunArrays(_NO_ARRAY, np.zeros(0), {name: _NO_ARRAY for name in TENSOR_NAMES}, np.zeros(0, dtype=bool), _NO_ARRAY, _NO_ARRAY, _NO_ARRAY)
+
+
+#: A directive's states in the order MAESTRO enumerates them, whichever of them a mapping has.
+_STATE_RANK = {STEADY: 0, EDGE: 1, INIT: 2}
+
+
+def enumeration_key(positions: tuple[int, ...]) -> tuple[bool, tuple[int, ...]]:
+    """Where a case (one INIT, STEADY or EDGE position per directive) comes in the case enumeration.
+
+    The scalar engine takes the all-Init case first, then the rest as a mixed-radix count over the
+    directives (the first most significant) whose digits run through a directive's Steady, Edge and Init
+    states, skipping the states the mapping lacks. Skipping a state leaves the others' order alone, so
+    sorting the union's cases by this key puts every mapping's own cases in its own order."""
+    return any(position != INIT for position in positions), tuple(_STATE_RANK[position] for position in positions)
+
+
+def _case_key(slots: tuple[Slot, ...]) -> tuple[bool, tuple[int, ...]]:
+    return enumeration_key(tuple(slot.position for slot in slots))
 
 
 def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
@@ -169,28 +187,19 @@ class LayerWalk:
             directive_slots(kind, size, offset, dims[variable], level.num_sub_clusters, exact_partial)
             for kind, variable, size, offset in zip(level.kinds, level.variables, level.sizes, level.offsets)
         ]
-        radices = [1 + s[1].exists.astype(np.int64) + s[2].exists.astype(np.int64) for s in slot_lists]
-        weights = [np.ones(self.count, dtype=np.int64) for _ in radices]
-        for j in range(len(radices) - 2, -1, -1):
-            weights[j] = weights[j + 1] * radices[j + 1]
-        level_cases = weights[0] * radices[0] if radices else np.ones(self.count, dtype=np.int64)
+        level_cases = np.ones(self.count, dtype=np.int64)
+        for init, steady, edge in slot_lists:
+            level_cases = level_cases * (1 + steady.exists.astype(np.int64) + edge.exists.astype(np.int64))
         needs_scalar = level_cases > MAX_ITERATION_CASES
-        # each slot with its term of the case's position in the mapping's own enumeration order
-        union = [
-            [(s, ((s.digit - 1) % radix) * weight) for s in slots if s.position == INIT or bool(s.exists.any())]
-            for slots, radix, weight in zip(slot_lists, radices, weights)
-        ]
+        union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
         differs = {v: form.tables.mapped_edge[v] != form.tables.mapped[v] for v in level.variables} if not innermost else {}
         output = self.tensors.output
         spatial_variable = level.variables[form.first_spatial]
         cases: list[_Case] = []
-        for chosen in product(*union):
-            combination = tuple(slot for slot, _ in chosen)
+        for combination in sorted(product(*union), key=_case_key):  # each mapping's cases in its own order
             exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
             if not exists.any():
                 continue
-            first_case = np.logical_and.reduce([slot.digit == 0 for slot in combination])
-            later = 1 + sum(term for _, term in chosen)
             occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
             volumes = CaseArrays(form, combination)
             macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
@@ -204,7 +213,6 @@ class LayerWalk:
                 _Case(
                     combination,
                     exists,
-                    np.where(first_case, 0, later),
                     occurrences,
                     valid,
                     counted,
@@ -262,10 +270,13 @@ class LayerWalk:
         level_cases: IntArray,
         innermost: bool,
     ) -> RunArrays:
-        """The level's totals and timing from its cases, stacked as (case, mapping) matrices."""
+        """The level's totals and timing from its cases, stacked as (case, mapping) matrices.
+
+        The cases come in every mapping's enumeration order, so a case's row number is its position."""
         count, timing, top = self.count, self.timing, index == 0
         constants = self._buffer_constants(form, declared)
-        exists, valid, position = (np.stack([getattr(c, name) for c in cases]) for name in ("exists", "valid", "position"))
+        exists, valid = (np.stack([getattr(c, name) for c in cases]) for name in ("exists", "valid"))
+        position = np.arange(len(cases), dtype=np.int64)[:, None]
         occ, macs_step, egress = (np.stack([getattr(c, name) for c in cases]) for name in ("occurrences", "macs_step", "egress"))
         ingress = {name: np.stack([c.operand_ingress[name] for c in cases]) for name in cases[0].operand_ingress}
         first_valid = np.where(valid, position, _LAST).min(axis=0)
@@ -352,10 +363,8 @@ class LayerWalk:
         occurrences = valid_occ.sum(axis=0)
         valid_cases = valid.sum(axis=0, dtype=np.int64)
 
-        order = np.argsort(np.where(valid, position, _LAST), axis=0, kind="stable")  # each mapping's own case order
-        ordered_valid = np.take_along_axis(valid, order, axis=0)
         active_sum = np.zeros(count)
-        for row, present in zip(np.take_along_axis(active_terms, order, axis=0), ordered_valid):
+        for row, present in zip(active_terms, valid):  # in case order, as the scalar engine adds them
             active_sum = np.where(present, active_sum + row, active_sum)
         with np.errstate(divide="ignore", invalid="ignore"):
             avg_active = np.where(occurrences != 0, active_sum / np.where(occurrences != 0, occurrences, 1), active_sum)
@@ -363,7 +372,7 @@ class LayerWalk:
         if top:
             offchip = np.zeros(count, dtype=np.int64)
             offchip_terms = np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute))
-            for row, present in zip(np.take_along_axis(offchip_terms, order, axis=0), ordered_valid):
+            for row, present in zip(offchip_terms, valid):
                 offchip = np.where(present, np.maximum(offchip, row) // 2, offchip)
             result.totals = {**totals, "macs": macs}
             result.totals.update({f"l2_size_req_{name}": l2_size[name] for name in TENSOR_NAMES})
