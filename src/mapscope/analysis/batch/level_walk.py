@@ -16,7 +16,7 @@ from itertools import product
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, used_extent
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, per_mapping, used_extent
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
 from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
@@ -202,12 +202,12 @@ class LayerWalk:
                 continue
             occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
             volumes = CaseArrays(form, combination)
-            macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
-            egress = np.broadcast_to(volumes.spatial_egress(output), (self.count,))
-            partial_sums = np.broadcast_to(volumes.critical_path_partial_sums(output), (self.count,))
+            macs_step = per_mapping(volumes.macs_across_array(output), self.count)
+            egress = per_mapping(volumes.spatial_egress(output), self.count)
+            partial_sums = per_mapping(volumes.critical_path_partial_sums(output), self.count)
             valid = exists & (partial_sums > 0)
             counted = exists if not corrections.skipped_cases_count_nothing else valid
-            ingress = {t.name: np.broadcast_to(volumes.spatial_ingress(t), (self.count,)) for t in self.tensors.operands}
+            ingress = {t.name: per_mapping(volumes.spatial_ingress(t), self.count) for t in self.tensors.operands}
             needs_scalar = needs_scalar | (exists & volumes.zero_fresh)
             cases.append(
                 _Case(
@@ -242,7 +242,7 @@ class LayerWalk:
             plain_bit = np.asarray(slot.is_edge & differs[variable] & form.single_edge, dtype=np.int64) if kind == SPATIAL else edge_bit
             edge_code = edge_code | (edge_bit << bit)
             plain_code = plain_code | (plain_bit << bit)
-        return np.broadcast_to(edge_code, (self.count,)), np.broadcast_to(plain_code, (self.count,))
+        return per_mapping(edge_code, self.count), per_mapping(plain_code, self.count)
 
     def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> tuple[TilePairs, RunArrays]:
         """The next level run once over every (mapping, tile code) pair a valid case uses."""
@@ -313,7 +313,7 @@ class LayerWalk:
         ratio = np.where(ingress_total != 0, ratio, np.where(macs_step != 0, np.inf, np.nan))
         intensity = _at_case(ratio, valid & (position == last_valid), np.zeros(count))
 
-        is_edge = np.stack([np.broadcast_to(c.spatial_slot.is_edge, (count,)) for c in cases])
+        is_edge = np.stack([per_mapping(c.spatial_slot.is_edge, count) for c in cases])
         active = np.where(is_edge, form.num_edge, form.num_sub)
         total_cases = level_cases
         first_l1 = dict(l1_size)
@@ -330,7 +330,7 @@ class LayerWalk:
             edge_runtime, edge_scalar, edge_cases, *edge_first_l1 = sub_ints[:, edge_at]
             plain_runtime, plain_scalar, plain_cases, *plain_first_l1 = sub_ints[:, plain_at]
             edge_active, plain_active = sub_active[edge_at], sub_active[plain_at]
-            edge_first = is_edge & np.stack([np.broadcast_to(c.spatial_slot.spatial_edge_edge, (count,)) for c in cases])
+            edge_first = is_edge & np.stack([per_mapping(c.spatial_slot.spatial_edge_edge, count) for c in cases])
             second = edge_first & (form.num_edge - 1 > 0)
             weight = np.where(is_edge, form.num_edge, form.num_sub)
             active_units = np.where(

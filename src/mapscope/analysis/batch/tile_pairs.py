@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, per_mapping
 from mapscope.analysis.batch.case_arrays import LevelForm
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS
 
@@ -56,8 +56,8 @@ class TilePairs:
         tables, rows = form.tables, self.rows
         sizes: dict[str, IntArray] = {}
         for bit, variable in enumerate(form.variables):
-            edge = np.broadcast_to(tables.mapped_edge[variable], (self.count,))[rows]
-            full = np.broadcast_to(tables.mapped[variable], (self.count,))[rows]
+            edge = per_mapping(tables.mapped_edge[variable], self.count)[rows]
+            full = per_mapping(tables.mapped[variable], self.count)[rows]
             sizes[variable] = np.where(self.codes >> bit & 1 == 1, edge, full)
         if form.has_sliding_windows:
             for variable in form.variables:
