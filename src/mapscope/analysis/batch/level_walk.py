@@ -327,8 +327,8 @@ class LayerWalk:
             sub_active = pairs.columns([sub.avg_active], np.float64)[0]
             edge_code, plain_code = np.stack([c.edge_code for c in cases]), np.stack([c.plain_code for c in cases])  # type: ignore[misc]
             edge_at, plain_at = pairs.locate(edge_code), pairs.locate(plain_code)
-            edge_runtime, edge_scalar, edge_cases, *edge_first_l1 = sub_ints[:, edge_at]
-            plain_runtime, plain_scalar, plain_cases, *plain_first_l1 = sub_ints[:, plain_at]
+            edge_runtime, edge_scalar, edge_cases = sub_ints[:3, edge_at]
+            plain_runtime, plain_scalar, plain_cases = sub_ints[:3, plain_at]
             edge_active, plain_active = sub_active[edge_at], sub_active[plain_at]
             edge_first = is_edge & np.stack([per_mapping(c.spatial_slot.spatial_edge_edge, count) for c in cases])
             second = edge_first & (form.num_edge - 1 > 0)
@@ -344,9 +344,12 @@ class LayerWalk:
             needs_scalar = needs_scalar | ((plain_used & (plain_scalar != 0)) | (edge_used & (edge_scalar != 0))).any(axis=0)
             edge_again = edge_used & ~(plain_used & (plain_code == edge_code))  # a code counts once per case
             total_cases = total_cases + (np.where(plain_used, plain_cases, 0) + np.where(edge_again, edge_cases, 0)).sum(axis=0)
-            at_first = valid & (position == first_valid)
-            for name, edge_l1, plain_l1 in zip(TENSOR_NAMES, edge_first_l1, plain_first_l1):
-                first_l1[name] = _at_case(np.where(edge_first, edge_l1, plain_l1), at_first, first_l1[name])
+            # the first valid case's sub-run gives the first L1 sizes (read at that case only)
+            some_valid = first_valid != _LAST
+            at_first = np.where(some_valid, first_valid, 0), np.arange(count)
+            first_pair = np.where(edge_first[at_first], edge_at[at_first], plain_at[at_first])
+            for row, name in enumerate(TENSOR_NAMES, start=3):
+                first_l1[name] = np.where(some_valid, sub_ints[row, first_pair], first_l1[name])
         active_terms = np.where(active_units == 0, active, active_units) * occ
         ingress_delay = _noc_delay(ingress_total, timing)
         egress_delay = _noc_delay(egress, timing)
@@ -371,7 +374,9 @@ class LayerWalk:
         result = RunArrays(runtime, avg_active, first_l1, needs_scalar, total_cases, valid_cases, occurrences)
         if top:
             offchip = np.zeros(count, dtype=np.int64)
-            offchip_terms = np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute))
+            # `rates` for `compute`: they differ only where a step takes no time, which is not a valid
+            # mapping (compute_zero), and nonzero divisors keep cdiv on its fast path
+            offchip_terms = np.maximum(cdiv(l2_size["output"], rates), cdiv(operands_l2, rates))
             for row, present in zip(offchip_terms, valid):
                 offchip = np.where(present, np.maximum(offchip, row) // 2, offchip)
             result.totals = {**totals, "macs": macs}
