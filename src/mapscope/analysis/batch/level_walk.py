@@ -16,10 +16,11 @@ from itertools import product
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, per_mapping, used_extent
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, per_mapping
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
+from mapscope.analysis.batch.case_patterns import level_slots
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
-from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
+from mapscope.analysis.batch.table_arrays import Slot, TableArrays, tables
 from mapscope.analysis.batch.tile_pairs import TilePairs
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
@@ -171,7 +172,7 @@ class LayerWalk:
     def run(self, index: int, declared: dict[str, IntArray]) -> RunArrays:
         level = self.levels[index]
         corrections = self.corrections
-        dims = used_extent(declared, self.strides) if corrections.trim_unused_inputs else declared
+        dims, slot_lists = level_slots(level, declared, self.strides, corrections)
         form = LevelForm(
             level.kinds,
             level.variables,
@@ -182,11 +183,6 @@ class LayerWalk:
             self.strides,
         )
         innermost = index == len(self.levels) - 1
-        exact_partial = corrections.partial_tile_only_when_partial
-        slot_lists = [
-            directive_slots(kind, size, offset, dims[variable], level.num_sub_clusters, exact_partial)
-            for kind, variable, size, offset in zip(level.kinds, level.variables, level.sizes, level.offsets)
-        ]
         level_cases = np.ones(self.count, dtype=np.int64)
         for init, steady, edge in slot_lists:
             level_cases = level_cases * (1 + steady.exists.astype(np.int64) + edge.exists.astype(np.int64))
