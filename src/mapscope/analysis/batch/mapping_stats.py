@@ -202,20 +202,26 @@ def _evaluation_order(batch: MappingBatch, num_pes: int, corrections: Correction
 def _joined(batch: MappingBatch, parts: list[MappingStats], order: IntArray, previous_l1_accesses: int | np.ndarray) -> MappingStats:
     """The chunks' statistics (of the mappings at `order`, in turn) as one result over `batch`."""
     first = parts[0]
-    back = np.empty_like(order)
-    back[order] = np.arange(order.shape[0])  # where each mapping's row is among the chunks' rows
+    starts = np.cumsum([0] + [part.size for part in parts])
+    chunk_rows = [order[start:end] for start, end in zip(starts[:-1], starts[1:])]
+
+    def put_back(values: list[Any], dtype: np.dtype) -> np.ndarray:
+        joined = np.empty(batch.size, dtype=dtype)
+        for rows, value in zip(chunk_rows, values):
+            joined[rows] = value
+        return joined
+
     fields_joined: dict[str, Any] = {}
     for name, value in first.fields.items():
-        if any(isinstance(part.fields[name], np.ndarray) for part in parts):
-            fields_joined[name] = np.concatenate([np.broadcast_to(part.fields[name], (part.size,)) for part in parts])[back]
+        values = [part.fields[name] for part in parts]
+        if any(isinstance(each, np.ndarray) for each in values):  # the type np.concatenate would give
+            fields_joined[name] = put_back(values, np.result_type(*(np.asarray(each) for each in values)))
         else:
             fields_joined[name] = value
     scalar_results: dict[int, LayerStats | InputError] = {}
-    start = 0
-    for part in parts:
-        scalar_results.update({int(order[start + index]): outcome for index, outcome in part.scalar_results.items()})
-        start += part.size
-    valid = np.concatenate([part.valid for part in parts])[back]
+    for rows, part in zip(chunk_rows, parts):
+        scalar_results.update({int(rows[index]): outcome for index, outcome in part.scalar_results.items()})
+    valid = put_back([part.valid for part in parts], np.dtype(bool))
     return MappingStats(batch, first.accelerator, first.compat, first.network_name, first.energy_table, previous_l1_accesses, fields_joined, valid, scalar_results)
 
 
