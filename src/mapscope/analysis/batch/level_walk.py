@@ -196,7 +196,9 @@ class LayerWalk:
             exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
             if not exists.any():
                 continue
-            occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
+            occurrences = np.ones(self.count, dtype=np.int64)
+            for slot in combination:  # cheaper than np.prod over the stacked list
+                occurrences = occurrences * slot.occurrences
             volumes = CaseArrays(form, combination)
             macs_step = per_mapping(volumes.macs_across_array(output), self.count)
             egress = per_mapping(volumes.spatial_egress(output), self.count)
