@@ -184,7 +184,7 @@ class LayerWalk:
         )
         innermost = index == len(self.levels) - 1
         level_cases = np.ones(self.count, dtype=np.int64)
-        for init, steady, edge in slot_lists:
+        for _, steady, edge in slot_lists:
             level_cases = level_cases * (1 + steady.exists.astype(np.int64) + edge.exists.astype(np.int64))
         needs_scalar = level_cases > MAX_ITERATION_CASES
         union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
