@@ -110,12 +110,6 @@ def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
     return delay
 
 
-def _at_case(values: np.ndarray, chosen: BoolArray, default: np.ndarray) -> np.ndarray:
-    """Per mapping, `values` at the one case `chosen` marks (a (case, mapping) matrix), `default` where none."""
-    picked = np.take_along_axis(values, chosen.argmax(axis=0)[None, :], axis=0)[0]
-    return np.where(chosen.any(axis=0), picked, default)
-
-
 class LayerWalk:
     """Walks the cluster levels of a batch; holds the runs of sub-cluster levels by the tiles they get."""
 
@@ -306,10 +300,12 @@ class LayerWalk:
             totals[f"l1_read_{name}"] = macs
         for name in ("input", "filter"):
             totals[f"l1_write_{name}"] = totals[f"l2_read_{name}"].copy()
+        last = np.where(last_valid >= 0, last_valid, 0), np.arange(count)  # the last valid case's row per mapping
+        macs_last, ingress_last = macs_step[last], ingress_total[last]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = macs_step / ingress_total
-        ratio = np.where(ingress_total != 0, ratio, np.where(macs_step != 0, np.inf, np.nan))
-        intensity = _at_case(ratio, valid & (position == last_valid), np.zeros(count))
+            ratio = macs_last / ingress_last
+        ratio = np.where(ingress_last != 0, ratio, np.where(macs_last != 0, np.inf, np.nan))
+        intensity = np.where(last_valid >= 0, ratio, 0.0)
 
         is_edge = np.stack([per_mapping(c.spatial_slot.is_edge, count) for c in cases])
         active = np.where(is_edge, form.num_edge, form.num_sub)
@@ -351,8 +347,9 @@ class LayerWalk:
         active_terms = np.where(active_units == 0, active, active_units) * occ
         ingress_delay = _noc_delay(ingress_total, timing)
         egress_delay = _noc_delay(egress, timing)
-        all_init = np.array([c.all_init for c in cases])[:, None]
-        step = np.where(all_init, compute + ingress_delay, np.maximum(np.maximum(egress_delay, compute), ingress_delay))
+        step = np.maximum(np.maximum(egress_delay, compute), ingress_delay)
+        for row in [row for row, case in enumerate(cases) if case.all_init]:  # the all-Init case does not overlap
+            step[row] = compute[row] + ingress_delay[row]
         if top:
             bandwidth = np.int64(timing.offchip_bandwidth)
             step = np.maximum(np.maximum(operands_l2 // bandwidth // 2, step), l2_size["output"] // bandwidth // 2)
