@@ -16,7 +16,7 @@ from itertools import product
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, per_mapping
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, first_true_row, last_true_row, per_mapping
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
 from mapscope.analysis.batch.case_patterns import level_slots
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
@@ -271,16 +271,16 @@ class LayerWalk:
         position = np.arange(len(cases), dtype=np.int64)[:, None]
         occ, macs_step, egress = (np.stack([getattr(c, name) for c in cases]) for name in ("occurrences", "macs_step", "egress"))
         ingress = {name: np.stack([c.operand_ingress[name] for c in cases]) for name in cases[0].operand_ingress}
-        first_valid = np.where(valid, position, _LAST).min(axis=0)
-        last_valid = np.where(valid, position, -1).max(axis=0)
-        target = np.where(first_valid != _LAST, first_valid, np.where(exists, position, -1).max(axis=0))  # the last case _buffer_requirements sees
+        first_valid, last_valid = first_true_row(valid, _LAST), last_true_row(valid, -1)
+        target = np.where(first_valid != _LAST, first_valid, last_true_row(exists, -1))  # the last case _buffer_requirements sees
         in_buffer = exists & (position <= target)
         buffer_cases = in_buffer.sum(axis=0, dtype=np.int64)
         some_buffer = buffer_cases > 0
         l2_size = {name: np.zeros(count, dtype=np.int64) for name in TENSOR_NAMES}
         for name, volume in ingress.items():
             l2_size[name] = np.where(in_buffer, 2 * volume, 0).sum(axis=0)
-        l2_size["output"] = np.where(exists & (position == target), 2 * egress, 0).sum(axis=0)
+        at_target = np.maximum(target, 0), np.arange(count)
+        l2_size["output"] = np.where((target >= 0) & exists[at_target], 2 * egress[at_target], 0)
         l1_size = {name: buffer_cases * constants[f"l1_tile_{name}"] for name in ("input", "filter")}
         l1_size["output"] = np.where(some_buffer, constants["l1_tile_output"], 0)
         operands_l2 = l2_size["input"] + l2_size["filter"]
