@@ -40,9 +40,10 @@ class TilePairs:
         known = self.code_values.shape[0]
         if not known:
             return np.zeros(codes.shape, dtype=np.intp)
-        rank = np.searchsorted(self.code_values, codes)
-        rank = np.where(self.code_values[np.minimum(rank, known - 1)] == codes, rank, known)
-        return self.table[rank, np.arange(self.count)]  # codes may be (cases, mappings): the mapping is the last axis
+        # a code is a bit per directive of one level, so a table over every code up to the largest is small
+        rank_of = np.full(max(int(codes.max()), int(self.code_values[-1])) + 1, known, dtype=np.intp)
+        rank_of[self.code_values] = np.arange(known)
+        return self.table[rank_of[codes], np.arange(self.count)]  # codes may be (cases, mappings): the mapping is the last axis
 
     def columns(self, values: list[np.ndarray], dtype: type) -> np.ndarray:
         """`values` (one entry per pair each) as rows of one matrix with a zero column at `size` (unused pairs)."""
