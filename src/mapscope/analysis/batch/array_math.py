@@ -43,6 +43,23 @@ def used_extent(dims: dict[str, IntArray], strides: dict[str, int]) -> dict[str,
     return trimmed
 
 
+def first_true_row(mask: BoolArray, none: int) -> IntArray:
+    """Per column of a (row, mapping) mask, the first row where it holds (`none` where no row does)."""
+    return np.where(mask.any(axis=0), mask.argmax(axis=0), none)  # argmax stops early; a masked min reads every entry
+
+
+def last_true_row(mask: BoolArray, none: int) -> IntArray:
+    """Per column of a (row, mapping) mask, the last row where it holds (`none` where no row does)."""
+    return np.where(mask.any(axis=0), mask.shape[0] - 1 - mask[::-1].argmax(axis=0), none)
+
+
+def per_mapping(values: np.ndarray | int | bool, count: int) -> np.ndarray:
+    """`values` as one element per mapping: an array of `count` elements as it is, else broadcast (read-only)."""
+    if isinstance(values, np.ndarray) and values.shape == (count,):
+        return values  # np.broadcast_to costs more than the arithmetic on a few thousand elements
+    return np.broadcast_to(values, (count,))
+
+
 def uniform(flags: BoolArray) -> BoolArray | bool:
     """`flags` as a Python bool when every mapping agrees, so a selection on it is decided once."""
     if flags.all():

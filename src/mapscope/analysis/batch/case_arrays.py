@@ -52,6 +52,8 @@ class LevelForm:
         self.first_index = first_index
         self.state_index = {variable: index for index, variable in enumerate(variables)}
         self.first_spatial = kinds.index(SPATIAL)
+        #: volumes that depend only on the slots of one tensor's dimensions, shared by the cases of a level run
+        self.shared: dict[tuple, tuple[Volume, BoolArray | bool]] = {}
 
     def output_extent(self, reference: str, input_size: IntArray, window: IntArray) -> IntArray:
         if self.corrections.stride_aware_outputs:
@@ -180,8 +182,27 @@ class CaseArrays:
         total = total + _pick(form.multi_edge, full * other_plain + partial * per_sub_cluster(False, True), 0)
         return _pick(edge, total, steady)
 
+    def _shared(self, key: tuple, tensor: Tensor, compute: Callable[[], Volume]) -> Volume:
+        """`compute()`, a volume that depends only on `key` and the slots of `tensor`'s dimensions, computed
+        once per level run: cases that differ elsewhere share it, with its zero-fresh flags."""
+        form = self.form
+        key = key + tuple(id(self.by_variable[v]) for v in form.variables if v in tensor.coupled)
+        known = form.shared.get(key)
+        if known is None:
+            outer, self.zero_fresh = self.zero_fresh, False
+            known = form.shared[key] = (compute(), self.zero_fresh)
+            self.zero_fresh = outer
+        volume, zero_fresh = known
+        if zero_fresh is not False:
+            self.zero_fresh = self.zero_fresh | zero_fresh
+        return volume
+
     def spatial_ingress(self, tensor: Tensor) -> Volume:
-        return self._over_fold(tensor, lambda first, edge_edge: self.pe_ingress(tensor, first, edge_edge))
+        return self._shared(
+            ("ingress", tensor.name, self.changing_index),
+            tensor,
+            lambda: self._over_fold(tensor, lambda first, edge_edge: self.pe_ingress(tensor, first, edge_edge)),
+        )
 
     def _spatial_factor(self, state: Slot, key: str, table_key: str, first: bool, edge_edge: bool, reuse_at_edge: bool) -> Volume:
         form, tables = self.form, self.form.tables
@@ -237,7 +258,9 @@ class CaseArrays:
         return volume
 
     def spatial_egress(self, output: Tensor) -> Volume:
-        return self._over_fold(output, lambda first, edge_edge: self.pe_egress(output, False, first, edge_edge))
+        return self._shared(
+            ("egress", output.name), output, lambda: self._over_fold(output, lambda first, edge_edge: self.pe_egress(output, False, first, edge_edge))
+        )
 
     def critical_path_partial_sums(self, output: Tensor) -> Volume:
         partitioned, edge, state = self._spatial_state(output)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import IntArray
+from mapscope.analysis.batch.array_math import IntArray, per_mapping
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, SPATIAL_ENTRY, MappingBatch
 from mapscope.analysis.cluster_levels import MAX_CLUSTER_DIRECTIVES, SPATIAL, TEMPORAL
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
@@ -41,7 +41,7 @@ class LevelArrays:
         count = self.num_sub_clusters.shape[0]
 
         def pick(values: IntArray) -> IntArray:
-            return np.broadcast_to(values, (count,))[rows]
+            return per_mapping(values, count)[rows]
 
         return LevelArrays(
             self.index,

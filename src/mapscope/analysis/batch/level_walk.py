@@ -4,8 +4,9 @@ A level run evaluates every case any mapping has (the union of their Init/Steady
 over the mappings, with a presence mask per case. What the scalar engine does in case order (the
 buffer requirements taken up to the first valid case, the last case's arithmetic intensity, the
 floating-point sum of active sub-clusters, the halving off-chip recurrence) follows each mapping's own
-enumeration order, computed from its digits. A sub-cluster level is run once per distinct tile a case
-hands down (edge or full size along each dimension), not once per case.
+enumeration order, which is the union's cases in one order for every mapping (see `enumeration_key`).
+A sub-cluster level is run once per distinct tile a case hands down (edge or full size along each
+dimension), not once per case.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from itertools import product
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, used_extent
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, cdiv, ceil_div, first_true_row, last_true_row, per_mapping
 from mapscope.analysis.batch.case_arrays import CaseArrays, LevelForm
+from mapscope.analysis.batch.case_patterns import level_slots
 from mapscope.analysis.batch.cluster_arrays import LevelArrays
-from mapscope.analysis.batch.table_arrays import Slot, TableArrays, directive_slots, tables
+from mapscope.analysis.batch.table_arrays import Slot, TableArrays, tables
 from mapscope.analysis.batch.tile_pairs import TilePairs
 from mapscope.analysis.cluster_levels import SPATIAL
 from mapscope.analysis.corrections import Corrections
-from mapscope.analysis.iteration import INIT
+from mapscope.analysis.iteration import EDGE, INIT, STEADY
 from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors
 from mapscope.limits import MAX_ITERATION_CASES
 
@@ -65,7 +67,6 @@ class _Case:
 
     slots: tuple[Slot, ...]
     exists: BoolArray
-    position: IntArray
     occurrences: IntArray
     valid: BoolArray
     counted: BoolArray
@@ -84,17 +85,29 @@ _NO_ARRAY = np.zeros(0, dtype=np.int64)
 _EMPTY_RUN = RunArrays(_NO_ARRAY, np.zeros(0), {name: _NO_ARRAY for name in TENSOR_NAMES}, np.zeros(0, dtype=bool), _NO_ARRAY, _NO_ARRAY, _NO_ARRAY)
 
 
+#: A directive's states in the order MAESTRO enumerates them, whichever of them a mapping has.
+_STATE_RANK = {STEADY: 0, EDGE: 1, INIT: 2}
+
+
+def enumeration_key(positions: tuple[int, ...]) -> tuple[bool, tuple[int, ...]]:
+    """Where a case (one INIT, STEADY or EDGE position per directive) comes in the case enumeration.
+
+    The scalar engine takes the all-Init case first, then the rest as a mixed-radix count over the
+    directives (the first most significant) whose digits run through a directive's Steady, Edge and Init
+    states, skipping the states the mapping lacks. Skipping a state leaves the others' order alone, so
+    sorting the union's cases by this key puts every mapping's own cases in its own order."""
+    return any(position != INIT for position in positions), tuple(_STATE_RANK[position] for position in positions)
+
+
+def _case_key(slots: tuple[Slot, ...]) -> tuple[bool, tuple[int, ...]]:
+    return enumeration_key(tuple(slot.position for slot in slots))
+
+
 def _noc_delay(elements: IntArray, timing: TimingScalars) -> IntArray:
     delay = timing.noc_latency + ceil_div(elements, np.int64(timing.noc_bandwidth)) - 1
     if timing.empty_transfer_takes_no_time:
         delay = np.where(elements == 0, 0, delay)
     return delay
-
-
-def _at_case(values: np.ndarray, chosen: BoolArray, default: np.ndarray) -> np.ndarray:
-    """Per mapping, `values` at the one case `chosen` marks (a (case, mapping) matrix), `default` where none."""
-    picked = np.take_along_axis(values, chosen.argmax(axis=0)[None, :], axis=0)[0]
-    return np.where(chosen.any(axis=0), picked, default)
 
 
 class LayerWalk:
@@ -153,7 +166,7 @@ class LayerWalk:
     def run(self, index: int, declared: dict[str, IntArray]) -> RunArrays:
         level = self.levels[index]
         corrections = self.corrections
-        dims = used_extent(declared, self.strides) if corrections.trim_unused_inputs else declared
+        dims, slot_lists = level_slots(level, declared, self.strides, corrections)
         form = LevelForm(
             level.kinds,
             level.variables,
@@ -164,47 +177,34 @@ class LayerWalk:
             self.strides,
         )
         innermost = index == len(self.levels) - 1
-        exact_partial = corrections.partial_tile_only_when_partial
-        slot_lists = [
-            directive_slots(kind, size, offset, dims[variable], level.num_sub_clusters, exact_partial)
-            for kind, variable, size, offset in zip(level.kinds, level.variables, level.sizes, level.offsets)
-        ]
-        radices = [1 + s[1].exists.astype(np.int64) + s[2].exists.astype(np.int64) for s in slot_lists]
-        weights = [np.ones(self.count, dtype=np.int64) for _ in radices]
-        for j in range(len(radices) - 2, -1, -1):
-            weights[j] = weights[j + 1] * radices[j + 1]
-        level_cases = weights[0] * radices[0] if radices else np.ones(self.count, dtype=np.int64)
+        level_cases = np.ones(self.count, dtype=np.int64)
+        for _, steady, edge in slot_lists:
+            level_cases = level_cases * (1 + steady.exists.astype(np.int64) + edge.exists.astype(np.int64))
         needs_scalar = level_cases > MAX_ITERATION_CASES
-        # each slot with its term of the case's position in the mapping's own enumeration order
-        union = [
-            [(s, ((s.digit - 1) % radix) * weight) for s in slots if s.position == INIT or bool(s.exists.any())]
-            for slots, radix, weight in zip(slot_lists, radices, weights)
-        ]
+        union = [[s for s in slots if s.position == INIT or bool(s.exists.any())] for slots in slot_lists]
         differs = {v: form.tables.mapped_edge[v] != form.tables.mapped[v] for v in level.variables} if not innermost else {}
         output = self.tensors.output
         spatial_variable = level.variables[form.first_spatial]
         cases: list[_Case] = []
-        for chosen in product(*union):
-            combination = tuple(slot for slot, _ in chosen)
+        for combination in sorted(product(*union), key=_case_key):  # each mapping's cases in its own order
             exists = np.logical_and.reduce([slot.exists for slot in combination]) if combination else np.ones(self.count, dtype=bool)
             if not exists.any():
                 continue
-            first_case = np.logical_and.reduce([slot.digit == 0 for slot in combination])
-            later = 1 + sum(term for _, term in chosen)
-            occurrences = np.prod([slot.occurrences for slot in combination], axis=0) if combination else np.ones(self.count, dtype=np.int64)
+            occurrences = np.ones(self.count, dtype=np.int64)
+            for slot in combination:  # cheaper than np.prod over the stacked list
+                occurrences = occurrences * slot.occurrences
             volumes = CaseArrays(form, combination)
-            macs_step = np.broadcast_to(volumes.macs_across_array(output), (self.count,))
-            egress = np.broadcast_to(volumes.spatial_egress(output), (self.count,))
-            partial_sums = np.broadcast_to(volumes.critical_path_partial_sums(output), (self.count,))
+            macs_step = per_mapping(volumes.macs_across_array(output), self.count)
+            egress = per_mapping(volumes.spatial_egress(output), self.count)
+            partial_sums = per_mapping(volumes.critical_path_partial_sums(output), self.count)
             valid = exists & (partial_sums > 0)
             counted = exists if not corrections.skipped_cases_count_nothing else valid
-            ingress = {t.name: np.broadcast_to(volumes.spatial_ingress(t), (self.count,)) for t in self.tensors.operands}
+            ingress = {t.name: per_mapping(volumes.spatial_ingress(t), self.count) for t in self.tensors.operands}
             needs_scalar = needs_scalar | (exists & volumes.zero_fresh)
             cases.append(
                 _Case(
                     combination,
                     exists,
-                    np.where(first_case, 0, later),
                     occurrences,
                     valid,
                     counted,
@@ -234,7 +234,7 @@ class LayerWalk:
             plain_bit = np.asarray(slot.is_edge & differs[variable] & form.single_edge, dtype=np.int64) if kind == SPATIAL else edge_bit
             edge_code = edge_code | (edge_bit << bit)
             plain_code = plain_code | (plain_bit << bit)
-        return np.broadcast_to(edge_code, (self.count,)), np.broadcast_to(plain_code, (self.count,))
+        return per_mapping(edge_code, self.count), per_mapping(plain_code, self.count)
 
     def _sub_runs(self, index: int, form: LevelForm, cases: list[_Case]) -> tuple[TilePairs, RunArrays]:
         """The next level run once over every (mapping, tile code) pair a valid case uses."""
@@ -262,22 +262,25 @@ class LayerWalk:
         level_cases: IntArray,
         innermost: bool,
     ) -> RunArrays:
-        """The level's totals and timing from its cases, stacked as (case, mapping) matrices."""
+        """The level's totals and timing from its cases, stacked as (case, mapping) matrices.
+
+        The cases come in every mapping's enumeration order, so a case's row number is its position."""
         count, timing, top = self.count, self.timing, index == 0
         constants = self._buffer_constants(form, declared)
-        exists, valid, position = (np.stack([getattr(c, name) for c in cases]) for name in ("exists", "valid", "position"))
+        exists, valid = (np.stack([getattr(c, name) for c in cases]) for name in ("exists", "valid"))
+        position = np.arange(len(cases), dtype=np.int64)[:, None]
         occ, macs_step, egress = (np.stack([getattr(c, name) for c in cases]) for name in ("occurrences", "macs_step", "egress"))
         ingress = {name: np.stack([c.operand_ingress[name] for c in cases]) for name in cases[0].operand_ingress}
-        first_valid = np.where(valid, position, _LAST).min(axis=0)
-        last_valid = np.where(valid, position, -1).max(axis=0)
-        target = np.where(first_valid != _LAST, first_valid, np.where(exists, position, -1).max(axis=0))  # the last case _buffer_requirements sees
+        first_valid, last_valid = first_true_row(valid, _LAST), last_true_row(valid, -1)
+        target = np.where(first_valid != _LAST, first_valid, last_true_row(exists, -1))  # the last case _buffer_requirements sees
         in_buffer = exists & (position <= target)
         buffer_cases = in_buffer.sum(axis=0, dtype=np.int64)
         some_buffer = buffer_cases > 0
         l2_size = {name: np.zeros(count, dtype=np.int64) for name in TENSOR_NAMES}
         for name, volume in ingress.items():
             l2_size[name] = np.where(in_buffer, 2 * volume, 0).sum(axis=0)
-        l2_size["output"] = np.where(exists & (position == target), 2 * egress, 0).sum(axis=0)
+        at_target = np.maximum(target, 0), np.arange(count)
+        l2_size["output"] = np.where((target >= 0) & exists[at_target], 2 * egress[at_target], 0)
         l1_size = {name: buffer_cases * constants[f"l1_tile_{name}"] for name in ("input", "filter")}
         l1_size["output"] = np.where(some_buffer, constants["l1_tile_output"], 0)
         operands_l2 = l2_size["input"] + l2_size["filter"]
@@ -297,12 +300,14 @@ class LayerWalk:
             totals[f"l1_read_{name}"] = macs
         for name in ("input", "filter"):
             totals[f"l1_write_{name}"] = totals[f"l2_read_{name}"].copy()
+        last = np.where(last_valid >= 0, last_valid, 0), np.arange(count)  # the last valid case's row per mapping
+        macs_last, ingress_last = macs_step[last], ingress_total[last]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = macs_step / ingress_total
-        ratio = np.where(ingress_total != 0, ratio, np.where(macs_step != 0, np.inf, np.nan))
-        intensity = _at_case(ratio, valid & (position == last_valid), np.zeros(count))
+            ratio = macs_last / ingress_last
+        ratio = np.where(ingress_last != 0, ratio, np.where(macs_last != 0, np.inf, np.nan))
+        intensity = np.where(last_valid >= 0, ratio, 0.0)
 
-        is_edge = np.stack([np.broadcast_to(c.spatial_slot.is_edge, (count,)) for c in cases])
+        is_edge = np.stack([per_mapping(c.spatial_slot.is_edge, count) for c in cases])
         active = np.where(is_edge, form.num_edge, form.num_sub)
         total_cases = level_cases
         first_l1 = dict(l1_size)
@@ -316,10 +321,10 @@ class LayerWalk:
             sub_active = pairs.columns([sub.avg_active], np.float64)[0]
             edge_code, plain_code = np.stack([c.edge_code for c in cases]), np.stack([c.plain_code for c in cases])  # type: ignore[misc]
             edge_at, plain_at = pairs.locate(edge_code), pairs.locate(plain_code)
-            edge_runtime, edge_scalar, edge_cases, *edge_first_l1 = sub_ints[:, edge_at]
-            plain_runtime, plain_scalar, plain_cases, *plain_first_l1 = sub_ints[:, plain_at]
+            edge_runtime, edge_scalar, edge_cases = sub_ints[:3, edge_at]
+            plain_runtime, plain_scalar, plain_cases = sub_ints[:3, plain_at]
             edge_active, plain_active = sub_active[edge_at], sub_active[plain_at]
-            edge_first = is_edge & np.stack([np.broadcast_to(c.spatial_slot.spatial_edge_edge, (count,)) for c in cases])
+            edge_first = is_edge & np.stack([per_mapping(c.spatial_slot.spatial_edge_edge, count) for c in cases])
             second = edge_first & (form.num_edge - 1 > 0)
             weight = np.where(is_edge, form.num_edge, form.num_sub)
             active_units = np.where(
@@ -333,14 +338,18 @@ class LayerWalk:
             needs_scalar = needs_scalar | ((plain_used & (plain_scalar != 0)) | (edge_used & (edge_scalar != 0))).any(axis=0)
             edge_again = edge_used & ~(plain_used & (plain_code == edge_code))  # a code counts once per case
             total_cases = total_cases + (np.where(plain_used, plain_cases, 0) + np.where(edge_again, edge_cases, 0)).sum(axis=0)
-            at_first = valid & (position == first_valid)
-            for name, edge_l1, plain_l1 in zip(TENSOR_NAMES, edge_first_l1, plain_first_l1):
-                first_l1[name] = _at_case(np.where(edge_first, edge_l1, plain_l1), at_first, first_l1[name])
+            # the first valid case's sub-run gives the first L1 sizes (read at that case only)
+            some_valid = first_valid != _LAST
+            at_first = np.where(some_valid, first_valid, 0), np.arange(count)
+            first_pair = np.where(edge_first[at_first], edge_at[at_first], plain_at[at_first])
+            for row, name in enumerate(TENSOR_NAMES, start=3):
+                first_l1[name] = np.where(some_valid, sub_ints[row, first_pair], first_l1[name])
         active_terms = np.where(active_units == 0, active, active_units) * occ
         ingress_delay = _noc_delay(ingress_total, timing)
         egress_delay = _noc_delay(egress, timing)
-        all_init = np.array([c.all_init for c in cases])[:, None]
-        step = np.where(all_init, compute + ingress_delay, np.maximum(np.maximum(egress_delay, compute), ingress_delay))
+        step = np.maximum(np.maximum(egress_delay, compute), ingress_delay)
+        for row in [row for row, case in enumerate(cases) if case.all_init]:  # the all-Init case does not overlap
+            step[row] = compute[row] + ingress_delay[row]
         if top:
             bandwidth = np.int64(timing.offchip_bandwidth)
             step = np.maximum(np.maximum(operands_l2 // bandwidth // 2, step), l2_size["output"] // bandwidth // 2)
@@ -352,18 +361,18 @@ class LayerWalk:
         occurrences = valid_occ.sum(axis=0)
         valid_cases = valid.sum(axis=0, dtype=np.int64)
 
-        order = np.argsort(np.where(valid, position, _LAST), axis=0, kind="stable")  # each mapping's own case order
-        ordered_valid = np.take_along_axis(valid, order, axis=0)
         active_sum = np.zeros(count)
-        for row, present in zip(np.take_along_axis(active_terms, order, axis=0), ordered_valid):
+        for row, present in zip(active_terms, valid):  # in case order, as the scalar engine adds them
             active_sum = np.where(present, active_sum + row, active_sum)
         with np.errstate(divide="ignore", invalid="ignore"):
             avg_active = np.where(occurrences != 0, active_sum / np.where(occurrences != 0, occurrences, 1), active_sum)
         result = RunArrays(runtime, avg_active, first_l1, needs_scalar, total_cases, valid_cases, occurrences)
         if top:
             offchip = np.zeros(count, dtype=np.int64)
-            offchip_terms = np.maximum(cdiv(l2_size["output"], compute), cdiv(operands_l2, compute))
-            for row, present in zip(np.take_along_axis(offchip_terms, order, axis=0), ordered_valid):
+            # `rates` for `compute`: they differ only where a step takes no time, which is not a valid
+            # mapping (compute_zero), and nonzero divisors keep cdiv on its fast path
+            offchip_terms = np.maximum(cdiv(l2_size["output"], rates), cdiv(operands_l2, rates))
+            for row, present in zip(offchip_terms, valid):
                 offchip = np.where(present, np.maximum(offchip, row) // 2, offchip)
             result.totals = {**totals, "macs": macs}
             result.totals.update({f"l2_size_req_{name}": l2_size[name] for name in TENSOR_NAMES})

@@ -77,8 +77,8 @@ class MappingBatch:
         """Per mapping, its layer's index into `all_layers`."""
         return self.layer_rows if self.layer_rows is not None else np.zeros(self.size, dtype=np.intp)
 
-    def rows_at(self, rows: slice) -> MappingBatch:
-        """The mappings at `rows` as a batch of their own (the same layers)."""
+    def rows_at(self, rows: slice | np.ndarray) -> MappingBatch:
+        """The mappings at `rows` (a slice or indices) as a batch of their own (the same layers)."""
         layer_rows = self.layer_rows[rows] if self.layer_rows is not None else None
         return MappingBatch(self.layer, self.skeleton, self.sizes[rows], self.offsets[rows], self.layers, layer_rows)
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mapscope.analysis.batch.array_math import IntArray
+from mapscope.analysis.batch.case_patterns import level_slots, pattern_order
 from mapscope.analysis.batch.cluster_arrays import LevelArrays, Unbatchable, cluster_level_arrays
 from mapscope.analysis.batch.level_walk import LayerWalk, RunArrays, TimingScalars
 from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, MappingBatch
@@ -22,7 +23,7 @@ from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Correcti
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.analysis.layer_fields import LayerCounts, volume_fields
 from mapscope.analysis.layer_shape import layer_shape_fields
-from mapscope.analysis.tensors import layer_dimensions, layer_tensors
+from mapscope.analysis.tensors import LayerTensors, layer_dimensions, layer_tensors
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
@@ -165,32 +166,62 @@ def evaluate_mappings(
 
     `previous_l1_accesses` is one count for every mapping or an int64 array with one per mapping."""
     if batch.size > CHUNK_MAPPINGS:  # every mapping is computed on its own: chunks keep the case matrices in cache
+        corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
+        order = _evaluation_order(batch, accelerator.num_pes, corrections)
         parts = []
         for start in range(0, batch.size, CHUNK_MAPPINGS):
-            rows = slice(start, start + CHUNK_MAPPINGS)
+            rows = order[start : start + CHUNK_MAPPINGS]
             previous = previous_l1_accesses[rows] if isinstance(previous_l1_accesses, np.ndarray) else previous_l1_accesses
             parts.append(
                 _evaluate(batch.rows_at(rows), accelerator, network_name, compat, energy_table, previous)
             )
-        return _joined(batch, parts, previous_l1_accesses)
+        return _joined(batch, parts, order, previous_l1_accesses)
     return _evaluate(batch, accelerator, network_name, compat, energy_table, previous_l1_accesses)
 
 
-def _joined(batch: MappingBatch, parts: list[MappingStats], previous_l1_accesses: int | np.ndarray) -> MappingStats:
-    """The chunks' statistics as one result over `batch`."""
+def _layer_arrays(batch: MappingBatch, corrections: Corrections) -> tuple[LayerTensors, dict[str, IntArray], dict[str, int]]:
+    """The layer's tensors, each mapping's layer dimensions and the layer's strides."""
+    tensors = layer_tensors(batch.layer, corrections.grouped_output_without_input_channels)
+    per_layer = [layer_dimensions(each, tensors, corrections.stride_aware_outputs) for each in batch.all_layers]
+    dims = {v: np.array([sizes[v] for sizes in per_layer], dtype=np.int64)[batch.rows] for v in per_layer[0]}
+    return tensors, dims, {dim: batch.layer.stride(dim) for dim in ("X", "Y")}
+
+
+def _evaluation_order(batch: MappingBatch, num_pes: int, corrections: Corrections) -> IntArray:
+    """The order chunks take the mappings in: by their top level's iteration states (case_patterns)."""
+    tensors, dims, strides = _layer_arrays(batch, corrections)
+    try:
+        with np.errstate(all="ignore"):
+            levels, _ = cluster_level_arrays(batch, tensors, dims, num_pes, corrections.stride_aware_outputs)
+            _, slot_lists = level_slots(levels[0], dims, strides, corrections)
+    except (Unbatchable, KeyError):
+        return np.arange(batch.size)  # the chunks go to the scalar engine in any order
+    return pattern_order(slot_lists, batch.size)
+
+
+def _joined(batch: MappingBatch, parts: list[MappingStats], order: IntArray, previous_l1_accesses: int | np.ndarray) -> MappingStats:
+    """The chunks' statistics (of the mappings at `order`, in turn) as one result over `batch`."""
     first = parts[0]
+    starts = np.cumsum([0] + [part.size for part in parts])
+    chunk_rows = [order[start:end] for start, end in zip(starts[:-1], starts[1:])]
+
+    def put_back(values: list[Any], dtype: np.dtype) -> np.ndarray:
+        joined = np.empty(batch.size, dtype=dtype)
+        for rows, value in zip(chunk_rows, values):
+            joined[rows] = value
+        return joined
+
     fields_joined: dict[str, Any] = {}
     for name, value in first.fields.items():
-        if any(isinstance(part.fields[name], np.ndarray) for part in parts):
-            fields_joined[name] = np.concatenate([np.broadcast_to(part.fields[name], (part.size,)) for part in parts])
+        values = [part.fields[name] for part in parts]
+        if any(isinstance(each, np.ndarray) for each in values):  # the type np.concatenate would give
+            fields_joined[name] = put_back(values, np.result_type(*(np.asarray(each) for each in values)))
         else:
             fields_joined[name] = value
     scalar_results: dict[int, LayerStats | InputError] = {}
-    start = 0
-    for part in parts:
-        scalar_results.update({start + index: outcome for index, outcome in part.scalar_results.items()})
-        start += part.size
-    valid = np.concatenate([part.valid for part in parts])
+    for rows, part in zip(chunk_rows, parts):
+        scalar_results.update({int(rows[index]): outcome for index, outcome in part.scalar_results.items()})
+    valid = put_back([part.valid for part in parts], np.dtype(bool))
     return MappingStats(batch, first.accelerator, first.compat, first.network_name, first.energy_table, previous_l1_accesses, fields_joined, valid, scalar_results)
 
 
@@ -204,13 +235,8 @@ def _evaluate(
 ) -> MappingStats:
     """evaluate_mappings on one chunk."""
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
-    layer = batch.layer
     count = batch.size
-    tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
-    per_layer = [layer_dimensions(each, tensors, corrections.stride_aware_outputs) for each in batch.all_layers]
-    rows = batch.rows
-    dims = {v: np.array([sizes[v] for sizes in per_layer], dtype=np.int64)[rows] for v in per_layer[0]}
-    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
+    tensors, dims, strides = _layer_arrays(batch, corrections)
     timing = TimingScalars(
         accelerator.noc_bandwidth_elems_per_cycle,
         accelerator.noc_latency_cycles,

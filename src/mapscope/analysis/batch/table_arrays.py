@@ -105,7 +105,6 @@ class Slot:
     init_edge: BoolArray | bool
     spatial_edge_edge: BoolArray | bool
     is_edge: BoolArray | bool
-    digit: IntArray  # the state's index in the mapping's own state list (its digit in case enumeration)
 
 
 def directive_slots(kind: str, size: IntArray, offset: IntArray, dim: IntArray, num_sub: IntArray, exact_partial: bool) -> tuple[Slot, Slot, Slot]:
@@ -119,7 +118,7 @@ def directive_slots(kind: str, size: IntArray, offset: IntArray, dim: IntArray, 
         steady = cdiv(dim - size, offset)
         has_steady = (size < dim) & (steady > 0)
         has_edge = ~init_edge & (steady * offset + size < dim)
-        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), False, uniform(init_edge), np.zeros_like(one))
+        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), False, uniform(init_edge))
         edge_edge = false
     else:
         coverage = size + offset * (num_sub - 1)
@@ -136,7 +135,7 @@ def directive_slots(kind: str, size: IntArray, offset: IntArray, dim: IntArray, 
         active = np.where(remaining < size, 1, cdiv(remaining - size, offset) + 1)
         edge_edge = (active - 1) * offset + size < remaining
         has_edge = ~init_edge & folds_edge
-        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), uniform(partial), uniform(init_edge), np.zeros_like(one))
-    steady_slot = Slot(STEADY, has_steady, np.where(has_steady, steady, 0), False, False, False, False, one)
-    edge_slot = Slot(EDGE, has_edge, one, False, False, uniform(edge_edge), True, 1 + has_steady.astype(np.int64))
+        init = Slot(INIT, true, one, uniform(unrolled), uniform(init_edge), uniform(partial), uniform(init_edge))
+    steady_slot = Slot(STEADY, has_steady, np.where(has_steady, steady, 0), False, False, False, False)
+    edge_slot = Slot(EDGE, has_edge, one, False, False, uniform(edge_edge), True)
     return init, steady_slot, edge_slot

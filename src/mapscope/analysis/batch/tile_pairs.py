@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mapscope.analysis.batch.array_math import BoolArray, IntArray
+from mapscope.analysis.batch.array_math import BoolArray, IntArray, per_mapping
 from mapscope.analysis.batch.case_arrays import LevelForm
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS
 
@@ -40,9 +40,10 @@ class TilePairs:
         known = self.code_values.shape[0]
         if not known:
             return np.zeros(codes.shape, dtype=np.intp)
-        rank = np.searchsorted(self.code_values, codes)
-        rank = np.where(self.code_values[np.minimum(rank, known - 1)] == codes, rank, known)
-        return self.table[rank, np.arange(self.count)]  # codes may be (cases, mappings): the mapping is the last axis
+        # a code is a bit per directive of one level, so a table over every code up to the largest is small
+        rank_of = np.full(max(int(codes.max()), int(self.code_values[-1])) + 1, known, dtype=np.intp)
+        rank_of[self.code_values] = np.arange(known)
+        return self.table[rank_of[codes], np.arange(self.count)]  # codes may be (cases, mappings): the mapping is the last axis
 
     def columns(self, values: list[np.ndarray], dtype: type) -> np.ndarray:
         """`values` (one entry per pair each) as rows of one matrix with a zero column at `size` (unused pairs)."""
@@ -56,8 +57,8 @@ class TilePairs:
         tables, rows = form.tables, self.rows
         sizes: dict[str, IntArray] = {}
         for bit, variable in enumerate(form.variables):
-            edge = np.broadcast_to(tables.mapped_edge[variable], (self.count,))[rows]
-            full = np.broadcast_to(tables.mapped[variable], (self.count,))[rows]
+            edge = per_mapping(tables.mapped_edge[variable], self.count)[rows]
+            full = per_mapping(tables.mapped[variable], self.count)[rows]
             sizes[variable] = np.where(self.codes >> bit & 1 == 1, edge, full)
         if form.has_sliding_windows:
             for variable in form.variables:
