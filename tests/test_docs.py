@@ -24,9 +24,9 @@ README = REPOSITORY / "README.md"
 #: Strings that send a reader to a file users of the repository do not have.
 OUTSIDE_REFERENCES = ("spec §", "DESIGN.md", "STYLE.md", "../shared")
 #: Pages whose dotted names (`analysis.volumes.CaseVolumes`) must name something in mapscope.
-PAGES_NAMING_CODE = ("model.md", "formats.md", "flexsa.md")
+PAGES_NAMING_CODE = ("model.md", "formats.md", "flexsa.md", "mapper.md")
 #: The first component of a dotted name that refers to mapscope (`mapscope.x` or a subpackage `x.y`).
-MAPSCOPE_PACKAGES = ("mapscope", "analysis", "hardware", "mapping", "workload", "formats", "explore", "systolic", "report", "cli")
+MAPSCOPE_PACKAGES = ("mapscope", "analysis", "hardware", "mapping", "workload", "formats", "explore", "mapper", "systolic", "report", "cli")
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -1,0 +1,118 @@
+"""Every member of a mapping space, as MappingBatches of at most N rows built with numpy.
+
+Members are grouped by what fixes the skeleton: the level count, per level the loops that iterate
+(M_l), the spatial loop and the order of M_l. Within a group the rows are every cluster-size tuple times
+every combination of the loops' tile chains (a mixed-radix count over their indices), so a chunk of rows
+is a few array gathers, never one directive tuple per mapping. The order is fixed: levels ascending,
+then M masks, spatial loops and orders ascending, then rows (clusters slowest, the last loop fastest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import product
+
+import numpy as np
+
+from mapscope.analysis.batch import MappingBatch
+from mapscope.analysis.batch.mapping_batch import CLUSTER_ENTRY, SPATIAL_ENTRY, TEMPORAL_ENTRY
+from mapscope.errors import InputError
+from mapscope.mapper.counting import cluster_tuples, iterating_mask, level_orders
+from mapscope.mapper.dimensions import tile_chains, written_tiles
+from mapscope.mapper.space import MappingSpace, canonical_order
+
+#: Rows per batch unless asked otherwise (the batched engine evaluates 3072 at a time).
+DEFAULT_BATCH_ROWS = 3072
+#: A group with this many rows or more cannot be counted through with int64 indices.
+MAX_GROUP_ROWS = 2**62
+
+
+def _chains(space: MappingSpace, bit: int, levels: int, free: int, forced: int) -> np.ndarray:
+    """The chains of loop `bit` whose pattern has the `forced` bits set, any of the `free` bits, no others."""
+    loop = space.loops.loops[bit]
+    patterns = [p for p in range(1 << levels) if p & ~free == forced]
+    parts = [tile_chains(loop, p, levels, space.imperfect) for p in sorted(patterns)]
+    return np.concatenate(parts) if parts else np.zeros((0, levels), dtype=np.int64)
+
+
+def _groups(space: MappingSpace, levels: int) -> Iterator[tuple[tuple[int, ...], tuple[tuple[str, ...], ...], list[np.ndarray]]]:
+    """(spatial loop per level, order per level, chains per loop) of every group with `levels` levels."""
+    loops = len(space.loops.loops)
+    full = (1 << loops) - 1
+    names = space.loops.names
+    spatial_bits = [[names.index(n) for n in space.spatial_choices(level)] for level in range(levels)]
+    if not space.reduce_symmetric:
+        chains = [_chains(space, bit, levels, (1 << levels) - 1, 0) for bit in range(loops)]
+        orders = [level_orders(space, level, full) for level in range(levels)]
+        for spatial in product(*spatial_bits):
+            for order in product(*orders):
+                yield spatial, order, chains
+        return
+    always = [iterating_mask(space, level) for level in range(levels)]
+    for moving in product(range(1, full + 1), repeat=levels):
+        if any(mask & always[level] != always[level] for level, mask in enumerate(moving)):
+            continue
+        choices = [[b for b in spatial_bits[level] if moving[level] >> b & 1] for level in range(levels)]
+        for spatial in product(*choices):
+            chains = []
+            for bit in range(loops):
+                free = sum(1 << level for level in range(levels) if spatial[level] == bit or always[level] >> bit & 1)
+                forced = sum(1 << level for level in range(levels) if moving[level] >> bit & 1 and not free >> level & 1)
+                chains.append(_chains(space, bit, levels, free, forced))
+                if not len(chains[-1]):
+                    break
+            else:
+                orders = [level_orders(space, level, moving[level]) for level in range(levels)]
+                for order in product(*orders):
+                    yield spatial, tuple(canonical_order(space, o) for o in order), chains
+
+
+def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[MappingBatch]:
+    """Every member of `space` exactly once, in a fixed order, as batches of at most `max_rows` mappings
+    sharing a skeleton (memory stays bounded however large the space)."""
+    if max_rows < 1:
+        raise InputError(f"a batch holds at least one mapping, got max_rows={max_rows}", space.where)
+    names = space.loops.names
+    whole = space.loops.whole
+    for levels in space.level_counts:
+        tuples = cluster_tuples(space, levels)
+        if not tuples:
+            continue
+        clusters = np.array(tuples, dtype=np.int64).reshape(len(tuples), levels - 1)
+        for spatial, orders, chains in _groups(space, levels):
+            written = [written_tiles(loop, chain) for loop, chain in zip(space.loops.loops, chains)]
+            skeleton: list[tuple[str, str]] = []
+            columns: list[tuple[str, int, int]] = []  # (source, index, level): "cluster", "loop" or "whole"
+            for level in range(levels):
+                if level:
+                    skeleton.append((CLUSTER_ENTRY, ""))
+                    columns.append(("cluster", level - 1, level))
+                for name in orders[level]:
+                    bit = names.index(name)
+                    skeleton.append((SPATIAL_ENTRY if bit == spatial[level] else TEMPORAL_ENTRY, name))
+                    columns.append(("loop", bit, level))
+                for index, dimension in enumerate(whole):
+                    skeleton.append((TEMPORAL_ENTRY, dimension.name))
+                    columns.append(("whole", index, level))
+            shape = (len(clusters), *(len(chain) for chain in chains))
+            total = 1
+            for extent in shape:
+                total *= extent
+            if total >= MAX_GROUP_ROWS:
+                raise InputError(f"a group of {total:,} mappings is too large to enumerate; restrict the space", space.where)
+            for start in range(0, total, max_rows):
+                digits = np.unravel_index(np.arange(start, min(start + max_rows, total), dtype=np.int64), shape)
+                sizes, offsets = [], []
+                for source, index, level in columns:
+                    if source == "cluster":
+                        value = clusters[digits[0], index]
+                        sizes.append(value)
+                        offsets.append(np.ones_like(value))
+                    elif source == "loop":
+                        sizes.append(written[index][0][level][digits[index + 1]])
+                        offsets.append(written[index][1][level][digits[index + 1]])
+                    else:
+                        value = np.full(len(digits[0]), whole[index].size, dtype=np.int64)
+                        sizes.append(value)
+                        offsets.append(value)
+                yield MappingBatch(space.layer, tuple(skeleton), np.stack(sizes, axis=1), np.stack(offsets, axis=1))
