@@ -1,0 +1,298 @@
+"""Lower bounds on a layer's runtime, energy and EDP: over every mapping, or over one spatial choice.
+
+The exhaustive mapper prunes a subspace whose bound cannot beat the best mapping found, and reports the
+gap between its best mapping and the best bound it could not prune. A bound is only useful if it is
+*sound*: never above the value `analyze_layer` reports for a mapping it covers. Each bound below is
+derived from the model's equations (docs/model.md; the derivations are in docs/mapper-bounds.md and in
+each function's docstring); the property tests in tests/mapper/test_bounds.py check them against the
+engine on random layers, accelerators and mappings in both modes.
+
+Compatibility mode reproduces MAESTRO's arithmetic, which undercounts work and traffic at edge tiles
+(docs/model.md, All corrections at a glance), so its bounds are weaker: see `layer_work` and
+`runtime_lower_bound_cycles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import prod
+
+from mapscope.analysis.integer_math import ceil_div
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.energy import MAESTRO_ENERGY, MAESTRO_L2_ACCESS_PER_MAC, MAESTRO_MAC_ENERGY_NJ, EnergyTable
+from mapscope.mapping.directives import Cluster, Directive, SpatialMap
+from mapscope.workload.layer import Layer, layer_macs
+
+PJ_PER_NJ = 1000.0
+#: An output-centric dimension and the input dimension it is rewritten to (docs/model.md, Cluster levels).
+_INPUT_OF = {output: reference for reference, output in OUTPUT_OF.items()}
+
+
+@dataclass(frozen=True)
+class LayerWork:
+    """What every mapping of a layer must do in one mode: counts the model reports that no mapping changes
+    or goes below (docs/model.md, Counts and buffer sizes), from the layer alone."""
+
+    macs: int  # the layer's true multiply-accumulates
+    input_elems: int  # input L2 writes: the declared input, loaded once whatever the mapping
+    filter_elems: int  # filter L2 writes
+    output_elems: int  # output L2 reads: the output's size as this mode computes it
+    input_touched_elems: int  # inputs some filter window uses: each is read from L2 at least once
+    computed_output_elems: int  # the outputs the layer has (stride applied): each is written to L2 at least once
+    spatial_extents: tuple[tuple[str, int], ...]  # per dimension, the most sub-clusters a spatial split keeps busy
+
+    def spatial_extent(self, dimension: str) -> int:
+        """How many sub-clusters a SpatialMap over `dimension` (X' and Y' as X and Y) can give distinct work."""
+        extents = dict(self.spatial_extents)
+        axis = _INPUT_OF.get(dimension, dimension)
+        if axis not in extents:
+            raise InputError(f"a spatial dimension {dimension} that the layer does not have; its dimensions are {', '.join(extents)}", "spatial subspace")
+        return extents[axis]
+
+
+def _touched(size: int, window: int, stride: int) -> int:
+    """Input elements covered by the windows of one axis: windows at 0, s, ..., (outputs - 1)·s, each `window` wide."""
+    outputs = (size - window) // stride + 1
+    return (outputs - 1) * min(stride, window) + window
+
+
+def layer_work(layer: Layer, compat: str | None) -> LayerWork:
+    """The mapping-independent counts of `layer` in the mode `compat` ("maestro" or None).
+
+    Operand L2 writes are the product of the declared dimensions (the engine loads each operand once) and
+    the output's L2 reads are its size with this mode's Y', X' (stride ignored in compatibility mode):
+    both are exact for every mapping. The input elements a window touches and the stride-aware output
+    count are lower bounds on the input's L2 reads and the output's L2 writes in the default mode only.
+    A dimension's spatial extent is its size, or its output count for X and Y (a sub-cluster with no
+    complete window computes nothing); compatibility mode's output count ignores the stride, so it is larger.
+    """
+    stride_aware = compat != "maestro"
+    tensors = layer_tensors(layer, stride_aware)
+    dims = layer_dimensions(layer, tensors, stride_aware)
+    sliding = tensors.has_sliding_windows
+
+    def output_size(coupled: Sequence[str], counts: dict[str, int]) -> int:
+        return prod(counts[OUTPUT_OF[v]] if sliding and v in OUTPUT_OF else counts[v] for v in coupled)
+
+    true_outputs = dict(dims)
+    touched = dict(dims)
+    if sliding:
+        for reference, window in SLIDING_PAIRS.items():
+            if reference in dims and window in dims:
+                stride = layer.stride(reference)
+                true_outputs[OUTPUT_OF[reference]] = (dims[reference] - dims[window]) // stride + 1
+                touched[reference] = _touched(dims[reference], dims[window], stride)
+    extents = {v: dims[OUTPUT_OF[v]] if sliding and v in OUTPUT_OF and OUTPUT_OF[v] in dims else size for v, size in dims.items()}
+    return LayerWork(
+        macs=layer_macs(layer),
+        input_elems=prod(dims[v] for v in tensors.input.coupled),
+        filter_elems=prod(dims[v] for v in tensors.filter.coupled),
+        output_elems=output_size(tensors.output.coupled, dims),
+        input_touched_elems=prod(touched[v] for v in tensors.input.coupled),
+        computed_output_elems=output_size(tensors.output.coupled, true_outputs),
+        spatial_extents=tuple(sorted(extents.items())),
+    )
+
+
+@dataclass(frozen=True)
+class SpatialSubspace:
+    """The mappings that map `spatial_dimensions[j]` spatially at cluster level j (level 0 outermost), with
+    `cluster_sizes[j - 1]` sub-clusters at level j >= 1 (the `Cluster` sizes, outermost first).
+
+    `divisor_tiles` says every mapping of the subspace tiles each dimension into equal tiles (each tile
+    size divides the dimension, in output positions for X and Y, at every level), as the mapper's default
+    space does; only compatibility mode's runtime bound uses it.
+    """
+
+    spatial_dimensions: tuple[tuple[str, ...], ...]
+    cluster_sizes: tuple[int, ...] = ()
+    divisor_tiles: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.spatial_dimensions or any(not level for level in self.spatial_dimensions):
+            raise InputError("every cluster level needs at least one spatial dimension", "spatial subspace")
+        if len(self.cluster_sizes) != len(self.spatial_dimensions) - 1:
+            raise InputError(
+                f"{len(self.spatial_dimensions)} cluster level(s) need {len(self.spatial_dimensions) - 1} cluster size(s), "
+                f"got {len(self.cluster_sizes)}",
+                "spatial subspace",
+            )
+        if any(size < 1 for size in self.cluster_sizes):
+            raise InputError(f"cluster sizes must be positive, got {self.cluster_sizes}", "spatial subspace")
+
+    def sub_clusters(self, num_pes: int) -> tuple[int, ...]:
+        """Sub-clusters per level: P // (product of the cluster sizes) at level 0, the cluster size below
+        (docs/model.md, Cluster levels)."""
+        return (num_pes // prod(self.cluster_sizes), *self.cluster_sizes)
+
+
+def spatial_subspace_of(dataflow: Sequence[Directive], divisor_tiles: bool = False) -> SpatialSubspace:
+    """The spatial subspace a directive list belongs to: each level's SpatialMap dimensions and the cluster sizes."""
+    levels: list[list[str]] = [[]]
+    sizes: list[int] = []
+    for directive in dataflow:
+        if isinstance(directive, Cluster):
+            levels.append([])
+            sizes.append(directive.size)
+        elif isinstance(directive, SpatialMap):
+            levels[-1].append(directive.dimension)
+    return SpatialSubspace(tuple(tuple(level) for level in levels), tuple(sizes), divisor_tiles)
+
+
+def max_usable_pes(work: LayerWork, num_pes: int, subspace: SpatialSubspace | None = None) -> int:
+    """The most PEs that can compute distinct MACs at once: P, or for a spatial subspace
+    `Π_v min(E_v, Π_{levels mapping only v} N_j) · Π_{levels mapping several} min(N_j, max E_v)`.
+
+    Level j splits its spatial dimension over N_j sub-clusters (docs/model.md, Cluster levels; Per-level
+    tables): a sub-cluster whose tile starts past the dimension's last element (for X and Y: its last
+    window) holds nothing and computes no MAC (Per-case volumes, Invalid cases), so at most
+    `min(N_j, E_v)` are busy. Levels that split the same dimension split one range: when tiles do not
+    overlap (each offset equals its tile), busy sub-clusters along v own disjoint indices, so their
+    product is at most E_v. A level with two SpatialMaps is capped by its larger extent. The result is at most P.
+    """
+    if subspace is None:
+        return num_pes
+    grouped: dict[str, int] = {}
+    usable = 1
+    for level_dimensions, sub_clusters in zip(subspace.spatial_dimensions, subspace.sub_clusters(num_pes)):
+        axes = {_INPUT_OF.get(d, d) for d in level_dimensions}
+        if len(axes) == 1:
+            axis = axes.pop()
+            grouped[axis] = grouped.get(axis, 1) * sub_clusters
+        else:
+            usable *= min(sub_clusters, max(work.spatial_extent(d) for d in axes))
+    for axis, sub_clusters in grouped.items():
+        usable *= min(sub_clusters, work.spatial_extent(axis))
+    return max(1, min(usable, num_pes))
+
+
+def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: int) -> int:
+    """⌈MACs / (usable PEs · SIMD lanes)⌉: every MAC is computed by some busy PE in some step.
+
+    A step's computation delay is its longest sub-level run, at the innermost level ⌈critical-path partial
+    sums / SIMD⌉, the partial sums of one sub-cluster (docs/model.md, Sub-cluster recursion; Per-case
+    volumes), and a step lasts at least that (Runtime: `max(in, comp, eg)`, or `comp + in` with `in >= 0`).
+    The MACs of a step are spread over at most `usable_pes` PEs, so the busiest one does at least their
+    share; summed over steps the runtime is at least the layer's MACs over usable PEs · SIMD lanes.
+    """
+    return ceil_div(work.macs, usable_pes * accelerator.simd_lanes)
+
+
+def noc_bound_cycles(work: LayerWork, accelerator: Accelerator) -> int:
+    """⌈(touched inputs + filter) / B⌉ when the NoC latency L >= 1, half that when L = 0 (default mode).
+
+    A top-level step moving x operand elements has an ingress delay `L + ⌈x/B⌉ − 1` (0 when x = 0; docs/model.md,
+    NoC delay), its computation delay is at least 1 (a valid step computes a MAC), and the step lasts at
+    least both (Runtime; the first step lasts `comp + in`). With L >= 1 the step is at least ⌈x/B⌉; with L = 0
+    at least `max(⌈x/B⌉ − 1, 1) >= ⌈x/B⌉/2`. Summed over steps, the x add up to the operands' L2 reads,
+    at least the touched inputs and the whole filter.
+    """
+    traffic = work.input_touched_elems + work.filter_elems
+    bandwidth = accelerator.noc_bandwidth_elems_per_cycle
+    return ceil_div(traffic, bandwidth) if accelerator.noc_latency_cycles >= 1 else ceil_div(traffic, 2 * bandwidth)
+
+
+def offchip_bound_cycles(work: LayerWork, accelerator: Accelerator) -> int:
+    """⌈max(touched inputs + filter, outputs) / (2 · B_off)⌉ (default mode).
+
+    Each top-level step lasts at least `(Q ÷ B_off) ÷ 2` for Q the operands' and the output's L2
+    requirements, twice the first step's spatial ingress and egress (docs/model.md, Runtime; Counts and
+    buffer sizes). The first step receives and sends whole tiles, no later step more, so each step lasts at
+    least ⌊x/B_off⌋ for its own traffic x, and at least 1 (its computation): together at least x/(2·B_off).
+    Summed, the x are the operands' L2 reads and the output's L2 writes.
+    """
+    traffic = max(work.input_touched_elems + work.filter_elems, work.computed_output_elems)
+    return ceil_div(traffic, 2 * accelerator.offchip_bandwidth_elems_per_cycle)
+
+
+def runtime_lower_bound_cycles(
+    work: LayerWork,
+    accelerator: Accelerator,
+    compat: str | None,
+    subspace: SpatialSubspace | None = None,
+    divisor_tiles: bool = False,
+) -> int:
+    """The largest of the compute, NoC and off-chip bounds (every step lasts at least its computation and
+    its transfers, so the runtime is at least each sum); `subspace` narrows the usable PEs.
+
+    Compatibility mode keeps only the compute bound, and only for equal tiles (`divisor_tiles`, here or
+    in `subspace`):
+    MAESTRO sizes a sub-level's work from its static tables even when it receives a smaller edge tile
+    (Sub-cluster recursion, `tables_from_received_tile`), loses a partial last sub-cluster of a fold
+    (`edge_fold_counts_partial_sub_cluster`) and charges an overrunning fold no fresh operands
+    (`partial_tile_only_when_partial`), so with edge tiles its runtime can fall below MACs / PEs and its
+    L2 reads below the operands' sizes (the property tests find such mappings). Equal tiles leave no edge tile.
+    """
+    usable = max_usable_pes(work, accelerator.num_pes, subspace)
+    if compat == "maestro":
+        equal_tiles = divisor_tiles or (subspace is not None and subspace.divisor_tiles)
+        return compute_bound_cycles(work, accelerator, usable) if equal_tiles else 0
+    return max(compute_bound_cycles(work, accelerator, usable), noc_bound_cycles(work, accelerator), offchip_bound_cycles(work, accelerator))
+
+
+def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: EnergyTable | None = None) -> float:
+    """The least `energy_nj` any mapping reports (docs/model.md, Energy).
+
+    Default mode: `energy = (l2 · Σ L2 accesses + l1 · Σ L1 accesses + mac · MACs) / 1000`. Every mapping
+    writes each operand to L2 once and reads the whole output once (exact), reads each touched input and
+    every filter element at least once and writes every output at least once; the L1 counts are one
+    read per MAC per operand, one read and one write per MAC of the output, and the operands' L1 writes
+    equal their L2 reads (Counts and buffer sizes): `Σ L1 >= 4·MACs + touched inputs + filter`.
+
+    Compatibility mode (MAESTRO's CSV formula) counts the operands' L2 writes, exact for every mapping,
+    and drops the rest: MAESTRO's edge tiles can read fewer operands than the layer has, its skipped
+    cases add zero or negative outputs to the output's L2 writes and L1 counts, and a clustered mapping
+    is charged the previous layer's L1 accesses.
+    """
+    if compat == "maestro":
+        return MAESTRO_MAC_ENERGY_NJ * MAESTRO_L2_ACCESS_PER_MAC * (work.input_elems + work.filter_elems)
+    table = energy_table or MAESTRO_ENERGY
+    operand_reads = work.input_touched_elems + work.filter_elems
+    l2_accesses = work.input_elems + work.filter_elems + operand_reads + work.computed_output_elems + work.output_elems
+    l1_accesses = 4 * work.macs + operand_reads
+    return (table.l2_access_pj * l2_accesses + table.l1_access_pj * l1_accesses + table.mac_pj * work.macs) / PJ_PER_NJ
+
+
+@dataclass(frozen=True)
+class LowerBound:
+    """Lower bounds on what `analyze_layer` reports for every mapping covered: runtime, energy, hence EDP."""
+
+    runtime_cycles: int
+    energy_nj: float
+
+    @property
+    def edp_nj_cycles(self) -> float:
+        """The energy-delay product's bound: both factors are non-negative bounds, so their product is one."""
+        return self.runtime_cycles * self.energy_nj
+
+
+def layer_lower_bound(
+    layer: Layer,
+    accelerator: Accelerator,
+    *,
+    compat: str | None,
+    energy_table: EnergyTable | None = None,
+    divisor_tiles: bool = False,
+) -> LowerBound:
+    """Bounds over every mapping of `layer` on `accelerator` (all P PEs usable); `divisor_tiles` as in
+    `SpatialSubspace`: the space holds only mappings with equal tiles."""
+    work = layer_work(layer, compat)
+    return LowerBound(runtime_lower_bound_cycles(work, accelerator, compat, None, divisor_tiles), energy_lower_bound_nj(work, compat, energy_table))
+
+
+def subspace_lower_bound(
+    layer: Layer,
+    accelerator: Accelerator,
+    subspace: SpatialSubspace,
+    *,
+    compat: str | None,
+    energy_table: EnergyTable | None = None,
+) -> LowerBound:
+    """Bounds over the mappings of one spatial subspace; never below `layer_lower_bound` (fewer usable PEs)."""
+    work = layer_work(layer, compat)
+    return LowerBound(
+        runtime_lower_bound_cycles(work, accelerator, compat, subspace), energy_lower_bound_nj(work, compat, energy_table)
+    )
