@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from mapper_strategies import layer_stats, spaces
+from mapper_strategies import layer_stats
 from property_settings import examples
 
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
-from mapscope.mapper import MappingSpace, check_member, enumerate_batches, space_size
+from mapscope.mapper import MappingSpace, check_member, enumerate_batches, sample_mapping, space_size
+from mapscope.mapper.genetic_operators import MUTATIONS, crossover
 from mapscope.mapper.mapping_objectives import MappingConstraints, mapping_objective, stats_metric
 from mapscope.mapper.search_exhaustive import exhaustive_search
 from mapscope.mapper.search_genetic import GeneticSettings, genetic_search
@@ -31,10 +32,43 @@ from mapscope.optimization.pareto import pareto_mask
 from mapscope.stats import LayerStats
 from mapscope.workload.layer import Layer, LayerType
 
-SETTINGS = settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 OBJECTIVES = ("runtime", "energy", "edp")
 #: Spaces larger than this are not brute-forced (each member is analysed one at a time).
 MAX_BRUTE_FORCE = 200
+
+
+@st.composite
+def tiny_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
+    """A space small enough to brute-force: a few elements per loop, 1 to 4 PEs, 1 or 2 levels, either mode."""
+    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
+    if layer_type is LayerType.GEMM:
+        layer = Layer("L", layer_type, (("M", draw(st.integers(1, 4))), ("N", draw(st.integers(1, 4))), ("K", draw(st.integers(1, 3)))))
+    else:
+        dims = {"K": draw(st.integers(1, 4)), "C": draw(st.integers(1, 3)), "R": draw(st.integers(1, 2)), "S": draw(st.integers(1, 2))}
+        if layer_type is LayerType.DSCONV:
+            del dims["K"]
+        dims["Y"] = draw(st.integers(dims["R"], dims["R"] + 2))
+        dims["X"] = draw(st.integers(dims["S"], dims["S"] + 3))
+        stride = draw(st.sampled_from([1, 1, 2]))
+        layer = Layer("L", layer_type, tuple(dims.items()), (("X", stride), ("Y", 1)))
+    pes = draw(st.sampled_from([1, 2, 4]))
+    space = MappingSpace(
+        layer,
+        pes,
+        max_levels=draw(st.integers(1, 2)),
+        imperfect=draw(st.booleans()),
+        compat=draw(st.sampled_from([None, "maestro"])),
+        reduce_symmetric=draw(st.booleans()),
+    )
+    accelerator = Accelerator(
+        num_pes=pes,
+        simd_lanes=draw(st.sampled_from([1, 2])),
+        noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 4, 2**31 - 1])),
+        noc_latency_cycles=draw(st.integers(0, 2)),
+        offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
+    )
+    return space, accelerator
 
 
 def every_member_stats(space: MappingSpace, accelerator: Accelerator) -> list[LayerStats]:
@@ -75,7 +109,7 @@ def check_result(problem: MappingProblem, result: SearchResult) -> None:
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2), objective=st.sampled_from(OBJECTIVES))
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES))
 def test_exhaustive_search_equals_brute_force(drawn, objective) -> None:
     problem, every = small_problem(drawn, objective)
     result = exhaustive_search(problem, batch_rows=7)
@@ -86,7 +120,7 @@ def test_exhaustive_search_equals_brute_force(drawn, objective) -> None:
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2), objective=st.sampled_from(OBJECTIVES), share=st.floats(0.0, 1.0))
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), share=st.floats(0.0, 1.0))
 def test_a_certificate_is_never_wrong(drawn, objective, share) -> None:
     problem, every = small_problem(drawn, objective)
     optimum = brute_force_optimum(problem, every)
@@ -102,7 +136,7 @@ def test_a_certificate_is_never_wrong(drawn, objective, share) -> None:
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2), objective=st.sampled_from(OBJECTIVES), seed=st.integers(0, 2**16))
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), seed=st.integers(0, 2**16))
 def test_random_and_genetic_search_are_reproducible_and_never_worse_than_a_template(drawn, objective, seed) -> None:
     space, accelerator = drawn
     assume(space_size(space) > 0)
@@ -117,7 +151,7 @@ def test_random_and_genetic_search_are_reproducible_and_never_worse_than_a_templ
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2), objective=st.sampled_from(OBJECTIVES), cut=st.floats(0.0, 1.0))
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), cut=st.floats(0.0, 1.0))
 def test_the_l1_capacity_is_respected_and_a_layer_no_mapping_fits_is_an_input_error(drawn, objective, cut) -> None:
     space, accelerator = drawn
     problem, every = small_problem(drawn, objective)
@@ -135,7 +169,7 @@ def test_the_l1_capacity_is_respected_and_a_layer_no_mapping_fits_is_an_input_er
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2))
+@given(drawn=tiny_spaces())
 def test_a_metric_bound_and_the_bandwidth_limits_are_respected(drawn) -> None:
     problem, every = small_problem(drawn, "energy")
     runtimes = sorted(s.runtime_cycles for s in every)
@@ -149,7 +183,7 @@ def test_a_metric_bound_and_the_bandwidth_limits_are_respected(drawn) -> None:
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2), weights=st.tuples(st.floats(-2, 2), st.floats(0, 2)))
+@given(drawn=tiny_spaces(), weights=st.tuples(st.floats(-2, 2), st.floats(0, 2)))
 def test_weighted_sums_equal_brute_force_with_or_without_pruning(drawn, weights) -> None:
     space, accelerator = drawn
     objective = mapping_objective({"runtime": weights[0], "energy": weights[1]})
@@ -162,7 +196,7 @@ def test_weighted_sums_equal_brute_force_with_or_without_pruning(drawn, weights)
 
 
 @SETTINGS
-@given(drawn=spaces(max_levels=2))
+@given(drawn=tiny_spaces())
 def test_the_pareto_front_is_the_brute_force_front(drawn) -> None:
     space, accelerator = drawn
     assume(0 < space_size(space) <= MAX_BRUTE_FORCE)
@@ -194,3 +228,18 @@ def test_an_empty_space_is_an_input_error() -> None:
     problem = MappingProblem(space, Accelerator(num_pes=4), mapping_objective("runtime"))
     with pytest.raises(InputError, match="no member"):
         exhaustive_search(problem)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), seed=st.integers(0, 2**16))
+def test_genetic_operators_always_give_members(drawn, seed) -> None:
+    space, _ = drawn
+    assume(space_size(space) > 0)
+    rng = np.random.default_rng(seed)
+    first, second = sample_mapping(space, rng), sample_mapping(space, rng)
+    for _ in range(5):
+        for mutation in MUTATIONS:
+            first = mutation(space, first, rng)
+            check_member(space, first)
+        first = crossover(space, first, second, rng)
+        check_member(space, first)
