@@ -12,6 +12,7 @@ lower bound. An objective the bounds do not cover prunes nothing (bound None).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import product
 
@@ -22,7 +23,7 @@ from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
 from mapscope.mapper.mapping_objectives import objective_bound
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
-from mapscope.mapper.space import LevelRestriction, MappingSpace
+from mapscope.mapper.space import LevelRestriction, MappingChoice, MappingSpace
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,20 @@ def spatial_subspaces(problem: MappingProblem) -> list[SubspaceEntry]:
     return sorted(entries, key=lambda entry: float("-inf") if entry.bound is None else entry.bound)
 
 
-def exhaustive_search(problem: MappingProblem, *, max_mappings: int | None = None, batch_rows: int = DEFAULT_BATCH_ROWS) -> SearchResult:
+def exhaustive_search(
+    problem: MappingProblem,
+    *,
+    max_mappings: int | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    incumbents: Sequence[MappingChoice] = (),
+) -> SearchResult:
     """The best feasible member of the space, certified optimal unless `max_mappings` (evaluations,
-    warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below."""
+    warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below.
+    `incumbents` (members of the space, e.g. a genetic search's best) are evaluated after the warm starts
+    so that pruning bites early; they are not templates."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
+    log.evaluate_choices(list(incumbents))
     space = problem.space
     entries = spatial_subspaces(problem)
     stopped_at: int | None = None
