@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import product
+from math import prod
 
 from mapscope.analysis.batch import evaluate_mappings
 from mapscope.mapper.bounds import LowerBound, SpatialSubspace, energy_lower_bound_nj, layer_work, runtime_lower_bound_cycles
@@ -49,18 +50,20 @@ def spatial_subspaces(problem: MappingProblem) -> list[SubspaceEntry]:
     space, accelerator = problem.space, problem.accelerator
     work = layer_work(space.layer, space.compat)
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table)
-    runtime_bounds: dict[tuple[tuple[str, ...], tuple[int, ...]], int] = {}
+    bounds: dict[tuple[tuple[str, int], ...], float | None] = {}
     entries = []
     for levels in space.level_counts:
         spatial_choices = [space.spatial_choices(level) for level in range(levels)]
         for clusters in cluster_tuples(space, levels):
             for spatial in product(*spatial_choices):
-                key = (spatial, clusters)
-                if key not in runtime_bounds:
+                # the bound depends on which loop each level spreads over how many sub-clusters, not on the
+                # levels' order (usable PEs multiply per loop), so subspaces that agree share it
+                key = tuple(sorted(zip(spatial, (accelerator.num_pes // prod(clusters), *clusters))))
+                if key not in bounds:
                     subspace = SpatialSubspace(tuple((name,) for name in spatial), clusters, divisor_tiles=not space.imperfect)
-                    runtime_bounds[key] = runtime_lower_bound_cycles(work, accelerator, space.compat, subspace)
-                bound = objective_bound(problem.objective, LowerBound(runtime_bounds[key], energy_nj))
-                entries.append(SubspaceEntry(bound, levels, clusters, spatial))
+                    runtime_cycles = runtime_lower_bound_cycles(work, accelerator, space.compat, subspace)
+                    bounds[key] = objective_bound(problem.objective, LowerBound(runtime_cycles, energy_nj))
+                entries.append(SubspaceEntry(bounds[key], levels, clusters, spatial))
     return sorted(entries, key=lambda entry: float("-inf") if entry.bound is None else entry.bound)
 
 
