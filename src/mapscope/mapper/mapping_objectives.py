@@ -27,9 +27,13 @@ class EvaluatedColumns(Protocol):
     """Evaluated mappings as the objectives read them: which are valid, and one column per statistic."""
 
     @property
-    def valid(self) -> np.ndarray: ...
+    def valid(self) -> np.ndarray:
+        """False where the engine rejected the mapping."""
+        ...
 
-    def column(self, name: str) -> np.ndarray: ...
+    def column(self, name: str) -> np.ndarray:
+        """One statistic over every mapping."""
+        ...
 
 
 #: The energy-delay product's metric name (energy_nj x runtime_cycles; not a LayerStats field).

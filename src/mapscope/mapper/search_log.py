@@ -54,20 +54,25 @@ class ScalarStats:
 
     @property
     def size(self) -> int:
+        """How many mappings were analysed."""
         return len(self.dataflows)
 
     @property
     def batch(self) -> ScalarStats:
+        """Itself: it answers `dataflow_at` as a MappingStats's batch does."""
         return self
 
     @property
     def valid(self) -> np.ndarray:
+        """False where analyze_layer rejected the mapping."""
         return np.array([result is not None for result in self.results], dtype=bool)
 
     def dataflow_at(self, index: int) -> tuple[Directive, ...]:
+        """The directives of mapping `index`."""
         return self.dataflows[index]
 
     def column(self, name: str) -> np.ndarray:
+        """One LayerStats field over the mappings (0 where invalid)."""
         return np.array([getattr(result, name) if result is not None else 0 for result in self.results])
 
 
