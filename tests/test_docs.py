@@ -24,7 +24,7 @@ README = REPOSITORY / "README.md"
 #: Strings that send a reader to a file users of the repository do not have.
 OUTSIDE_REFERENCES = ("spec §", "DESIGN.md", "STYLE.md", "../shared")
 #: Pages whose dotted names (`analysis.volumes.CaseVolumes`) must name something in mapscope.
-PAGES_NAMING_CODE = ("model.md", "formats.md", "flexsa.md", "mapper.md")
+PAGES_NAMING_CODE = ("model.md", "formats.md", "flexsa.md", "mapper.md", "mapper-search.md")
 #: The first component of a dotted name that refers to mapscope (`mapscope.x` or a subpackage `x.y`).
 MAPSCOPE_PACKAGES = ("mapscope", "analysis", "hardware", "mapping", "workload", "formats", "explore", "mapper", "systolic", "report", "cli")
 

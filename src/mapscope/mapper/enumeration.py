@@ -67,15 +67,18 @@ def _groups(space: MappingSpace, levels: int) -> Iterator[tuple[tuple[int, ...],
                     yield spatial, tuple(canonical_order(space, o) for o in order), chains
 
 
-def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[MappingBatch]:
+def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS, cluster_sizes: tuple[int, ...] | None = None) -> Iterator[MappingBatch]:
     """Every member of `space` exactly once, in a fixed order, as batches of at most `max_rows` mappings
-    sharing a skeleton (memory stays bounded however large the space)."""
+    sharing a skeleton (memory stays bounded however large the space); `cluster_sizes` keeps only the
+    members with exactly those Cluster sizes (one spatial subspace, for the exhaustive search)."""
     if max_rows < 1:
         raise InputError(f"a batch holds at least one mapping, got max_rows={max_rows}", space.where)
     names = space.loops.names
     whole = space.loops.whole
     for levels in space.level_counts:
         tuples = cluster_tuples(space, levels)
+        if cluster_sizes is not None:
+            tuples = tuple(t for t in tuples if t == cluster_sizes)
         if not tuples:
             continue
         clusters = np.array(tuples, dtype=np.int64).reshape(len(tuples), levels - 1)

@@ -1,0 +1,245 @@
+"""The mapper's searches against brute force on random small layers and spaces.
+
+Brute force enumerates every member (enumerate_batches), analyses each with analyze_layer and takes the
+least objective over the feasible ones. Exhaustive search must equal it and be certified; with a budget
+its certificate must still hold (lower_bound <= optimum <= value); random and genetic search are
+reproducible from the seed and never worse than the best warm start; constraints are never broken.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from mapper_strategies import layer_stats
+from property_settings import examples
+
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.mapper import MappingSpace, check_member, enumerate_batches, sample_mapping, space_size
+from mapscope.mapper.genetic_operators import MUTATIONS, crossover
+from mapscope.mapper.mapping_objectives import MappingConstraints, mapping_objective, stats_metric
+from mapscope.mapper.search_exhaustive import exhaustive_search
+from mapscope.mapper.search_genetic import GeneticSettings, genetic_search
+from mapscope.mapper.search_random import random_search
+from mapscope.mapper.search_result import MappingProblem, SearchResult
+from mapscope.optimization.objectives import Constraint
+from mapscope.optimization.pareto import pareto_mask
+from mapscope.stats import LayerStats
+from mapscope.workload.layer import Layer, LayerType
+
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+OBJECTIVES = ("runtime", "energy", "edp")
+#: Spaces larger than this are not brute-forced (each member is analysed one at a time).
+MAX_BRUTE_FORCE = 200
+
+
+@st.composite
+def tiny_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
+    """A space small enough to brute-force: a few elements per loop, 1 to 4 PEs, 1 or 2 levels, either mode."""
+    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
+    if layer_type is LayerType.GEMM:
+        layer = Layer("L", layer_type, (("M", draw(st.integers(1, 4))), ("N", draw(st.integers(1, 4))), ("K", draw(st.integers(1, 3)))))
+    else:
+        dims = {"K": draw(st.integers(1, 4)), "C": draw(st.integers(1, 3)), "R": draw(st.integers(1, 2)), "S": draw(st.integers(1, 2))}
+        if layer_type is LayerType.DSCONV:
+            del dims["K"]
+        dims["Y"] = draw(st.integers(dims["R"], dims["R"] + 2))
+        dims["X"] = draw(st.integers(dims["S"], dims["S"] + 3))
+        stride = draw(st.sampled_from([1, 1, 2]))
+        layer = Layer("L", layer_type, tuple(dims.items()), (("X", stride), ("Y", 1)))
+    pes = draw(st.sampled_from([1, 2, 4]))
+    space = MappingSpace(
+        layer,
+        pes,
+        max_levels=draw(st.integers(1, 2)),
+        imperfect=draw(st.booleans()),
+        compat=draw(st.sampled_from([None, "maestro"])),
+        reduce_symmetric=draw(st.booleans()),
+    )
+    accelerator = Accelerator(
+        num_pes=pes,
+        simd_lanes=draw(st.sampled_from([1, 2])),
+        noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 4, 2**31 - 1])),
+        noc_latency_cycles=draw(st.integers(0, 2)),
+        offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
+    )
+    return space, accelerator
+
+
+def every_member_stats(space: MappingSpace, accelerator: Accelerator) -> list[LayerStats]:
+    """analyze_layer's statistics of every member of the space (the engine accepts every member)."""
+    found = []
+    for batch in enumerate_batches(space, 256):
+        for row in range(batch.size):
+            found.append(layer_stats(space.layer, batch.dataflow_at(row), accelerator, space.compat))
+    return found
+
+
+def objective_of(problem: MappingProblem, stats: LayerStats) -> float:
+    return float(problem.objective.values({m: np.array([stats_metric(stats, m)]) for m in problem.objective.metrics})[0])
+
+
+def brute_force_optimum(problem: MappingProblem, every: list[LayerStats]) -> float:
+    """The least objective over the members that respect the problem's constraints (inf when none does)."""
+    feasible = [objective_of(problem, s) for s in every if problem.constraints.satisfied_by(s, problem.accelerator)]
+    return min(feasible, default=math.inf)
+
+
+def small_problem(drawn: tuple[MappingSpace, Accelerator], objective: str) -> tuple[MappingProblem, list[LayerStats]]:
+    space, accelerator = drawn
+    size = space_size(space)
+    assume(0 < size <= MAX_BRUTE_FORCE)
+    return MappingProblem(space, accelerator, mapping_objective(objective)), every_member_stats(space, accelerator)
+
+
+def check_result(problem: MappingProblem, result: SearchResult) -> None:
+    """The result is a feasible member whose statistics and value are analyze_layer's."""
+    check_member(problem.space, result.best)
+    stats = layer_stats(problem.space.layer, result.dataflow, problem.accelerator, problem.space.compat)
+    assert replace(stats, network="") == result.stats
+    assert result.value == objective_of(problem, stats)
+    assert problem.constraints.satisfied_by(stats, problem.accelerator)
+    if result.best_template_value is not None:
+        assert result.value <= result.best_template_value
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES))
+def test_exhaustive_search_equals_brute_force(drawn, objective) -> None:
+    problem, every = small_problem(drawn, objective)
+    result = exhaustive_search(problem, batch_rows=7)
+    assert result.certified_optimal
+    assert result.value == pytest.approx(brute_force_optimum(problem, every), rel=1e-12)
+    assert result.lower_bound == result.value and result.gap == 0
+    check_result(problem, result)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), share=st.floats(0.0, 1.0))
+def test_a_certificate_is_never_wrong(drawn, objective, share) -> None:
+    problem, every = small_problem(drawn, objective)
+    optimum = brute_force_optimum(problem, every)
+    budget = max(1, int(share * len(every)))
+    result = exhaustive_search(problem, max_mappings=budget, batch_rows=5)
+    check_result(problem, result)
+    assert result.mappings_evaluated <= max(budget, len(problem.warm_starts()))
+    if result.certified_optimal:
+        assert result.value == pytest.approx(optimum, rel=1e-12)
+    else:
+        assert result.lower_bound is not None
+        assert result.lower_bound <= optimum * (1 + 1e-12) and optimum <= result.value
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), seed=st.integers(0, 2**16))
+def test_random_and_genetic_search_are_reproducible_and_never_worse_than_a_template(drawn, objective, seed) -> None:
+    space, accelerator = drawn
+    assume(space_size(space) > 0)
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    small = GeneticSettings(population=8, elite=2)
+    for search in (lambda: random_search(problem, budget=40, seed=seed, batch_mappings=16), lambda: genetic_search(problem, budget=60, seed=seed, settings=small)):
+        first, second = search(), search()
+        assert (first.best, first.value, first.mappings_evaluated) == (second.best, second.value, second.mappings_evaluated)
+        check_result(problem, first)
+        if first.lower_bound is not None:
+            assert first.lower_bound <= first.value
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), cut=st.floats(0.0, 1.0))
+def test_the_l1_capacity_is_respected_and_a_layer_no_mapping_fits_is_an_input_error(drawn, objective, cut) -> None:
+    space, accelerator = drawn
+    problem, every = small_problem(drawn, objective)
+    requirements = sorted(s.l1_size_req_elems for s in every)
+    capacity = requirements[int(cut * (len(requirements) - 1))] if cut > 0.05 else requirements[0] - 1
+    tight = replace(problem, accelerator=replace(accelerator, l1_size_elems=max(capacity, 0)))
+    optimum = brute_force_optimum(tight, every)
+    if math.isinf(optimum):
+        with pytest.raises(InputError, match="L1 capacity"):
+            exhaustive_search(tight)
+        return
+    result = exhaustive_search(tight)
+    assert result.stats.l1_size_req_elems <= capacity
+    assert result.value == pytest.approx(optimum, rel=1e-12)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces())
+def test_a_metric_bound_and_the_bandwidth_limits_are_respected(drawn) -> None:
+    problem, every = small_problem(drawn, "energy")
+    runtimes = sorted(s.runtime_cycles for s in every)
+    bounded = MappingConstraints(noc_bandwidth_limit=True, offchip_bandwidth_limit=True, metric_bounds=(Constraint("runtime", maximum=runtimes[len(runtimes) // 2]),))
+    constrained = replace(problem, constraints=bounded)
+    optimum = brute_force_optimum(constrained, every)
+    assume(math.isfinite(optimum))
+    result = exhaustive_search(constrained)
+    check_result(constrained, result)
+    assert result.value == pytest.approx(optimum, rel=1e-12)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), weights=st.tuples(st.floats(-2, 2), st.floats(0, 2)))
+def test_weighted_sums_equal_brute_force_with_or_without_pruning(drawn, weights) -> None:
+    space, accelerator = drawn
+    objective = mapping_objective({"runtime": weights[0], "energy": weights[1]})
+    problem = MappingProblem(space, accelerator, objective)
+    assume(0 < space_size(space) <= MAX_BRUTE_FORCE)
+    every = every_member_stats(space, accelerator)
+    result = exhaustive_search(problem)
+    assert result.certified_optimal
+    assert result.value == pytest.approx(brute_force_optimum(problem, every), rel=1e-9, abs=1e-9)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces())
+def test_the_pareto_front_is_the_brute_force_front(drawn) -> None:
+    space, accelerator = drawn
+    assume(0 < space_size(space) <= MAX_BRUTE_FORCE)
+    every = every_member_stats(space, accelerator)
+    # an objective the bounds do not cover (a negative weight) prunes nothing: the front covers the whole space
+    problem = MappingProblem(space, accelerator, mapping_objective({"runtime": -1.0}), pareto=True)
+    result = exhaustive_search(problem)
+    points = np.array([[s.runtime_cycles, s.energy_nj] for s in every])
+    expected = sorted({(int(r), float(e)) for r, e in points[pareto_mask(points)]})
+    assert sorted({(p.runtime_cycles, p.energy_nj) for p in result.pareto_front}) == expected
+    for point in result.pareto_front:
+        stats = layer_stats(space.layer, point.dataflow, accelerator, space.compat)
+        assert (stats.runtime_cycles, stats.energy_nj) == (point.runtime_cycles, point.energy_nj)
+
+
+def test_exhaustive_search_prunes_and_certifies_on_a_resnet_layer() -> None:
+    """A small ResNet-like 1x1 layer on 16 PEs: certified optimal while enumerating part of the space."""
+    layer = Layer("conv1x1", LayerType.CONV, (("K", 16), ("C", 8), ("R", 1), ("S", 1), ("Y", 4), ("X", 4)))
+    accelerator = Accelerator(num_pes=16, noc_bandwidth_elems_per_cycle=64, offchip_bandwidth_elems_per_cycle=64)
+    space = MappingSpace(layer, 16, max_levels=2)
+    result = exhaustive_search(MappingProblem(space, accelerator, mapping_objective("runtime")))
+    assert result.certified_optimal
+    assert result.mappings_evaluated < space_size(space)
+
+
+def test_an_empty_space_is_an_input_error() -> None:
+    layer = Layer("tiny", LayerType.CONV, (("K", 2), ("C", 2), ("R", 1), ("S", 1), ("Y", 2), ("X", 2)))
+    space = MappingSpace(layer, 4, min_levels=2, max_levels=2, cluster_sizes=(8,))
+    problem = MappingProblem(space, Accelerator(num_pes=4), mapping_objective("runtime"))
+    with pytest.raises(InputError, match="no member"):
+        exhaustive_search(problem)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), seed=st.integers(0, 2**16))
+def test_genetic_operators_always_give_members(drawn, seed) -> None:
+    space, _ = drawn
+    assume(space_size(space) > 0)
+    rng = np.random.default_rng(seed)
+    first, second = sample_mapping(space, rng), sample_mapping(space, rng)
+    for _ in range(5):
+        for mutation in MUTATIONS:
+            first = mutation(space, first, rng)
+            check_member(space, first)
+        first = crossover(space, first, second, rng)
+        check_member(space, first)
