@@ -142,7 +142,7 @@ def layer_problem(
     """One layer's problem: its space (restricted by a space file), the templates as warm starts plus the
     file's `start_from` members (named after their template)."""
     if restrictions is None:
-        space = MappingSpace(layer, accelerator.num_pes, compat=compat)
+        space = MappingSpace(layer, accelerator.num_pes, compat=compat, where=f"layer {layer.name}")
         starts = template_starts(space)
     else:
         space = restricted_space(restrictions, layer, accelerator.num_pes, compat)
