@@ -175,3 +175,9 @@ def test_resnet50_at_the_default_budget_beats_the_templates(tmp_path: Path, caps
     assert status == 0, err
     totals = json.loads((tmp_path / "r.json").read_text())["totals"]
     assert totals["distinct_layers"] == 24 and totals["improvement_over_per_layer_best_template"] > 1
+
+
+def test_map_is_a_lazy_name_of_the_package() -> None:
+    import mapscope.api
+
+    assert mapscope.map is mapscope.api.map and "map" in mapscope.__all__
