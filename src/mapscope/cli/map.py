@@ -3,6 +3,7 @@ files, then print the per-layer table and the network's totals."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -89,14 +90,16 @@ def map(  # noqa: A001 - the command's name
     out_file = None if out is None else prepare_output_file(out, "--out")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
-    options = {"objective": objective.value, "space": space, "strategy": strategy.value, "budget_per_layer": budget_per_layer, "seed": seed}
-    if quiet:
-        result = api.map(source, hw, **options, workers=workers, compat=compat.value, dims=sizes)  # type: ignore[arg-type]
-    else:
+    progress = nullcontext(None)
+    if not quiet:  # rich (the bar's library) is imported only when a bar may be drawn
         from mapscope.report.progress import progress_bar
 
-        with progress_bar(f"mapping {source}", 0) as advance:
-            result = api.map(source, hw, **options, workers=workers, compat=compat.value, dims=sizes, progress=advance)  # type: ignore[arg-type]
+        progress = progress_bar(f"mapping {source}", 0)  # type: ignore[assignment]
+    with progress as advance:
+        result = api.map(
+            source, hw, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
+            seed=seed, workers=workers, compat=compat.value, dims=sizes, progress=advance,
+        )
     _write_files(result, source=source, out_file=out_file, json_file=json_file)
     if not quiet:
         from mapscope.report.console import stdout_console
