@@ -142,6 +142,15 @@ COMMAND_CASES = [
     pytest.param(["systolic", "--help"], (*OTHER_ENGINES, "numpy", "mapscope.api", "mapscope.analysis"), id="systolic-help"),
     pytest.param(["convert", "--help"], (*OTHER_ENGINES, "numpy", "mapscope.api", "mapscope.systolic"), id="convert-help"),
     pytest.param(["explore", "--help"], (*OTHER_ENGINES, "numpy", "mapscope.api", "mapscope.systolic"), id="explore-help"),
+    pytest.param(["map", "--help"], (*OTHER_ENGINES, "numpy", "mapscope.api", "mapscope.mapper", "mapscope.systolic"), id="map-help"),
+    # a mapping search in this process: the mapper and the engine, no explore (its pool helper only with --workers),
+    # no systolic engine, no writers when no file is asked for, no table or bar with --quiet (the mapper's
+    # objectives come from `optimization.objectives`, which reads its bounds' schema from formats.space_file)
+    pytest.param(
+        ["map", "vgg16_kcp_ws", "--hw", "accelerator_256pe", "--budget-per-layer", "8", "-q"],
+        ("mapscope.explore", "pandas", "pyarrow", "matplotlib", "mapscope.systolic", "mapscope.formats.results.json_output", "mapscope.report", "rich", "mapscope.cli.analyze"),
+        id="map",
+    ),
     # gemm and flexsa show defaults of the FlexSA study, whose module needs numpy
     pytest.param(["gemm", "--help"], (*OTHER_ENGINES, "mapscope.api", "mapscope.analysis"), id="gemm-help"),
     pytest.param(["flexsa", "--help"], (*OTHER_ENGINES, "mapscope.api", "mapscope.analysis"), id="flexsa-help"),

@@ -1,6 +1,6 @@
 """mapscope: fast, honest cost models for DNN accelerators (MAESTRO's data-centric model, exact and corrected).
 
-One call per job (see `mapscope.api`): `mapscope.analyze`, `mapscope.flexsa`, `mapscope.gemm`, and
+One call per job (see `mapscope.api`): `mapscope.analyze`, `mapscope.map`, `mapscope.flexsa`, `mapscope.gemm`, and
 `mapscope.api.explore` (`mapscope.explore` is the package of the design-space search). They and the names
 below load on first use, so `import mapscope` stays light.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
-    from mapscope.api import analyze, flexsa, gemm
+    from mapscope.api import analyze, flexsa, gemm, map
     from mapscope.hardware.accelerator import Accelerator
     from mapscope.stats import LayerStats, NetworkStats
 
@@ -22,12 +22,13 @@ _LAZY = {
     "analyze": "mapscope.api",
     "flexsa": "mapscope.api",
     "gemm": "mapscope.api",
+    "map": "mapscope.api",
     "Accelerator": "mapscope.hardware.accelerator",
     "LayerStats": "mapscope.stats",
     "NetworkStats": "mapscope.stats",
 }
 
-__all__ = ["Accelerator", "InputError", "LayerStats", "NetworkStats", "__version__", "analyze", "flexsa", "gemm"]
+__all__ = ["Accelerator", "InputError", "LayerStats", "NetworkStats", "__version__", "analyze", "flexsa", "gemm", "map"]
 
 
 def __getattr__(name: str) -> Any:

@@ -16,14 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mapscope.errors import InputError
-from mapscope.formats.sources import (
-    HARDWARE_FIELDS,
-    build_accelerator,
-    load_hardware_fields,
-    load_network,
-    load_workload,
-    resolve_input_path,
-)
+from mapscope.formats.sources import HARDWARE_FIELDS, build_accelerator, integer_sizes, load_hardware_fields, load_network, load_workload, resolve_input_path
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.limits import quoted
 from mapscope.hardware.energy import EnergyTable
@@ -31,11 +24,11 @@ from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.stats import NetworkStats
 from mapscope.workload.operators import Model
 from mapscope.mapping.workload_source import Workload
-from mapscope.formats.sources import integer_sizes
 
 if TYPE_CHECKING:  # the other jobs' types; their modules load when the job runs
     from mapscope.explore.exploration import ExplorationResult
     from mapscope.explore.space import DesignSpace
+    from mapscope.mapper.network_search import NetworkMapping, SpaceRestrictions
     from mapscope.systolic.flexsa_study import FlexsaStudy, StudySetup
     from mapscope.systolic.single_array import SingleArrayResult
     from mapscope.systolic.single_gemm import MachineGemm
@@ -55,6 +48,7 @@ __all__ = [
     "load_hardware_fields",
     "load_network",
     "load_workload",
+    "map",
     "resolve_input_path",
     "systolic",
 ]
@@ -147,6 +141,23 @@ def _workload(source: Source, dims: Mapping[str, int] | None, skip_unsupported: 
             "or a torch.nn.Module"
         )
     return load_workload(source, sizes=integer_sizes(dict(dims or {}), "dims"), skip_unsupported=skip_unsupported)
+
+
+def map(  # noqa: A001 - the job's name, as `mapscope map` is the command's
+    source: Source, hardware: Accelerator | str | os.PathLike[str] | None = None, *, objective: str | Mapping[str, float] = "edp",
+    space: SpaceRestrictions | str | os.PathLike[str] | None = None, strategy: str | None = None, budget_per_layer: int | None = None,
+    seed: int = 0, workers: int = 1, compat: str | None = None, dims: Mapping[str, int] | None = None, progress: Progress | None = None,
+) -> NetworkMapping:
+    """Search a mapping for every layer of `source` on `hardware` (`mapscope map`; `source`, `hardware`, `compat`, `dims` as for
+    `analyze`; the rest: `mapper.network_search.map_workload_network`). `document()` of the result is the JSON --json writes."""
+    from mapscope.mapper.network_search import map_workload_network
+
+    worker_start = None
+    if workers != 1:  # pool workers end with this process, even when it is killed
+        from mapscope.explore.worker_lifetime import end_with_parent as worker_start
+    return map_workload_network(
+        _workload(source, dims, False, None), build_accelerator(hardware), objective=objective, space=space, strategy=strategy, seed=seed,
+        budget_per_layer=budget_per_layer, workers=workers, compat=_compat_name(compat), progress=progress, worker_start=worker_start)
 
 
 def design_space(

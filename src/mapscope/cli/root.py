@@ -53,6 +53,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "mapscope.cli.analyze",
         "Analyse every layer of MAPPING on an accelerator and print runtime, energy, buffer and bandwidth needs.",
     ),
+    "map": CommandEntry(
+        "mapscope.cli.map",
+        "Search a mapping for every layer of SOURCE on an accelerator; print the mappings and the gain over the templates.",
+    ),
     "examples": CommandEntry(
         "mapscope.cli.listing",
         "List the shipped example mappings and accelerators (usable by name wherever a file is expected).",
