@@ -50,7 +50,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mapping",),  # directives, cluster levels, dataflow templates
     ("hardware",),  # the accelerator description, energy and area tables
     ("workload",),  # operators, layers, networks, training GEMMs
-    ("examples", "limits"),  # shipped files, input limits
+    ("examples", "limits", "worker_lifetime"),  # shipped files, input limits, pool workers that end with their parent
     ("errors",),  # InputError
 )
 

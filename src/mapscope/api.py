@@ -152,12 +152,9 @@ def map(  # noqa: A001 - the job's name, as `mapscope map` is the command's
     `analyze`; the rest: `mapper.network_search.map_workload_network`). `document()` of the result is the JSON --json writes."""
     from mapscope.mapper.network_search import map_workload_network
 
-    worker_start = None
-    if workers != 1:  # pool workers end with this process, even when it is killed
-        from mapscope.explore.worker_lifetime import end_with_parent as worker_start
     return map_workload_network(
         _workload(source, dims, False, None), build_accelerator(hardware), objective=objective, space=space, strategy=strategy, seed=seed,
-        budget_per_layer=budget_per_layer, workers=workers, compat=_compat_name(compat), progress=progress, worker_start=worker_start)
+        budget_per_layer=budget_per_layer, workers=workers, compat=_compat_name(compat), progress=progress)
 
 
 def design_space(

@@ -21,7 +21,7 @@ from mapscope.explore.evaluation import evaluate_design_batch
 from mapscope.explore.metrics import DesignColumns
 from mapscope.explore.search import space_size
 from mapscope.explore.space import DesignSpace
-from mapscope.explore.worker_lifetime import end_with_parent
+from mapscope.worker_lifetime import end_with_parent
 from mapscope.formats.results.store import DesignBatch
 
 Chunk = DesignColumns
@@ -89,7 +89,7 @@ def _evaluate_in_worker(position: int, chunk: Chunk) -> ChunkResult:
 
 class LocalPoolExecutor:
     """A local pool of worker processes; each receives the space once and keeps its trace cache. The workers
-    end with this process, even when it is killed (see `mapscope.explore.worker_lifetime`)."""
+    end with this process, even when it is killed (see `mapscope.worker_lifetime`)."""
 
     def __init__(self, space: DesignSpace, workers: int) -> None:
         self.workers = workers

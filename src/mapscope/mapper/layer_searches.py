@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -15,13 +15,13 @@ from mapscope.mapper.search_exhaustive import exhaustive_search
 from mapscope.mapper.search_genetic import genetic_search
 from mapscope.mapper.search_random import random_search
 from mapscope.mapper.search_result import MappingProblem, SearchResult
+from mapscope.worker_lifetime import end_with_parent
 
 #: The strategies a network search runs per layer, by name.
 STRATEGIES = ("exhaustive", "random", "genetic")
 
 #: Called in each new worker with the pid of the process that owns the pool (e.g. to end with it when it
 #: is killed); the pool's own shutdown ends the workers whenever the run ends normally or by an exception.
-WorkerStart = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def run_search(search: LayerSearch) -> SearchResult:
     raise InputError(f"unknown strategy {search.strategy!r}; use {', '.join(STRATEGIES)}", "strategy")
 
 
-def run_searches(searches: Sequence[LayerSearch], workers: int = 1, worker_start: WorkerStart | None = None) -> Iterator[tuple[int, SearchResult]]:
+def run_searches(searches: Sequence[LayerSearch], workers: int = 1) -> Iterator[tuple[int, SearchResult]]:
     """(position, result) of every search, in completion order: in this process with one worker, else on
     a pool of min(workers, searches) processes, shut down (pending searches cancelled) when the caller
     stops or a search raises."""
@@ -64,7 +64,7 @@ def run_searches(searches: Sequence[LayerSearch], workers: int = 1, worker_start
         for position, search in enumerate(searches):
             yield position, run_search(search)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(searches)), initializer=_start_worker, initargs=(os.getpid(), worker_start))
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(searches)), initializer=_start_worker, initargs=(os.getpid(),))
     futures: dict[Future[SearchResult], int] = {}
     try:
         futures = {pool.submit(run_search, search): position for position, search in enumerate(searches)}
@@ -78,10 +78,10 @@ def run_searches(searches: Sequence[LayerSearch], workers: int = 1, worker_start
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(owner_pid: int, worker_start: WorkerStart | None) -> None:
-    """A worker's start: `worker_start(owner_pid)` if given; Ctrl-C is left to the parent (a terminal sends
+def _start_worker(owner_pid: int) -> None:
+    """A worker's start: it ends with the process `owner_pid` however that one ends (mapscope.worker_lifetime);
+    Ctrl-C is left to the parent (a terminal sends
     it to the whole process group; the parent shuts the pool down) and SIGTERM ends the worker quietly."""
-    if worker_start is not None:
-        worker_start(owner_pid)
+    end_with_parent(owner_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
-from mapscope.mapper.layer_searches import LayerSearch, WorkerStart, check_strategy, run_searches
+from mapscope.mapper.layer_searches import LayerSearch, check_strategy, run_searches
 from mapscope.mapper.mapping_objectives import MappingConstraints, mapping_objective
 from mapscope.mapper.network_totals import NetworkTotals, TemplateBaselines, analysed, network_totals, template_baselines, template_table
 from mapscope.mapper.restrictions import SpaceRestrictions, restricted_space, space_restrictions, start_members
@@ -165,7 +165,6 @@ def map_network(
     energy_table: EnergyTable | None = None,
     workers: int = 1,
     progress: Progress | None = None,
-    worker_start: WorkerStart | None = None,
 ) -> NetworkMapping:
     """Search a mapping for every distinct layer of `network` (each with `strategy`, `budget_per_layer`
     evaluations and the same `seed`), on `workers` processes; InputError naming the layer no mapping fits."""
@@ -180,7 +179,7 @@ def map_network(
     results: dict[int, SearchResult] = {}
     if progress is not None:
         progress(0, len(searches))
-    for position, result in run_searches(searches, workers, worker_start):
+    for position, result in run_searches(searches, workers):
         results[distinct[position]] = result
         if progress is not None:
             progress(len(results), len(searches))
@@ -221,7 +220,6 @@ def map_workload_network(
     workers: int = 1,
     compat: str | None = None,
     progress: Progress | None = None,
-    worker_start: WorkerStart | None = None,
 ) -> NetworkMapping:
     """`map_network` of a loaded workload's layers (a model lowered as `analyze` lowers it; a mapped
     network's dataflows ignored): `objective` by name or weighted sum (`mapping_objective`), `space` a
@@ -246,5 +244,4 @@ def map_workload_network(
         compat=compat,
         workers=workers,
         progress=progress,
-        worker_start=worker_start,
     )

@@ -1,4 +1,4 @@
-"""Pool workers end with their parent (mapscope.explore.worker_lifetime): the parent-death signal where it is
+"""Pool workers end with their parent (mapscope.worker_lifetime): the parent-death signal where it is
 safe, the parent poll everywhere, and no worker killed while its parent lives on."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mapscope.explore.worker_lifetime import end_with_parent
+from mapscope.worker_lifetime import end_with_parent
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from processes import wait_until_ended  # noqa: E402
@@ -67,7 +67,7 @@ ORPHANING_PARENT = textwrap.dedent(
     """
     import os, sys, threading, time
     from concurrent.futures import ProcessPoolExecutor
-    from mapscope.explore.worker_lifetime import end_with_parent
+    from mapscope.worker_lifetime import end_with_parent
 
     pool = ProcessPoolExecutor(max_workers=2, initializer=end_with_parent, initargs=(os.getpid(),))
     pids = []
