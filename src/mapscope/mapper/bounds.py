@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
 
+import numpy as np
+
 from mapscope.analysis.integer_math import ceil_div
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
 from mapscope.errors import InputError
@@ -229,20 +231,35 @@ def effective_parallelism(work: LayerWork, num_pes: int, subspace: SpatialSubspa
     is computed, each by the PE its indices map to): with v's indices each carrying MACs / E_v, that is
     MACs · Π_v ⌈E_v / N_v⌉ / E_v (levels with several SpatialMaps keep their cap). A step lasts at least
     the computation of the sub-cluster holding that PE's tile (`compute_bound_cycles`), so the runtime is
-    at least that PE's MACs over its SIMD lanes. Compatibility mode uses `max_usable_pes` only.
+    at least that PE's MACs over its SIMD lanes. Compatibility mode has no even axes: there it equals
+    `max_usable_pes`.
     """
     if subspace is None:
         return Fraction(num_pes)
     grouped, several = _level_groups(work, num_pes, subspace)
-    busy, held = prod(several), 1  # parallelism = busy / held, in integers until the end
-    for axis, sub_clusters in grouped.items():
+    axes = sorted(grouped)
+    busy, held = axis_parallelism(work, axes, np.array([[grouped[axis] for axis in axes]], dtype=object))
+    return max(Fraction(1), min(Fraction(int(busy[0]) * prod(several), int(held[0])), Fraction(num_pes)))
+
+
+def axis_parallelism(work: LayerWork, axes: Sequence[str], sub_clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of per-dimension sub-cluster counts N_v (columns `axes`) to `effective_parallelism`'s product
+    over those dimensions, as integers `busy / held`: `E_v / ⌈E_v / N_v⌉` for `even_axes`, `min(N_v, E_v)`
+    for the others (a count of 1 contributes 1/1). Integer arithmetic in the array's dtype: int64 when the
+    extents' product fits, Python integers (dtype object) otherwise."""
+    rows = sub_clusters.shape[0]
+    busy = np.ones(rows, dtype=sub_clusters.dtype)
+    held = np.ones(rows, dtype=sub_clusters.dtype)
+    for column, axis in enumerate(axes):
+        counts = np.maximum(sub_clusters[:, column], 1)
         extent = work.spatial_extent(axis)
         if axis in work.even_axes:
-            busy *= extent
-            held *= ceil_div(extent, sub_clusters)
+            split = counts > 1
+            busy = busy * np.where(split, extent, 1)
+            held = held * np.where(split, -(-extent // counts), 1)
         else:
-            busy *= min(sub_clusters, extent)
-    return max(Fraction(1), min(Fraction(busy, held), Fraction(num_pes)))
+            busy = busy * np.minimum(counts, extent)
+    return busy, held
 
 
 def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: int | Fraction) -> int:
@@ -304,11 +321,15 @@ def runtime_lower_bound_cycles(
     the tile its tables were made for; that the compute bound then holds is checked by the property
     tests, not derived for every MAESTRO quirk.
     """
+    equal_tiles = divisor_tiles or (subspace is not None and subspace.divisor_tiles)
+    return runtime_bound_at_parallelism(work, accelerator, compat, effective_parallelism(work, accelerator.num_pes, subspace), equal_tiles)
+
+
+def runtime_bound_at_parallelism(work: LayerWork, accelerator: Accelerator, compat: str | None, parallelism: Fraction, equal_tiles: bool) -> int:
+    """`runtime_lower_bound_cycles` for a subspace of the given `effective_parallelism` (in compatibility
+    mode, where `even_axes` is empty, that is `max_usable_pes`), `equal_tiles` as `divisor_tiles`."""
     if compat == "maestro":
-        equal_tiles = divisor_tiles or (subspace is not None and subspace.divisor_tiles)
-        usable = max_usable_pes(work, accelerator.num_pes, subspace)
-        return compute_bound_cycles(work, accelerator, usable) if equal_tiles else 0
-    parallelism = effective_parallelism(work, accelerator.num_pes, subspace)
+        return compute_bound_cycles(work, accelerator, parallelism) if equal_tiles else 0
     return max(compute_bound_cycles(work, accelerator, parallelism), noc_bound_cycles(work, accelerator), offchip_bound_cycles(work, accelerator))
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from itertools import product
 from math import prod
 
 import numpy as np
 
 from mapscope.analysis.batch import evaluate_mappings
-from mapscope.mapper.bounds import LowerBound, SpatialSubspace, axis_of, energy_lower_bound_nj, layer_work, runtime_lower_bound_cycles
+from mapscope.mapper.bounds import LowerBound, axis_of, axis_parallelism, energy_lower_bound_nj, layer_work, runtime_bound_at_parallelism
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
 from mapscope.mapper.mapping_objectives import objective_bound
@@ -66,41 +67,49 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
     of them when the objective is unbounded, in the order the space lists them: level count, cluster
     sizes, spatial loops). Entries are built only as they are consumed.
 
-    With one spatial loop per level, a subspace's bound depends only on how many sub-clusters spread each
-    dimension, the product over the levels spreading it, and only up to the dimension's extent E_v
-    (`bounds.effective_parallelism` and `max_usable_pes` see N_v through min(N_v, E_v) and ⌈E_v / N_v⌉):
-    those capped products are computed for every subspace at once, and each distinct one is bounded once."""
+    With one spatial loop per level, a subspace's runtime bound depends only on its effective parallelism
+    (`bounds.effective_parallelism`), a function of how many sub-clusters spread each dimension (the
+    product over the levels spreading it): those counts and parallelisms are computed for every subspace
+    at once (`bounds.axis_parallelism`), and each distinct parallelism is bounded once."""
     space, accelerator = problem.space, problem.accelerator
     work = layer_work(space.layer, space.compat)
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table)
     axes = sorted({axis_of(name) for level in range(max(space.level_counts)) for name in space.spatial_choices(level)})
     blocks = [(levels, *_axis_sub_clusters(space, accelerator.num_pes, levels, axes)) for levels in space.level_counts]
-    counts = np.concatenate([block[1] for block in blocks]) if blocks else np.zeros((0, len(axes)), dtype=np.int64)
-    # a dimension spread over more sub-clusters than its extent bounds as if spread over exactly that many
-    counts = np.minimum(counts, np.array([work.spatial_extent(axis) for axis in axes], dtype=np.int64))
-    distinct, representative, inverse = np.unique(counts, axis=0, return_index=True, return_inverse=True)
+    counts = np.concatenate([block[1] for block in blocks])
+    if prod(work.spatial_extent(axis) for axis in axes) * accelerator.num_pes >= 2**62:  # Python integers: no overflow
+        counts = counts.astype(object)
+    busy, held = axis_parallelism(work, axes, counts)
+    pes = accelerator.num_pes  # parallelism clamped to [1, P] as effective_parallelism does
+    low, high = busy < held, busy > pes * held
+    busy, held = np.where(low, 1, np.where(high, pes, busy)), np.where(low | high, 1, held)
+    pairs, inverse = _distinct_pairs(busy, held)
+    equal_tiles = not space.imperfect
+    bounds = [
+        objective_bound(problem.objective, LowerBound(runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles), energy_nj))
+        for b, h in pairs
+    ]
     starts = np.cumsum([0] + [len(block[1]) for block in blocks])
-
-    def entry_at(flat: int) -> tuple[int, tuple[int, ...], tuple[str, ...]]:
+    if any(bound is None for bound in bounds):  # the objective is not bounded: nothing is ordered or pruned
+        order = np.arange(len(counts))
+        bounds = [None] * len(bounds)
+    else:
+        order = np.argsort(np.asarray(bounds, dtype=np.float64)[inverse], kind="stable")
+    for flat in order.tolist():
         block = int(np.searchsorted(starts, flat, side="right")) - 1
         levels, _, assignments, tuples = blocks[block]
         cluster_index, assignment_index = divmod(flat - int(starts[block]), len(assignments))
-        return levels, tuples[cluster_index], assignments[assignment_index]
+        yield SubspaceEntry(bounds[int(inverse[flat])], levels, tuples[cluster_index], assignments[assignment_index])
 
-    bounds: list[float | None] = []
-    for flat in representative.tolist():
-        _, clusters, spatial = entry_at(flat)
-        subspace = SpatialSubspace(tuple((name,) for name in spatial), clusters, divisor_tiles=not space.imperfect)
-        bounds.append(objective_bound(problem.objective, LowerBound(runtime_lower_bound_cycles(work, accelerator, space.compat, subspace), energy_nj)))
-    if any(bound is None for bound in bounds):  # the objective is not bounded: nothing is ordered or pruned
-        order = np.arange(len(counts))
-        values: list[float | None] = [None] * len(distinct)
-    else:
-        values = bounds
-        order = np.argsort(np.asarray(bounds, dtype=np.float64)[inverse.reshape(-1)], kind="stable")
-    for flat in order.tolist():
-        levels, clusters, spatial = entry_at(flat)
-        yield SubspaceEntry(values[int(inverse.reshape(-1)[flat])], levels, clusters, spatial)
+
+def _distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (first, second) pairs of two integer arrays and, per row, the index of its pair: each
+    array is made distinct on its own (one-dimensional sorts, fast), then the pairs of their indices."""
+    first_values, first_index = np.unique(first, return_inverse=True)
+    second_values, second_index = np.unique(second, return_inverse=True)
+    keys, inverse = np.unique(first_index.reshape(-1) * len(second_values) + second_index.reshape(-1), return_inverse=True)
+    pairs = [(int(first_values[key // len(second_values)]), int(second_values[key % len(second_values)])) for key in keys.tolist()]
+    return pairs, inverse.reshape(-1)
 
 
 def exhaustive_search(
