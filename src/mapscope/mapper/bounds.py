@@ -178,12 +178,10 @@ def spatial_subspace_of(dataflow: Sequence[Directive], divisor_tiles: bool = Fal
 def _level_groups(work: LayerWork, num_pes: int, subspace: SpatialSubspace) -> tuple[dict[str, int], list[int]]:
     """Per dimension, the product of the sub-cluster counts of the levels that map only it (levels that
     split one dimension split one range); and, per level with several SpatialMaps, its cap
-    `min(N_j, max E_v)`. A level count below 1 (cluster sizes whose product exceeds P: no valid mapping)
-    counts as 1."""
+    `min(N_j, max E_v)`."""
     grouped: dict[str, int] = {}
     several: list[int] = []
     for level_dimensions, sub_clusters in zip(subspace.spatial_dimensions, subspace.sub_clusters(num_pes)):
-        sub_clusters = max(1, sub_clusters)
         axes = {_INPUT_OF.get(d, d) for d in level_dimensions}
         if len(axes) == 1:
             axis = axes.pop()
@@ -237,6 +235,8 @@ def effective_parallelism(work: LayerWork, num_pes: int, subspace: SpatialSubspa
     if subspace is None:
         return Fraction(num_pes)
     grouped, several = _level_groups(work, num_pes, subspace)
+    if min(subspace.sub_clusters(num_pes)) < 1:  # cluster sizes whose product exceeds P: no valid mapping
+        return Fraction(1)
     axes = sorted(grouped)
     busy, held = axis_parallelism(work, axes, np.array([[grouped[axis] for axis in axes]], dtype=object))
     return max(Fraction(1), min(Fraction(int(busy[0]) * prod(several), int(held[0])), Fraction(num_pes)))
