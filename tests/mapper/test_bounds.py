@@ -28,6 +28,7 @@ from mapscope.hardware.energy import EnergyTable
 from mapscope.mapper.bounds import (
     LowerBound,
     SpatialSubspace,
+    axis_parallelism,
     effective_parallelism,
     layer_lower_bound,
     layer_work,
@@ -239,6 +240,24 @@ def test_effective_parallelism_never_exceeds_the_usable_pes(layer: Layer, num_pe
     subspace = SpatialSubspace(spatial, clusters)
     parallelism = effective_parallelism(work, num_pes, subspace)
     assert 1 <= parallelism <= max_usable_pes(work, num_pes, subspace) <= num_pes
+
+
+@property_settings(40)
+@given(layer=layers(), counts=st.lists(st.integers(1, 300), min_size=1, max_size=4), data=st.data())
+def test_axis_parallelism_agrees_in_int64_and_python_integers(layer: Layer, counts: list[int], data: st.DataObject) -> None:
+    """The listing's int64 arithmetic and the Python integers it falls back to (huge extents) give the same
+    busy / held, and one row is what effective_parallelism gives a subspace of one level per dimension."""
+    work = layer_work(layer, None)
+    axes = data.draw(st.permutations([name for name, _ in work.spatial_extents if not name.endswith("'")]))[: len(counts)]
+    counts = counts[: len(axes)]
+    small = axis_parallelism(work, axes, np.array([counts], dtype=np.int64))
+    large = axis_parallelism(work, axes, np.array([counts], dtype=object))
+    assert [int(small[0][0]), int(small[1][0])] == [int(large[0][0]), int(large[1][0])]
+    subspace = SpatialSubspace(tuple((axis,) for axis in axes), tuple(counts[1:]))
+    top = max(1, 10**6 // math.prod(counts[1:]))
+    num_pes = top * math.prod(counts[1:])
+    busy, held = axis_parallelism(work, axes, np.array([[top, *counts[1:]]], dtype=object))
+    assert effective_parallelism(work, num_pes, subspace) == max(Fraction(1), min(Fraction(int(busy[0]), int(held[0])), Fraction(num_pes)))
 
 
 def test_spatial_subspace_of_a_template_mapping() -> None:
