@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -27,6 +28,8 @@ from mapscope.hardware.energy import EnergyTable
 from mapscope.mapper.bounds import (
     LowerBound,
     SpatialSubspace,
+    axis_parallelism,
+    effective_parallelism,
     layer_lower_bound,
     layer_work,
     max_usable_pes,
@@ -201,6 +204,60 @@ def test_usable_pes_follow_the_spatial_dimensions_and_cluster_sizes() -> None:
     assert max_usable_pes(work, 256, SpatialSubspace((("K",), ("K",)), (16,))) == 128  # one range of 128 split twice
     assert max_usable_pes(work, 256, SpatialSubspace((("Y'",), ("Y", "R")), (3,))) == 5 * 3  # rs: Y' = 5 rows over clusters of R PEs
     assert max_usable_pes(work, 100, SpatialSubspace((("X",),))) == 5
+
+
+def test_one_pe_holds_the_ceiling_of_an_uneven_split() -> None:
+    """M = 7 rows over 3 PEs: PE 0 takes rows 0, 3 and 6, 3 · 2 · 3 = 18 MACs, one per cycle with free
+    transfers; the granularity bound is exactly that, where MACs over min(3, 7) PEs gives 14."""
+    layer = Layer("L", LayerType.GEMM, (("M", 7), ("N", 2), ("K", 3)))
+    accelerator = Accelerator(num_pes=3, noc_bandwidth_elems_per_cycle=UNLIMITED, noc_latency_cycles=0, offchip_bandwidth_elems_per_cycle=1000)
+    subspace = SpatialSubspace((("M",),))
+    work = layer_work(layer, None)
+    assert work.even_axes == ("K", "M", "N")
+    assert max_usable_pes(work, 3, subspace) == 3 and effective_parallelism(work, 3, subspace) == Fraction(7, 3)
+    [(batch, _)] = mapping_batches(layer, [(SpatialMap(1, 1, "M"), TemporalMap(2, 2, "N"), TemporalMap(3, 3, "K"))])
+    runtime = int(evaluate_mappings(batch, accelerator).stats_at(0).runtime_cycles)
+    assert subspace_lower_bound(layer, accelerator, subspace, compat=None).runtime_cycles == runtime == 18
+    assert layer_lower_bound(layer, accelerator, compat=None).runtime_cycles == 14
+
+
+def test_even_axes_leave_out_what_the_macs_do_not_multiply() -> None:
+    """A depthwise layer's declared K is not a factor of its MACs; compatibility mode uses no even axis."""
+    depthwise = Layer("L", LayerType.DSCONV, (("K", 4), ("C", 3), ("R", 3), ("S", 3), ("Y", 9), ("X", 9)), (("X", 2), ("Y", 2)))
+    assert layer_work(depthwise, None).even_axes == ("C", "R", "S", "X", "Y")
+    assert layer_work(depthwise, "maestro").even_axes == ()
+
+
+@property_settings(60)
+@given(layer=layers(), num_pes=st.sampled_from([1, 3, 8, 16, 64, 256]), data=st.data())
+def test_effective_parallelism_never_exceeds_the_usable_pes(layer: Layer, num_pes: int, data: st.DataObject) -> None:
+    """The granularity bound is never below the busy-PE bound: E / ⌈E / N⌉ <= min(N, E), and at least 1."""
+    work = layer_work(layer, None)
+    names = [name for name, _ in work.spatial_extents]
+    levels = data.draw(st.integers(1, 3))
+    spatial = tuple(tuple(data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))) for _ in range(levels))
+    clusters = tuple(data.draw(st.integers(1, 8)) for _ in range(levels - 1))
+    subspace = SpatialSubspace(spatial, clusters)
+    parallelism = effective_parallelism(work, num_pes, subspace)
+    assert 1 <= parallelism <= max_usable_pes(work, num_pes, subspace) <= num_pes
+
+
+@property_settings(40)
+@given(layer=layers(), counts=st.lists(st.integers(1, 300), min_size=1, max_size=4), data=st.data())
+def test_axis_parallelism_agrees_in_int64_and_python_integers(layer: Layer, counts: list[int], data: st.DataObject) -> None:
+    """The listing's int64 arithmetic and the Python integers it falls back to (huge extents) give the same
+    busy / held, and one row is what effective_parallelism gives a subspace of one level per dimension."""
+    work = layer_work(layer, None)
+    axes = data.draw(st.permutations([name for name, _ in work.spatial_extents if not name.endswith("'")]))[: len(counts)]
+    counts = counts[: len(axes)]
+    small = axis_parallelism(work, axes, np.array([counts], dtype=np.int64))
+    large = axis_parallelism(work, axes, np.array([counts], dtype=object))
+    assert [int(small[0][0]), int(small[1][0])] == [int(large[0][0]), int(large[1][0])]
+    subspace = SpatialSubspace(tuple((axis,) for axis in axes), tuple(counts[1:]))
+    top = max(1, 10**6 // math.prod(counts[1:]))
+    num_pes = top * math.prod(counts[1:])
+    busy, held = axis_parallelism(work, axes, np.array([[top, *counts[1:]]], dtype=object))
+    assert effective_parallelism(work, num_pes, subspace) == max(Fraction(1), min(Fraction(int(busy[0]), int(held[0])), Fraction(num_pes)))
 
 
 def test_spatial_subspace_of_a_template_mapping() -> None:

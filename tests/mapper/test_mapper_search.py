@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import product
 
 import numpy as np
 import pytest
@@ -23,7 +24,10 @@ from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapper import MappingSpace, check_member, enumerate_batches, sample_mapping, space_size
 from mapscope.mapper.genetic_operators import MUTATIONS, crossover
 from mapscope.mapper.mapping_objectives import MappingConstraints, mapping_objective, stats_metric
-from mapscope.mapper.search_exhaustive import exhaustive_search
+from mapscope.mapper.bounds import SpatialSubspace, subspace_lower_bound
+from mapscope.mapper.counting import cluster_tuples
+from mapscope.mapper.mapping_objectives import objective_bound
+from mapscope.mapper.search_exhaustive import SubspaceEntry, exhaustive_search, spatial_subspaces
 from mapscope.mapper.search_genetic import GeneticSettings, genetic_search
 from mapscope.mapper.search_random import random_search
 from mapscope.mapper.search_result import MappingProblem, SearchResult
@@ -220,6 +224,27 @@ def test_exhaustive_search_prunes_and_certifies_on_a_resnet_layer() -> None:
     result = exhaustive_search(MappingProblem(space, accelerator, mapping_objective("runtime")))
     assert result.certified_optimal
     assert result.mappings_evaluated < space_size(space)
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), pes=st.sampled_from([1, 3, 6, 12, 16]), levels=st.integers(1, 3), objective=st.sampled_from((*OBJECTIVES, "l2_size_req_elems")))
+def test_subspaces_come_in_ascending_order_of_their_own_bounds(drawn, pes, levels, objective) -> None:
+    """spatial_subspaces bounds each distinct per-dimension sub-cluster count once: it must list every
+    subspace once, each with the bound subspace_lower_bound gives it alone, sorted stably by that bound
+    (listing order for an objective the bounds do not cover)."""
+    space, accelerator = drawn
+    space = replace(space, num_pes=pes, max_levels=levels)
+    accelerator = replace(accelerator, num_pes=pes)
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    expected = []
+    for count in space.level_counts:
+        for clusters in cluster_tuples(space, count):
+            for spatial in product(*(space.spatial_choices(level) for level in range(count))):
+                subspace = SpatialSubspace(tuple((name,) for name in spatial), clusters, divisor_tiles=not space.imperfect)
+                bound = subspace_lower_bound(space.layer, accelerator, subspace, compat=space.compat, energy_table=problem.energy_table)
+                expected.append(SubspaceEntry(objective_bound(problem.objective, bound), count, clusters, spatial))
+    expected.sort(key=lambda entry: float("-inf") if entry.bound is None else entry.bound)
+    assert list(spatial_subspaces(problem)) == expected
 
 
 def test_an_empty_space_is_an_input_error() -> None:

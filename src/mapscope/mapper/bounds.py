@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from math import prod
+
+import numpy as np
 
 from mapscope.analysis.integer_math import ceil_div
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
@@ -26,7 +29,7 @@ from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import MAESTRO_ENERGY, MAESTRO_L2_ACCESS_PER_MAC, MAESTRO_MAC_ENERGY_NJ, EnergyTable
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap
-from mapscope.workload.layer import Layer, layer_macs
+from mapscope.workload.layer import Layer, LayerType, layer_macs
 
 PJ_PER_NJ = 1000.0
 #: An output-centric dimension and the input dimension it is rewritten to (docs/model.md, Cluster levels).
@@ -45,6 +48,7 @@ class LayerWork:
     input_touched_elems: int  # inputs some filter window uses: each is read from L2 at least once
     computed_output_elems: int  # the outputs the layer has (stride applied): each is written to L2 at least once
     spatial_extents: tuple[tuple[str, int], ...]  # per dimension, the most sub-clusters a spatial split keeps busy
+    even_axes: tuple[str, ...] = ()  # dimensions whose every index carries MACs / extent of the MACs (default mode)
 
     def spatial_extent(self, dimension: str) -> int:
         """How many sub-clusters a SpatialMap over `dimension` (X' and Y' as X and Y) can give distinct work."""
@@ -53,6 +57,11 @@ class LayerWork:
         if axis not in extents:
             raise InputError(f"spatial dimension {dimension} is not a dimension of the layer ({', '.join(extents)})", "spatial subspace")
         return extents[axis]
+
+
+def axis_of(dimension: str) -> str:
+    """The dimension a SpatialMap over `dimension` splits: X' and Y' (output positions) are X and Y."""
+    return _INPUT_OF.get(dimension, dimension)
 
 
 def _touched(size: int, window: int, stride: int) -> int:
@@ -96,7 +105,29 @@ def layer_work(layer: Layer, compat: str | None) -> LayerWork:
         input_touched_elems=prod(touched[v] for v in tensors.input.coupled),
         computed_output_elems=output_size(tensors.output.coupled, true_outputs),
         spatial_extents=tuple(sorted(extents.items())),
+        even_axes=_even_axes(layer, extents) if stride_aware else (),
     )
+
+
+def _even_axes(layer: Layer, extents: dict[str, int]) -> tuple[str, ...]:
+    """The dimensions v that split the MACs evenly: `layer_macs` is a product with the factor E_v (v's spatial
+    extent), so each of v's E_v indices carries MACs / E_v of them. X and Y count output positions, whose
+    factor is the declared or stride-aware output count; a DSCONV's declared K and anything else outside
+    the product are left out."""
+    dims = dict(layer.dimensions)
+    if layer.type is LayerType.GEMM:
+        factors = {v: dims[v] for v in ("M", "N", "K") if v in dims}
+    else:
+        factors = {v: dims[v] for v in ("N", "C", "R", "S") if v in dims}
+        if layer.type is not LayerType.DSCONV and "K" in dims:
+            factors["K"] = dims["K"]
+        if layer.type is LayerType.NGCONV and "G" in dims:
+            factors["G"] = dims["G"]
+        for reference, window in SLIDING_PAIRS.items():
+            if reference in dims and window in dims:
+                declared = dims.get(OUTPUT_OF[reference])
+                factors[reference] = declared if declared is not None else (dims[reference] - dims[window]) // layer.stride(reference) + 1
+    return tuple(sorted(v for v, factor in factors.items() if extents.get(v) == factor and factor >= 1))
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,23 @@ def spatial_subspace_of(dataflow: Sequence[Directive], divisor_tiles: bool = Fal
     return SpatialSubspace(tuple(tuple(level) for level in levels), tuple(sizes), divisor_tiles)
 
 
+def _level_groups(work: LayerWork, num_pes: int, subspace: SpatialSubspace) -> tuple[dict[str, int], list[int]]:
+    """Per dimension, the product of the sub-cluster counts of the levels that map only it (levels that
+    split one dimension split one range); and, per level with several SpatialMaps, its cap
+    `min(N_j, max E_v)`."""
+    grouped: dict[str, int] = {}
+    several: list[int] = []
+    for level_dimensions, sub_clusters in zip(subspace.spatial_dimensions, subspace.sub_clusters(num_pes)):
+        axes = {_INPUT_OF.get(d, d) for d in level_dimensions}
+        if len(axes) == 1:
+            axis = axes.pop()
+            work.spatial_extent(axis)  # raises on a dimension the layer does not have
+            grouped[axis] = grouped.get(axis, 1) * sub_clusters
+        else:
+            several.append(min(sub_clusters, max(work.spatial_extent(d) for d in axes)))
+    return grouped, several
+
+
 def max_usable_pes(work: LayerWork, num_pes: int, subspace: SpatialSubspace | None = None) -> int:
     """The most PEs that can compute distinct MACs at once: P, or for a spatial subspace
     `Π_v min(E_v, Π_{levels mapping only v} N_j) · Π_{levels mapping several} min(N_j, max E_v)`.
@@ -158,21 +206,63 @@ def max_usable_pes(work: LayerWork, num_pes: int, subspace: SpatialSubspace | No
     """
     if subspace is None:
         return num_pes
-    grouped: dict[str, int] = {}
-    usable = 1
-    for level_dimensions, sub_clusters in zip(subspace.spatial_dimensions, subspace.sub_clusters(num_pes)):
-        axes = {_INPUT_OF.get(d, d) for d in level_dimensions}
-        if len(axes) == 1:
-            axis = axes.pop()
-            grouped[axis] = grouped.get(axis, 1) * sub_clusters
-        else:
-            usable *= min(sub_clusters, max(work.spatial_extent(d) for d in axes))
+    grouped, several = _level_groups(work, num_pes, subspace)
+    usable = prod(several)
     for axis, sub_clusters in grouped.items():
         usable *= min(sub_clusters, work.spatial_extent(axis))
     return max(1, min(usable, num_pes))
 
 
-def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: int) -> int:
+def effective_parallelism(work: LayerWork, num_pes: int, subspace: SpatialSubspace | None = None) -> Fraction:
+    """MACs over the least MACs the busiest PE computes: `max_usable_pes` with, for each dimension v that
+    splits the MACs evenly (`LayerWork.even_axes`), `min(E_v, N_v)` replaced by `E_v / ⌈E_v / N_v⌉`
+    (N_v: the product of the sub-cluster counts of the levels mapping only v). Never above `max_usable_pes`.
+
+    Granularity: N_v units along v share v's E_v indices, so one holds at least ⌈E_v / N_v⌉ of them. The
+    first unit holds the most: in every fold of a SpatialMap it gets the fold's first tile, full unless
+    it is the dimension's last (then alone in its fold), while the others get at most a full tile per fold
+    (docs/model.md, Iteration states and cases). Below a level that splits v over N_1, a lower level
+    splitting each of the first unit's tiles (sizes t_i, Σ t_i >= ⌈E_v / N_1⌉) over N_2 gives its first
+    unit Σ ⌈t_i / N_2⌉ >= ⌈⌈E_v / N_1⌉ / N_2⌉ = ⌈E_v / (N_1·N_2)⌉; temporal tiles in between only add
+    terms to that sum. Levels on other dimensions are independent, so the PE first along every spatial
+    dimension holds that many indices of each, and computes every MAC whose indices it holds (every MAC
+    is computed, each by the PE its indices map to): with v's indices each carrying MACs / E_v, that is
+    MACs · Π_v ⌈E_v / N_v⌉ / E_v (levels with several SpatialMaps keep their cap). A step lasts at least
+    the computation of the sub-cluster holding that PE's tile (`compute_bound_cycles`), so the runtime is
+    at least that PE's MACs over its SIMD lanes. Compatibility mode has no even axes: there it equals
+    `max_usable_pes`.
+    """
+    if subspace is None:
+        return Fraction(num_pes)
+    grouped, several = _level_groups(work, num_pes, subspace)
+    if min(subspace.sub_clusters(num_pes)) < 1:  # cluster sizes whose product exceeds P: no valid mapping
+        return Fraction(1)
+    axes = sorted(grouped)
+    busy, held = axis_parallelism(work, axes, np.array([[grouped[axis] for axis in axes]], dtype=object))
+    return max(Fraction(1), min(Fraction(int(busy[0]) * prod(several), int(held[0])), Fraction(num_pes)))
+
+
+def axis_parallelism(work: LayerWork, axes: Sequence[str], sub_clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of per-dimension sub-cluster counts N_v (columns `axes`) to `effective_parallelism`'s product
+    over those dimensions, as integers `busy / held`: `E_v / ⌈E_v / N_v⌉` for `even_axes`, `min(N_v, E_v)`
+    for the others (a count of 1 contributes 1/1). Integer arithmetic in the array's dtype: int64 when the
+    extents' product fits, Python integers (dtype object) otherwise."""
+    rows = sub_clusters.shape[0]
+    busy = np.ones(rows, dtype=sub_clusters.dtype)
+    held = np.ones(rows, dtype=sub_clusters.dtype)
+    for column, axis in enumerate(axes):
+        counts = np.maximum(sub_clusters[:, column], 1)
+        extent = work.spatial_extent(axis)
+        if axis in work.even_axes:
+            split = counts > 1
+            busy = busy * np.where(split, extent, 1)
+            held = held * np.where(split, -(-extent // counts), 1)
+        else:
+            busy = busy * np.minimum(counts, extent)
+    return busy, held
+
+
+def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: int | Fraction) -> int:
     """⌈MACs / (usable PEs · SIMD lanes)⌉: every MAC is computed by some busy PE in some step.
 
     A step's computation delay is its longest sub-level run, at the innermost level ⌈critical-path partial
@@ -181,7 +271,8 @@ def compute_bound_cycles(work: LayerWork, accelerator: Accelerator, usable_pes: 
     The MACs of a step are spread over at most `usable_pes` PEs, so the busiest one does at least their
     share; summed over steps the runtime is at least the layer's MACs over usable PEs · SIMD lanes.
     """
-    return ceil_div(work.macs, usable_pes * accelerator.simd_lanes)
+    usable = Fraction(usable_pes)
+    return ceil_div(work.macs * usable.denominator, usable.numerator * accelerator.simd_lanes)
 
 
 def noc_bound_cycles(work: LayerWork, accelerator: Accelerator) -> int:
@@ -230,11 +321,16 @@ def runtime_lower_bound_cycles(
     the tile its tables were made for; that the compute bound then holds is checked by the property
     tests, not derived for every MAESTRO quirk.
     """
-    usable = max_usable_pes(work, accelerator.num_pes, subspace)
+    equal_tiles = divisor_tiles or (subspace is not None and subspace.divisor_tiles)
+    return runtime_bound_at_parallelism(work, accelerator, compat, effective_parallelism(work, accelerator.num_pes, subspace), equal_tiles)
+
+
+def runtime_bound_at_parallelism(work: LayerWork, accelerator: Accelerator, compat: str | None, parallelism: Fraction, equal_tiles: bool) -> int:
+    """`runtime_lower_bound_cycles` for a subspace of the given `effective_parallelism` (in compatibility
+    mode, where `even_axes` is empty, that is `max_usable_pes`), `equal_tiles` as `divisor_tiles`."""
     if compat == "maestro":
-        equal_tiles = divisor_tiles or (subspace is not None and subspace.divisor_tiles)
-        return compute_bound_cycles(work, accelerator, usable) if equal_tiles else 0
-    return max(compute_bound_cycles(work, accelerator, usable), noc_bound_cycles(work, accelerator), offchip_bound_cycles(work, accelerator))
+        return compute_bound_cycles(work, accelerator, parallelism) if equal_tiles else 0
+    return max(compute_bound_cycles(work, accelerator, parallelism), noc_bound_cycles(work, accelerator), offchip_bound_cycles(work, accelerator))
 
 
 def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: EnergyTable | None = None) -> float:

@@ -12,13 +12,16 @@ lower bound. An objective the bounds do not cover prunes nothing (bound None).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from itertools import product
 from math import prod
 
+import numpy as np
+
 from mapscope.analysis.batch import evaluate_mappings
-from mapscope.mapper.bounds import LowerBound, SpatialSubspace, energy_lower_bound_nj, layer_work, runtime_lower_bound_cycles
+from mapscope.mapper.bounds import LowerBound, axis_of, axis_parallelism, energy_lower_bound_nj, layer_work, runtime_bound_at_parallelism
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
 from mapscope.mapper.mapping_objectives import objective_bound
@@ -44,27 +47,69 @@ class SubspaceEntry:
         return replace(space, min_levels=self.levels, max_levels=self.levels, levels=levels)
 
 
-def spatial_subspaces(problem: MappingProblem) -> list[SubspaceEntry]:
-    """Every spatial subspace of the problem's space with its bound, in ascending bound order (unbounded
-    ones first, then by level count, cluster sizes and spatial loops, as the space lists them)."""
+def _axis_sub_clusters(space: MappingSpace, num_pes: int, levels: int, axes: list[str]) -> tuple[np.ndarray, list[tuple[str, ...]], tuple[tuple[int, ...], ...]]:
+    """For every (cluster tuple, spatial loop per level) of `levels` levels, in listing order (cluster tuples
+    slowest), the product of the sub-cluster counts of the levels spreading each of `axes`: an array of
+    shape (tuples · assignments, len(axes)); with the assignments and the cluster tuples."""
+    tuples = cluster_tuples(space, levels)
+    assignments = list(product(*(space.spatial_choices(level) for level in range(levels))))
+    sub_clusters = np.array([(num_pes // prod(t), *t) for t in tuples], dtype=np.int64).reshape(len(tuples), levels)
+    spreads = np.zeros((len(assignments), levels, len(axes)), dtype=bool)
+    for index, spatial in enumerate(assignments):
+        for level, name in enumerate(spatial):
+            spreads[index, level, axes.index(axis_of(name))] = True
+    counts = np.where(spreads[None], sub_clusters[:, None, :, None], 1).prod(axis=2)
+    return counts.reshape(len(tuples) * len(assignments), len(axes)), assignments, tuples
+
+
+def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
+    """Every spatial subspace of the problem's space with its bound, in ascending bound order (ties, and all
+    of them when the objective is unbounded, in the order the space lists them: level count, cluster
+    sizes, spatial loops). Entries are built only as they are consumed.
+
+    With one spatial loop per level, a subspace's runtime bound depends only on its effective parallelism
+    (`bounds.effective_parallelism`), a function of how many sub-clusters spread each dimension (the
+    product over the levels spreading it): those counts and parallelisms are computed for every subspace
+    at once (`bounds.axis_parallelism`), and each distinct parallelism is bounded once."""
     space, accelerator = problem.space, problem.accelerator
     work = layer_work(space.layer, space.compat)
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table)
-    bounds: dict[tuple[tuple[str, int], ...], float | None] = {}
-    entries = []
-    for levels in space.level_counts:
-        spatial_choices = [space.spatial_choices(level) for level in range(levels)]
-        for clusters in cluster_tuples(space, levels):
-            for spatial in product(*spatial_choices):
-                # the bound depends on which loop each level spreads over how many sub-clusters, not on the
-                # levels' order (usable PEs multiply per loop), so subspaces that agree share it
-                key = tuple(sorted(zip(spatial, (accelerator.num_pes // prod(clusters), *clusters))))
-                if key not in bounds:
-                    subspace = SpatialSubspace(tuple((name,) for name in spatial), clusters, divisor_tiles=not space.imperfect)
-                    runtime_cycles = runtime_lower_bound_cycles(work, accelerator, space.compat, subspace)
-                    bounds[key] = objective_bound(problem.objective, LowerBound(runtime_cycles, energy_nj))
-                entries.append(SubspaceEntry(bounds[key], levels, clusters, spatial))
-    return sorted(entries, key=lambda entry: float("-inf") if entry.bound is None else entry.bound)
+    axes = sorted({axis_of(name) for level in range(max(space.level_counts)) for name in space.spatial_choices(level)})
+    blocks = [(levels, *_axis_sub_clusters(space, accelerator.num_pes, levels, axes)) for levels in space.level_counts]
+    counts = np.concatenate([block[1] for block in blocks])
+    if prod(work.spatial_extent(axis) for axis in axes) * accelerator.num_pes >= 2**62:  # Python integers: no overflow
+        counts = counts.astype(object)
+    busy, held = axis_parallelism(work, axes, counts)
+    pes = accelerator.num_pes  # parallelism clamped to [1, P] as effective_parallelism does
+    low, high = busy < held, busy > pes * held
+    busy, held = np.where(low, 1, np.where(high, pes, busy)), np.where(low | high, 1, held)
+    pairs, inverse = _distinct_pairs(busy, held)
+    equal_tiles = not space.imperfect
+    bounds = [
+        objective_bound(problem.objective, LowerBound(runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles), energy_nj))
+        for b, h in pairs
+    ]
+    starts = np.cumsum([0] + [len(block[1]) for block in blocks])
+    if any(bound is None for bound in bounds):  # the objective is not bounded: nothing is ordered or pruned
+        order = np.arange(len(counts))
+        bounds = [None] * len(bounds)
+    else:
+        order = np.argsort(np.asarray(bounds, dtype=np.float64)[inverse], kind="stable")
+    for flat in order.tolist():
+        block = int(np.searchsorted(starts, flat, side="right")) - 1
+        levels, _, assignments, tuples = blocks[block]
+        cluster_index, assignment_index = divmod(flat - int(starts[block]), len(assignments))
+        yield SubspaceEntry(bounds[int(inverse[flat])], levels, tuples[cluster_index], assignments[assignment_index])
+
+
+def _distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The distinct (first, second) pairs of two integer arrays and, per row, the index of its pair: each
+    array is made distinct on its own (one-dimensional sorts, fast), then the pairs of their indices."""
+    first_values, first_index = np.unique(first, return_inverse=True)
+    second_values, second_index = np.unique(second, return_inverse=True)
+    keys, inverse = np.unique(first_index.reshape(-1) * len(second_values) + second_index.reshape(-1), return_inverse=True)
+    pairs = [(int(first_values[key // len(second_values)]), int(second_values[key % len(second_values)])) for key in keys.tolist()]
+    return pairs, inverse.reshape(-1)
 
 
 def exhaustive_search(
@@ -82,24 +127,23 @@ def exhaustive_search(
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
     space = problem.space
-    entries = spatial_subspaces(problem)
-    stopped_at: int | None = None
-    for index, entry in enumerate(entries):
+    stopped_at: SubspaceEntry | None = None
+    for entry in spatial_subspaces(problem):
         if entry.bound is not None and entry.bound >= log.best_value:
             break  # this and every later subspace are pruned (bounds ascend)
         if max_mappings is not None and log.evaluated >= max_mappings:
-            stopped_at = index
+            stopped_at = entry
             break
         within = entry.space_within(space)
         for batch in enumerate_batches(within, batch_rows, entry.cluster_sizes):
             if max_mappings is not None:
                 remaining = max_mappings - log.evaluated
                 if remaining <= 0:
-                    stopped_at = index
+                    stopped_at = entry
                     break
                 if batch.size > remaining:  # the budget ends inside this subspace
                     batch = batch.rows_at(slice(0, remaining))
-                    stopped_at = index
+                    stopped_at = entry
             log.evaluate(evaluate_mappings(batch, problem.accelerator, compat=space.compat, energy_table=problem.energy_table))
             if stopped_at is not None:
                 break
@@ -107,4 +151,4 @@ def exhaustive_search(
             break
     if stopped_at is None:
         return log.result("exhaustive", True, None)
-    return log.result("exhaustive", False, entries[stopped_at].bound)
+    return log.result("exhaustive", False, stopped_at.bound)
