@@ -31,11 +31,11 @@ from mapscope.mapper.bounds import (
     axis_parallelism,
     effective_parallelism,
     layer_lower_bound,
-    layer_work,
     max_usable_pes,
     spatial_subspace_of,
     subspace_lower_bound,
 )
+from mapscope.mapper.layer_work import layer_work
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.mapping.templates import TEMPLATES, template
 from mapscope.workload.layer import Layer, LayerType, layer_macs

@@ -21,7 +21,8 @@ from math import prod
 import numpy as np
 
 from mapscope.analysis.batch import evaluate_mappings
-from mapscope.mapper.bounds import LowerBound, axis_of, axis_parallelism, energy_lower_bound_nj, layer_work, runtime_bound_at_parallelism
+from mapscope.mapper.bounds import LowerBound, axis_parallelism, energy_lower_bound_nj, runtime_bound_at_parallelism
+from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
 from mapscope.mapper.mapping_objectives import objective_bound
