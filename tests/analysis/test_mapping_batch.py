@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from layer_strategies import small_layers
 from property_settings import examples
 
 from mapscope.api import load_network
@@ -58,23 +59,8 @@ def assert_batch_equals_scalar(batch: MappingBatch, accelerator: Accelerator, co
         assert not differences, f"{compat} {batch.layer} {mapped.dataflow}: {differences}"
 
 
-@st.composite
-def layers(draw) -> Layer:
-    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM, LayerType.NGCONV]))
-    if layer_type is LayerType.GEMM:
-        dims = {"M": draw(st.integers(1, 9)), "N": draw(st.integers(1, 9)), "K": draw(st.integers(1, 9))}
-        return Layer("L", layer_type, tuple(dims.items()), (("X", 1), ("Y", 1)))
-    dims = {"K": draw(st.integers(1, 6)), "C": draw(st.integers(1, 6)), "R": draw(st.integers(1, 3)), "S": draw(st.integers(1, 3))}
-    if layer_type is LayerType.DSCONV:
-        del dims["K"]
-    if layer_type is LayerType.NGCONV:
-        dims["G"] = draw(st.integers(1, 3))
-    if draw(st.booleans()):
-        dims["N"] = draw(st.integers(1, 2))
-    dims["Y"] = draw(st.integers(dims["R"], 10))
-    dims["X"] = draw(st.integers(dims["S"], 10))
-    stride = draw(st.sampled_from([1, 1, 2, 3]))
-    return Layer("L", layer_type, tuple(dims.items()), (("X", stride), ("Y", draw(st.sampled_from([1, stride])))))
+def layers() -> st.SearchStrategy[Layer]:
+    return small_layers([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM, LayerType.NGCONV], max_gemm=9, gemm_strides=True)
 
 
 @st.composite

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict
 
 from hypothesis import strategies as st
+from layer_strategies import small_layers
 
 from mapscope.analysis.layer_analysis import analyze_layer
 from mapscope.hardware.accelerator import Accelerator
@@ -13,27 +14,7 @@ from mapscope.mapper import MappingSpace
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
-from mapscope.workload.layer import Layer, LayerType
-
-
-@st.composite
-def small_layers(draw: st.DrawFn) -> Layer:
-    """CONV, DSCONV, NGCONV (optionally batched) and GEMM layers of a few elements per dimension, any stride."""
-    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.GEMM]))
-    if layer_type is LayerType.GEMM:
-        dims = {"M": draw(st.integers(1, 8)), "N": draw(st.integers(1, 8)), "K": draw(st.integers(1, 8))}
-        return Layer("L", layer_type, tuple(dims.items()))
-    dims = {"K": draw(st.integers(1, 6)), "C": draw(st.integers(1, 6)), "R": draw(st.integers(1, 3)), "S": draw(st.integers(1, 3))}
-    if layer_type is LayerType.DSCONV:
-        del dims["K"]
-    if layer_type is LayerType.NGCONV:
-        dims["G"] = draw(st.integers(1, 3))
-    if draw(st.booleans()):
-        dims["N"] = draw(st.integers(1, 2))
-    dims["Y"] = draw(st.integers(dims["R"], 10))
-    dims["X"] = draw(st.integers(dims["S"], 10))
-    stride = draw(st.sampled_from([1, 1, 2, 3]))
-    return Layer("L", layer_type, tuple(dims.items()), (("X", stride), ("Y", draw(st.sampled_from([1, stride])))))
+from mapscope.workload.layer import Layer
 
 
 @st.composite
@@ -49,14 +30,19 @@ def spaces(draw: st.DrawFn, max_levels: int = 3) -> tuple[MappingSpace, Accelera
         compat=draw(st.sampled_from([None, "maestro"])),
         reduce_symmetric=draw(st.booleans()),
     )
-    accelerator = Accelerator(
-        num_pes=pes,
+    return space, draw(small_accelerators(pes))
+
+
+@st.composite
+def small_accelerators(draw: st.DrawFn, num_pes: int) -> Accelerator:
+    """An accelerator of `num_pes` PEs with 1 or 2 SIMD lanes and narrow to unlimited NoC and off-chip bandwidths."""
+    return Accelerator(
+        num_pes=num_pes,
         simd_lanes=draw(st.sampled_from([1, 2])),
         noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 4, 2**31 - 1])),
         noc_latency_cycles=draw(st.integers(0, 2)),
         offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
     )
-    return space, accelerator
 
 
 def layer_stats(layer: Layer, dataflow: tuple[Directive, ...], accelerator: Accelerator, compat: str | None) -> LayerStats:

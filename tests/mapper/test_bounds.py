@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from layer_strategies import small_layers
 from property_settings import examples
 
 from mapscope.analysis.batch import evaluate_mappings, mapping_batches, template_batches
@@ -50,23 +51,10 @@ def property_settings(count: int) -> settings:
     return settings(max_examples=examples(count), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@st.composite
-def layers(draw: st.DrawFn, gemm: bool = True) -> Layer:
-    kinds = [LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.TRCONV] + ([LayerType.GEMM] if gemm else [])
-    kind = draw(st.sampled_from(kinds))
-    if kind is LayerType.GEMM:
-        return Layer("L", kind, (("M", draw(st.integers(1, 9))), ("N", draw(st.integers(1, 9))), ("K", draw(st.integers(1, 9)))))
-    dims = {"K": draw(st.integers(1, 8)), "C": draw(st.integers(1, 8)), "R": draw(st.integers(1, 3)), "S": draw(st.integers(1, 3))}
-    if kind is LayerType.DSCONV:
-        del dims["K"]
-    if kind is LayerType.NGCONV:
-        dims["G"] = draw(st.integers(1, 3))
-    if draw(st.booleans()):
-        dims["N"] = draw(st.integers(1, 2))
-    dims["Y"] = draw(st.integers(dims["R"], 10))
-    dims["X"] = draw(st.integers(dims["S"], 10))
-    stride = draw(st.sampled_from([1, 1, 2, 3]))
-    return Layer("L", kind, tuple(dims.items()), (("X", stride), ("Y", draw(st.sampled_from([1, stride])))))
+def layers(gemm: bool = True) -> st.SearchStrategy[Layer]:
+    """Small layers of every convolution type (transposed included) and, with `gemm`, small GEMMs."""
+    types = [LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.TRCONV] + ([LayerType.GEMM] if gemm else [])
+    return small_layers(types, max_channels=8, max_gemm=9)
 
 
 @st.composite

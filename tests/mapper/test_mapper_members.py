@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mapper_strategies import differences, layer_stats, small_layers, spaces
+from layer_strategies import small_layers
+from mapper_strategies import differences, layer_stats, spaces
 from property_settings import examples
 
 from mapscope.errors import InputError

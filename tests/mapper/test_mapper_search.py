@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from mapper_strategies import layer_stats
+from mapper_strategies import layer_stats, small_accelerators
 from property_settings import examples
 
 from mapscope.errors import InputError
@@ -65,14 +65,7 @@ def tiny_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
         compat=draw(st.sampled_from([None, "maestro"])),
         reduce_symmetric=draw(st.booleans()),
     )
-    accelerator = Accelerator(
-        num_pes=pes,
-        simd_lanes=draw(st.sampled_from([1, 2])),
-        noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 4, 2**31 - 1])),
-        noc_latency_cycles=draw(st.integers(0, 2)),
-        offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
-    )
-    return space, accelerator
+    return space, draw(small_accelerators(pes))
 
 
 def every_member_stats(space: MappingSpace, accelerator: Accelerator) -> list[LayerStats]:

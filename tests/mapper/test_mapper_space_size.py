@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mapper_strategies import small_layers
+from layer_strategies import small_layers
 from property_settings import examples
 
 from mapscope.errors import InputError
