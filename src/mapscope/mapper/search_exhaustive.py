@@ -121,18 +121,19 @@ def exhaustive_search(
     max_mappings: int | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     incumbents: Sequence[MappingChoice] = (),
-    descent: bool = True,
+    descent_share: float = 0.25,
 ) -> SearchResult:
     """The best feasible member of the space, certified optimal unless `max_mappings` (evaluations,
     warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below.
     `incumbents` (members of the space, e.g. a genetic search's best) are evaluated after the warm starts
-    so that pruning bites early; they are not templates. With `descent` the best of them is then improved
-    by steepest descent over its neighbours (`incumbent_descent.descend`, within the budget)."""
+    so that pruning bites early; they are not templates. The best of them is then improved by steepest
+    descent over its neighbours (`incumbent_descent.descend`) within `descent_share` of the remaining
+    budget (no limit without a budget; 0: no descent); the subspaces' enumeration keeps the rest."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
-    if descent and log.best_choice is not None:
-        descend(log, log.best_choice, None if max_mappings is None else max_mappings - log.evaluated)
+    if descent_share > 0 and log.best_choice is not None:
+        descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     stopped_at: SubspaceEntry | None = None
     for entry in spatial_subspaces(problem):
