@@ -5,8 +5,8 @@ loop. Each gets a lower bound on the objective (`mapper.bounds.subspace_lower_bo
 `objective_bound`); subspaces are visited in ascending bound order after the warm starts, and the first
 whose bound is at least the incumbent's value ends the search: it and every later one are pruned, as
 none of their members can do better. Before the subspaces, the best incumbent is improved by steepest
-descent over its neighbours (`incumbent_descent`), so that pruning bites earlier. The rest are enumerated (`enumerate_batches` of the subspace) and
-evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
+descent over its neighbours (`incumbent_descent`), so that pruning bites earlier. The rest are
+enumerated (`enumerate_batches` of the subspace) and evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
 space; a budget that stops the search first leaves the smallest bound of the unvisited subspaces as the
 lower bound. An objective the bounds do not cover prunes nothing (bound None).
 """
