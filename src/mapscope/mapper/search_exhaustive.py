@@ -4,8 +4,9 @@ The space is split into spatial subspaces: a level count, the cluster sizes and 
 loop. Each gets a lower bound on the objective (`mapper.bounds.subspace_lower_bound`, combined by
 `objective_bound`); subspaces are visited in ascending bound order after the warm starts, and the first
 whose bound is at least the incumbent's value ends the search: it and every later one are pruned, as
-none of their members can do better. The rest are enumerated (`enumerate_batches` of the subspace) and
-evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
+none of their members can do better. Before the subspaces, the best incumbent is improved by steepest
+descent over its neighbours (`incumbent_descent`), so that pruning bites earlier. The rest are
+enumerated (`enumerate_batches` of the subspace) and evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
 space; a budget that stops the search first leaves the smallest bound of the unvisited subspaces as the
 lower bound. An objective the bounds do not cover prunes nothing (bound None).
 """
@@ -24,6 +25,7 @@ from mapscope.analysis.batch import evaluate_mappings
 from mapscope.mapper.bounds import LowerBound, axis_parallelism, energy_lower_bound_nj, runtime_bound_at_parallelism
 from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
+from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
 from mapscope.mapper.mapping_objectives import objective_bound
 from mapscope.mapper.search_log import SearchLog
@@ -119,14 +121,19 @@ def exhaustive_search(
     max_mappings: int | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     incumbents: Sequence[MappingChoice] = (),
+    descent_share: float = 0.25,
 ) -> SearchResult:
     """The best feasible member of the space, certified optimal unless `max_mappings` (evaluations,
     warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below.
     `incumbents` (members of the space, e.g. a genetic search's best) are evaluated after the warm starts
-    so that pruning bites early; they are not templates."""
+    so that pruning bites early; they are not templates. The best of them is then improved by steepest
+    descent over its neighbours (`incumbent_descent.descend`) within `descent_share` of the remaining
+    budget (no limit without a budget; 0: no descent); the subspaces' enumeration keeps the rest."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
+    if descent_share > 0 and log.best_choice is not None:
+        descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     stopped_at: SubspaceEntry | None = None
     for entry in spatial_subspaces(problem):
