@@ -46,10 +46,6 @@ def repaired(space: MappingSpace, choice: MappingChoice) -> MappingChoice | None
     return fixed
 
 
-def _with_level(choice: MappingChoice, index: int, level: LevelChoice) -> MappingChoice:
-    return MappingChoice(choice.levels[:index] + (level,) + choice.levels[index + 1 :], choice.cluster_sizes)
-
-
 def _or_parent(space: MappingSpace, child: MappingChoice, parent: MappingChoice) -> MappingChoice:
     fixed = repaired(space, child)
     return parent if fixed is None else fixed
@@ -61,7 +57,7 @@ def mutate_spatial(space: MappingSpace, choice: MappingChoice, rng: np.random.Ge
     allowed = space.spatial_choices(index)
     level = choice.levels[index]
     spatial = allowed[int(rng.integers(len(allowed)))]
-    return _or_parent(space, _with_level(choice, index, LevelChoice(spatial, level.loop_order, level.tiles)), choice)
+    return _or_parent(space, choice.with_level(index, LevelChoice(spatial, level.loop_order, level.tiles)), choice)
 
 
 def mutate_tile(space: MappingSpace, choice: MappingChoice, rng: np.random.Generator) -> MappingChoice:
@@ -74,7 +70,7 @@ def mutate_tile(space: MappingSpace, choice: MappingChoice, rng: np.random.Gener
     level = choice.levels[index]
     tiles = list(level.tiles)
     tiles[bit] = sizes[int(rng.integers(len(sizes)))]
-    return _or_parent(space, _with_level(choice, index, LevelChoice(level.spatial_dimension, level.loop_order, tuple(tiles))), choice)
+    return _or_parent(space, choice.with_level(index, LevelChoice(level.spatial_dimension, level.loop_order, tuple(tiles))), choice)
 
 
 def mutate_cluster(space: MappingSpace, choice: MappingChoice, rng: np.random.Generator) -> MappingChoice:
@@ -93,7 +89,7 @@ def reorder(space: MappingSpace, choice: MappingChoice, rng: np.random.Generator
     order = list(level.loop_order)
     first, second = (int(v) for v in rng.choice(len(order), size=2, replace=False)) if len(order) > 1 else (0, 0)
     order[first], order[second] = order[second], order[first]
-    return _or_parent(space, _with_level(choice, index, LevelChoice(level.spatial_dimension, tuple(order), level.tiles)), choice)
+    return _or_parent(space, choice.with_level(index, LevelChoice(level.spatial_dimension, tuple(order), level.tiles)), choice)
 
 
 def grow_or_shrink(space: MappingSpace, choice: MappingChoice, rng: np.random.Generator) -> MappingChoice:

@@ -17,10 +17,6 @@ from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.space import LevelChoice, MappingChoice, MappingSpace
 
 
-def _with_level(choice: MappingChoice, index: int, level: LevelChoice) -> MappingChoice:
-    return MappingChoice(choice.levels[:index] + (level,) + choice.levels[index + 1 :], choice.cluster_sizes)
-
-
 def neighbours(space: MappingSpace, choice: MappingChoice) -> list[MappingChoice]:
     """The distinct members one move from `choice` (itself excluded), repaired as the genetic operators
     repair: per level every other fitting tile of each loop and every other allowed spatial loop; and every
@@ -33,9 +29,9 @@ def neighbours(space: MappingSpace, choice: MappingChoice) -> list[MappingChoice
             for tile in range(1, above + 1):
                 if tile != level.tiles[bit] and tile_fits(loop, tile, above, space.imperfect):
                     tiles = level.tiles[:bit] + (tile,) + level.tiles[bit + 1 :]
-                    found.append(repaired(space, _with_level(choice, index, LevelChoice(level.spatial_dimension, level.loop_order, tiles))))
+                    found.append(repaired(space, choice.with_level(index, LevelChoice(level.spatial_dimension, level.loop_order, tiles))))
         for spatial in space.spatial_choices(index):
-            found.append(repaired(space, _with_level(choice, index, LevelChoice(spatial, level.loop_order, level.tiles))))
+            found.append(repaired(space, choice.with_level(index, LevelChoice(spatial, level.loop_order, level.tiles))))
     # the cluster tuples the space allows for this level count; tiles and orders do not depend on them
     found.extend(MappingChoice(choice.levels, sizes) for sizes in cluster_tuples(space, len(choice.levels)))
     return [member for member in dict.fromkeys(found) if member is not None and member != choice]

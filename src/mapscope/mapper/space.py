@@ -118,6 +118,10 @@ class MappingChoice:
     levels: tuple[LevelChoice, ...]
     cluster_sizes: tuple[int, ...]
 
+    def with_level(self, index: int, level: LevelChoice) -> MappingChoice:
+        """This member with level `index` replaced by `level` (a candidate: the caller checks or repairs it)."""
+        return MappingChoice(self.levels[:index] + (level,) + self.levels[index + 1 :], self.cluster_sizes)
+
 
 def iterating(space: MappingSpace, choice: MappingChoice, level: int) -> tuple[str, ...]:
     """The loops of `level` that iterate or are spatial, in the member's order (the others run once)."""
