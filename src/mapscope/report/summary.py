@@ -47,43 +47,34 @@ def maestro_summary_lines(
     lines: list[str] = []
     if print_results:
         lines.append("Buffer Analysis:")
-        buffers_fit = True
-        largest_l1 = max(0, stats.max_l1_size_req_elems)  # MAESTRO's running maxima start at 0
-        largest_l2 = max(0, stats.max_l2_size_req_elems)
-        if largest_l1 > accelerator.l1_size_elems:
-            lines.append(
-                f"[WARNING:Buffer] Per-layer L1 size requirement [{int(largest_l1)}] "
-                f"is larger than the given L1 size [{accelerator.l1_size_elems}]"
-            )
-            buffers_fit = False
-        if largest_l2 > accelerator.l2_size_elems:
-            lines.append(
-                f"[WARNING:Buffer] Per-layer L2 size requirement [{int(largest_l2)}] "
-                f"is larger than the given L2 size [{accelerator.l2_size_elems}]"
-            )
-            buffers_fit = False
-        if buffers_fit:
-            lines.append("[PASS]")
+        lines += _checked_block(
+            "Buffer",
+            (
+                ("L1 size requirement", "L1 size", stats.max_l1_size_req_elems, accelerator.l1_size_elems),
+                ("L2 size requirement", "L2 size", stats.max_l2_size_req_elems, accelerator.l2_size_elems),
+            ),
+        )
         lines.append("[Model-wise Buffer Summary]")
         lines.append(f"Model-wise total L2 size usage: {int(stats.total_l2_size_req_elems)}")
         lines.append(f"Model-wise total L1 size usage: {int(stats.total_l1_size_req_elems)}")
     if csv_written:
         lines.append("BW Analysis:")
-        bandwidths_fit = True
-        largest_noc = max(0, stats.max_peak_noc_bw_elems_per_cycle)
-        largest_offchip = max(0, stats.max_offchip_bw_req_elems_per_cycle)
-        if largest_noc > accelerator.noc_bandwidth_elems_per_cycle:
-            lines.append(
-                f"[WARNING:BW] Per-layer NoC BW requirement [{int(largest_noc)}] "
-                f"is larger than the given NoC BW [{accelerator.noc_bandwidth_elems_per_cycle}]"
-            )
-            bandwidths_fit = False
-        if largest_offchip > accelerator.offchip_bandwidth_elems_per_cycle:
-            lines.append(
-                f"[WARNING:BW] Per-layer OffChip BW requirement [{int(largest_offchip)}] "
-                f"is larger than the given OffChip BW [{accelerator.offchip_bandwidth_elems_per_cycle}]"
-            )
-            bandwidths_fit = False
-        if bandwidths_fit:
-            lines.append("[PASS]")
+        lines += _checked_block(
+            "BW",
+            (
+                ("NoC BW requirement", "NoC BW", stats.max_peak_noc_bw_elems_per_cycle, accelerator.noc_bandwidth_elems_per_cycle),
+                ("OffChip BW requirement", "OffChip BW", stats.max_offchip_bw_req_elems_per_cycle, accelerator.offchip_bandwidth_elems_per_cycle),
+            ),
+        )
     return lines
+
+
+def _checked_block(tag: str, checks: tuple[tuple[str, str, float, int], ...]) -> list[str]:
+    """MAESTRO's warning per (requirement, capacity name, largest per-layer requirement, capacity) that
+    exceeds its capacity (its running maxima start at 0), or "[PASS]" when none does."""
+    warnings = [
+        f"[WARNING:{tag}] Per-layer {requirement} [{int(max(0, largest))}] is larger than the given {given_name} [{given}]"
+        for requirement, given_name, largest, given in checks
+        if max(0, largest) > given
+    ]
+    return warnings or ["[PASS]"]
