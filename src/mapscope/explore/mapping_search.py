@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mapscope.errors import InputError
-from mapscope.formats.mapping_space_file import MappingSpaceFile, read_mapping_space_file
+from mapscope.formats.mapping_space_file import inline_mapping_space, read_mapping_space_file
 from mapscope.formats.space_file import MappingSearchSection
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapper.layer_searches import check_strategy
@@ -65,7 +65,7 @@ def _restrictions(section: MappingSearchSection, directory: Path, where: Where) 
             return space_restrictions(read_mapping_space_file(candidate if candidate.is_file() else section.space))
         except OSError as error:
             raise InputError(f"cannot read the mapping space {section.space!r}: {error.strerror}", place) from None
-    inline = MappingSpaceFile(section.space, where(("mapping", "search", "space")), lambda loc: where(("mapping", "search", "space", *loc)))
+    inline = inline_mapping_space(section.space, where(("mapping", "search", "space")), lambda loc: where(("mapping", "search", "space", *loc)))
     return space_restrictions(inline)
 
 

@@ -32,7 +32,6 @@ from pydantic import Field, field_validator
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _Strict, _validate
 from mapscope.formats.documents import Document
-from mapscope.formats.mapping_space_file import MappingSpaceDocument
 from mapscope.formats.maestro.tokens import read_text_file
 
 Scalar = int | float | str | bool
@@ -61,7 +60,7 @@ class MappingSearchSection(_Strict):
     budget_per_layer: Annotated[int, Field(gt=0)] | None = None
     objective: Literal["runtime", "energy", "edp"] | None = None
     seed: Annotated[int, Field(ge=0)] = 0
-    space: Annotated[str, Field(min_length=1)] | MappingSpaceDocument | None = None
+    space: Annotated[str, Field(min_length=1)] | dict[str, Any] | None = None  # a file, or its keys inline
 
 
 class MappingSection(_Strict):
