@@ -1,6 +1,6 @@
 """Co-search (`mapping: search`): every design's metrics are the network's with the mappings the mapper
-returns for that design's accelerator; the same on any worker; a resumed run searches no stored design;
-a bad `mapping.search` section is one line and exit status 2."""
+returns for that design's accelerator; the same on any worker and in any batch; progress moves per design;
+a resumed run searches no stored design; a bad `mapping.search` section is one line and exit status 2."""
 
 from __future__ import annotations
 
@@ -52,8 +52,9 @@ def _accelerator(parameters: dict) -> Accelerator:
 
 def test_every_design_has_the_metrics_of_the_mappings_the_mapper_returns_for_it(tmp_path: Path) -> None:
     space = tiny_space(tmp_path, COSEARCH_SPACE)
-    result = explore(space, InlineExecutor(space))
-    assert len(result.records) == 8
+    shown: list[int] = []
+    result = explore(space, InlineExecutor(space), progress=lambda done, total: shown.append(done))
+    assert len(result.records) == 8 and shown == list(range(9))  # progress moves design by design
     workload = load_workload(TINY_NETWORK)
     feasible = 0
     for record in result.records:
@@ -120,11 +121,11 @@ def test_defaults_short_form_and_the_objective_taken_from_the_space(tmp_path: Pa
     assert isinstance(short.workload, MaestroWorkload) and short.workload.search is not None
     search = short.workload.search
     assert (search.strategy, search.budget_per_layer, search.seed, search.objective.name) == ("genetic", 1000, 0, "energy")
-    assert short.search.batch_size == 16  # a searched design costs seconds: small batches
+    assert short.search.batch_size == 32 and short.evaluated_alone  # a searched design costs seconds: small batches
     assert tiny_space(tmp_path, _document(mapping="search", objectives=["area", "runtime"])).workload.search.objective.name == "edp"
     assert tiny_space(tmp_path, _search(objective=None)).workload.search.objective.name == "runtime"
     templated = tiny_space(tmp_path, _document(mapping={"template": "kcp_ws"}))
-    assert templated.search.batch_size == 4096 and templated.workload.search is None
+    assert templated.search.batch_size == 4096 and templated.workload.search is None and not templated.evaluated_alone
 
 
 def test_a_mapping_space_restricts_every_design_s_search_inline_or_from_a_file(tmp_path: Path) -> None:

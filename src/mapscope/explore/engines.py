@@ -231,6 +231,7 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
         search=search,
         document=space_file.text,
         fingerprint=fingerprint,
+        evaluated_alone=searched,
     )
 
 

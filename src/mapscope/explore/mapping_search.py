@@ -25,8 +25,8 @@ from mapscope.workload.network import Network
 Where = Callable[[tuple[str | int, ...]], str]
 
 #: Designs per batch of a co-search unless `search.batch_size` says otherwise: a searched design costs
-#: seconds, so batches stay small (progress moves, and the last batch leaves few workers idle).
-SEARCHED_BATCH_SIZE = 16
+#: seconds, so batches stay small (each design is its own chunk; a batch's last designs leave few workers idle).
+SEARCHED_BATCH_SIZE = 32
 
 #: The space objectives whose metric the mapper can minimise per layer, by the mapper's name for it.
 _MAPPER_OBJECTIVES = {"runtime_cycles": "runtime", "energy_nj": "energy", "edp_nj_cycles": "edp"}

@@ -26,7 +26,7 @@ from mapscope.hardware.accelerator import Accelerator
 from mapscope.mapper.network_search import NetworkMapping, map_network
 
 
-def design_accelerator(workload: MaestroWorkload, hardware: dict[str, np.ndarray], row: int) -> Accelerator:
+def design_accelerator(hardware: dict[str, np.ndarray], row: int) -> Accelerator:
     """Design `row`'s accelerator: its swept values, the base hardware's elsewhere."""
     return Accelerator(**{name: int(hardware[name][row]) for name in HARDWARE_PARAMETERS})
 
@@ -58,7 +58,7 @@ def evaluate_searched(workload: MaestroWorkload, designs: Designs) -> MetricBatc
     for row in range(count):
         single = {name: column[row : row + 1] for name, column in columns.items()}
         try:
-            mapping = searched_network(workload, design_accelerator(workload, hardware, row))
+            mapping = searched_network(workload, design_accelerator(hardware, row))
         except InputError as error:
             errors[row] = f"mapping search: {error}"
             parts.append(MetricBatch({name: np.zeros(1, dtype=np.int64 if name in INTEGER_METRICS else np.float64) for name in METRICS}, {0: ""}))

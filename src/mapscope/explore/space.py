@@ -51,6 +51,7 @@ class DesignSpace:
     search: SearchSettings = SearchSettings()
     document: str = ""  # the space as the user wrote it (kept in the result store)
     fingerprint: str = field(default="")
+    evaluated_alone: bool = False  # each design is its own chunk of work (a co-search: seconds per design)
 
     @property
     def choices(self) -> Choices:
