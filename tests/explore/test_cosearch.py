@@ -136,6 +136,10 @@ def test_a_mapping_space_restricts_every_design_s_search_inline_or_from_a_file(t
     for restrictions in (inline.workload.search.restrictions, from_file.workload.search.restrictions):
         assert restrictions.max_levels == 1 and [level.spatial for level in restrictions.levels] == [("K",)]
     assert inline.fingerprint != tiny_space(tmp_path, COSEARCH_SPACE).fingerprint
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "only_k.yaml").write_text("\n\nmax_levels: 1\nlevels: [{spatial: K}]\n")  # other lines, same space
+    assert tiny_space(moved, _search(space="only_k.yaml")).fingerprint == from_file.fingerprint
     records = explore(inline, InlineExecutor(inline)).records
     flows = [searched_mappings.searched_network(inline.workload, _accelerator(r.parameters)) for r in records if r.feasible]
     assert flows and all(

@@ -16,7 +16,7 @@ from mapscope.explore import maestro_designs, systolic_designs
 from mapscope.explore.maestro_designs import MaestroWorkload
 from mapscope.explore.metrics import DesignColumns, MetricBatch
 from mapscope.explore.search import Value
-from mapscope.explore.mapping_search import SEARCHED_BATCH_SIZE, MappingSearch, mapping_search
+from mapscope.explore.mapping_search import SEARCHED_BATCH_SIZE, MappingSearch, mapping_search, search_identity
 from mapscope.explore.searched_mappings import evaluate_searched
 from mapscope.explore.space import Candidates, DesignSpace, SearchSettings, checked_values, expand_values, smallest_candidate, space_fingerprint
 from mapscope.formats.space_file import SpaceFile, read_space_file
@@ -214,7 +214,7 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
     searched = document.engine == "maestro" and document.mapping.search is not None
     if searched:  # the settings resolved (a mapping space file read) are what the designs' results depend on
         workload = replace(workload, search=_mapping_search(space_file, workload, objectives, buffers_fit, parameters))
-        identity = repr((identity, workload.search))
+        identity = repr((identity, search_identity(workload.search)))
     fingerprint = space_fingerprint(space_file, identity)
     workload = replace(workload, identity=fingerprint)  # keys each worker's trace cache
     batch_size = document.search.batch_size or (SEARCHED_BATCH_SIZE if searched else SearchSettings.batch_size)

@@ -8,7 +8,7 @@ evaluated; `explore.searched_mappings` runs the searches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mapscope.errors import InputError
@@ -91,3 +91,17 @@ def mapping_search(
         for layer in {layer.dimensions: layer for layer in network.layers}.values():
             layer_problem(layer, accelerator, objective, restrictions, constraints, None, None)
     return MappingSearch(strategy, budget, section.seed, objective, restrictions, constraints)
+
+
+def search_identity(search: MappingSearch) -> str:
+    """What a design's searched mappings depend on, without the places errors name (file paths and lines),
+    so a moved space file keeps its store."""
+    restrictions = search.restrictions
+    if restrictions is not None:
+        restrictions = replace(
+            restrictions,
+            where="",
+            levels=tuple(replace(level, where="") for level in restrictions.levels),
+            start_from=tuple(replace(seed, where="") for seed in restrictions.start_from),
+        )
+    return repr(replace(search, restrictions=restrictions))
