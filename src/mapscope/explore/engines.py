@@ -244,7 +244,7 @@ def _mapping_search(
     pes = dict(parameters).get("num_pes", (workload.base.num_pes,))
     try:
         return mapping_search(
-            section, objectives, buffers_fit, workload.network.network, smallest_candidate(pes), space_file.directory, space_file.where  # type: ignore[arg-type]
+            section, objectives, buffers_fit, workload.network.network, smallest_candidate(pes), workload.compat, space_file.directory, space_file.where  # type: ignore[arg-type]
         )
     except InputError as error:
         if (error.where or "").startswith(space_file.path):

@@ -75,6 +75,7 @@ def mapping_search(
     buffers_fit: bool,
     network: Network,
     num_pes: int,
+    compat: str | None,
     directory: Path,
     where: Where,
 ) -> MappingSearch:
@@ -88,8 +89,8 @@ def mapping_search(
     constraints = MappingConstraints(buffers_fit=buffers_fit)
     if restrictions is not None:
         accelerator = Accelerator(num_pes=num_pes)
-        for layer in {layer.dimensions: layer for layer in network.layers}.values():
-            layer_problem(layer, accelerator, objective, restrictions, constraints, None, None)
+        for layer in {(layer.type, layer.dimensions, layer.strides): layer for layer in network.layers}.values():
+            layer_problem(layer, accelerator, objective, restrictions, constraints, compat, None)
     return MappingSearch(strategy, budget, section.seed, objective, restrictions, constraints)
 
 
