@@ -79,6 +79,13 @@ _EXAMPLES = (
         "design space",
         "mapscope explore: ResNet-50 inference on systolic arrays; rows x columns x dataflow under 8 mm^2",
     ),
+    Example(
+        "resnet50_cosearch",
+        "resnet50_cosearch.yaml",
+        "design space",
+        "mapscope explore: hardware-mapping co-search; five ResNet-50 layers mapped by the mapper on each of "
+        "PEs x L1 x NoC bandwidth under 50 mm^2",
+    ),
 )
 
 #: Every shipped example by name.

@@ -16,13 +16,15 @@ from mapscope.explore import maestro_designs, systolic_designs
 from mapscope.explore.maestro_designs import MaestroWorkload
 from mapscope.explore.metrics import DesignColumns, MetricBatch
 from mapscope.explore.search import Value
+from mapscope.explore.mapping_search import SEARCHED_BATCH_SIZE, MappingSearch, mapping_search, search_identity
+from mapscope.explore.searched_mappings import evaluate_searched
 from mapscope.explore.space import Candidates, DesignSpace, SearchSettings, checked_values, expand_values, smallest_candidate, space_fingerprint
 from mapscope.formats.space_file import SpaceFile, read_space_file
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.limits import quoted
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import template as find_template
-from mapscope.optimization.objectives import constraints_from, objectives_from
+from mapscope.optimization.objectives import Objective, constraints_from, objectives_from
 
 Where = Callable[[tuple[str | int, ...]], str]
 
@@ -63,7 +65,9 @@ def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]
     document, where = space_file.document, space_file.where
     try:
         workload = load_workload(_resolve(space_file, document.network))
-        if document.mapping.template is None:
+        if document.mapping.search is not None:  # the layers as the mapper reads them (`mapscope map`)
+            network = map_workload(workload, dataflow=None, num_pes=1, compat=document.compat, unmapped_ok=True).network
+        elif document.mapping.template is None:
             network = map_workload(workload, dataflow=None, num_pes=1).network
         else:
             unmapped, _, _ = template_input(workload, document.compat)
@@ -80,21 +84,45 @@ def _maestro_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]
             raise InputError(str(error), where(("base_hardware",))) from None
         except OSError as error:
             raise InputError(f"cannot read {quoted(document.base_hardware)}: {error.strerror}", where(("base_hardware",))) from None
+    if document.layers is not None:
+        network = _selected_layers(network, document.layers, where(("layers",)))
     layers = [(m.layer.name, str(m.layer.type), m.layer.dimensions, m.layer.strides, [str(d) for d in m.dataflow]) for m in network.layers]
     identity = repr((layers, document.mapping.template, base, document.compat))  # no file paths: a moved space stays the same
     maestro_workload = MaestroWorkload(network, document.mapping.template, mapping_parameters, base, document.compat, identity="")
     return maestro_workload, identity
 
 
+def _selected_layers(network: MappedNetwork, names: list[str], where: str) -> MappedNetwork:
+    """The network's layers named in `names`, in network order (each name must be one of its layers, once)."""
+    known = {mapped.layer.name for mapped in network.layers}
+    for position, name in enumerate(names):
+        if name not in known:
+            shown = ", ".join(mapped.layer.name for mapped in network.layers[:6])
+            raise InputError(f"{network.name} has no layer {quoted(name)} (its {len(network.layers)} layers: {shown}, ...)", where)
+        if name in names[:position]:
+            raise InputError(f"lists the layer {quoted(name)} twice", where)
+    chosen = set(names)
+    return MappedNetwork(network.name, tuple(mapped for mapped in network.layers if mapped.layer.name in chosen))
+
+
 def _systolic_workload(space_file: SpaceFile, mapping_parameters: tuple[str, ...]) -> tuple[Any, str]:
     document, where = space_file.document, space_file.where
-    if document.mapping.template is not None or mapping_parameters:
-        raise InputError("the systolic engine has no mapping template (its dataflow is a hardware parameter)", where(("mapping",)))
+    if document.mapping.template is not None or mapping_parameters or document.mapping.search is not None:
+        raise InputError("the systolic engine has no mapping template or search (its dataflow is a hardware parameter)", where(("mapping",)))
+    if document.layers is not None:
+        raise InputError("the systolic engine takes the whole network (layers selects layers of a maestro network)", where(("layers",)))
     try:
         workload = systolic_designs.systolic_workload(document.network, document.batch, document.passes, {}, "")
     except InputError as error:
         raise InputError(error.message, where(("network",))) from None
     return workload, repr((document.network, document.batch, document.passes))
+
+
+def _evaluate_maestro_designs(workload: MaestroWorkload, designs: DesignColumns) -> MetricBatch:
+    """MAESTRO-model designs: with mappings searched per design (co-search), else traced or batched."""
+    if workload.search is not None:
+        return evaluate_searched(workload, designs)
+    return maestro_designs.evaluate_maestro(workload, designs)
 
 
 ENGINES = {
@@ -104,7 +132,7 @@ ENGINES = {
         _check_maestro_parameter,
         maestro_designs.METRICS,
         _maestro_workload,
-        maestro_designs.evaluate_maestro,
+        _evaluate_maestro_designs,
     ),
     "systolic": Engine(
         "systolic",
@@ -120,6 +148,8 @@ ENGINES = {
 def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, Candidates]]:
     document, where = space_file.document, space_file.where
     mapping = document.mapping
+    if mapping.search is not None and (mapping.template is not None or mapping.parameters):
+        raise InputError("a mapping is searched (search) or given by a template (template, parameters), not both", where(("mapping", "search")))
     if mapping.template is None:
         if mapping.parameters:
             raise InputError("mapping parameters need a template (mapping.template)", where(("mapping", "parameters")))
@@ -178,12 +208,17 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
         raise InputError("give num_pes under hardware, or a base_hardware file", where(("hardware",)))
     mapping_names = tuple(name for name, _ in mapping_parameters)
     workload, identity = engine.build_workload(space_file, mapping_names)
-    fingerprint = space_fingerprint(space_file, identity)
-    workload = replace(workload, identity=fingerprint)  # keys each worker's trace cache
     known = engine.metrics + tuple(name for name, _ in parameters)
     constraints, buffers_fit = constraints_from(document.constraints, known, where)
     objectives = objectives_from(document.objectives, engine.metrics, where)
-    search = SearchSettings(**document.search.model_dump())
+    searched = document.engine == "maestro" and document.mapping.search is not None
+    if searched:  # the settings resolved (a mapping space file read) are what the designs' results depend on
+        workload = replace(workload, search=_mapping_search(space_file, workload, objectives, buffers_fit, parameters))
+        identity = repr((identity, search_identity(workload.search)))
+    fingerprint = space_fingerprint(space_file, identity)
+    workload = replace(workload, identity=fingerprint)  # keys each worker's trace cache
+    batch_size = document.search.batch_size or (SEARCHED_BATCH_SIZE if searched else SearchSettings.batch_size)
+    search = SearchSettings(**{**document.search.model_dump(), "batch_size": batch_size})
     return DesignSpace(
         name=document.name,
         engine=engine.name,
@@ -196,7 +231,25 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
         search=search,
         document=space_file.text,
         fingerprint=fingerprint,
+        evaluated_alone=searched,
     )
+
+
+def _mapping_search(
+    space_file: SpaceFile, workload: MaestroWorkload, objectives: tuple[Objective, ...], buffers_fit: bool, parameters: list[tuple[str, Candidates]]
+) -> MappingSearch:
+    """The co-search settings of `mapping.search`, checked against the network's layers (on the fewest PEs)."""
+    section = space_file.document.mapping.search
+    assert section is not None
+    pes = dict(parameters).get("num_pes", (workload.base.num_pes,))
+    try:
+        return mapping_search(
+            section, objectives, buffers_fit, workload.network.network, smallest_candidate(pes), workload.compat, space_file.directory, space_file.where  # type: ignore[arg-type]
+        )
+    except InputError as error:
+        if (error.where or "").startswith(space_file.path):
+            raise
+        raise InputError(str(error), space_file.where(("mapping", "search"))) from None
 
 
 def load_design_space(path: str | Path) -> DesignSpace:

@@ -126,11 +126,23 @@ def expected_total(space: DesignSpace) -> int:
     return min(size, space.search.budget) if space.search.budget is not None else size
 
 
-def _chunks(columns: dict[str, np.ndarray], count: int, workers: int) -> list[dict[str, np.ndarray]]:
-    """Split a batch into pieces for the workers: a few per worker so a slow one does not hold the rest."""
-    pieces = max(1, min(count, workers * 4))
+def _chunks(columns: dict[str, np.ndarray], count: int, workers: int, alone: bool = False) -> list[dict[str, np.ndarray]]:
+    """Split a batch into pieces for the workers: a few per worker so a slow one does not hold the rest, or
+    one per design when each design is costly (`alone`)."""
+    pieces = count if alone else max(1, min(count, workers * 4))
     size = -(-count // pieces)
     return [{name: column[start : start + size] for name, column in columns.items()} for start in range(0, count, size)]
+
+
+def _run_chunks(executor: Executor, chunks: list[dict[str, np.ndarray]], alone: bool) -> Iterator[tuple[int, DesignBatch]]:
+    """The executor's results of `chunks`; costly designs on a single worker go one chunk per call, so each
+    is stored and shown as it finishes (a one-worker executor may evaluate all chunks of a call at once)."""
+    if not alone or executor.workers > 1:
+        yield from executor.run(chunks)
+        return
+    for position, chunk in enumerate(chunks):
+        for _, batch in executor.run([chunk]):
+            yield position, batch
 
 
 def explore(
@@ -166,10 +178,10 @@ def explore(
             missing = np.setdiff1d(np.arange(count), found, assume_unique=True) if len(found) else None
             wanted = columns if missing is None else {name: column[missing] for name, column in columns.items()}
             wanted_keys = keys if missing is None else [keys[i] for i in missing.tolist()]
-            chunks = _chunks(wanted, count - len(found), executor.workers)
+            chunks = _chunks(wanted, count - len(found), executor.workers, space.evaluated_alone)
             starts = np.cumsum([0] + [len(next(iter(chunk.values()))) for chunk in chunks]).tolist()
             evaluated: dict[int, DesignBatch] = {}
-            for position, chunk_batch in executor.run(chunks):
+            for position, chunk_batch in _run_chunks(executor, chunks, space.evaluated_alone):
                 chunk_batch.__dict__["keys"] = wanted_keys[starts[position] : starts[position + 1]]
                 store.add_batch(chunk_batch)
                 evaluated[position] = chunk_batch

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.mapping.mapped_network import MappedNetwork
 from mapscope.mapping.templates import apply_template
 
+if TYPE_CHECKING:
+    from mapscope.explore.mapping_search import MappingSearch
+
 HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator))
 #: The parameters that change a trace; the others are timing-only or cost-only.
 TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
@@ -44,7 +48,8 @@ METRICS = NETWORK_METRICS + (
 
 @dataclass(frozen=True)
 class MaestroWorkload:
-    """A network, how each layer is mapped (its own dataflow or a template), and fixed hardware values."""
+    """A network, how each layer is mapped (its own dataflow, a template, or a search per design), and
+    fixed hardware values."""
 
     network: MappedNetwork
     template: str | None
@@ -52,6 +57,8 @@ class MaestroWorkload:
     base: Accelerator
     compat: str | None
     identity: str  # stable for one space: keys the trace cache shared by later batches
+    search: MappingSearch | None = None  # co-search: each design's mappings searched (explore.searched_mappings)
+    keep_traces: bool = True  # False: a network evaluated once (a design's searched mappings), not cached
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,10 @@ def _mapped_network(workload: MaestroWorkload, num_pes: int, mapping: dict[str, 
 
 
 def _structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str, Value]) -> _NetworkStructure:
-    """Traces and totals for one (PE count, mapping); an InputError (invalid mapping) is cached too."""
+    """Traces and totals for one (PE count, mapping); an InputError (invalid mapping) is cached too (a
+    workload that does not keep traces is built afresh and leaves the cache alone)."""
+    if not workload.keep_traces:
+        return _build_structure(workload, num_pes, mapping)
     key = (workload.identity, num_pes, tuple(mapping.values()))
     cached = _STRUCTURES.get(key)
     if cached is None:

@@ -51,6 +51,7 @@ class DesignSpace:
     search: SearchSettings = SearchSettings()
     document: str = ""  # the space as the user wrote it (kept in the result store)
     fingerprint: str = field(default="")
+    evaluated_alone: bool = False  # each design is its own chunk of work (a co-search: seconds per design)
 
     @property
     def choices(self) -> Choices:
@@ -186,5 +187,9 @@ def _count_text(count: int) -> str:
 def space_fingerprint(space_file: SpaceFile, workload_identity: str) -> str:
     """A hash of what determines every design's result: the space without its search settings, and the workload."""
     document = space_file.document.model_dump(mode="json", exclude={"search"})
+    if document["layers"] is None:  # keys added later stay out when unused: older stores keep their fingerprint
+        del document["layers"]
+    if document["mapping"]["search"] is None:
+        del document["mapping"]["search"]
     text = json.dumps({"space": document, "workload": workload_identity}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

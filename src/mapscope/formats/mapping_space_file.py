@@ -25,10 +25,10 @@ from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from mapscope.errors import InputError
-from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _Strict, _validate
+from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _describe, _Strict, _validate
 from mapscope.formats.documents import Document
 from mapscope.formats.maestro.tokens import read_text_file
 
@@ -89,3 +89,16 @@ def parse_mapping_space_text(text: str, source: str = "<space>.yaml") -> Mapping
     data = {} if document.data is None else document.data
     model: MappingSpaceDocument = _validate(MappingSpaceDocument, data, document, "mapping space")
     return MappingSpaceFile(model, source, document.where)
+
+
+def inline_mapping_space(data: dict[str, Any], source: str, where: Callable[[tuple[str | int, ...]], str]) -> MappingSpaceFile:
+    """Validate a space written inside another document (a design space's `mapping.search.space`): `where`
+    locates its keys in that document, `source` names it."""
+    try:
+        model = MappingSpaceDocument.model_validate(data)
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        others = len(problems) - 1
+        more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+        raise InputError(_describe(MappingSpaceDocument, problems[0]) + more, where(tuple(problems[0]["loc"]))) from None
+    return MappingSpaceFile(model, source, where)

@@ -13,6 +13,9 @@ a step or powers of two), constraints as bounds on metrics, objectives and the s
     objectives: [runtime_cycles, energy_nj]
     search: {strategy: grid}
 
+A co-search replaces the template by a per-layer mapping search on every design
+(`mapping: search`, or `mapping: {search: {strategy: genetic, budget_per_layer: 200, ...}}`).
+
 `explore.space.design_space` turns the validated document into a `DesignSpace`.
 """
 
@@ -24,7 +27,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from mapscope.errors import InputError
 from mapscope.formats.descriptions import DESCRIPTION_SUFFIXES, _Strict, _validate
@@ -47,9 +50,23 @@ class ValueRange(_Strict):
 ValueSpec = Any
 
 
+class MappingSearchSection(_Strict):
+    """`mapping.search`: every design's layers get mappings searched on its hardware (co-search).
+
+    None means the mapper's default (strategy, budget) or the space's first objective when it is runtime,
+    energy or EDP (else edp); `space` restricts the mapping space, inline or as a mapper space file."""
+
+    strategy: Literal["genetic", "random", "exhaustive"] | None = None
+    budget_per_layer: Annotated[int, Field(gt=0)] | None = None
+    objective: Literal["runtime", "energy", "edp"] | None = None
+    seed: Annotated[int, Field(ge=0)] = 0
+    space: Annotated[str, Field(min_length=1)] | dict[str, Any] | None = None  # a file, or its keys inline
+
+
 class MappingSection(_Strict):
-    template: str | None = None  # None: the network file's own dataflows
+    template: str | None = None  # None (and no search): the network file's own dataflows
     parameters: dict[str, ValueSpec] = {}
+    search: MappingSearchSection | None = None
 
 
 class Bound(_Strict):
@@ -66,7 +83,7 @@ class SearchSection(_Strict):
     budget: Annotated[int, Field(gt=0)] | None = None
     seed: Annotated[int, Field(ge=0)] = 0
     population: Annotated[int, Field(ge=2)] = 64
-    batch_size: Annotated[int, Field(gt=0)] = 4096
+    batch_size: Annotated[int, Field(gt=0)] | None = None  # None: explore.space's default for the space
 
 
 class SpaceDocument(_Strict):
@@ -77,11 +94,22 @@ class SpaceDocument(_Strict):
     compat: Literal["maestro"] | None = None
     batch: Annotated[int, Field(gt=0)] = 1
     passes: Literal["inference", "training"] = "inference"
+    layers: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | None = None  # None: all
     mapping: MappingSection = MappingSection()
     hardware: dict[str, ValueSpec]
     constraints: dict[str, Bound | bool] = {}
     objectives: Annotated[list[str | WeightedSum], Field(min_length=1)]
     search: SearchSection = SearchSection()
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _short_search(cls, value: Any) -> Any:
+        """`mapping: search` is the co-search with every setting at its default."""
+        if value == "search":
+            return {"search": {}}
+        if isinstance(value, str):
+            raise ValueError("mapping is `search` or a mapping with template/parameters or search")
+        return value
 
 
 @dataclass(frozen=True)
