@@ -19,8 +19,16 @@ from rich.progress import (
 from rich.text import Text
 
 
+def rate_text(per_second: float) -> str:
+    """A rate for people: whole numbers with separators from 10 up ("412,310"), two significant digits
+    below ("0.58", "3.1"), so a slow job (a co-search design takes seconds) does not show "0"."""
+    if per_second >= 10:
+        return f"{per_second:,.0f}"
+    return f"{per_second:.2g}"
+
+
 class RateColumn(ProgressColumn):
-    """Items per second, with the unit: "412,310 designs/s"."""
+    """Items per second, with the unit: "412,310 designs/s", "0.58 designs/s"."""
 
     def __init__(self, unit: str) -> None:
         super().__init__()
@@ -28,7 +36,7 @@ class RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} {self.unit}/s", style="progress.data.speed")
+        return Text("" if speed is None else f"{rate_text(speed)} {self.unit}/s", style="progress.data.speed")
 
 
 @contextmanager
