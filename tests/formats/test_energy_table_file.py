@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,23 @@ def test_every_builtin_table_writes_as_valid_yaml_except_that_maestro_lacks_dram
     with pytest.raises(InputError, match="components.dram: required key is missing"):
         parse_energy_table(format_energy_table(MAESTRO_TABLE), "m.yaml")
     assert set(BUILTIN_TABLES) == {"maestro", "horowitz45"}
+
+
+def test_the_examples_in_docs_energy_md_read_as_described() -> None:
+    from mapscope.formats.descriptions import parse_hardware_description
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "energy.md").read_text(encoding="utf-8")
+    table_text, hardware_text = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    table = parse_energy_table(table_text, "my28nm.yaml")
+    assert (table.name, len(table.sram), table.dram[0].type) == ("my28nm", 2, "LPDDR4")
+    assert parse_hardware_description(hardware_text, "hw.yaml") == {"num_pes": 256, "word_bits": 8, "l1_size_elems": 1024, "l2_size_elems": 2 * 2**20}
+    broken = {
+        "my28nm.yaml:8: components.sram[1].read_pj": table_text.replace("read_pj: 22.0", "read_pj: -22.0"),
+        "my28nm.yaml:3: components.dram": table_text.split("  dram:")[0],
+        "my28nm.yaml:16: components.gpu": table_text + "  gpu: []\n",
+    }
+    for place, text in broken.items():
+        with pytest.raises(InputError) as caught:
+            parse_energy_table(text, "my28nm.yaml")
+        assert f"    error: {caught.value}\n" in page
+        assert str(caught.value).startswith(place)
