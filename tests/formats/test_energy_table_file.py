@@ -150,3 +150,9 @@ def test_the_examples_in_docs_energy_md_read_as_described() -> None:
             parse_energy_table(text, "my28nm.yaml")
         assert f"    error: {caught.value}\n" in page
         assert str(caught.value).startswith(place)
+
+
+def test_analyze_names_a_table_file_it_cannot_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["analyze", "vgg16_kcp_ws", "--hw", "accelerator_256pe", "-q", "--energy-table", str(tmp_path / "absent.yaml")], capsys)
+    assert_one_line_error(status, err)
+    assert "absent.yaml: No such file or directory" in err

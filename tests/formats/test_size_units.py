@@ -76,3 +76,11 @@ def test_a_word_width_other_than_16_shows_in_repr_and_the_default_does_not() -> 
     assert "word_bits" not in repr(Accelerator())
     assert "word_bits=8" in repr(Accelerator(word_bits=8))
     assert Accelerator(word_bits=8) != Accelerator()
+
+
+def test_a_hardware_file_with_word_bits_and_units_builds_the_accelerator(tmp_path: Path) -> None:
+    from mapscope.formats.sources import build_accelerator
+
+    path = tmp_path / "hw.yaml"
+    path.write_text("num_pes: 256\nword_bits: 8\nl1_size_elems: 1KiB\nl2_size_cstr: 1MiB\n")
+    assert build_accelerator(path) == Accelerator(num_pes=256, word_bits=8, l1_size_elems=1024, l2_size_elems=2**20)
