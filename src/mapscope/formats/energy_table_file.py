@@ -59,6 +59,8 @@ Capacity = Annotated[int, Field(gt=0)]
 
 
 class MacEntry(_Strict):
+    """A `mac` row: one MAC of `word_bits`-bit operands."""
+
     word_bits: WordBits
     energy_pj: PicoJoules
     source: Source
@@ -66,6 +68,8 @@ class MacEntry(_Strict):
 
 
 class SramEntry(_Strict):
+    """An `sram` or `register_file` row: one access of `word_bits` bits to `capacity_bytes`."""
+
     capacity_bytes: Capacity
     word_bits: WordBits
     read_pj: PicoJoules
@@ -75,18 +79,24 @@ class SramEntry(_Strict):
 
 
 class NocEntry(_Strict):
+    """A `noc` row: one `word_bits`-bit word moved one hop."""
+
     word_bits: WordBits
     pj_per_word_per_hop: PicoJoules
     source: Source
 
 
 class DramEntry(_Strict):
+    """A `dram` row: one bit read or written, by DRAM type."""
+
     type: Annotated[str, Field(min_length=1)]
     pj_per_bit: PicoJoules
     source: Source
 
 
 class BufferLevelEntry(_Strict):
+    """An `l1_buffer` or `l2_buffer`: one element access of that level at any capacity."""
+
     read_pj: PicoJoules
     write_pj: PicoJoules
     source: Source
