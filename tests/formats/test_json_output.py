@@ -32,7 +32,8 @@ def test_document_schema(tmp_path: Path) -> None:
     assert {"network", "mode", "accelerator", "layers", "totals", "warnings", "source"} <= set(document)
     assert document["network"] == "vgg16"
     assert document["mode"] == "maestro"
-    assert document["accelerator"] == dataclasses.asdict(ACCELERATOR)
+    everything = dataclasses.asdict(ACCELERATOR)
+    assert document["accelerator"] == {name: value for name, value in everything.items() if name != "word_bits"}  # at its default
     assert len(document["layers"]) == 13
     assert set(document["layers"][0]) == set(LayerStats.field_names())
     assert document["layers"][1]["runtime_cycles"] == 28387619
@@ -71,3 +72,9 @@ def test_overwrites_existing_file(tmp_path: Path) -> None:
     write_json(vgg_stats(), target, accelerator=ACCELERATOR, source=None)
     assert json.loads(target.read_text())["network"] == "vgg16"
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_a_word_width_other_than_the_default_is_recorded(tmp_path: Path) -> None:
+    target = tmp_path / "run.json"
+    write_json(vgg_stats(), target, accelerator=dataclasses.replace(ACCELERATOR, word_bits=8), source="x.m")
+    assert json.loads(target.read_text())["accelerator"]["word_bits"] == 8

@@ -21,6 +21,7 @@ from mapscope.formats.results.layer_table import CsvFormat
 
 if TYPE_CHECKING:
     from mapscope.hardware.accelerator import Accelerator
+    from mapscope.hardware.energy import EnergyTable
     from mapscope.stats import NetworkStats
 
 
@@ -112,6 +113,13 @@ def analyze(
     skip_unsupported: Annotated[
         bool, typer.Option("--skip-unsupported", help="Leave unsupported ONNX operators out (each one noted) instead of failing.")
     ] = False,
+    energy_table: Annotated[
+        str | None,
+        typer.Option(
+            "--energy-table",
+            help="Price MACs and buffer accesses with a table: maestro (the default's numbers), horowitz45, or a FILE.yaml (docs/energy.md).",
+        ),
+    ] = None,
     maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,
     maestro_csv: Annotated[bool, typer.Option("--maestro-csv/" + NO_MAESTRO_CSV_OPTION, hidden=True)] = True,
 ) -> None:
@@ -142,12 +150,29 @@ def analyze(
     if compat is None:
         compat = CompatMode.maestro if maestro_style else CompatMode.none
     parameters = parse_assignments(params or [], "--param")
-    stats = api.analyze(workload, accelerator, dataflow=dataflow, params=parameters, compat=compat.value)
+    table = None if energy_table is None else engine_energy_table(energy_table, accelerator, compat)
+    stats = api.analyze(workload, accelerator, dataflow=dataflow, params=parameters, compat=compat.value, energy_table=table)
     for message in stats.notes:
         note(message)
     table_format = csv_format or default_csv_format(compat=stats.compat, maestro_style=maestro_style)
     write_result_files(stats, csv_file=csv_file, csv_format=table_format, json_file=json_file, parquet_file=parquet_file)
     _report(stats, quiet=quiet, maestro_style=maestro_style, csv_written=csv_file is not None)
+
+
+def engine_energy_table(name_or_path: str, accelerator: Accelerator, compat: CompatMode) -> EnergyTable:
+    """The per-access energies of `--energy-table` for `accelerator`; compat mode keeps MAESTRO's own constants."""
+    from mapscope.errors import InputError
+    from mapscope.formats.energy_table_file import load_energy_table
+    from mapscope.hardware.energy_builtin import MAESTRO_TABLE
+    from mapscope.hardware.energy_lookup import access_energies
+
+    table = load_energy_table(name_or_path)
+    if compat is CompatMode.maestro and table != MAESTRO_TABLE:
+        raise InputError("compat mode computes MAESTRO's numbers with MAESTRO's energies; drop --energy-table or use --compat none", "--energy-table")
+    energies = access_energies(table, accelerator)
+    for message in energies.notes:
+        note(message)
+    return energies.engine_table()
 
 
 def write_result_files(

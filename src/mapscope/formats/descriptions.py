@@ -23,8 +23,10 @@ errors located as ``FILE:LINE: field.path`` (the line is known for YAML files).
 Hardware description: a flat mapping of Accelerator fields (``num_pes``, ``simd_lanes``,
 ``noc_bandwidth_elems_per_cycle``, ``noc_latency_cycles``, ``offchip_bandwidth_elems_per_cycle``,
 ``l1_size_elems``, ``l2_size_elems``) or their MAESTRO spellings (``l1_size_cstr``, ``l2_size_cstr``,
-``noc_bw_cstr``, ``offchip_bw_cstr``, ``num_simd_lanes``, ``noc_hop_latency``, ``NoC_NumHops``); only
-the keys given are returned, so the caller decides the defaults.
+``noc_bw_cstr``, ``offchip_bw_cstr``, ``num_simd_lanes``, ``noc_hop_latency``, ``NoC_NumHops``), and
+``word_bits`` (the width of one element, default 16). The two buffer sizes take a plain integer (elements,
+as in MAESTRO) or a size with a unit (``64KiB``, ``2MiB``; see `size_units`), converted to elements with
+the file's ``word_bits``. Only the keys given are returned, so the caller decides the defaults.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pydantic_core import PydanticCustomError
 from mapscope.errors import InputError
 from mapscope.formats.atomic_file import cannot_write, write_text_atomically
 from mapscope.formats.documents import Document
+from mapscope.formats.size_units import size_elems
 from mapscope.formats.maestro.layer_rules import (
     STRIDE_DIMENSIONS,
     build_mapped_layer,
@@ -50,7 +53,7 @@ from mapscope.formats.maestro.layer_rules import (
 )
 from mapscope.formats.maestro.mapping_file import parse_directive
 from mapscope.formats.maestro.tokens import read_text_file, tokenize
-from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.hardware.accelerator import DEFAULT_WORD_BITS, MAX_WORD_BITS, UNLIMITED, Accelerator
 from mapscope.limits import MAX_LAYERS, quoted, shortened
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
@@ -68,6 +71,20 @@ def _integer_or_name(value: Any) -> int | str:
 
 
 SizeOrConstant = Annotated[int | str, PlainValidator(_integer_or_name)]
+
+
+def _elements_or_size(value: Any) -> int | str:
+    """A buffer size: a positive integer of elements, or a size with a unit (converted once word_bits is known)."""
+    if type(value) is int:
+        if not 0 < value <= UNLIMITED:
+            raise PydanticCustomError("size_range", "should be a positive integer of at most {limit}", {"limit": UNLIMITED})
+        return value
+    if type(value) is str:
+        return value
+    raise PydanticCustomError("size_type", "should be an integer (elements) or a size with a unit such as 64KiB")
+
+
+BufferSize = Annotated[int | str, PlainValidator(_elements_or_size)]
 
 
 class _Strict(BaseModel):
@@ -102,8 +119,9 @@ class HardwareDescription(_Strict):
     noc_bandwidth_elems_per_cycle: PositiveInt | None = None
     noc_latency_cycles: Annotated[int, Field(ge=0, le=UNLIMITED)] | None = None
     offchip_bandwidth_elems_per_cycle: PositiveInt | None = None
-    l1_size_elems: PositiveInt | None = None
-    l2_size_elems: PositiveInt | None = None
+    l1_size_elems: BufferSize | None = None
+    l2_size_elems: BufferSize | None = None
+    word_bits: Annotated[int, Field(gt=0, le=MAX_WORD_BITS)] | None = None
 
 
 #: Every accepted hardware key -> the Accelerator field it sets.
@@ -309,7 +327,22 @@ def parse_hardware_description(text: str, source: str = "<string>.yaml") -> dict
         written = spelled.get(field, field)
         raise InputError(_describe(HardwareDescription, problem), document.where((written,))) from None
     values = description.model_dump()
+    word_bits = description.word_bits or DEFAULT_WORD_BITS
+    for field in ("l1_size_elems", "l2_size_elems"):
+        if values[field] is not None:
+            values[field] = _buffer_elems(values[field], word_bits, document.where((spelled[field],)))
     return {name: values[name] for name in Accelerator.__dataclass_fields__ if values.get(name) is not None}
+
+
+def _buffer_elems(value: int | str, word_bits: int, where: str) -> int:
+    """A buffer size in elements; a size with a unit that is not a whole, positive number of words is an error."""
+    try:
+        elements = size_elems(value, word_bits)
+    except InputError as error:
+        raise InputError(error.message, where) from None
+    if not 0 < elements <= UNLIMITED:
+        raise InputError(f"{quoted(value)} is {elements:,} elements; a size is 1 to {UNLIMITED:,} elements", where)
+    return elements
 
 
 def read_hardware_description(path: str | PathLike[str]) -> dict[str, int]:

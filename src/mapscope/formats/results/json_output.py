@@ -6,7 +6,6 @@ same columns in the same order as the per-layer CSV, DataFrame and Parquet table
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -62,7 +61,7 @@ def network_stats_document(
             "network": stats.network,
             "mode": stats.compat or "default",
             "source": source,
-            "accelerator": dataclasses.asdict(accelerator),
+            "accelerator": accelerator.as_dict(),
             "layers": [layer.as_dict() for layer in stats.layers],
             "totals": stats.totals(),
             "warnings": list(stats.warnings),

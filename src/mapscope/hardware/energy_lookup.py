@@ -1,0 +1,146 @@
+"""Per-access energies (and buffer areas) of one accelerator, looked up in an `EnergyAreaTable`.
+
+Rows are normalised per bit and interpolated log-log: SRAM and register-file energy and area over
+capacity, MAC and NoC energy over word width. Outside the rows the end segment is extended (one row:
+the same energy per bit everywhere) and a note says so. An access of `word_bits` bits costs the per-bit
+energy times `word_bits` (bit-line energy scales with the bits read; docs/energy.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.hardware.energy import EnergyTable
+from mapscope.hardware.energy_tables import EnergyAreaTable, SramRow
+
+
+@dataclass(frozen=True)
+class Interpolated:
+    """A value read off a table, and whether it lies outside the table's rows (extrapolated)."""
+
+    value: float
+    extrapolated: bool
+
+
+def log_log(points: Sequence[tuple[float, float]], x: float) -> Interpolated:
+    """y at `x` on the piecewise line through `points` in log-log space (linear in log x where a y is 0)."""
+    ordered = sorted(points)
+    if len(ordered) == 1:
+        return Interpolated(ordered[0][1], x != ordered[0][0])
+    inside = ordered[0][0] <= x <= ordered[-1][0]
+    segment = next((i for i in range(len(ordered) - 1) if x <= ordered[i + 1][0]), len(ordered) - 2)
+    (x0, y0), (x1, y1) = ordered[segment], ordered[segment + 1]
+    t = (math.log(x) - math.log(x0)) / (math.log(x1) - math.log(x0))
+    if y0 > 0 and y1 > 0:
+        return Interpolated(math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0))), not inside)
+    return Interpolated(max(0.0, y0 + t * (y1 - y0)), not inside)
+
+
+@dataclass(frozen=True)
+class SramCost:
+    """One access of a sized SRAM: read and write energy, area (None when the table gives none)."""
+
+    read_pj: float
+    write_pj: float
+    area_um2: float | None
+    extrapolated: bool
+
+
+def sram_cost(rows: Sequence[SramRow], capacity_bytes: int, word_bits: int) -> SramCost:
+    """The cost of a `word_bits` access to an SRAM of `capacity_bytes`, from sized rows."""
+    read = log_log([(row.capacity_bytes, row.read_pj / row.word_bits) for row in rows], capacity_bytes)
+    write = log_log([(row.capacity_bytes, row.write_pj / row.word_bits) for row in rows], capacity_bytes)
+    sized = [(row.capacity_bytes, row.area_um2) for row in rows if row.area_um2 is not None]
+    area = log_log(sized, capacity_bytes).value if sized else None
+    return SramCost(read.value * word_bits, write.value * word_bits, area, read.extrapolated)
+
+
+def mac_energy_pj(table: EnergyAreaTable, word_bits: int) -> Interpolated:
+    """Energy of one MAC of `word_bits`-bit operands (log-log over word width between rows)."""
+    return log_log([(row.word_bits, row.energy_pj) for row in table.mac], word_bits)
+
+
+@dataclass(frozen=True)
+class AccessEnergies:
+    """What one action costs on one accelerator, in pJ; None where the table has no such component.
+
+    L1 is one PE's buffer (`l1_size_elems` per PE), L2 the shared buffer; areas are of one instance.
+    """
+
+    table: str
+    word_bits: int
+    mac_pj: float
+    l1_read_pj: float
+    l1_write_pj: float
+    l2_read_pj: float
+    l2_write_pj: float
+    l1_area_um2: float | None
+    l2_area_um2: float | None
+    register_file_read_pj: float | None
+    register_file_write_pj: float | None
+    noc_pj_per_word_per_hop: float | None
+    dram_type: str | None
+    dram_pj_per_word: float | None
+    notes: tuple[str, ...]
+    sources: tuple[str, ...]  # of the MAC, L1 and L2 rows used, each once
+
+    def engine_table(self) -> EnergyTable:
+        """The analysis engine's table (one energy per MAC, L1 and L2 access); reads and writes must cost alike."""
+        for level, read, write in (("L1", self.l1_read_pj, self.l1_write_pj), ("L2", self.l2_read_pj, self.l2_write_pj)):
+            if read != write:
+                raise InputError(
+                    f"energy table {self.table!r} gives {level} reads {read:.4g} pJ and writes {write:.4g} pJ; "
+                    "the analysis prices every buffer access alike, so give equal read_pj and write_pj"
+                )
+        return EnergyTable(self.mac_pj, self.l1_read_pj, self.l2_read_pj, "; ".join(self.sources))
+
+
+def access_energies(table: EnergyAreaTable, accelerator: Accelerator, dram_type: str | None = None) -> AccessEnergies:
+    """Per-access energies of `accelerator` (its L1 and L2 capacities and word width) priced with `table`."""
+    bits = accelerator.word_bits
+    notes: list[str] = []
+    mac = mac_energy_pj(table, bits)
+    if mac.extrapolated:
+        notes.append(f"MAC energy: {bits}-bit is outside the table's mac rows (extrapolated)")
+    levels = {}
+    sources = [row.source for row in table.mac]
+    for level, size_elems, fixed in (("L1", accelerator.l1_size_elems, table.l1_buffer), ("L2", accelerator.l2_size_elems, table.l2_buffer)):
+        if fixed is not None:
+            levels[level] = SramCost(fixed.read_pj, fixed.write_pj, None, False)
+            sources.append(fixed.source)
+            continue
+        if size_elems == UNLIMITED:
+            field = f"{level.lower()}_size_elems"
+            raise InputError(f"{level} has no capacity ({field} is unlimited); table {table.name!r} prices SRAM by capacity: give {field}")
+        capacity_bytes = size_elems * bits / 8
+        cost = sram_cost(table.sram, math.ceil(capacity_bytes), bits)
+        if cost.extrapolated:
+            notes.append(f"{level} SRAM energy: {capacity_bytes:,.0f} B is outside the table's sram rows (extrapolated)")
+        levels[level] = cost
+        sources.extend(row.source for row in table.sram)
+    # a PE's register file is the table's first register_file row (the accelerator gives no RF size)
+    register_file = sram_cost(table.register_file, table.register_file[0].capacity_bytes, bits) if table.register_file else None
+    noc = log_log([(row.word_bits, row.pj_per_word_per_hop / row.word_bits) for row in table.noc], bits).value * bits if table.noc else None
+    dram = table.dram_row(dram_type)
+    return AccessEnergies(
+        table=table.name,
+        word_bits=bits,
+        mac_pj=mac.value,
+        l1_read_pj=levels["L1"].read_pj,
+        l1_write_pj=levels["L1"].write_pj,
+        l2_read_pj=levels["L2"].read_pj,
+        l2_write_pj=levels["L2"].write_pj,
+        l1_area_um2=levels["L1"].area_um2,
+        l2_area_um2=levels["L2"].area_um2,
+        register_file_read_pj=None if register_file is None else register_file.read_pj,
+        register_file_write_pj=None if register_file is None else register_file.write_pj,
+        noc_pj_per_word_per_hop=noc,
+        dram_type=None if dram is None else dram.type,
+        dram_pj_per_word=None if dram is None else dram.pj_per_bit * bits,
+        notes=tuple(notes),
+        sources=tuple(dict.fromkeys(sources)),
+    )
