@@ -35,7 +35,9 @@ from mapscope.mapping.templates import apply_template
 if TYPE_CHECKING:
     from mapscope.explore.mapping_search import MappingSearch
 
-HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator))
+#: `word_bits` is left out: no metric depends on it yet (it sizes SRAM for the energy tables, which the
+#: engine does not price NoC and DRAM with yet), so sweeping it would only repeat designs.
+HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator) if f.name != "word_bits")
 #: The parameters that change a trace; the others are timing-only or cost-only.
 TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
 METRICS = NETWORK_METRICS + (
