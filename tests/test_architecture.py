@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mapping",),  # directives, cluster levels, dataflow templates
     ("hardware",),  # the accelerator description, energy and area tables
     ("workload",),  # operators, layers, networks, training GEMMs
+    ("task_pools",),  # picklable tasks on this process, a local process pool or a Dask cluster (explore's and the mapper's)
     ("examples", "limits", "worker_lifetime"),  # shipped files, input limits, pool workers that end with their parent
     ("errors",),  # InputError
 )
