@@ -146,15 +146,19 @@ def _workload(source: Source, dims: Mapping[str, int] | None, skip_unsupported: 
 def map(  # noqa: A001 - the job's name, as `mapscope map` is the command's
     source: Source, hardware: Accelerator | str | os.PathLike[str] | None = None, *, objective: str | Mapping[str, float] = "edp",
     space: SpaceRestrictions | str | os.PathLike[str] | None = None, strategy: str | None = None, budget_per_layer: int | None = None,
-    seed: int = 0, workers: int = 1, compat: str | None = None, dims: Mapping[str, int] | None = None, progress: Progress | None = None,
+    seed: int = 0, workers: int = 1, scheduler: Any = None, compat: str | None = None, dims: Mapping[str, int] | None = None,
+    progress: Progress | None = None,
 ) -> NetworkMapping:
     """Search a mapping for every layer of `source` on `hardware` (`mapscope map`; `source`, `hardware`, `compat`, `dims` as for
-    `analyze`; the rest: `mapper.network_search.map_workload_network`). `document()` of the result is the JSON --json writes."""
+    `analyze`; distinct layers on `workers` processes or a Dask `scheduler` (address or `distributed.Client`); the rest:
+    `mapper.network_search.map_workload_network`). `document()` of the result is the JSON --json writes."""
     from mapscope.mapper.network_search import map_workload_network
+    from mapscope.task_pools import check_pool_settings
 
+    check_pool_settings(workers, scheduler)
     return map_workload_network(
         _workload(source, dims, False, None), build_accelerator(hardware), objective=objective, space=space, strategy=strategy, seed=seed,
-        budget_per_layer=budget_per_layer, workers=workers, compat=_compat_name(compat), progress=progress)
+        budget_per_layer=budget_per_layer, workers=workers, scheduler=scheduler, compat=_compat_name(compat), progress=progress)
 
 
 def design_space(

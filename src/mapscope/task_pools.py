@@ -168,12 +168,18 @@ def _check_workers(workers: int) -> None:
         raise InputError(f"needs at least one worker, got {workers!r}", "--workers")
 
 
+def check_pool_settings(workers: int, scheduler: Any) -> None:
+    """InputError unless `workers` is a positive count and, with a Dask `scheduler`, one (the cluster's
+    workers run the tasks); a command calls it before any work, `task_pool` again."""
+    _check_workers(workers)
+    if scheduler is not None and workers > 1:
+        raise InputError("give either --workers or --scheduler: the Dask cluster's workers run the tasks", "--workers")
+
+
 def task_pool(workers: int = 1, scheduler: Any = None, shared: Any = None) -> InlinePool | ProcessPool | DaskPool:
     """Dask when a `scheduler` (address or Client) is given, else `workers` local processes, this process
     for one; InputError when both more than one worker and a scheduler are asked for."""
-    _check_workers(workers)
+    check_pool_settings(workers, scheduler)
     if scheduler is not None:
-        if workers > 1:
-            raise InputError("give either --workers or --scheduler: the Dask cluster's workers run the tasks", "--workers")
         return DaskPool(scheduler, shared)
     return InlinePool(shared) if workers == 1 else ProcessPool(workers, shared)

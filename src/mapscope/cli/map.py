@@ -63,6 +63,9 @@ def map(  # noqa: A001 - the command's name
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write per-layer results and totals as JSON (overwrites).")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Processes searching distinct layers in parallel.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786): its workers search the layers instead.")
+    ] = None,
     compat: Annotated[
         MapCompat, typer.Option("--compat", help="'maestro': optimise MAESTRO's exact numbers; 'none': the corrected model.")
     ] = MapCompat.none,
@@ -80,11 +83,11 @@ def map(  # noqa: A001 - the command's name
     from mapscope import api
     from mapscope.formats.output_files import prepare_output_file
     from mapscope.formats.sources import integer_sizes
+    from mapscope.task_pools import WorkerLost, check_pool_settings
 
     if budget_per_layer < 1:
         raise InputError(f"must be a positive number of mappings, got {budget_per_layer}", "--budget-per-layer")
-    if workers < 1:
-        raise InputError(f"needs at least one worker, got {workers}", "--workers")
+    check_pool_settings(workers, scheduler)
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
         raise InputError(f"cannot tell the format to write: expected {', '.join(OUT_SUFFIXES)}", str(out))
     out_file = None if out is None else prepare_output_file(out, "--out")
@@ -95,11 +98,15 @@ def map(  # noqa: A001 - the command's name
         from mapscope.report.progress import progress_bar
 
         progress = progress_bar(f"mapping {source}", 0)  # type: ignore[assignment]
-    with progress as advance:
-        result = api.map(
-            source, hw, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
-            seed=seed, workers=workers, compat=compat.value, dims=sizes, progress=advance,
-        )
+    try:
+        with progress as advance:
+            result = api.map(
+                source, hw, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
+                seed=seed, workers=workers, scheduler=scheduler, compat=compat.value, dims=sizes, progress=advance,
+            )
+    except WorkerLost as error:  # not the user's input (status 1); the pool is shut down already
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     _write_files(result, source=source, out_file=out_file, json_file=json_file)
     if not quiet:
         from mapscope.report.console import stdout_console
