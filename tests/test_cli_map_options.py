@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ from processes import child_pids, wait_until_ended
 from test_cli_map import HARDWARE, NETWORK
 
 import mapscope
+from mapscope.cli.hardware_flags import HARDWARE_FLAGS
+from mapscope.formats.sources import build_accelerator
+from mapscope.hardware.accelerator import Accelerator
 
 
 @pytest.fixture()
@@ -82,3 +86,33 @@ def test_a_killed_worker_is_one_line_and_exit_1(inputs: tuple[Path, Path], capsy
     status, out, err = run(["map", str(inputs[0]), "--hw", str(inputs[1]), "--workers", "2"], capsys)
     assert status == 1 and out == "" and err == "error: a worker process died (killed, or out of memory)\n"
     assert wait_until_ended(child_pids(os.getpid()) - before, 10.0) == set()
+
+
+def test_a_tiny_l1_flag_leaves_no_mapping_and_names_the_layer(inputs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["map", str(inputs[0]), "--hw", str(inputs[1]), "--l1-size", "1", "--budget-per-layer", "20"], capsys)
+    assert_one_line_error(status, err)
+    assert "layer conv_a" in err and "L1 capacity (1 elements)" in err
+
+
+@pytest.mark.parametrize("flag", list(HARDWARE_FLAGS))
+def test_each_hardware_flag_wins_over_the_file(flag: str, inputs: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Accelerator] = []
+
+    def recording(source: object, hardware: Accelerator, **options: object) -> None:
+        seen.append(hardware)
+        raise mapscope.InputError("recorded")
+
+    monkeypatch.setattr("mapscope.api.map", recording)
+    status, _, err = run(["map", str(inputs[0]), "--hw", str(inputs[1]), flag, "3"], capsys)
+    assert status == 2 and err == "error: recorded\n"
+    from_file = build_accelerator(str(inputs[1]))
+    assert seen == [replace(from_file, **{HARDWARE_FLAGS[flag]: 3})] and getattr(from_file, HARDWARE_FLAGS[flag]) != 3
+
+
+def test_flags_alone_describe_the_accelerator(inputs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    written = tmp_path / "mapped.m"
+    status, _, err = run(["map", str(inputs[0]), "--num-pes", "4", "--l1-size", "512", "--budget-per-layer", "20", "--out", str(written), "-q"], capsys)
+    assert status == 0 and err == ""
+    assert "4 PEs" in written.read_text().splitlines()[0]
+    status, _, err = run(["map", str(inputs[0]), "--budget-per-layer", "20", "-q"], capsys)
+    assert status == 0 and "no --hw or --num-pes given: using MAESTRO's default accelerator" in err

@@ -1,5 +1,6 @@
-"""`mapscope map`: search a mapping for every layer of a network (`mapscope.api.map`), write the requested
-files, then print the per-layer table and the network's totals."""
+"""`mapscope map`: search a mapping for every layer of a network (`mapscope.api.map`) on the accelerator of
+--hw and `analyze`'s hardware flags (which win over the file here), write the requested files, then print
+the per-layer table and the network's totals."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapscope.cli.assignments import parse_assignments
+from mapscope.cli.hardware_flags import (
+    L1SizeFlag,
+    L2SizeFlag,
+    NocBwFlag,
+    NocLatencyFlag,
+    NumPesFlag,
+    OffchipBwFlag,
+    SimdFlag,
+    given_hardware_flags,
+    hardware_for_command_line,
+)
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,7 +60,16 @@ def map(  # noqa: A001 - the command's name
     source: Annotated[
         str, typer.Argument(help="What `analyze` takes: a .m, .yaml, .json, .onnx or SCALE-Sim .csv file, a zoo network or an example.")
     ],
-    hw: Annotated[str, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example.")],
+    hw: Annotated[
+        str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; the flags below win over it.")
+    ] = None,
+    num_pes: NumPesFlag = None,
+    noc_bw: NocBwFlag = None,
+    l1_size: L1SizeFlag = None,
+    l2_size: L2SizeFlag = None,
+    offchip_bw: OffchipBwFlag = None,
+    simd: SimdFlag = None,
+    noc_latency: NocLatencyFlag = None,
     objective: Annotated[MapObjective, typer.Option("--objective", help="What each layer's mapping minimises.")] = MapObjective.edp,
     space: Annotated[
         Path | None, typer.Option("--space", help="Mapping space file (YAML/JSON) restricting every layer's space (docs/mapper.md).")
@@ -93,6 +114,10 @@ def map(  # noqa: A001 - the command's name
     out_file = None if out is None else prepare_output_file(out, "--out")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
+    flags = given_hardware_flags(
+        num_pes=num_pes, simd=simd, noc_bw=noc_bw, noc_latency=noc_latency, offchip_bw=offchip_bw, l1_size=l1_size, l2_size=l2_size
+    )
+    accelerator = hardware_for_command_line(hw, flags, file_wins=False)
     progress = nullcontext(None)
     if not quiet:  # rich (the bar's library) is imported only when a bar may be drawn
         from mapscope.report.progress import progress_bar
@@ -101,7 +126,7 @@ def map(  # noqa: A001 - the command's name
     try:
         with progress as advance:
             result = api.map(
-                source, hw, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
+                source, accelerator, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
                 seed=seed, workers=workers, scheduler=scheduler, compat=compat.value, dims=sizes, progress=advance,
             )
     except WorkerLost as error:  # not the user's input (status 1); the pool is shut down already
