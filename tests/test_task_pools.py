@@ -49,8 +49,8 @@ def no_new_process() -> Iterator[None]:
     """The test's pools leave no process running (Linux /proc; elsewhere nothing to check)."""
     before = child_pids(os.getpid())
     yield
-    left = wait_until_ended(child_pids(os.getpid()) - before, 10.0)
-    assert {pid for pid in left if not _is_resource_tracker(pid)} == set()
+    started = {pid for pid in child_pids(os.getpid()) - before if not _is_resource_tracker(pid)}
+    assert wait_until_ended(started, 10.0) == set()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
