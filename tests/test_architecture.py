@@ -3,7 +3,7 @@
 Every ``import`` of every module under ``src/mapscope`` is read with `ast` (those inside functions and under
 ``if TYPE_CHECKING:`` too, since they are dependencies all the same) and checked against four rules:
 
-1. only the CLI (``mapscope/cli/``) and the package's ``__init__`` import ``mapscope.api``;
+1. only the CLI (``mapscope/cli/``), the package's ``__init__`` and the API's own modules import ``mapscope.api``;
 2. no module is over MAX_MODULE_LINES lines (split a long one by concept);
 3. a package imports only packages in lower rows of LAYERS (arrows point down);
 4. no two modules import each other, directly or through others.
@@ -24,8 +24,9 @@ import pytest
 
 PACKAGE = "mapscope"
 MAX_MODULE_LINES = 400
-#: Who may import the API: the command line (``mapscope/cli/``) and the package's ``__init__`` (its public names).
-API_IMPORTERS = ("cli", PACKAGE)
+#: Who may import the API: the command line (``mapscope/cli/``), the package's ``__init__`` (its public names)
+#: and the API's own modules (one per job, gathered by ``mapscope/api/__init__.py``).
+API_IMPORTERS = ("cli", PACKAGE, "api")
 
 #: The house's packages (and top-level modules) from the user's side down: a module may import modules of
 #: its own package and of packages in lower rows, never of a higher row or of a sibling in its own row.
@@ -50,6 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mapping",),  # directives, cluster levels, dataflow templates
     ("hardware",),  # the accelerator description, energy and area tables
     ("workload",),  # operators, layers, networks, training GEMMs
+    ("task_pools",),  # picklable tasks on this process, a local process pool or a Dask cluster (explore's and the mapper's)
     ("examples", "limits", "worker_lifetime"),  # shipped files, input limits, pool workers that end with their parent
     ("errors",),  # InputError
 )

@@ -1,13 +1,12 @@
 """`mapscope analyze`: parse the options (MAESTRO's hardware flags included), call `mapscope.api.analyze`,
 write the requested files, then print the report.
 
-Hardware flags are overridden by a hardware file, with a warning, as in MAESTRO (the Python API lets
-keyword overrides win instead).
+Hardware flags (`mapscope.cli.hardware_flags`, shared with `map`) are overridden by a hardware file, with
+a warning, as in MAESTRO (the Python API lets keyword overrides win instead).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,8 +14,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapscope.cli.assignments import parse_assignments
+from mapscope.cli.hardware_flags import (
+    L1SizeFlag,
+    L2SizeFlag,
+    NocBwFlag,
+    NocLatencyFlag,
+    NumPesFlag,
+    OffchipBwFlag,
+    SimdFlag,
+    given_hardware_flags,
+    hardware_for_command_line,
+)
 from mapscope.cli.maestro_flags import MAESTRO_STYLE_OPTION, NO_MAESTRO_CSV_OPTION
-from mapscope.cli.support import note, warning
+from mapscope.cli.support import note
 from mapscope.formats.results.layer_table import CsvFormat
 
 if TYPE_CHECKING:
@@ -32,41 +42,6 @@ class CompatMode(StrEnum):
     none = "none"
 
 
-#: Hardware flags of `analyze` and the `Accelerator` field each one sets.
-HARDWARE_FLAGS: dict[str, str] = {
-    "--num-pes": "num_pes",
-    "--simd": "simd_lanes",
-    "--noc-bw": "noc_bandwidth_elems_per_cycle",
-    "--noc-latency": "noc_latency_cycles",
-    "--offchip-bw": "offchip_bandwidth_elems_per_cycle",
-    "--l1-size": "l1_size_elems",
-    "--l2-size": "l2_size_elems",
-}
-
-
-def hardware_for_command_line(hardware: str | None, flag_values: Mapping[str, int]) -> Accelerator:
-    """The accelerator of an `analyze` call: flags, overridden by a hardware file as in MAESTRO (with warnings)."""
-    from mapscope.api import build_accelerator, load_hardware_fields
-
-    given = {HARDWARE_FLAGS[flag]: value for flag, value in flag_values.items()}
-    if hardware is None:
-        accelerator = build_accelerator(None, given)
-        if "num_pes" not in given:
-            from mapscope.report.summary import accelerator_summary
-
-            note(f"no --hw or --num-pes given: using MAESTRO's default accelerator ({accelerator_summary(accelerator)})")
-        return accelerator
-    file_fields = load_hardware_fields(hardware)
-    for flag, value in flag_values.items():
-        field = HARDWARE_FLAGS[flag]
-        if field in file_fields and file_fields[field] != value:
-            warning(
-                f"{flag} {value} is overridden by {field} = {file_fields[field]} from the hardware file "
-                f"{hardware} (a hardware file wins over flags, as in MAESTRO)"
-            )
-    return build_accelerator(None, {**given, **file_fields})
-
-
 def analyze(
     mapping: Annotated[
         str,
@@ -77,15 +52,13 @@ def analyze(
     hw: Annotated[
         str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; wins over the flags below.")
     ] = None,
-    num_pes: Annotated[int | None, typer.Option("--num-pes", help="Number of PEs (MAESTRO default 7).")] = None,
-    noc_bw: Annotated[int | None, typer.Option("--noc-bw", help="NoC bandwidth, elements/cycle.")] = None,
-    l1_size: Annotated[
-        int | None, typer.Option("--l1-size", help="L1 capacity per PE, elements (warnings only).")
-    ] = None,
-    l2_size: Annotated[int | None, typer.Option("--l2-size", help="L2 capacity, elements (warnings only).")] = None,
-    offchip_bw: Annotated[int | None, typer.Option("--offchip-bw", help="Off-chip bandwidth, elements/cycle.")] = None,
-    simd: Annotated[int | None, typer.Option("--simd", help="SIMD lanes (ALUs) per PE.")] = None,
-    noc_latency: Annotated[int | None, typer.Option("--noc-latency", help="NoC head latency, cycles.")] = None,
+    num_pes: NumPesFlag = None,
+    noc_bw: NocBwFlag = None,
+    l1_size: L1SizeFlag = None,
+    l2_size: L2SizeFlag = None,
+    offchip_bw: OffchipBwFlag = None,
+    simd: SimdFlag = None,
+    noc_latency: NocLatencyFlag = None,
     compat: Annotated[
         CompatMode | None, typer.Option("--compat", help="'maestro' for MAESTRO's exact numbers and CSV bytes.")
     ] = None,
@@ -130,15 +103,9 @@ def analyze(
     from mapscope.formats.results.layer_table import default_csv_format, parquet_target
     from mapscope.formats.sources import integer_sizes
 
-    flags = {
-        "--num-pes": num_pes,
-        "--simd": simd,
-        "--noc-bw": noc_bw,
-        "--noc-latency": noc_latency,
-        "--offchip-bw": offchip_bw,
-        "--l1-size": l1_size,
-        "--l2-size": l2_size,
-    }
+    flags = given_hardware_flags(
+        num_pes=num_pes, simd=simd, noc_bw=noc_bw, noc_latency=noc_latency, offchip_bw=offchip_bw, l1_size=l1_size, l2_size=l2_size
+    )
     if csv_path is None and maestro_style and maestro_csv:
         csv_path = Path(maestro_csv_file_name(mapping))
     csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
@@ -146,7 +113,7 @@ def analyze(
     parquet_file = None if parquet_path is None else parquet_target(prepare_output_file(parquet_path, "--parquet"))
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     workload = api.load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
-    accelerator = hardware_for_command_line(hw, {flag: value for flag, value in flags.items() if value is not None})
+    accelerator = hardware_for_command_line(hw, flags)
     if compat is None:
         compat = CompatMode.maestro if maestro_style else CompatMode.none
     parameters = parse_assignments(params or [], "--param")

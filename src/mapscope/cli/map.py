@@ -1,5 +1,6 @@
-"""`mapscope map`: search a mapping for every layer of a network (`mapscope.api.map`), write the requested
-files, then print the per-layer table and the network's totals."""
+"""`mapscope map`: search a mapping for every layer of a network (`mapscope.api.map`) on the accelerator of
+--hw and `analyze`'s hardware flags (which win over the file here), write the requested files, then print
+the per-layer table and the network's totals."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mapscope.cli.assignments import parse_assignments
+from mapscope.cli.hardware_flags import (
+    L1SizeFlag,
+    L2SizeFlag,
+    NocBwFlag,
+    NocLatencyFlag,
+    NumPesFlag,
+    OffchipBwFlag,
+    SimdFlag,
+    given_hardware_flags,
+    hardware_for_command_line,
+)
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,7 +60,16 @@ def map(  # noqa: A001 - the command's name
     source: Annotated[
         str, typer.Argument(help="What `analyze` takes: a .m, .yaml, .json, .onnx or SCALE-Sim .csv file, a zoo network or an example.")
     ],
-    hw: Annotated[str, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example.")],
+    hw: Annotated[
+        str | None, typer.Option("--hw", help="Hardware file (.m, .yaml, .json) or example; the flags below win over it.")
+    ] = None,
+    num_pes: NumPesFlag = None,
+    noc_bw: NocBwFlag = None,
+    l1_size: L1SizeFlag = None,
+    l2_size: L2SizeFlag = None,
+    offchip_bw: OffchipBwFlag = None,
+    simd: SimdFlag = None,
+    noc_latency: NocLatencyFlag = None,
     objective: Annotated[MapObjective, typer.Option("--objective", help="What each layer's mapping minimises.")] = MapObjective.edp,
     space: Annotated[
         Path | None, typer.Option("--space", help="Mapping space file (YAML/JSON) restricting every layer's space (docs/mapper.md).")
@@ -63,6 +84,9 @@ def map(  # noqa: A001 - the command's name
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write per-layer results and totals as JSON (overwrites).")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Processes searching distinct layers in parallel.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786): its workers search the layers instead.")
+    ] = None,
     compat: Annotated[
         MapCompat, typer.Option("--compat", help="'maestro': optimise MAESTRO's exact numbers; 'none': the corrected model.")
     ] = MapCompat.none,
@@ -80,26 +104,34 @@ def map(  # noqa: A001 - the command's name
     from mapscope import api
     from mapscope.formats.output_files import prepare_output_file
     from mapscope.formats.sources import integer_sizes
+    from mapscope.task_pools import WorkerLost, check_pool_settings
 
     if budget_per_layer < 1:
         raise InputError(f"must be a positive number of mappings, got {budget_per_layer}", "--budget-per-layer")
-    if workers < 1:
-        raise InputError(f"needs at least one worker, got {workers}", "--workers")
+    check_pool_settings(workers, scheduler)
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
         raise InputError(f"cannot tell the format to write: expected {', '.join(OUT_SUFFIXES)}", str(out))
     out_file = None if out is None else prepare_output_file(out, "--out")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
+    flags = given_hardware_flags(
+        num_pes=num_pes, simd=simd, noc_bw=noc_bw, noc_latency=noc_latency, offchip_bw=offchip_bw, l1_size=l1_size, l2_size=l2_size
+    )
+    accelerator = hardware_for_command_line(hw, flags, file_wins=False)
     progress = nullcontext(None)
     if not quiet:  # rich (the bar's library) is imported only when a bar may be drawn
         from mapscope.report.progress import progress_bar
 
         progress = progress_bar(f"mapping {source}", 0)  # type: ignore[assignment]
-    with progress as advance:
-        result = api.map(
-            source, hw, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
-            seed=seed, workers=workers, compat=compat.value, dims=sizes, progress=advance,
-        )
+    try:
+        with progress as advance:
+            result = api.map(
+                source, accelerator, objective=objective.value, space=space, strategy=strategy.value, budget_per_layer=budget_per_layer,
+                seed=seed, workers=workers, scheduler=scheduler, compat=compat.value, dims=sizes, progress=advance,
+            )
+    except WorkerLost as error:  # not the user's input (status 1); the pool is shut down already
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     _write_files(result, source=source, out_file=out_file, json_file=json_file)
     if not quiet:
         from mapscope.report.console import stdout_console

@@ -2,16 +2,14 @@
 
 Every executor takes chunks of designs (columns: one array per parameter) and yields each chunk's
 evaluated batch with the chunk's position as soon as it is done (in completion order), so the driver can
-store results while others are still running.
+store results while others are still running. The local pool and Dask are `mapscope.task_pools`' (a lost
+worker is its `WorkerLost`: what finished is stored, so the run can be resumed).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 import numpy as np
@@ -21,19 +19,20 @@ from mapscope.explore.evaluation import evaluate_design_batch
 from mapscope.explore.metrics import DesignColumns
 from mapscope.explore.search import space_size
 from mapscope.explore.space import DesignSpace
-from mapscope.worker_lifetime import end_with_parent
 from mapscope.formats.results.store import DesignBatch
+from mapscope.task_pools import DaskPool, ProcessPool, WorkerLost
 
 Chunk = DesignColumns
 #: A chunk's position among the chunks of one `run`, and its evaluated designs.
 ChunkResult = tuple[int, DesignBatch]
 
 
-class WorkerLost(RuntimeError):
-    """A worker vanished mid-run; what finished is stored, so the run can be resumed."""
+__all__ = ["DaskExecutor", "Executor", "InlineExecutor", "LocalPoolExecutor", "WorkerLost", "make_executor"]
 
 
 class Executor(Protocol):
+    """Evaluates chunks of designs somewhere, yielding (position, batch) in completion order."""
+
     workers: int
 
     def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]: ...
@@ -67,91 +66,35 @@ class InlineExecutor:
         pass
 
 
-_WORKER_SPACE: DesignSpace | None = None
-
-
-def _install_space(space: DesignSpace, owner_pid: int) -> None:
-    """Worker start-up: end with the parent process `owner_pid` however it ends (see worker_lifetime); keep
-    the space; leave Ctrl-C to the parent, which stops the pool cleanly (a terminal sends SIGINT to the
-    whole process group); end quietly on SIGTERM (a forked worker inherits the CLI's handler, which would
-    raise in the worker and print a traceback; the pool itself ends broken workers with SIGTERM)."""
-    global _WORKER_SPACE
-    end_with_parent(owner_pid)
-    _WORKER_SPACE = space
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _evaluate_in_worker(position: int, chunk: Chunk) -> ChunkResult:
-    assert _WORKER_SPACE is not None, "worker started without a design space"
-    return position, evaluate_design_batch(_WORKER_SPACE, chunk)
-
-
 class LocalPoolExecutor:
-    """A local pool of worker processes; each receives the space once and keeps its trace cache. The workers
-    end with this process, even when it is killed (see `mapscope.worker_lifetime`)."""
+    """A local pool of worker processes (`mapscope.task_pools.ProcessPool`); each receives the space once and
+    keeps its trace cache. The workers end with this process, even when it is killed."""
 
     def __init__(self, space: DesignSpace, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_install_space, initargs=(space, os.getpid()))
+        self.pool = ProcessPool(workers, shared=space)
 
     def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
-        try:
-            yield from _as_completed([self.pool.submit(_evaluate_in_worker, position, chunk) for position, chunk in enumerate(chunks)])
-        except BrokenProcessPool:
-            raise WorkerLost("a worker process died (killed, or out of memory)") from None
+        return self.pool.run(evaluate_design_batch, chunks)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _as_completed(futures: list[Future[ChunkResult]]) -> Iterator[ChunkResult]:
-    """Results in completion order; whatever has not started is cancelled if the caller stops early."""
-    try:
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        for future in futures:
-            future.cancel()
-
-
-def _evaluated_chunk(space: DesignSpace, position: int, chunk: Chunk) -> ChunkResult:
-    return position, evaluate_design_batch(space, chunk)
+        self.pool.close()
 
 
 class DaskExecutor:
-    """A Dask distributed cluster: the space is scattered to every worker once; a lost worker's chunks are
-    recomputed by Dask, and whatever finished is already in the store if the whole run is lost."""
+    """A Dask distributed cluster (`mapscope.task_pools.DaskPool`): the space is scattered to every worker
+    once; a lost worker's chunks are recomputed by Dask, and whatever finished is already in the store if
+    the whole run is lost."""
 
     def __init__(self, space: DesignSpace, scheduler: Any) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise InputError("the Dask backend needs dask.distributed: pip install 'mapscope[dask]'", "--scheduler") from None
-        if isinstance(scheduler, Client):
-            self.client, self._own_client = scheduler, False
-        else:
-            try:
-                self.client, self._own_client = Client(scheduler, timeout="10s"), True
-            except (OSError, TimeoutError) as error:
-                raise InputError(f"cannot reach the Dask scheduler: {' '.join(str(error).split())}", str(scheduler)) from None
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        self.space_future = self.client.scatter(space, broadcast=True)
+        self.pool = DaskPool(scheduler, shared=space)
+        self.workers = self.pool.workers
 
     def run(self, chunks: Sequence[Chunk]) -> Iterator[ChunkResult]:
-        from distributed import as_completed
-
-        futures = [self.client.submit(_evaluated_chunk, self.space_future, position, dict(chunk), pure=False) for position, chunk in enumerate(chunks)]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        return self.pool.run(evaluate_design_batch, [dict(chunk) for chunk in chunks])
 
     def close(self) -> None:
-        if self._own_client:
-            self.client.close()
+        self.pool.close()
 
 
 #: Without --workers, runs of up to this many designs are evaluated in this process: measured on 2 cores,

@@ -1,27 +1,21 @@
-"""Running one-layer searches: the strategy by name, and many distinct layers in this process or on a
-local process pool (workers end with the run; see `run_searches`)."""
+"""Running one-layer searches: the strategy by name, and many distinct layers in this process, on a local
+process pool or on a Dask cluster (`mapscope.task_pools`; see `run_searches`)."""
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from mapscope.errors import InputError
 from mapscope.mapper.search_exhaustive import exhaustive_search
 from mapscope.mapper.search_genetic import genetic_search
 from mapscope.mapper.search_random import random_search
 from mapscope.mapper.search_result import MappingProblem, SearchResult
-from mapscope.worker_lifetime import end_with_parent
+from mapscope.task_pools import task_pool
 
 #: The strategies a network search runs per layer, by name.
 STRATEGIES = ("exhaustive", "random", "genetic")
-
-#: Called in each new worker with the pid of the process that owns the pool (e.g. to end with it when it
-#: is killed); the pool's own shutdown ends the workers whenever the run ends normally or by an exception.
 
 
 @dataclass(frozen=True)
@@ -54,34 +48,18 @@ def run_search(search: LayerSearch) -> SearchResult:
     raise InputError(f"unknown strategy {search.strategy!r}; use {', '.join(STRATEGIES)}", "strategy")
 
 
-def run_searches(searches: Sequence[LayerSearch], workers: int = 1) -> Iterator[tuple[int, SearchResult]]:
-    """(position, result) of every search, in completion order: in this process with one worker, else on
-    a pool of min(workers, searches) processes, shut down (pending searches cancelled) when the caller
-    stops or a search raises."""
+def _run_search(shared: None, search: LayerSearch) -> SearchResult:
+    """A pool's task (`mapscope.task_pools`): the search, by the module's `run_search`."""
+    return run_search(search)
+
+
+def run_searches(searches: Sequence[LayerSearch], workers: int = 1, scheduler: Any = None) -> Iterator[tuple[int, SearchResult]]:
+    """(position, result) of every search, in completion order: on a Dask cluster when a `scheduler`
+    (address or `distributed.Client`) is given, else in this process with one worker or on a pool of
+    min(workers, searches) processes; the pool is shut down (pending searches cancelled) when the caller
+    stops or a search raises, and a lost worker is `mapscope.task_pools.WorkerLost`."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"needs at least one worker, got {workers!r}", "workers")
-    if workers == 1 or len(searches) <= 1:
-        for position, search in enumerate(searches):
-            yield position, run_search(search)
-        return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(searches)), initializer=_start_worker, initargs=(os.getpid(),))
-    futures: dict[Future[SearchResult], int] = {}
-    try:
-        futures = {pool.submit(run_search, search): position for position, search in enumerate(searches)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    except BrokenProcessPool:
-        raise InputError("a worker process died (killed, or out of memory)", "workers") from None
-    finally:
-        for future in futures:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _start_worker(owner_pid: int) -> None:
-    """A worker's start: it ends with the process `owner_pid` however that one ends (mapscope.worker_lifetime);
-    Ctrl-C is left to the parent (a terminal sends
-    it to the whole process group; the parent shuts the pool down) and SIGTERM ends the worker quietly."""
-    end_with_parent(owner_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    count = workers if scheduler is not None else min(workers, max(1, len(searches)))  # workers and a scheduler: an error
+    with task_pool(count, scheduler) as pool:
+        yield from pool.run(_run_search, searches)

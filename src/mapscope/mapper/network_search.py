@@ -1,6 +1,7 @@
 """Mapping search over a whole network: every distinct layer searched once (identical layers, the same
 shape in the same mode, share its result), the chosen mappings analysed as a network, and totals against
-the template baselines (`mapper.network_totals`). Distinct layers run in this process or on a process pool.
+the template baselines (`mapper.network_totals`). Distinct layers run in this process, on a process pool or
+on a Dask cluster (`mapper.layer_searches`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
@@ -164,10 +166,12 @@ def map_network(
     compat: str | None = None,
     energy_table: EnergyTable | None = None,
     workers: int = 1,
+    scheduler: Any = None,
     progress: Progress | None = None,
 ) -> NetworkMapping:
     """Search a mapping for every distinct layer of `network` (each with `strategy`, `budget_per_layer`
-    evaluations and the same `seed`), on `workers` processes; InputError naming the layer no mapping fits."""
+    evaluations and the same `seed`), on `workers` processes or a Dask cluster (`scheduler`: an address or
+    a `distributed.Client`); InputError naming the layer no mapping fits."""
     check_strategy(strategy, budget_per_layer)
     started = time.perf_counter()
     first_of: dict[Layer, int] = {}
@@ -179,7 +183,7 @@ def map_network(
     results: dict[int, SearchResult] = {}
     if progress is not None:
         progress(0, len(searches))
-    for position, result in run_searches(searches, workers):
+    for position, result in run_searches(searches, workers, scheduler):
         results[distinct[position]] = result
         if progress is not None:
             progress(len(results), len(searches))
@@ -218,6 +222,7 @@ def map_workload_network(
     budget_per_layer: int | None = None,
     seed: int = 0,
     workers: int = 1,
+    scheduler: Any = None,
     compat: str | None = None,
     progress: Progress | None = None,
 ) -> NetworkMapping:
@@ -243,5 +248,6 @@ def map_workload_network(
         restrictions=restrictions,  # type: ignore[arg-type]
         compat=compat,
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
     )
