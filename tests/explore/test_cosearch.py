@@ -14,7 +14,7 @@ from explore_spaces import TINY_NETWORK, tiny_space, write_space
 
 from mapscope.errors import InputError
 from mapscope.explore import searched_mappings
-from mapscope.explore.executors import InlineExecutor, LocalPoolExecutor
+from mapscope.explore.executors import InlineExecutor, LocalPoolExecutor, make_executor
 from mapscope.explore.exploration import explore
 from mapscope.explore.maestro_designs import MaestroWorkload
 from mapscope.explore.space import DesignSpace
@@ -114,6 +114,18 @@ def test_resume_searches_only_the_designs_the_store_lacks(tmp_path: Path, monkey
 
 def _with_budget(space: DesignSpace, budget: int) -> DesignSpace:
     return replace(space, search=replace(space.search, budget=budget))
+
+
+def test_a_co_search_of_two_designs_or_more_uses_the_pool_by_default(tmp_path: Path) -> None:
+    space = tiny_space(tmp_path, COSEARCH_SPACE)
+    pool = make_executor(space)  # 8 searched designs: seconds each, worth the pool's start
+    try:
+        assert isinstance(pool, LocalPoolExecutor)
+    finally:
+        pool.close()
+    assert isinstance(make_executor(_with_budget(space, 1)), InlineExecutor)
+    templated = tiny_space(tmp_path, _document(mapping={"template": "kcp_ws"}))
+    assert isinstance(make_executor(templated), InlineExecutor)  # 8 template designs: milliseconds
 
 
 def test_defaults_short_form_and_the_objective_taken_from_the_space(tmp_path: Path) -> None:

@@ -112,10 +112,12 @@ def _run_designs(space: DesignSpace) -> int:
 
 def make_executor(space: DesignSpace, workers: int | None = None, scheduler: Any = None) -> Executor:
     """Dask when a scheduler (address or Client) is given; else `workers` local processes (default: all cores,
-    or this process alone for a run of at most IN_PROCESS_DESIGNS designs)."""
+    or this process alone for a run of at most IN_PROCESS_DESIGNS designs; a co-search, whose designs take
+    seconds each, goes to the pool from two designs on)."""
     if scheduler is not None:
         return DaskExecutor(space, scheduler)
-    if workers is None and _run_designs(space) <= IN_PROCESS_DESIGNS:
+    in_process_limit = 1 if space.evaluated_alone else IN_PROCESS_DESIGNS
+    if workers is None and _run_designs(space) <= in_process_limit:
         return InlineExecutor(space)
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count < 1:
