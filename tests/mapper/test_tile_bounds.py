@@ -77,7 +77,7 @@ def test_tile_bounds_never_exceed_the_runtime_of_a_member(layer: Layer, accelera
 def test_refined_prefixes_are_every_dividing_tile_chain(layer: Layer, levels: int) -> None:
     bounds = TileBounds.of(MappingSpace(layer, 4))
     assert bounds is not None
-    rows = bounds.top_tiles()
+    rows = bounds.top_tiles
     for _ in range(levels - 1):
         rows = bounds.refined(rows)
     loops = len(bounds.extents)

@@ -91,9 +91,12 @@ def enumerate_batches(
         if not tuples:
             continue
         clusters = np.array(tuples, dtype=np.int64).reshape(len(tuples), levels - 1)
+        given: list[np.ndarray] | None = None  # _groups yields one chain list for every order of a mask and spatial loop
         for spatial, orders, chains in _groups(space, levels):
             if wanted is not None:
-                chains = wanted.narrowed(chains)
+                if chains is not given:
+                    given, narrowed = chains, wanted.narrowed(chains)
+                chains = narrowed
                 if not all(len(chain) for chain in chains):
                     continue
             written = [written_tiles(loop, chain) for loop, chain in zip(space.loops.loops, chains)]

@@ -140,7 +140,7 @@ def tile_branches(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEn
     spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
     sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
     assert entry.bound is not None  # callers branch only bounded subspaces
-    rows = bounds.top_tiles()
+    rows = bounds.top_tiles
     while True:
         runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
         values = objective_bounds(problem.objective, runtime, energy_nj)
@@ -193,10 +193,40 @@ def exhaustive_search(
         for branch in branches:
             stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
             if stopped:
-                lower = branch.bound if following is None or following.bound is None or branch.bound is None else min(branch.bound, following.bound)
-                return log.result("exhaustive", False, lower)
+                return log.result("exhaustive", False, _unexplored_bound(problem, bounds, branch.bound, following, entries, energy_nj, log.best_value))
         entry = following
     return log.result("exhaustive", True, None)
+
+
+def _unexplored_bound(
+    problem: MappingProblem,
+    bounds: TileBounds | None,
+    current: float | None,
+    following: SubspaceEntry | None,
+    entries: Iterator[SubspaceEntry],
+    energy_nj: float,
+    incumbent: float,
+) -> float | None:
+    """The least bound of what a stopped search left unexplored: the branch it stopped in (`current`; its
+    subspace's later branches are no lower) and every later subspace, each at the least bound of its
+    top-level tile tuples where tile bounds apply. Subspaces come in ascending order of their own bounds,
+    so the scan ends at the first whose own bound reaches the least found (or the incumbent)."""
+    if current is None:
+        return None
+    lowest = current
+    entry = following
+    while entry is not None and entry.bound is not None and entry.bound < min(lowest, incumbent):
+        if bounds is None:
+            return entry.bound  # the first later subspace is the lowest
+        spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, sub_clusters, bounds.top_tiles)
+        values = objective_bounds(problem.objective, runtime, energy_nj)
+        if values is None:
+            return entry.bound
+        lowest = min(lowest, max(float(values.min()), entry.bound))
+        entry = next(entries, None)
+    return lowest
 
 
 def _tile_chunks(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int) -> Iterator[Branch]:

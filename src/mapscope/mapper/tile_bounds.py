@@ -13,6 +13,7 @@ tests/mapper/test_tile_bounds.py check each bound against `analyze_layer` on ran
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 from math import prod
 
@@ -71,11 +72,14 @@ class TileBounds:
             fixed(tensors.filter.coupled),
         )
 
+    @cached_property
     def top_tiles(self) -> np.ndarray:
         """Every top-level tile tuple of a dividing-tile space: per loop each divisor of its extent, as an
-        int64 (tuples, loops) array (columns in loop order)."""
+        int64 (tuples, loops) array (columns in loop order), built once (read-only)."""
         divisors = [[d for d in range(1, extent + 1) if extent % d == 0] for extent in self.extents]
-        return np.array(list(product(*divisors)), dtype=np.int64).reshape(-1, len(self.extents))
+        tiles = np.array(list(product(*divisors)), dtype=np.int64).reshape(-1, len(self.extents))
+        tiles.flags.writeable = False
+        return tiles
 
     def refined_count(self, rows: np.ndarray) -> int:
         """How many rows `refined(rows)` has: the product over loops of each last-level tile's divisor count."""
