@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import product
+from math import prod
 
 import numpy as np
 
@@ -67,22 +68,37 @@ def _groups(space: MappingSpace, levels: int) -> Iterator[tuple[tuple[int, ...],
                     yield spatial, tuple(canonical_order(space, o) for o in order), chains
 
 
-def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS, cluster_sizes: tuple[int, ...] | None = None) -> Iterator[MappingBatch]:
+def enumerate_batches(
+    space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS, cluster_sizes: tuple[int, ...] | None = None, tile_prefixes: np.ndarray | None = None
+) -> Iterator[MappingBatch]:
     """Every member of `space` exactly once, in a fixed order, as batches of at most `max_rows` mappings
     sharing a skeleton (memory stays bounded however large the space); `cluster_sizes` keeps only the
-    members with exactly those Cluster sizes (one spatial subspace, for the exhaustive search)."""
+    members with exactly those Cluster sizes (one spatial subspace, for the exhaustive search), and
+    `tile_prefixes` (rows of the tiles of levels 0..k-1, level-major, loop order within a level) only those
+    whose first k levels' tiles are one of its rows (the exhaustive search's tile branches)."""
     if max_rows < 1:
         raise InputError(f"a batch holds at least one mapping, got max_rows={max_rows}", space.where)
+    loops = len(space.loops.loops)
+    wanted = None if tile_prefixes is None else _TileRows(np.asarray(tile_prefixes, dtype=np.int64).reshape(len(tile_prefixes), -1), loops)
     names = space.loops.names
     whole = space.loops.whole
     for levels in space.level_counts:
+        if wanted is not None and levels < wanted.known:
+            continue
         tuples = cluster_tuples(space, levels)
         if cluster_sizes is not None:
             tuples = tuple(t for t in tuples if t == cluster_sizes)
         if not tuples:
             continue
         clusters = np.array(tuples, dtype=np.int64).reshape(len(tuples), levels - 1)
+        given: list[np.ndarray] | None = None  # _groups yields one chain list for every order of a mask and spatial loop
         for spatial, orders, chains in _groups(space, levels):
+            if wanted is not None:
+                if chains is not given:
+                    given, narrowed = chains, wanted.narrowed(chains)
+                chains = narrowed
+                if not all(len(chain) for chain in chains):
+                    continue
             written = [written_tiles(loop, chain) for loop, chain in zip(space.loops.loops, chains)]
             skeleton: list[tuple[str, str]] = []
             columns: list[tuple[str, int, int]] = []  # (source, index, level): "cluster", "loop" or "whole"
@@ -105,6 +121,10 @@ def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS, c
                 raise InputError(f"a group of {total:,} mappings is too large to enumerate; restrict the space", space.where)
             for start in range(0, total, max_rows):
                 digits = np.unravel_index(np.arange(start, min(start + max_rows, total), dtype=np.int64), shape)
+                if wanted is not None:
+                    digits = wanted.kept(chains, digits)
+                    if not len(digits[0]):
+                        continue
                 sizes, offsets = [], []
                 for source, index, level in columns:
                     if source == "cluster":
@@ -119,3 +139,44 @@ def enumerate_batches(space: MappingSpace, max_rows: int = DEFAULT_BATCH_ROWS, c
                         sizes.append(value)
                         offsets.append(value)
                 yield MappingBatch(space.layer, tuple(skeleton), np.stack(sizes, axis=1), np.stack(offsets, axis=1))
+
+
+class _TileRows:
+    """A set of tile prefixes (the tiles of levels 0..k-1 of every loop, level-major columns), to narrow a
+    group's tile chains to the members that start with one of them."""
+
+    def __init__(self, rows: np.ndarray, loops: int) -> None:
+        self.loops = loops
+        self.known = rows.shape[1] // loops
+        self.radix = int(rows.max(initial=0)) + 1
+        # per loop, its prefixes as integers (radix: the largest tile + 1) and their distinct sorted values
+        self.prefixes = [self._prefix(rows[:, bit::loops]) for bit in range(loops)]
+        self.distinct = [np.unique(p) for p in self.prefixes]
+        ranks = [np.searchsorted(d, p) for d, p in zip(self.distinct, self.prefixes)]
+        self.wide = prod(len(d) for d in self.distinct) >= 2**62
+        self.keys = set(zip(*(r.tolist() for r in ranks))) if self.wide else np.unique(self._combined(ranks))
+
+    def _prefix(self, tiles: np.ndarray) -> np.ndarray:
+        key = np.zeros(len(tiles), dtype=np.int64)
+        for level in range(self.known):
+            key = key * self.radix + tiles[:, level]
+        return key
+
+    def _combined(self, ranks: list[np.ndarray]) -> np.ndarray:
+        key = np.zeros(len(ranks[0]), dtype=np.int64)
+        for rank, distinct in zip(ranks, self.distinct):
+            key = key * len(distinct) + rank
+        return key
+
+    def narrowed(self, chains: list[np.ndarray]) -> list[np.ndarray]:
+        """Each loop's chains whose prefix some row has for that loop (a superset of the members wanted)."""
+        return [chain[np.isin(self._prefix(chain), distinct)] for chain, distinct in zip(chains, self.distinct)]
+
+    def kept(self, chains: list[np.ndarray], digits: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """The row digits (cluster tuple first, then one per loop) whose prefixes form a wanted row."""
+        ranks = [np.searchsorted(distinct, self._prefix(chain[index])) for chain, index, distinct in zip(chains, digits[1:], self.distinct)]
+        if self.wide:
+            keep = np.array([key in self.keys for key in zip(*(r.tolist() for r in ranks))], dtype=bool)
+        else:
+            keep = np.isin(self._combined(ranks), self.keys)
+        return tuple(d[keep] for d in digits)

@@ -73,6 +73,19 @@ def objective_bound(objective: Objective, bound: LowerBound) -> float | None:
     return sum(weight * values[metric] for metric, weight in objective.terms)
 
 
+def objective_bounds(objective: Objective, runtime_cycles: np.ndarray, energy_nj: float) -> np.ndarray | None:
+    """`objective_bound` for an array of runtime bounds sharing one energy bound, element for element the
+    same float operations (None where `objective_bound` says nothing)."""
+    runtime = np.asarray(runtime_cycles).astype(np.float64)
+    values = {"runtime_cycles": runtime, "energy_nj": np.full_like(runtime, energy_nj), EDP_METRIC: runtime * energy_nj}
+    if any(metric not in values or weight < 0 for metric, weight in objective.terms):
+        return None
+    total = np.zeros_like(runtime)
+    for metric, weight in objective.terms:
+        total = total + weight * values[metric]
+    return total
+
+
 def metric_column(stats: MappingStats | EvaluatedColumns, metric: str) -> np.ndarray:
     """One metric over every mapping of an evaluated batch, as float64 (the EDP derived)."""
     if metric == EDP_METRIC:

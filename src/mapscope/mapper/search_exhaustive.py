@@ -27,10 +27,11 @@ from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
-from mapscope.mapper.mapping_objectives import objective_bound
+from mapscope.mapper.mapping_objectives import objective_bound, objective_bounds
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import LevelRestriction, MappingChoice, MappingSpace
+from mapscope.mapper.tile_bounds import TileBounds
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,45 @@ def _distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[i
     return pairs, inverse.reshape(-1)
 
 
+@dataclass(frozen=True)
+class Branch:
+    """Part of a spatial subspace to enumerate: its objective bound (None: unbounded) and the tile prefixes
+    its members start with (rows of the tiles of levels 0..k-1; None: every member of the subspace)."""
+
+    bound: float | None
+    entry: SubspaceEntry
+    tile_prefixes: np.ndarray | None = None
+
+
+#: Tile prefixes a subspace is refined to at most before its members are enumerated at the current depth.
+MAX_BRANCH_ROWS = 200_000
+
+
+def tile_branches(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
+    """The tile prefixes of the subspace `entry` whose objective bound (the tile bound, never below the
+    subspace's) is below `incumbent`, with those bounds, in ascending bound order. Top-level tile tuples are
+    bounded first; those below the incumbent are refined level by level (each prefix extended by every
+    tile tuple of the next level) while at most MAX_BRANCH_ROWS prefixes would be, so that a branch is, at
+    best, every loop order of one tile chain."""
+    accelerator = problem.accelerator
+    spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
+    sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+    assert entry.bound is not None  # callers branch only bounded subspaces
+    rows = bounds.top_tiles
+    while True:
+        runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
+        values = objective_bounds(problem.objective, runtime, energy_nj)
+        assert values is not None
+        values = np.maximum(values, entry.bound)
+        below = values < incumbent
+        rows, values = rows[below], values[below]
+        if rows.shape[1] // len(bounds.names) >= entry.levels or not len(rows) or bounds.refined_count(rows) > MAX_BRANCH_ROWS:
+            break
+        rows = bounds.refined(rows)
+    order = np.argsort(values, kind="stable")
+    return rows[order], values[order]
+
+
 def exhaustive_search(
     problem: MappingProblem,
     *,
@@ -122,41 +162,102 @@ def exhaustive_search(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     incumbents: Sequence[MappingChoice] = (),
     descent_share: float = 0.25,
+    branch_rows: int = 4096,
 ) -> SearchResult:
     """The best feasible member of the space, certified optimal unless `max_mappings` (evaluations,
     warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below.
     `incumbents` (members of the space, e.g. a genetic search's best) are evaluated after the warm starts
     so that pruning bites early; they are not templates. The best of them is then improved by steepest
     descent over its neighbours (`incumbent_descent.descend`) within `descent_share` of the remaining
-    budget (no limit without a budget; 0: no descent); the subspaces' enumeration keeps the rest."""
+    budget (no limit without a budget; 0: no descent); the subspaces' enumeration keeps the rest. Where
+    `tile_bounds.TileBounds` applies, a subspace is enumerated by its top-level tile tuples in ascending
+    bound order, `branch_rows` tuples at a time, each pruned once its bound reaches the incumbent."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
     if descent_share > 0 and log.best_choice is not None:
         descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
-    stopped_at: SubspaceEntry | None = None
-    for entry in spatial_subspaces(problem):
+    bounds = TileBounds.of(space)
+    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
+    entries = spatial_subspaces(problem)
+    entry = next(entries, None)
+    while entry is not None:
         if entry.bound is not None and entry.bound >= log.best_value:
             break  # this and every later subspace are pruned (bounds ascend)
-        if max_mappings is not None and log.evaluated >= max_mappings:
-            stopped_at = entry
-            break
-        within = entry.space_within(space)
-        for batch in enumerate_batches(within, batch_rows, entry.cluster_sizes):
-            if max_mappings is not None:
-                remaining = max_mappings - log.evaluated
-                if remaining <= 0:
-                    stopped_at = entry
-                    break
-                if batch.size > remaining:  # the budget ends inside this subspace
-                    batch = batch.rows_at(slice(0, remaining))
-                    stopped_at = entry
-            log.evaluate(evaluate_mappings(batch, problem.accelerator, compat=space.compat, energy_table=problem.energy_table))
-            if stopped_at is not None:
-                break
-        if stopped_at is not None:
-            break
-    if stopped_at is None:
-        return log.result("exhaustive", True, None)
-    return log.result("exhaustive", False, stopped_at.bound)
+        following = next(entries, None)
+        if entry.bound is None or bounds is None or objective_bounds(problem.objective, np.zeros(1), energy_nj) is None:
+            branches: Iterator[Branch] = iter((Branch(entry.bound, entry),))
+        else:
+            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows)
+        for branch in branches:
+            stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
+            if stopped:
+                return log.result("exhaustive", False, _unexplored_bound(problem, bounds, branch.bound, following, entries, energy_nj, log.best_value))
+        entry = following
+    return log.result("exhaustive", True, None)
+
+
+def _unexplored_bound(
+    problem: MappingProblem,
+    bounds: TileBounds | None,
+    current: float | None,
+    following: SubspaceEntry | None,
+    entries: Iterator[SubspaceEntry],
+    energy_nj: float,
+    incumbent: float,
+) -> float | None:
+    """The least bound of what a stopped search left unexplored: the branch it stopped in (`current`; its
+    subspace's later branches are no lower) and every later subspace, each at the least bound of its
+    top-level tile tuples where tile bounds apply. Subspaces come in ascending order of their own bounds,
+    so the scan ends at the first whose own bound reaches the least found (or the incumbent)."""
+    if current is None:
+        return None
+    lowest = current
+    entry = following
+    while entry is not None and entry.bound is not None and entry.bound < min(lowest, incumbent):
+        if bounds is None:
+            return entry.bound  # the first later subspace is the lowest
+        spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, sub_clusters, bounds.top_tiles)
+        values = objective_bounds(problem.objective, runtime, energy_nj)
+        if values is None:
+            return entry.bound
+        lowest = min(lowest, max(float(values.min()), entry.bound))
+        entry = next(entries, None)
+    return lowest
+
+
+def _tile_chunks(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int) -> Iterator[Branch]:
+    """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`), `rows` at a time
+    in ascending bound order; the incumbent is read again before each chunk, so later ones shrink or vanish."""
+    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value)
+    start = 0
+    while start < len(tiles):
+        end = min(start + rows, int(np.searchsorted(values, log.best_value, side="left")))
+        if end <= start:
+            return  # every remaining tuple's bound reaches the incumbent
+        yield Branch(float(values[start]), entry, tiles[start:end])
+        start = end
+
+
+def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None) -> bool:
+    """Evaluate every member of `branch` into `log`; True when the budget ran out first (members left)."""
+    space = problem.space
+    if max_mappings is not None and log.evaluated >= max_mappings:
+        return True
+    within = branch.entry.space_within(space)
+    for batch in enumerate_batches(within, batch_rows, branch.entry.cluster_sizes, branch.tile_prefixes):
+        stopped = False
+        if max_mappings is not None:
+            remaining = max_mappings - log.evaluated
+            if remaining <= 0:
+                return True
+            if batch.size > remaining:  # the budget ends inside this branch
+                batch = batch.rows_at(slice(0, remaining))
+                stopped = True
+        log.evaluate(evaluate_mappings(batch, problem.accelerator, compat=space.compat, energy_table=problem.energy_table))
+        if stopped:
+            return True
+    return False

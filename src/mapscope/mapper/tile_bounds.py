@@ -1,0 +1,188 @@
+"""Lower bounds on a layer's runtime over the members of one spatial subspace that share their top-level tiles.
+
+A spatial subspace's bound (`mapper.bounds`) sees no tiles, so it misses the pipeline fill (the first
+step's ingress, added to its computation) and the fill every level below the top pays once per step of
+the level above. Those depend on the top-level tiles and not on the loop orders or the lower tiles'
+orders, so the exhaustive search branches a subspace on its top-level tile tuples: this module bounds
+every tuple of a subspace at once with numpy (docs/mapper-bounds.md, Top-level tiles, has the
+derivation). It applies to the default mode with dividing tiles on layers whose every loop splits the
+MACs evenly (`TileBounds.of` returns None otherwise); the property tests in
+tests/mapper/test_tile_bounds.py check each bound against `analyze_layer` on random small layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import product
+from math import prod
+
+import numpy as np
+
+from mapscope.analysis.tensors import layer_tensors
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.mapper.layer_work import layer_work
+from mapscope.mapper.space import MappingSpace
+
+
+@dataclass(frozen=True)
+class TileBounds:
+    """What the top-level tile bounds of one space need: per loop its extent and, for window axes, the
+    window and stride; the MACs per unit of every loop; which loops index the input and the filter, and
+    the fixed factors (R, S, declared size-1 dimensions) of those two tensors."""
+
+    names: tuple[str, ...]
+    extents: tuple[int, ...]
+    windows: tuple[int, ...]  # 0 for a loop that is not a window axis
+    strides: tuple[int, ...]
+    macs_per_unit: int  # MACs / Π extents: every loop splits the MACs evenly
+    input_loops: tuple[bool, ...]
+    filter_loops: tuple[bool, ...]
+    input_fixed_elems: int
+    filter_fixed_elems: int
+
+    @classmethod
+    def of(cls, space: MappingSpace) -> TileBounds | None:
+        """The bounds' inputs for `space`, or None when they do not apply: compatibility mode, imperfect
+        tiles, or a loop that does not split the MACs evenly (a depthwise layer's channels, say)."""
+        if space.compat is not None or space.imperfect:
+            return None
+        layer, loops = space.layer, space.loops
+        work = layer_work(layer, None)
+        if any(loop.name not in work.even_axes for loop in loops.loops):
+            return None
+        extents = tuple(loop.extent for loop in loops.loops)
+        if work.macs % prod(extents):
+            return None
+        tensors = layer_tensors(layer, True)
+        sizes = dict(layer.dimensions)
+
+        def fixed(coupled: tuple[str, ...]) -> int:
+            return prod(sizes.get(d, 1) for d in coupled if d not in loops.names)
+
+        return cls(
+            loops.names,
+            extents,
+            tuple(loop.window for loop in loops.loops),
+            tuple(loop.stride for loop in loops.loops),
+            work.macs // prod(extents),
+            tuple(name in tensors.input.coupled for name in loops.names),
+            tuple(name in tensors.filter.coupled for name in loops.names),
+            fixed(tensors.input.coupled),
+            fixed(tensors.filter.coupled),
+        )
+
+    @cached_property
+    def top_tiles(self) -> np.ndarray:
+        """Every top-level tile tuple of a dividing-tile space: per loop each divisor of its extent, as an
+        int64 (tuples, loops) array (columns in loop order), built once (read-only)."""
+        divisors = [[d for d in range(1, extent + 1) if extent % d == 0] for extent in self.extents]
+        tiles = np.array(list(product(*divisors)), dtype=np.int64).reshape(-1, len(self.extents))
+        tiles.flags.writeable = False
+        return tiles
+
+    def refined_count(self, rows: np.ndarray) -> int:
+        """How many rows `refined(rows)` has: the product over loops of each last-level tile's divisor count."""
+        last = rows[:, -len(self.extents) :]
+        values, inverse = np.unique(last, return_inverse=True)
+        counts = np.array([sum(1 for d in range(1, int(v) + 1) if v % d == 0) for v in values], dtype=np.int64)
+        return int(counts[inverse.reshape(last.shape)].prod(axis=1).sum())
+
+    def refined(self, rows: np.ndarray) -> np.ndarray:
+        """Every row of tile prefixes (levels 0..k-1, level-major columns) extended by each tile tuple of
+        level k that divides its level k-1 tiles: (rows', (k + 1)·loops), parents' order kept."""
+        loops = len(self.extents)
+        for column in range(rows.shape[1] - loops, rows.shape[1]):
+            values, inverse = np.unique(rows[:, column], return_inverse=True)
+            divisors = [np.array([d for d in range(1, int(v) + 1) if v % d == 0], dtype=np.int64) for v in values]
+            lengths = np.array([len(d) for d in divisors], dtype=np.int64)
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+            flat = np.concatenate(divisors)
+            repeats = lengths[inverse.reshape(-1)]
+            within = np.arange(int(repeats.sum()), dtype=np.int64) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+            chosen = flat[np.repeat(starts[inverse.reshape(-1)], repeats) + within]
+            rows = np.column_stack((np.repeat(rows, repeats, axis=0), chosen))
+        return rows
+
+    def _inputs_of(self, tiles: np.ndarray, column: int, tight: bool) -> np.ndarray:
+        """Input elements along loop `column` of tiles of that many units: window axes span
+        `(q - 1)·stride + window` inputs (`tight`: `(q - 1)·min(stride, window) + window`, the ones some
+        window touches), other loops their tile."""
+        window, stride = self.windows[column], self.strides[column]
+        if not window:
+            return tiles
+        return (tiles - 1) * (min(stride, window) if tight else stride) + window
+
+    def _operand_elems(self, tiles: np.ndarray, spread: int | None, active: np.ndarray, tight: bool) -> np.ndarray:
+        """Input plus filter elements of one tile per row (`tight`: inputs some window touches); with
+        `spread` the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts the
+        union of those sub-clusters' tiles (a window axis's tiles overlap when the stride is below the window)."""
+        total = np.zeros(len(tiles), dtype=np.int64)
+        for loops, fixed in ((self.input_loops, self.input_fixed_elems), (self.filter_loops, self.filter_fixed_elems)):
+            volume = np.full(len(tiles), fixed, dtype=np.int64)
+            for column, indexed in enumerate(loops):
+                if not indexed:
+                    continue
+                along = self._inputs_of(tiles[:, column], column, tight) if loops is self.input_loops else tiles[:, column]
+                if column == spread:
+                    if loops is self.input_loops and self.windows[column]:
+                        window, stride = self.windows[column], self.strides[column]
+                        union = (active * tiles[:, column] - 1) * stride + window
+                        along = np.minimum(union, active * along)
+                    else:
+                        along = active * along
+                volume = volume * along
+            total = total + volume
+        return total
+
+    def runtime_bounds_cycles(
+        self, accelerator: Accelerator, spatial: tuple[int, ...], sub_clusters: tuple[int, ...], rows: np.ndarray
+    ) -> np.ndarray:
+        """Per row of tile prefixes (the tiles of levels 0..k-1, level-major, loop order within a level), a
+        lower bound on the runtime of every member of the subspace with per-level spatial loops `spatial`
+        (loop indices) and sub-cluster counts `sub_clusters` (level 0 first) whose tiles start so.
+
+        A known level with S steps lasts at least `(S − 1)·max(c, f) + max(c + in_0, f)`: every step at
+        least its computation c (and, at the top, the off-chip term f), the first (all directives Init)
+        its computation plus its ingress delay `in_0 = L + ⌈x_0/B⌉ − 1` (docs/model.md, Runtime; NoC
+        delay), x_0 the fold's operands; every tile is full (tiles divide). At the innermost level c is
+        the tile's MACs over the SIMD lanes; above it, the same bound on the level below for the tile, or,
+        where that level's tiles are not known, the MACs of the busiest PE below plus one NoC latency per
+        lower level (each pays its fill at least once), or the tile's operands over B
+        (docs/mapper-bounds.md, Top-level tiles).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        loops = len(self.extents)
+        known = rows.shape[1] // loops
+        return self._level_bound(accelerator, spatial, sub_clusters, rows, known, 0, np.broadcast_to(np.asarray(self.extents, dtype=np.int64), (len(rows), loops)))
+
+    def _level_bound(
+        self, accelerator: Accelerator, spatial: tuple[int, ...], sub_clusters: tuple[int, ...], rows: np.ndarray, known: int, level: int, above: np.ndarray
+    ) -> np.ndarray:
+        """The bound on one run of `level` (its tiles known) on tiles `above`, per row."""
+        loops = len(self.extents)
+        tiles = rows[:, level * loops : (level + 1) * loops]
+        counts = above // tiles
+        here = spatial[level]
+        folds = -(-counts[:, here] // sub_clusters[level])
+        steps = np.prod(np.delete(counts, here, axis=1), axis=1) * folds
+        active = np.minimum(counts[:, here], sub_clusters[level])
+        latency, bandwidth, simd = accelerator.noc_latency_cycles, accelerator.noc_bandwidth_elems_per_cycle, accelerator.simd_lanes
+        fill_elems = self._operand_elems(tiles, here, active, tight=False)
+        fill = latency + -(-fill_elems // bandwidth) - 1
+        offchip = (2 * fill_elems // accelerator.offchip_bandwidth_elems_per_cycle) // 2 if level == 0 else np.zeros(len(rows), dtype=np.int64)
+        if level == len(spatial) - 1:
+            compute = -(-(self.macs_per_unit * np.prod(tiles, axis=1)) // simd)
+        elif level + 1 < known:
+            compute = self._level_bound(accelerator, spatial, sub_clusters, rows, known, level + 1, tiles)
+        else:
+            busiest = np.full(len(rows), self.macs_per_unit, dtype=np.int64)
+            for column in range(loops):
+                split = prod(n for below, n in enumerate(sub_clusters) if below > level and spatial[below] == column)
+                busiest = busiest * -(-tiles[:, column] // split)
+            compute = -(-busiest // simd) + latency * (len(spatial) - 1 - level)
+            traffic = self._operand_elems(tiles, None, active, tight=True)
+            noc = -(-traffic // bandwidth) if latency >= 1 else -(-traffic // (2 * bandwidth))
+            compute = np.maximum(compute, noc)
+        steady = np.maximum(compute, offchip)
+        return (steps - 1) * steady + np.maximum(compute + fill, offchip)

@@ -1,0 +1,99 @@
+"""The top-level tile bounds are sound: never above the runtime `analyze_layer` reports for a member of the
+subspace whose top-level tiles they were computed for (docs/mapper-bounds.md, Top-level tiles).
+
+Random small layers (CONV, DSCONV, NGCONV, TRCONV, GEMM), random accelerators, random members of
+default-mode spaces with dividing tiles at 1 to 3 cluster levels, each checked against the bound of every
+branch it belongs to (its top-level tiles known, then its first two levels' tiles, ...)."""
+
+from __future__ import annotations
+
+import itertools
+from math import prod
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from layer_strategies import small_layers
+from mapper_strategies import layer_stats
+from property_settings import examples
+
+from mapscope.errors import InputError
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.mapper import MappingSpace
+from mapscope.mapper.counting import sample_mapping
+from mapscope.mapper.space import MappingChoice, dataflow
+from mapscope.mapper.tile_bounds import TileBounds
+from mapscope.workload.layer import Layer, LayerType
+
+
+@st.composite
+def accelerators(draw: st.DrawFn) -> Accelerator:
+    """A small accelerator with 1 to 4 SIMD lanes, narrow to unlimited NoC and off-chip bandwidths."""
+    return Accelerator(
+        num_pes=draw(st.sampled_from([1, 2, 4, 6, 8, 16])),
+        simd_lanes=draw(st.sampled_from([1, 2, 4])),
+        noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 3, 64, UNLIMITED])),
+        noc_latency_cycles=draw(st.integers(0, 3)),
+        offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 2, 8, 1000])),
+    )
+
+
+def member_bounds(bounds: TileBounds, accelerator: Accelerator, member: MappingChoice) -> list[int]:
+    """The tile bounds of the branches `member` belongs to: its subspace with its tiles of levels 0..k-1
+    known, for every k from 1 to its level count."""
+    spatial = tuple(bounds.names.index(level.spatial_dimension) for level in member.levels)
+    sub_clusters = (accelerator.num_pes // prod(member.cluster_sizes), *member.cluster_sizes)
+    found = []
+    for known in range(1, len(member.levels) + 1):
+        rows = np.array([[tile for level in member.levels[:known] for tile in level.tiles]], dtype=np.int64)
+        found.append(int(bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)[0]))
+    return found
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    layer=small_layers((LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.TRCONV, LayerType.GEMM), max_channels=8, max_gemm=12),
+    accelerator=accelerators(),
+    max_levels=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_tile_bounds_never_exceed_the_runtime_of_a_member(layer: Layer, accelerator: Accelerator, max_levels: int, seed: int) -> None:
+    space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
+    bounds = TileBounds.of(space)
+    if bounds is None:
+        return
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        member = sample_mapping(space, rng)
+        try:
+            stats = layer_stats(layer, dataflow(space, member), accelerator, None)
+        except InputError:
+            continue
+        assert max(member_bounds(bounds, accelerator, member)) <= stats.runtime_cycles, member
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(layer=small_layers((LayerType.CONV, LayerType.GEMM), max_channels=12, max_gemm=12), levels=st.integers(1, 3))
+def test_refined_prefixes_are_every_dividing_tile_chain(layer: Layer, levels: int) -> None:
+    bounds = TileBounds.of(MappingSpace(layer, 4))
+    assert bounds is not None
+    rows = bounds.top_tiles
+    for _ in range(levels - 1):
+        rows = bounds.refined(rows)
+    loops = len(bounds.extents)
+    chains = []
+    for bit, extent in enumerate(bounds.extents):
+        found = [()]
+        for _ in range(levels):
+            found = [chain + (d,) for chain in found for d in range(1, (chain[-1] if chain else extent) + 1) if (chain[-1] if chain else extent) % d == 0]
+        chains.append(found)
+    expected = sorted(tuple(c[bit][level] for level in range(levels) for bit in range(loops)) for c in itertools.product(*chains))
+    assert sorted(map(tuple, rows.tolist())) == expected
+    assert len(set(map(tuple, rows.tolist()))) == len(rows)
+
+
+def test_the_bounds_decline_compatibility_mode_and_imperfect_tiles() -> None:
+    conv = Layer("c", LayerType.CONV, (("K", 4), ("C", 4), ("R", 3), ("S", 3), ("Y", 6), ("X", 6)))
+    assert TileBounds.of(MappingSpace(conv, 4, compat="maestro")) is None
+    assert TileBounds.of(MappingSpace(conv, 4, imperfect=True)) is None
+    assert TileBounds.of(MappingSpace(conv, 4)) is not None

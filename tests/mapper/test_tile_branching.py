@@ -1,0 +1,91 @@
+"""The exhaustive search's tile branches: enumerating by tile prefixes lists exactly the members that start
+with them, and the search still equals brute force on small default-mode spaces with dividing tiles
+(where `tile_bounds.TileBounds` applies) at 1 to 3 cluster levels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from mapper_strategies import layer_stats, small_accelerators
+from property_settings import examples
+
+from mapscope.hardware.accelerator import Accelerator
+from mapscope.mapper import MappingSpace, space_size
+from mapscope.mapper.enumeration import enumerate_batches
+from mapscope.mapper.mapping_objectives import mapping_objective
+from mapscope.mapper.members import choice_of
+from mapscope.mapper.search_exhaustive import exhaustive_search
+from mapscope.mapper.search_result import MappingProblem
+from mapscope.mapper.tile_bounds import TileBounds
+from mapscope.workload.layer import Layer, LayerType
+
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+#: Spaces larger than this are not brute-forced (each member is analysed one at a time).
+MAX_BRUTE_FORCE = 300
+
+
+@st.composite
+def branching_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
+    """A default-mode space with dividing tiles over a tiny CONV, DSCONV or GEMM, 1 to 3 levels, 1 to 8 PEs."""
+    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
+    if layer_type is LayerType.GEMM:
+        layer = Layer("L", layer_type, (("M", draw(st.integers(1, 6))), ("N", draw(st.integers(1, 4))), ("K", draw(st.integers(1, 4)))))
+    else:
+        dims = {"K": draw(st.integers(1, 4)), "C": draw(st.integers(1, 4)), "R": draw(st.integers(1, 2)), "S": draw(st.integers(1, 3))}
+        if layer_type is LayerType.DSCONV:
+            del dims["K"]
+        dims["Y"] = draw(st.integers(dims["R"], dims["R"] + 3))
+        dims["X"] = draw(st.integers(dims["S"], dims["S"] + 5))
+        layer = Layer("L", layer_type, tuple(dims.items()), (("X", draw(st.sampled_from([1, 1, 2, 3]))), ("Y", 1)))
+    pes = draw(st.sampled_from([1, 2, 4, 6, 8]))
+    space = MappingSpace(layer, pes, max_levels=draw(st.integers(1, 3)), reduce_symmetric=draw(st.booleans()))
+    return space, draw(small_accelerators(pes))
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), share=st.floats(0.0, 1.0))
+def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(drawn, objective, share) -> None:
+    space, accelerator = drawn
+    assume(TileBounds.of(space) is not None and 0 < space_size(space) <= MAX_BRUTE_FORCE)
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    values = []
+    for batch in enumerate_batches(space, 256):
+        for row in range(batch.size):
+            stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
+            if problem.constraints.satisfied_by(stats, accelerator):
+                values.append({"runtime": float(stats.runtime_cycles), "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective])
+    optimum = min(values, default=math.inf)
+    assume(optimum < math.inf)
+    result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
+    assert result.certified_optimal and result.value == pytest.approx(optimum, rel=1e-12)
+    budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2)
+    if budgeted.certified_optimal:
+        assert budgeted.value == pytest.approx(optimum, rel=1e-12)
+    else:
+        assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), data=st.data())
+def test_tile_prefixes_enumerate_exactly_the_members_starting_with_them(drawn, data) -> None:
+    space, _ = drawn
+    assume(space_size(space) <= 3000)
+    levels = data.draw(st.sampled_from(list(space.level_counts)))
+    known = data.draw(st.integers(1, levels))
+    within = MappingSpace(space.layer, space.num_pes, min_levels=levels, max_levels=levels, reduce_symmetric=space.reduce_symmetric)
+    every = []
+    for batch in enumerate_batches(within, 64):
+        for row in range(batch.size):
+            flow = batch.dataflow_at(row)
+            every.append((flow, tuple(tile for level in choice_of(within, flow).levels[:known] for tile in level.tiles)))
+    assume(every)
+    chosen = sorted({prefix for _, prefix in every})
+    wanted = data.draw(st.lists(st.sampled_from(chosen), min_size=1, max_size=6, unique=True))
+    listed = [batch.dataflow_at(row) for batch in enumerate_batches(within, 5, None, np.array(wanted, dtype=np.int64)) for row in range(batch.size)]
+    assert sorted(map(repr, listed)) == sorted(repr(flow) for flow, prefix in every if prefix in wanted)
+    assert len(set(map(repr, listed))) == len(listed)
+
