@@ -24,11 +24,10 @@ import time
 
 from mapscope.api import map as map_network
 from mapscope.formats.sources import build_accelerator
-from mapscope.mapper import mapping_objective
-from mapscope.mapper.mapping_objectives import MappingConstraints
-from mapscope.mapper.network_search import NetworkMapping, layer_problem
-from mapscope.mapper.network_totals import layer_value, template_table
 from mapscope.hardware.accelerator import Accelerator
+from mapscope.mapper import MappingConstraints, mapping_objective
+from mapscope.mapper.network_search import NetworkMapping, layer_problem
+from mapscope.mapper.network_totals import NetworkTotals, layer_value, template_table
 from mapscope.mapping.templates import TEMPLATES
 from mapscope.optimization.objectives import Objective
 
@@ -112,10 +111,9 @@ def main() -> None:
         print(f"below floor: {line}")
 
 
-def _value(totals: object) -> str:
+def _value(totals: NetworkTotals | None) -> str:
     """A baseline's network value, or a dash without one."""
-    value = getattr(totals, "value", None)
-    return "-" if value is None else f"{value:.4g}"
+    return "-" if totals is None or totals.value is None else f"{totals.value:.4g}"
 
 
 def _ratio(gain: float | None) -> str:
