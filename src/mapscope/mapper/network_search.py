@@ -16,7 +16,7 @@ from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapper.layer_searches import LayerSearch, check_strategy, run_searches
 from mapscope.mapper.mapping_objectives import MappingConstraints, mapping_objective
-from mapscope.mapper.network_totals import NetworkTotals, TemplateBaselines, analysed, network_totals, template_baselines, template_table
+from mapscope.mapper.network_totals import NetworkTotals, TemplateBaselines, TemplateTable, analysed, layer_value, network_totals, template_baselines, template_table
 from mapscope.mapper.restrictions import SpaceRestrictions, restricted_space, space_restrictions, start_members
 from mapscope.mapper.search_result import MappingProblem, SearchResult, template_starts
 from mapscope.mapper.space import MappingSpace
@@ -63,6 +63,7 @@ class LayerMapping:
             "best_template": search.best_template,
             "best_template_value": search.best_template_value,
             "improvement_over_best_template": search.improvement_over_template,
+            "kept_template": search.kept_template,
             "dataflow": [str(directive) for directive in search.dataflow],
             "runtime_cycles": self.stats.runtime_cycles,
             "energy_nj": self.stats.energy_nj,
@@ -188,6 +189,7 @@ def map_network(
         if progress is not None:
             progress(len(results), len(searches))
     tables = {distinct[position]: template_table(problem) for position, problem in enumerate(problems)}
+    results = {i: with_template_floor(result, tables[i], objective) for i, result in results.items()}
     searched_index = [first_of[_shape(layer)] for layer in network.layers]
     flows = [results[i].dataflow for i in searched_index]
     stats = analysed(network.name, network.layers, flows, accelerator, compat, energy_table)
@@ -210,6 +212,25 @@ def map_network(
         distinct_layers=len(distinct),
         seconds=time.perf_counter() - started,
     )
+
+
+def with_template_floor(result: SearchResult, table: TemplateTable, objective: Objective) -> SearchResult:
+    """`result` measured against every template at its defaults (`template_table`: feasible under the same
+    constraints), so that a network's mapping is never worse than the best of them: the best template
+    becomes `best_template`, and when it beats the search its dataflow is kept (`kept_template`). A
+    template outside the space (`rs`) or a budget too small to reach a template's neighbourhood can do
+    that; the search's certificate and bound still speak of its space."""
+    values = {name: layer_value(objective, entry[1]) for name, entry in table.items() if entry is not None}
+    if not values:
+        return result
+    name = min(values, key=lambda template: (values[template], template))
+    if result.best_template_value is not None and result.best_template_value <= values[name]:
+        return result
+    result = replace(result, best_template=name, best_template_value=values[name])
+    if values[name] >= result.value:
+        return result
+    written, stats = table[name]  # type: ignore[misc]
+    return replace(result, dataflow=written, stats=stats, value=values[name], kept_template=name)
 
 
 def map_workload_network(

@@ -72,11 +72,15 @@ def analysed(name: str, layers: Sequence[Layer], dataflows: Sequence[tuple[Direc
     return analyze_network(mapped, accelerator, compat=compat, energy_table=energy_table)
 
 
-def template_table(problem: MappingProblem) -> dict[str, tuple[tuple[Directive, ...], LayerStats] | None]:
+#: Per template name, its default dataflow for a layer and the statistics, or None (cannot map it, or infeasible).
+TemplateTable = dict[str, "tuple[tuple[Directive, ...], LayerStats] | None"]
+
+
+def template_table(problem: MappingProblem) -> TemplateTable:
     """Each shipped template's default dataflow for the problem's layer and its statistics, or None where
     the template cannot map the layer or breaks a constraint."""
     space, accelerator = problem.space, problem.accelerator
-    table: dict[str, tuple[tuple[Directive, ...], LayerStats] | None] = {}
+    table: TemplateTable = {}
     for name, dataflow_template in TEMPLATES.items():
         try:
             written = dataflow_template.dataflow(space.layer, space.num_pes)

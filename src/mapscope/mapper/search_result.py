@@ -68,7 +68,10 @@ class SearchResult:
 
     `certified_optimal`: no member of the space does better (every spatial subspace enumerated or pruned
     by a sound bound). Otherwise `lower_bound` (when known) is at most the optimum, so the optimum lies in
-    [lower_bound, value]. `best_template` is the best warm start under the same objective and constraints."""
+    [lower_bound, value]. `best_template` is the best warm start under the same objective and constraints.
+    `kept_template` names a template (at its defaults, possibly outside the space, as `rs` is) that did
+    better than every member the search found: a network search keeps its dataflow, statistics and value
+    (`network_search.with_template_floor`), while `certified_optimal` and `lower_bound` still speak of the space."""
 
     layer: str
     strategy: str
@@ -84,11 +87,13 @@ class SearchResult:
     best_template: str | None
     best_template_value: float | None
     pareto_front: tuple[ParetoPoint, ...] | None = None
+    kept_template: str | None = None
 
     @property
     def gap(self) -> float | None:
-        """value - lower_bound (0 when certified; None when no bound is known)."""
-        return None if self.lower_bound is None else self.value - self.lower_bound
+        """value - lower_bound (0 when certified; None when no bound is known; never negative: a kept
+        template outside the space may beat the space's bound)."""
+        return None if self.lower_bound is None else max(0.0, self.value - self.lower_bound)
 
     @property
     def improvement_over_template(self) -> float | None:

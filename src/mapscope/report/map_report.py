@@ -27,6 +27,8 @@ def compact_dataflow(dataflow: tuple[Directive, ...]) -> str:
 def _certificate(entry: LayerMapping) -> str:
     """"certified", the gap to the lower bound relative to the value, or "n/a" without a bound."""
     search = entry.search
+    if search.kept_template is not None:
+        return f"template {search.kept_template}"
     if search.certified_optimal:
         return "certified"
     if search.lower_bound is None or search.value == 0:
