@@ -111,6 +111,16 @@ class MappingSpace:
         return tuple(v for v in values if 2 <= v <= top)
 
     @cached_property
+    def extents(self) -> tuple[int, ...]:
+        """The loops' extents in the space's order (the tiles above the top level)."""
+        return tuple(loop.extent for loop in self.loops.loops)
+
+    @cached_property
+    def iterating_whole(self) -> tuple[str, ...]:
+        """The loops that iterate at the top level even whole (see `always_iterating`)."""
+        return tuple(loop.name for loop in self.loops.loops if loop.iterates_when_whole)
+
+    @cached_property
     def cluster_size_set(self) -> frozenset[int]:
         """allowed_cluster_sizes as a set (membership tests of every candidate)."""
         return frozenset(self._cluster_sizes)
@@ -144,17 +154,18 @@ class MappingChoice:
 
 def iterating(space: MappingSpace, choice: MappingChoice, level: int) -> tuple[str, ...]:
     """The loops of `level` that iterate or are spatial, in the member's order (the others run once)."""
-    names = space.loops.names
     current = choice.levels[level]
-    above = choice.levels[level - 1].tiles if level else tuple(loop.extent for loop in space.loops.loops)
-    moving = {name for name, tile, up in zip(names, current.tiles, above) if tile < up} | {current.spatial_dimension}
-    moving |= set(always_iterating(space, level))
+    above = choice.levels[level - 1].tiles if level else space.extents
+    moving = {name for name, tile, up in zip(space.loops.names, current.tiles, above) if tile < up}
+    moving.add(current.spatial_dimension)
+    if level == 0:
+        moving.update(space.iterating_whole)
     return tuple(name for name in current.loop_order if name in moving)
 
 
 def always_iterating(space: MappingSpace, level: int) -> tuple[str, ...]:
     """Loops that iterate at `level` whatever their tile (compatibility mode's strided rows at the top level)."""
-    return tuple(loop.name for loop in space.loops.loops if level == 0 and loop.iterates_when_whole)
+    return space.iterating_whole if level == 0 else ()
 
 
 def canonical_order(space: MappingSpace, moving: tuple[str, ...]) -> tuple[str, ...]:
