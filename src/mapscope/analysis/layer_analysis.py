@@ -37,6 +37,7 @@ from mapscope.hardware.energy import EnergyTable
 from mapscope.mapping.directives import Cluster
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
+from mapscope.workload.layer import Layer
 
 #: Area and power of one design point, memoised: layers of a network share PEs, SIMD, NoC and often their buffer needs.
 _area_power = lru_cache(maxsize=4096)(area_power)
@@ -110,12 +111,19 @@ class LayerRun:
     timing: LevelTiming
 
 
+@lru_cache(maxsize=1024)
+def _layer_form(layer: Layer, corrections: Corrections) -> tuple[dict[str, int], LayerTensors, dict[str, int]]:
+    """A layer's strides, tensors and dimension sizes under `corrections`, memoised: a mapper analyses
+    thousands of mappings of one layer (callers must not change the dictionaries)."""
+    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
+    tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
+    return strides, tensors, layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
+
+
 def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tuple[tuple[LevelShape, ...], LayerTensors, dict[str, int]]:
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
-    strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
-    tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
-    dims = layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
+    strides, tensors, dims = _layer_form(layer, corrections)
     levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
     shapes = tuple(
         LevelShape(
@@ -275,6 +283,27 @@ def analyze_layer(
 ) -> LayerResult:
     """Statistics of one layer. `previous_l1_accesses` feeds MAESTRO's stale L1 energy in compat mode;
     `run`, when given, is this layer's already computed trace and timing (see `run_layer`)."""
+    fields, l1_accesses = _stats_fields(mapped, accelerator, network_name, compat, energy_table, previous_l1_accesses, run)
+    return LayerResult(LayerStats(**fields), l1_accesses)
+
+
+def layer_stats_fields(
+    mapped: MappedLayer, accelerator: Accelerator, *, compat: str | None, energy_table: EnergyTable | None
+) -> dict[str, Any]:
+    """analyze_layer's LayerStats as a dictionary by field name (no network name, no previous layer): what
+    a search reads thousands of times, without building the record (a tenth of a small layer's analysis)."""
+    return _stats_fields(mapped, accelerator, "", compat, energy_table, 0, None)[0]
+
+
+def _stats_fields(
+    mapped: MappedLayer,
+    accelerator: Accelerator,
+    network_name: str,
+    compat: str | None,
+    energy_table: EnergyTable | None,
+    previous_l1_accesses: int,
+    run: LayerRun | None,
+) -> tuple[dict[str, Any], int]:
     if run is None:
         run = run_layer(mapped, accelerator, compat)
     volumes = layer_volumes(
@@ -286,5 +315,4 @@ def analyze_layer(
         previous_l1_accesses=previous_l1_accesses,
     )
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
-    stats = LayerStats(**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator, corrections))
-    return LayerResult(stats, volumes.l1_accesses)
+    return {**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator, corrections)}, volumes.l1_accesses

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from math import prod
+from typing import NamedTuple
 
 from mapscope.analysis.iteration import directive_states, enumerate_cases
 from mapscope.analysis.level_tables import level_tables
@@ -44,9 +45,11 @@ class TooManyCases(ArithmeticError):
         super().__init__(f"cluster level {level}: {cases} cases, limit {limit}")
 
 
-@dataclass(frozen=True)
-class CaseRecord:
-    """What one valid case of a level hands the timing model: everything except hardware numbers."""
+class CaseRecord(NamedTuple):
+    """What one valid case of a level hands the timing model: everything except hardware numbers.
+
+    A named tuple (not a dataclass): every level run builds one per valid case.
+    """
 
     occurrences: int
     ingress_elems: int

@@ -67,32 +67,55 @@ def time_level(trace: LevelTrace, settings: TimingSettings, memo: dict[int, Leve
         return cached
     timing = LevelTiming()
     simd, bandwidth, top = settings.simd_lanes, settings.offchip_bandwidth, trace.top
-    runtime = peak = average_sum = 0
-    ingress_stats, egress_stats, compute_stats = timing.ingress, timing.egress, timing.compute
+    latency, noc_bandwidth, empty_free = settings.noc_latency, settings.noc_bandwidth, settings.empty_transfer_takes_no_time
+    runtime = peak = average_sum = offchip = 0
+    # Delays.add for ingress, egress and compute, kept in locals (this loop runs for every level run)
+    inf = float("inf")
+    ingress_min, ingress_max, ingress_sum = inf, -inf, 0
+    egress_min, egress_max, egress_sum = inf, -inf, 0
+    compute_min, compute_max, compute_sum = inf, -inf, 0
     for case in trace.cases:
         occurrences = case.occurrences
         if trace.innermost:
             compute = ceil_div(case.partial_sums, simd)
         else:
             compute = max(0, max(time_level(sub, settings, memo).runtime_cycles for sub, _ in case.sub_runs))
-        ingress_delay = noc_delay(case.ingress_elems, settings)
-        egress_delay = noc_delay(case.egress_elems, settings)
+        ingress_elems, egress_elems = case.ingress_elems, case.egress_elems
+        # noc_delay, inlined
+        ingress_delay = 0 if ingress_elems == 0 and empty_free else latency + ceil_div(ingress_elems, noc_bandwidth) - 1
+        egress_delay = 0 if egress_elems == 0 and empty_free else latency + ceil_div(egress_elems, noc_bandwidth) - 1
         step = compute + ingress_delay if case.all_init else max(egress_delay, compute, ingress_delay)
         if top:
             step = max(case.operands_l2_elems // bandwidth // 2, step, case.output_l2_elems // bandwidth // 2)
             if compute == 0:
                 raise NoValidCase(1, "the sub-cluster level computes nothing in this step")
-            timing.offchip_bw_req = (
-                max(timing.offchip_bw_req, cdiv(case.output_l2_elems, compute), cdiv(case.operands_l2_elems, compute)) // 2
-            )
+            offchip = max(offchip, cdiv(case.output_l2_elems, compute), cdiv(case.operands_l2_elems, compute)) // 2
         runtime += occurrences * step
         compute_for_rates = compute if compute != 0 else 1
-        traffic = max(case.ingress_elems, case.egress_elems)
-        peak = max(peak, cdiv(traffic, compute_for_rates))
+        traffic = ingress_elems if ingress_elems > egress_elems else egress_elems
+        rate = cdiv(traffic, compute_for_rates)
+        if rate > peak:
+            peak = rate
         average_sum += cdiv(occurrences * traffic, compute_for_rates)
-        ingress_stats.add(ingress_delay, occurrences)
-        egress_stats.add(egress_delay, occurrences)
-        compute_stats.add(compute_for_rates, occurrences)
+        if ingress_delay < ingress_min:
+            ingress_min = ingress_delay
+        if ingress_delay > ingress_max:
+            ingress_max = ingress_delay
+        ingress_sum += occurrences * ingress_delay
+        if egress_delay < egress_min:
+            egress_min = egress_delay
+        if egress_delay > egress_max:
+            egress_max = egress_delay
+        egress_sum += occurrences * egress_delay
+        if compute_for_rates < compute_min:
+            compute_min = compute_for_rates
+        if compute_for_rates > compute_max:
+            compute_max = compute_for_rates
+        compute_sum += occurrences * compute_for_rates
+    timing.ingress = Delays(ingress_min, ingress_max, ingress_sum)
+    timing.egress = Delays(egress_min, egress_max, egress_sum)
+    timing.compute = Delays(compute_min, compute_max, compute_sum)
+    timing.offchip_bw_req = offchip
     timing.runtime_cycles = runtime
     timing.peak_noc_bw = peak
     timing.avg_noc_bw_sum = average_sum

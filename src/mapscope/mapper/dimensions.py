@@ -15,7 +15,7 @@ shrinks (``t_l < t_{l-1}``, the loop iterates); elsewhere the loop runs once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import comb
 
 import numpy as np
@@ -72,7 +72,7 @@ class LayerLoops:
     loops: tuple[LoopDimension, ...]
     whole: tuple[WholeDimension, ...]
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """The loop names in the space's order."""
         return tuple(loop.name for loop in self.loops)
@@ -210,3 +210,11 @@ def written_tiles(loop: LoopDimension, chains: np.ndarray) -> tuple[list[np.ndar
         offsets.append(offset)
         above_tile, above_size, above_offset = tile, size, offset
     return sizes, offsets
+
+
+@lru_cache(maxsize=1 << 16)
+def written_chain(loop: LoopDimension, chain: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """`written_tiles` of one chain of tiles (top level first): per level, the directive's (size, offset).
+    Memoised: the members a search evaluates share most of their chains."""
+    sizes, offsets = written_tiles(loop, np.array([chain], dtype=np.int64))
+    return tuple((int(size[0]), int(offset[0])) for size, offset in zip(sizes, offsets))

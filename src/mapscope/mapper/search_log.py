@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from mapscope.analysis.batch import MappingStats, evaluate_mappings, mapping_batches
-from mapscope.analysis.layer_analysis import analyze_layer
+from mapscope.analysis.layer_analysis import analyze_layer, layer_stats_fields
 from mapscope.errors import InputError
 from mapscope.mapper.bounds import layer_lower_bound
 from mapscope.mapper.mapping_objectives import metric_column, objective_bound, stats_metric
@@ -39,15 +40,17 @@ class ScalarStats:
     `valid`, `column` (garbage where invalid)."""
 
     dataflows: tuple[tuple[Directive, ...], ...]
-    results: tuple[LayerStats | None, ...]  # None where analyze_layer rejects the mapping
+    results: tuple[dict[str, Any] | None, ...]  # analyze_layer's LayerStats by field; None where it rejects the mapping
 
     @classmethod
     def of(cls, problem: MappingProblem, dataflows: Sequence[tuple[Directive, ...]]) -> ScalarStats:
-        """Analyse each dataflow of the problem's layer with analyze_layer."""
+        """Analyse each dataflow of the problem's layer as analyze_layer does (its fields, not its record)."""
+        space = problem.space
         results = []
         for written in dataflows:
             try:
-                results.append(mapping_stats(problem, written))
+                mapped = MappedLayer(space.layer, written)
+                results.append(layer_stats_fields(mapped, problem.accelerator, compat=space.compat, energy_table=problem.energy_table))
             except InputError:
                 results.append(None)
         return cls(tuple(dataflows), tuple(results))
@@ -73,7 +76,7 @@ class ScalarStats:
 
     def column(self, name: str) -> np.ndarray:
         """One LayerStats field over the mappings (0 where invalid)."""
-        return np.array([getattr(result, name) if result is not None else 0 for result in self.results])
+        return np.array([result[name] if result is not None else 0 for result in self.results])
 
 
 def mapping_stats(problem: MappingProblem, written: tuple[Directive, ...]) -> LayerStats:

@@ -19,10 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
-
 from mapscope.errors import InputError
-from mapscope.mapper.dimensions import LayerLoops, layer_loops, tile_fits, written_tiles
+from mapscope.mapper.dimensions import LayerLoops, layer_loops, tile_fits, written_chain
 from mapscope.mapping.directives import Cluster, Directive, SpatialMap, TemporalMap
 from mapscope.workload.layer import Layer
 
@@ -87,18 +85,49 @@ class MappingSpace:
 
     def restriction(self, level: int) -> LevelRestriction:
         """What `level` may use (unrestricted beyond the levels given)."""
-        return self.levels[level] if level < len(self.levels) else LevelRestriction()
+        return self.levels[level] if level < len(self.levels) else _UNRESTRICTED
 
     def spatial_choices(self, level: int) -> tuple[str, ...]:
         """The loops `level` may spread spatially, in the space's order."""
+        return self._spatial_choices[level] if level < MAX_LEVELS else self._spatial_at(level)
+
+    def _spatial_at(self, level: int) -> tuple[str, ...]:
         allowed = self.restriction(level).spatial_dimensions
         return tuple(name for name in self.loops.names if allowed is None or name in allowed)
 
+    @cached_property
+    def _spatial_choices(self) -> tuple[tuple[str, ...], ...]:
+        """spatial_choices of every level a member may have (searches ask for them per candidate)."""
+        return tuple(self._spatial_at(level) for level in range(MAX_LEVELS))
+
     def allowed_cluster_sizes(self) -> tuple[int, ...]:
         """The Cluster sizes allowed between levels, ascending."""
+        return self._cluster_sizes
+
+    @cached_property
+    def _cluster_sizes(self) -> tuple[int, ...]:
         top = min(self.num_pes, self.max_cluster_size or self.num_pes)
         values = range(2, top + 1) if self.cluster_sizes is None else sorted(set(self.cluster_sizes))
         return tuple(v for v in values if 2 <= v <= top)
+
+    @cached_property
+    def extents(self) -> tuple[int, ...]:
+        """The loops' extents in the space's order (the tiles above the top level)."""
+        return tuple(loop.extent for loop in self.loops.loops)
+
+    @cached_property
+    def iterating_whole(self) -> tuple[str, ...]:
+        """The loops that iterate at the top level even whole (see `always_iterating`)."""
+        return tuple(loop.name for loop in self.loops.loops if loop.iterates_when_whole)
+
+    @cached_property
+    def cluster_size_set(self) -> frozenset[int]:
+        """allowed_cluster_sizes as a set (membership tests of every candidate)."""
+        return frozenset(self._cluster_sizes)
+
+
+#: The restriction of a level the space does not restrict.
+_UNRESTRICTED = LevelRestriction()
 
 
 @dataclass(frozen=True)
@@ -125,17 +154,18 @@ class MappingChoice:
 
 def iterating(space: MappingSpace, choice: MappingChoice, level: int) -> tuple[str, ...]:
     """The loops of `level` that iterate or are spatial, in the member's order (the others run once)."""
-    names = space.loops.names
     current = choice.levels[level]
-    above = choice.levels[level - 1].tiles if level else tuple(loop.extent for loop in space.loops.loops)
-    moving = {name for name, tile, up in zip(names, current.tiles, above) if tile < up} | {current.spatial_dimension}
-    moving |= set(always_iterating(space, level))
+    above = choice.levels[level - 1].tiles if level else space.extents
+    moving = {name for name, tile, up in zip(space.loops.names, current.tiles, above) if tile < up}
+    moving.add(current.spatial_dimension)
+    if level == 0:
+        moving.update(space.iterating_whole)
     return tuple(name for name in current.loop_order if name in moving)
 
 
 def always_iterating(space: MappingSpace, level: int) -> tuple[str, ...]:
     """Loops that iterate at `level` whatever their tile (compatibility mode's strided rows at the top level)."""
-    return tuple(loop.name for loop in space.loops.loops if level == 0 and loop.iterates_when_whole)
+    return space.iterating_whole if level == 0 else ()
 
 
 def canonical_order(space: MappingSpace, moving: tuple[str, ...]) -> tuple[str, ...]:
@@ -172,7 +202,7 @@ def check_member(space: MappingSpace, choice: MappingChoice) -> None:
         raise InputError(f"{count} cluster levels; the space allows {allowed.start} to {allowed.stop - 1}", where)
     if len(choice.cluster_sizes) != count - 1:
         raise InputError(f"{count} levels need {count - 1} cluster sizes, got {len(choice.cluster_sizes)}", where)
-    allowed_sizes = set(space.allowed_cluster_sizes())
+    allowed_sizes = space.cluster_size_set
     product = 1
     for size in choice.cluster_sizes:
         if size not in allowed_sizes:
@@ -206,15 +236,15 @@ def check_member(space: MappingSpace, choice: MappingChoice) -> None:
 def dataflow(space: MappingSpace, choice: MappingChoice) -> tuple[Directive, ...]:
     """The MAESTRO directives of member `choice` (written as `mapper.dimensions.written_tiles` says)."""
     loops = space.loops
-    chains = {loop.name: np.array([[level.tiles[i] for level in choice.levels]], dtype=np.int64) for i, loop in enumerate(loops.loops)}
-    written = {loop.name: written_tiles(loop, chains[loop.name]) for loop in loops.loops}
+    written = {loop.name: written_chain(loop, tuple(level.tiles[i] for level in choice.levels)) for i, loop in enumerate(loops.loops)}
+    wholes = [TemporalMap(whole.size, whole.size, whole.name) for whole in loops.whole]
     directives: list[Directive] = []
     for index, level in enumerate(choice.levels):
         if index:
             directives.append(Cluster(choice.cluster_sizes[index - 1], "P"))
         for name in level.loop_order:
-            sizes, offsets = written[name]
+            size, offset = written[name][index]
             kind = SpatialMap if name == level.spatial_dimension else TemporalMap
-            directives.append(kind(int(sizes[index][0]), int(offsets[index][0]), name))
-        directives += [TemporalMap(whole.size, whole.size, whole.name) for whole in loops.whole]
+            directives.append(kind(size, offset, name))
+        directives += wholes
     return tuple(directives)
