@@ -130,22 +130,27 @@ class Branch:
 MAX_BRANCH_ROWS = 200_000
 
 
-def tile_branches(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
+def tile_branches(
+    problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, incumbent: float, top_values: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The tile prefixes of the subspace `entry` whose objective bound (the tile bound, never below the
     subspace's) is below `incumbent`, with those bounds, in ascending bound order. Top-level tile tuples are
-    bounded first; those below the incumbent are refined level by level (each prefix extended by every
-    tile tuple of the next level) while at most MAX_BRANCH_ROWS prefixes would be, so that a branch is, at
-    best, every loop order of one tile chain."""
+    bounded first (or given: `top_values`, from `top_tile_bounds`); those below the incumbent are refined
+    level by level (each prefix extended by every tile tuple of the next level) while at most
+    MAX_BRANCH_ROWS prefixes would be, so that a branch is, at best, every loop order of one tile chain."""
     accelerator = problem.accelerator
     spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
     sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
     assert entry.bound is not None  # callers branch only bounded subspaces
     rows = bounds.top_tiles
     while True:
-        runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
-        values = objective_bounds(problem.objective, runtime, energy_nj)
-        assert values is not None
-        values = np.maximum(values, entry.bound)
+        if top_values is None:
+            runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
+            values = objective_bounds(problem.objective, runtime, energy_nj)
+            assert values is not None
+            values = np.maximum(values, entry.bound)
+        else:
+            values, top_values = top_values, None
         below = values < incumbent
         rows, values = rows[below], values[below]
         if rows.shape[1] // len(bounds.names) >= entry.levels or not len(rows) or bounds.refined_count(rows) > MAX_BRANCH_ROWS:
@@ -153,6 +158,57 @@ def tile_branches(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEn
         rows = bounds.refined(rows)
     order = np.argsort(values, kind="stable")
     return rows[order], values[order]
+
+
+def top_tile_bounds(problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float) -> list[np.ndarray]:
+    """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
+    below the subspace's own), as `tile_branches` computes them: the subspaces of one level count are
+    bounded together, one row per (subspace, tuple), in one numpy pass instead of one call each."""
+    top = bounds.top_tiles
+    found: list[np.ndarray] = [np.zeros(0)] * len(entries)
+    for levels in sorted({entry.levels for entry in entries}):
+        group = [index for index, entry in enumerate(entries) if entry.levels == levels]
+        spatial = np.array([[bounds.names.index(name) for name in entries[i].spatial_dimensions] for i in group], dtype=np.int64)
+        pes = problem.accelerator.num_pes
+        sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
+        rows = np.tile(top, (len(group), 1))
+        runtime = bounds.runtime_bounds_cycles(problem.accelerator, np.repeat(spatial, len(top), axis=0), np.repeat(sub_clusters, len(top), axis=0), rows)
+        values = objective_bounds(problem.objective, runtime, energy_nj)
+        assert values is not None  # callers bound only objectives the bounds cover
+        floors = np.array([entries[i].bound for i in group], dtype=np.float64)
+        values = np.maximum(values.reshape(len(group), len(top)), floors[:, None])
+        for row, index in enumerate(group):
+            found[index] = values[row]
+    return found
+
+
+#: Rows (subspaces × top-level tile tuples) `_bounded_subspaces` bounds in one numpy pass at most.
+WINDOW_ROWS = 1 << 18
+
+
+def _bounded_subspaces(
+    problem: MappingProblem, bounds: TileBounds | None, entries: Iterator[SubspaceEntry], energy_nj: float, log: SearchLog
+) -> Iterator[tuple[SubspaceEntry, np.ndarray | None]]:
+    """The spatial subspaces in order, each with its top-level tile bounds (`top_tile_bounds`; None where
+    tile bounds do not apply), bounded in windows of subspaces that double up to WINDOW_ROWS rows. A window
+    closes at the first subspace whose own bound reaches the incumbent (the search ends there), so at
+    most one window is bounded in vain; the bounds do not depend on the incumbent, so reading them ahead
+    prunes exactly what bounding one subspace at a time would."""
+    tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
+    most = 1 if bounds is None else max(1, WINDOW_ROWS // len(bounds.top_tiles))
+    size, window = 1, []
+    for entry in entries:
+        if not tiled or entry.bound is None:
+            yield entry, None
+            continue
+        window.append(entry)
+        if len(window) >= size or entry.bound >= log.best_value:
+            assert bounds is not None
+            yield from zip(window, top_tile_bounds(problem, bounds, window, energy_nj))
+            size, window = min(2 * size, most), []
+    if window:
+        assert bounds is not None
+        yield from zip(window, top_tile_bounds(problem, bounds, window, energy_nj))
 
 
 def exhaustive_search(
@@ -180,31 +236,30 @@ def exhaustive_search(
     space = problem.space
     bounds = TileBounds.of(space)
     energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
-    entries = spatial_subspaces(problem)
-    entry = next(entries, None)
-    while entry is not None:
+    subspaces = _bounded_subspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log)
+    current = next(subspaces, None)
+    while current is not None:
+        entry, top_values = current
         if entry.bound is not None and entry.bound >= log.best_value:
             break  # this and every later subspace are pruned (bounds ascend)
-        following = next(entries, None)
-        if entry.bound is None or bounds is None or objective_bounds(problem.objective, np.zeros(1), energy_nj) is None:
+        following = next(subspaces, None)
+        if top_values is None:
             branches: Iterator[Branch] = iter((Branch(entry.bound, entry),))
         else:
-            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows)
+            assert bounds is not None
+            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values)
         for branch in branches:
             stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
             if stopped:
-                return log.result("exhaustive", False, _unexplored_bound(problem, bounds, branch.bound, following, entries, energy_nj, log.best_value))
-        entry = following
+                return log.result("exhaustive", False, _unexplored_bound(branch.bound, following, subspaces, log.best_value))
+        current = following
     return log.result("exhaustive", True, None)
 
 
 def _unexplored_bound(
-    problem: MappingProblem,
-    bounds: TileBounds | None,
     current: float | None,
-    following: SubspaceEntry | None,
-    entries: Iterator[SubspaceEntry],
-    energy_nj: float,
+    following: tuple[SubspaceEntry, np.ndarray | None] | None,
+    subspaces: Iterator[tuple[SubspaceEntry, np.ndarray | None]],
     incumbent: float,
 ) -> float | None:
     """The least bound of what a stopped search left unexplored: the branch it stopped in (`current`; its
@@ -214,25 +269,24 @@ def _unexplored_bound(
     if current is None:
         return None
     lowest = current
-    entry = following
-    while entry is not None and entry.bound is not None and entry.bound < min(lowest, incumbent):
-        if bounds is None:
-            return entry.bound  # the first later subspace is the lowest
-        spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
-        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
-        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, sub_clusters, bounds.top_tiles)
-        values = objective_bounds(problem.objective, runtime, energy_nj)
-        if values is None:
-            return entry.bound
-        lowest = min(lowest, max(float(values.min()), entry.bound))
-        entry = next(entries, None)
+    while following is not None and following[0].bound is not None and following[0].bound < min(lowest, incumbent):
+        entry, top_values = following
+        if top_values is None:
+            return entry.bound  # without tile bounds the first later subspace is the lowest
+        lowest = min(lowest, float(top_values.min()))
+        following = next(subspaces, None)
     return lowest
 
 
-def _tile_chunks(problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int) -> Iterator[Branch]:
+def _tile_chunks(
+    problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int, top_values: np.ndarray | None = None
+) -> Iterator[Branch]:
     """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`), `rows` at a time
-    in ascending bound order; the incumbent is read again before each chunk, so later ones shrink or vanish."""
-    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value)
+    in ascending bound order; the incumbent is read again before each chunk, so later ones shrink or vanish.
+    A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
+    if top_values is not None and not bool((top_values < log.best_value).any()):
+        return
+    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values)
     start = 0
     while start < len(tiles):
         end = min(start + rows, int(np.searchsorted(values, log.best_value, side="left")))
