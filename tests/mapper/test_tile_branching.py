@@ -89,3 +89,27 @@ def test_tile_prefixes_enumerate_exactly_the_members_starting_with_them(drawn, d
     assert sorted(map(repr, listed)) == sorted(repr(flow) for flow, prefix in every if prefix in wanted)
     assert len(set(map(repr, listed))) == len(listed)
 
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), data=st.data())
+def test_tile_prefix_batches_are_full_until_their_group_ends(drawn, data) -> None:
+    """Rows that start with a wanted prefix are gathered across a group (scanned max_rows·SCAN_BATCHES at
+    a time): only a group's last batch holds fewer than max_rows members (at 100,000 rows each group with
+    members is one batch), listed in the same order whatever the batch size."""
+    space, _ = drawn
+    assume(space_size(space) <= 3000)
+    levels = data.draw(st.sampled_from(list(space.level_counts)))
+    within = MappingSpace(space.layer, space.num_pes, min_levels=levels, max_levels=levels, reduce_symmetric=space.reduce_symmetric)
+    bounds = TileBounds.of(within)
+    assume(bounds is not None)
+    assert bounds is not None
+    top = bounds.top_tiles
+    wanted = top[data.draw(st.lists(st.integers(0, len(top) - 1), min_size=1, max_size=4, unique=True))]
+    max_rows = data.draw(st.integers(1, 7))
+    batches = list(enumerate_batches(within, max_rows, None, wanted))
+    groups = list(enumerate_batches(within, 100_000, None, wanted))
+    whole = [batch.dataflow_at(row) for batch in groups for row in range(batch.size)]
+    assert [repr(batch.dataflow_at(row)) for batch in batches for row in range(batch.size)] == list(map(repr, whole))
+    assert sum(batch.size < max_rows for batch in batches) <= len(groups)
+    assert len(batches) <= len(groups) + len(whole) // max_rows
