@@ -115,7 +115,7 @@ class TileBounds:
 
     def _operand_elems(self, tiles: np.ndarray, spread: np.ndarray | None, active: np.ndarray, tight: bool) -> np.ndarray:
         """Input plus filter elements of one tile per row (`tight`: inputs some window touches); with
-        `spread` (per row) the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts
+        `spread` (one for every row, or per row) the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts
         the union of those sub-clusters' tiles (a window axis's tiles overlap when the stride is below the window)."""
         total = np.zeros(len(tiles), dtype=np.int64)
         for loops, fixed in ((self.input_loops, self.input_fixed_elems), (self.filter_loops, self.filter_fixed_elems)):
@@ -124,14 +124,14 @@ class TileBounds:
                 if not indexed:
                     continue
                 along = self._inputs_of(tiles[:, column], column, tight) if loops is self.input_loops else tiles[:, column]
-                if spread is not None:
+                if spread is not None and (spread.ndim or spread == column):
                     if loops is self.input_loops and self.windows[column]:
                         window, stride = self.windows[column], self.strides[column]
                         union = (active * tiles[:, column] - 1) * stride + window
                         spread_along = np.minimum(union, active * along)
                     else:
                         spread_along = active * along
-                    along = np.where(spread == column, spread_along, along)
+                    along = np.where(spread == column, spread_along, along) if spread.ndim else spread_along
                 volume = volume * along
             total = total + volume
         return total
@@ -157,26 +157,28 @@ class TileBounds:
         rows = np.asarray(rows, dtype=np.int64)
         loops = len(self.extents)
         known = rows.shape[1] // loops
-        shape = (len(rows), np.shape(spatial)[-1])
-        spatial_rows = np.broadcast_to(np.asarray(spatial, dtype=np.int64), shape)
-        cluster_rows = np.broadcast_to(np.asarray(sub_clusters, dtype=np.int64), shape)
         above = np.broadcast_to(np.asarray(self.extents, dtype=np.int64), (len(rows), loops))
-        return self._level_bound(accelerator, spatial_rows, cluster_rows, rows, known, 0, above)
+        spatial_loops, clusters = np.asarray(spatial, dtype=np.int64), np.asarray(sub_clusters, dtype=np.int64)
+        return self._level_bound(accelerator, spatial_loops, clusters, rows, known, 0, above)
 
     def _level_bound(
         self, accelerator: Accelerator, spatial: np.ndarray, sub_clusters: np.ndarray, rows: np.ndarray, known: int, level: int, above: np.ndarray
     ) -> np.ndarray:
         """The bound on one run of `level` (its tiles known) on tiles `above`, per row (spatial loops and
-        sub-cluster counts per row and level)."""
-        loops, levels = len(self.extents), spatial.shape[1]
+        sub-cluster counts: (levels,) for every row, or (rows, levels))."""
+        loops, levels = len(self.extents), spatial.shape[-1]
         tiles = rows[:, level * loops : (level + 1) * loops]
         counts = above // tiles
-        here = spatial[:, level]
-        spread = np.arange(loops)[None, :] == here[:, None]
-        spread_counts = counts[np.arange(len(rows)), here]
-        folds = -(-spread_counts // sub_clusters[:, level])
-        steps = np.where(spread, 1, counts).prod(axis=1) * folds
-        active = np.minimum(spread_counts, sub_clusters[:, level])
+        here, clusters_here = spatial[..., level], sub_clusters[..., level]
+        if here.ndim == 0:  # one subspace: the spread loop's column, as before
+            spread_counts = counts[:, int(here)]
+            others = np.prod(np.delete(counts, int(here), axis=1), axis=1)
+        else:
+            spread_counts = counts[np.arange(len(rows)), here]
+            others = np.where(np.arange(loops)[None, :] == here[:, None], 1, counts).prod(axis=1)
+        folds = -(-spread_counts // clusters_here)
+        steps = others * folds
+        active = np.minimum(spread_counts, clusters_here)
         latency, bandwidth, simd = accelerator.noc_latency_cycles, accelerator.noc_bandwidth_elems_per_cycle, accelerator.simd_lanes
         fill_elems = self._operand_elems(tiles, here, active, tight=False)
         fill = latency + -(-fill_elems // bandwidth) - 1
@@ -187,9 +189,9 @@ class TileBounds:
             compute = self._level_bound(accelerator, spatial, sub_clusters, rows, known, level + 1, tiles)
         else:
             busiest = np.full(len(rows), self.macs_per_unit, dtype=np.int64)
-            lower_spatial, lower_clusters = spatial[:, level + 1 :], sub_clusters[:, level + 1 :]
+            lower_spatial, lower_clusters = spatial[..., level + 1 :], sub_clusters[..., level + 1 :]
             for column in range(loops):
-                split = np.where(lower_spatial == column, lower_clusters, 1).prod(axis=1)
+                split = np.where(lower_spatial == column, lower_clusters, 1).prod(axis=-1)
                 busiest = busiest * -(-tiles[:, column] // split)
             compute = -(-busiest // simd) + latency * (levels - 1 - level)
             traffic = self._operand_elems(tiles, None, active, tight=True)
