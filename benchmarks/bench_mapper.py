@@ -1,10 +1,10 @@
 """The mapper on ResNet-50's distinct layers at 256 PEs: seconds, mappings evaluated, certificate, gain.
 
 Usage: python benchmarks/bench_mapper.py [--objective runtime|energy|edp] [--layers N] [--genetic-budget N]
-       [--exhaustive-budget N] [--seed S]
+       [--exhaustive-budget N] [--seed S] [--layer NAME]
 
 Layers (fixed): every distinct layer (identical shapes once) of the shipped resnet50_kcp_ws network, or the
-first --layers of them, on the shipped accelerator_256pe (L1 and L2 capacities enforced), default space,
+first --layers of them (or only the one named by --layer), on the shipped accelerator_256pe (L1 and L2 capacities enforced), default space,
 one objective (default runtime). Per layer: a seeded genetic search (its best becomes the incumbent),
 then the exhaustive search with a budget of evaluations (pruned by the subspace bounds; certified when
 every subspace is enumerated or pruned). One line per layer: seconds, mappings evaluated (both
@@ -33,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objective", default="runtime", choices=("runtime", "energy", "edp"))
     parser.add_argument("--layers", type=int, default=None, help="only the first N distinct layers")
+    parser.add_argument("--layer", default=None, help="only the distinct layer with this name")
     parser.add_argument("--genetic-budget", type=int, default=1000)
     parser.add_argument("--exhaustive-budget", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
@@ -41,6 +42,10 @@ def main() -> None:
     network = load_network("resnet50_kcp_ws")
     distinct = {dataclasses.replace(mapped.layer, name=""): mapped.layer for mapped in reversed(network.layers)}
     layers = list(reversed(distinct.values()))[: arguments.layers]
+    if arguments.layer is not None:
+        layers = [layer for layer in layers if layer.name == arguments.layer]
+        if not layers:
+            parser.error(f"no distinct layer named {arguments.layer!r}")
     seconds: list[float] = []
     evaluated = certified = 0
     for layer in layers:

@@ -18,7 +18,10 @@ from mapscope.mapper import MappingSpace, space_size
 from mapscope.mapper.enumeration import enumerate_batches
 from mapscope.mapper.mapping_objectives import mapping_objective
 from mapscope.mapper.members import choice_of
-from mapscope.mapper.search_exhaustive import exhaustive_search
+from mapscope.mapper.bounds import energy_lower_bound_nj
+from mapscope.mapper.layer_work import layer_work
+from mapscope.mapper.mapping_objectives import objective_bounds
+from mapscope.mapper.search_exhaustive import exhaustive_search, spatial_subspaces, top_tile_bounds
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.tile_bounds import TileBounds
 from mapscope.workload.layer import Layer, LayerType
@@ -89,3 +92,49 @@ def test_tile_prefixes_enumerate_exactly_the_members_starting_with_them(drawn, d
     assert sorted(map(repr, listed)) == sorted(repr(flow) for flow, prefix in every if prefix in wanted)
     assert len(set(map(repr, listed))) == len(listed)
 
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), data=st.data())
+def test_tile_prefix_batches_are_full_until_their_group_ends(drawn, data) -> None:
+    """Rows that start with a wanted prefix are gathered across a group (scanned max_rows·SCAN_BATCHES at
+    a time): only a group's last batch holds fewer than max_rows members (at 100,000 rows each group with
+    members is one batch), listed in the same order whatever the batch size."""
+    space, _ = drawn
+    assume(space_size(space) <= 3000)
+    levels = data.draw(st.sampled_from(list(space.level_counts)))
+    within = MappingSpace(space.layer, space.num_pes, min_levels=levels, max_levels=levels, reduce_symmetric=space.reduce_symmetric)
+    bounds = TileBounds.of(within)
+    assume(bounds is not None)
+    assert bounds is not None
+    top = bounds.top_tiles
+    wanted = top[data.draw(st.lists(st.integers(0, len(top) - 1), min_size=1, max_size=4, unique=True))]
+    max_rows = data.draw(st.integers(1, 7))
+    batches = list(enumerate_batches(within, max_rows, None, wanted))
+    groups = list(enumerate_batches(within, 100_000, None, wanted))
+    whole = [batch.dataflow_at(row) for batch in groups for row in range(batch.size)]
+    assert [repr(batch.dataflow_at(row)) for batch in batches for row in range(batch.size)] == list(map(repr, whole))
+    assert sum(batch.size < max_rows for batch in batches) <= len(groups)
+    assert len(batches) <= len(groups) + len(whole) // max_rows
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp")), data=st.data())
+def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data) -> None:
+    """`top_tile_bounds` bounds subspaces of several level counts in one pass: each subspace's row equals
+    its own `runtime_bounds_cycles` call, raised to the subspace bound."""
+    space, accelerator = drawn
+    bounds = TileBounds.of(space)
+    assume(bounds is not None)
+    assert bounds is not None
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    entries = list(spatial_subspaces(problem))
+    entries = data.draw(st.lists(st.sampled_from(entries), min_size=1, max_size=12)) if entries else []
+    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
+    for entry, found in zip(entries, top_tile_bounds(problem, bounds, entries, energy_nj)):
+        spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (accelerator.num_pes // math.prod(entry.cluster_sizes), *entry.cluster_sizes)
+        runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, bounds.top_tiles)
+        alone = objective_bounds(problem.objective, runtime, energy_nj)
+        assert alone is not None
+        assert np.array_equal(found, np.maximum(alone, entry.bound))

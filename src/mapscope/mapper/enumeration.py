@@ -119,12 +119,7 @@ def enumerate_batches(
                 total *= extent
             if total >= MAX_GROUP_ROWS:
                 raise InputError(f"a group of {total:,} mappings is too large to enumerate; restrict the space", space.where)
-            for start in range(0, total, max_rows):
-                digits = np.unravel_index(np.arange(start, min(start + max_rows, total), dtype=np.int64), shape)
-                if wanted is not None:
-                    digits = wanted.kept(chains, digits)
-                    if not len(digits[0]):
-                        continue
+            for digits in _row_digits(shape, total, max_rows, chains, wanted):
                 sizes, offsets = [], []
                 for source, index, level in columns:
                     if source == "cluster":
@@ -139,6 +134,35 @@ def enumerate_batches(
                         sizes.append(value)
                         offsets.append(value)
                 yield MappingBatch(space.layer, tuple(skeleton), np.stack(sizes, axis=1), np.stack(offsets, axis=1))
+
+
+#: Rows of a group tested against the wanted tile prefixes at a time, in batches' worth (memory stays bounded).
+SCAN_BATCHES = 64
+
+
+def _row_digits(shape: tuple[int, ...], total: int, max_rows: int, chains: list[np.ndarray], wanted: _TileRows | None) -> Iterator[tuple[np.ndarray, ...]]:
+    """The digits (cluster tuple, then one per loop) of a group's rows in order, at most `max_rows` at a
+    time; with `wanted`, only the rows starting with a wanted tile prefix, gathered across the group so
+    that a batch is full unless it is the group's last (few members per prefix make many rows fail)."""
+    if wanted is None:
+        for start in range(0, total, max_rows):
+            yield np.unravel_index(np.arange(start, min(start + max_rows, total), dtype=np.int64), shape)
+        return
+    pending: list[tuple[np.ndarray, ...]] = []
+    held = 0
+    scan = max_rows * SCAN_BATCHES
+    for start in range(0, total, scan):
+        digits = wanted.kept(chains, np.unravel_index(np.arange(start, min(start + scan, total), dtype=np.int64), shape))
+        if not len(digits[0]):
+            continue
+        pending.append(digits)
+        held += len(digits[0])
+        while held >= max_rows:
+            merged = tuple(np.concatenate(parts) for parts in zip(*pending))
+            yield tuple(d[:max_rows] for d in merged)
+            pending, held = [tuple(d[max_rows:] for d in merged)], held - max_rows
+    if held:
+        yield tuple(np.concatenate(parts) for parts in zip(*pending))
 
 
 class _TileRows:

@@ -113,10 +113,10 @@ class TileBounds:
             return tiles
         return (tiles - 1) * (min(stride, window) if tight else stride) + window
 
-    def _operand_elems(self, tiles: np.ndarray, spread: int | None, active: np.ndarray, tight: bool) -> np.ndarray:
+    def _operand_elems(self, tiles: np.ndarray, spread: np.ndarray | None, active: np.ndarray, tight: bool) -> np.ndarray:
         """Input plus filter elements of one tile per row (`tight`: inputs some window touches); with
-        `spread` the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts the
-        union of those sub-clusters' tiles (a window axis's tiles overlap when the stride is below the window)."""
+        `spread` (one for every row, or per row) the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts
+        the union of those sub-clusters' tiles (a window axis's tiles overlap when the stride is below the window)."""
         total = np.zeros(len(tiles), dtype=np.int64)
         for loops, fixed in ((self.input_loops, self.input_fixed_elems), (self.filter_loops, self.filter_fixed_elems)):
             volume = np.full(len(tiles), fixed, dtype=np.int64)
@@ -124,23 +124,26 @@ class TileBounds:
                 if not indexed:
                     continue
                 along = self._inputs_of(tiles[:, column], column, tight) if loops is self.input_loops else tiles[:, column]
-                if column == spread:
+                if spread is not None and (spread.ndim or spread == column):
                     if loops is self.input_loops and self.windows[column]:
                         window, stride = self.windows[column], self.strides[column]
                         union = (active * tiles[:, column] - 1) * stride + window
-                        along = np.minimum(union, active * along)
+                        spread_along = np.minimum(union, active * along)
                     else:
-                        along = active * along
+                        spread_along = active * along
+                    along = np.where(spread == column, spread_along, along) if spread.ndim else spread_along
                 volume = volume * along
             total = total + volume
         return total
 
     def runtime_bounds_cycles(
-        self, accelerator: Accelerator, spatial: tuple[int, ...], sub_clusters: tuple[int, ...], rows: np.ndarray
+        self, accelerator: Accelerator, spatial: tuple[int, ...] | np.ndarray, sub_clusters: tuple[int, ...] | np.ndarray, rows: np.ndarray
     ) -> np.ndarray:
         """Per row of tile prefixes (the tiles of levels 0..k-1, level-major, loop order within a level), a
         lower bound on the runtime of every member of the subspace with per-level spatial loops `spatial`
-        (loop indices) and sub-cluster counts `sub_clusters` (level 0 first) whose tiles start so.
+        (loop indices) and sub-cluster counts `sub_clusters` (level 0 first) whose tiles start so; both are
+        one tuple for every row or a (rows, levels) array, one subspace per row, so that many subspaces of
+        one level count are bounded in one numpy pass.
 
         A known level with S steps lasts at least `(S − 1)·max(c, f) + max(c + in_0, f)`: every step at
         least its computation c (and, at the top, the off-chip term f), the first (all directives Init)
@@ -154,33 +157,43 @@ class TileBounds:
         rows = np.asarray(rows, dtype=np.int64)
         loops = len(self.extents)
         known = rows.shape[1] // loops
-        return self._level_bound(accelerator, spatial, sub_clusters, rows, known, 0, np.broadcast_to(np.asarray(self.extents, dtype=np.int64), (len(rows), loops)))
+        above = np.broadcast_to(np.asarray(self.extents, dtype=np.int64), (len(rows), loops))
+        spatial_loops, clusters = np.asarray(spatial, dtype=np.int64), np.asarray(sub_clusters, dtype=np.int64)
+        return self._level_bound(accelerator, spatial_loops, clusters, rows, known, 0, above)
 
     def _level_bound(
-        self, accelerator: Accelerator, spatial: tuple[int, ...], sub_clusters: tuple[int, ...], rows: np.ndarray, known: int, level: int, above: np.ndarray
+        self, accelerator: Accelerator, spatial: np.ndarray, sub_clusters: np.ndarray, rows: np.ndarray, known: int, level: int, above: np.ndarray
     ) -> np.ndarray:
-        """The bound on one run of `level` (its tiles known) on tiles `above`, per row."""
-        loops = len(self.extents)
+        """The bound on one run of `level` (its tiles known) on tiles `above`, per row (spatial loops and
+        sub-cluster counts: (levels,) for every row, or (rows, levels))."""
+        loops, levels = len(self.extents), spatial.shape[-1]
         tiles = rows[:, level * loops : (level + 1) * loops]
         counts = above // tiles
-        here = spatial[level]
-        folds = -(-counts[:, here] // sub_clusters[level])
-        steps = np.prod(np.delete(counts, here, axis=1), axis=1) * folds
-        active = np.minimum(counts[:, here], sub_clusters[level])
+        here, clusters_here = spatial[..., level], sub_clusters[..., level]
+        if here.ndim == 0:  # one subspace: the spread loop's column, as before
+            spread_counts = counts[:, int(here)]
+            others = np.prod(np.delete(counts, int(here), axis=1), axis=1)
+        else:
+            spread_counts = counts[np.arange(len(rows)), here]
+            others = np.where(np.arange(loops)[None, :] == here[:, None], 1, counts).prod(axis=1)
+        folds = -(-spread_counts // clusters_here)
+        steps = others * folds
+        active = np.minimum(spread_counts, clusters_here)
         latency, bandwidth, simd = accelerator.noc_latency_cycles, accelerator.noc_bandwidth_elems_per_cycle, accelerator.simd_lanes
         fill_elems = self._operand_elems(tiles, here, active, tight=False)
         fill = latency + -(-fill_elems // bandwidth) - 1
         offchip = (2 * fill_elems // accelerator.offchip_bandwidth_elems_per_cycle) // 2 if level == 0 else np.zeros(len(rows), dtype=np.int64)
-        if level == len(spatial) - 1:
+        if level == levels - 1:
             compute = -(-(self.macs_per_unit * np.prod(tiles, axis=1)) // simd)
         elif level + 1 < known:
             compute = self._level_bound(accelerator, spatial, sub_clusters, rows, known, level + 1, tiles)
         else:
             busiest = np.full(len(rows), self.macs_per_unit, dtype=np.int64)
+            lower_spatial, lower_clusters = spatial[..., level + 1 :], sub_clusters[..., level + 1 :]
             for column in range(loops):
-                split = prod(n for below, n in enumerate(sub_clusters) if below > level and spatial[below] == column)
+                split = np.where(lower_spatial == column, lower_clusters, 1).prod(axis=-1)
                 busiest = busiest * -(-tiles[:, column] // split)
-            compute = -(-busiest // simd) + latency * (len(spatial) - 1 - level)
+            compute = -(-busiest // simd) + latency * (levels - 1 - level)
             traffic = self._operand_elems(tiles, None, active, tight=True)
             noc = -(-traffic // bandwidth) if latency >= 1 else -(-traffic // (2 * bandwidth))
             compute = np.maximum(compute, noc)
