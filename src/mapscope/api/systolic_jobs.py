@@ -56,6 +56,7 @@ def flexsa_setup(
         return prepare_study(settings, read_trajectory(trajectory_file, cnn))
     return prepare_study(settings, trajectory)  # type: ignore[arg-type]  # a Trajectory or None here
 
+
 def flexsa(
     model: str | None = None,
     *,
