@@ -14,7 +14,7 @@ from mapscope.mapper import MappingSpace
 from mapscope.mapping.directives import Directive
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
-from mapscope.workload.layer import Layer
+from mapscope.workload.layer import Layer, LayerType
 
 
 @st.composite
@@ -31,6 +31,23 @@ def spaces(draw: st.DrawFn, max_levels: int = 3) -> tuple[MappingSpace, Accelera
         reduce_symmetric=draw(st.booleans()),
     )
     return space, draw(small_accelerators(pes))
+
+
+@st.composite
+def tiny_layers(
+    draw: st.DrawFn, *, gemm: tuple[int, int, int], conv: tuple[int, int, int, int], rows: int, columns: int, strides: tuple[int, ...]
+) -> Layer:
+    """A tiny CONV, DSCONV or GEMM layer for brute-force tests: GEMM M, N, K up to `gemm`; K, C, R, S up to
+    `conv`; Y up to R + `rows`, X up to S + `columns`; an X stride from `strides`."""
+    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
+    if layer_type is LayerType.GEMM:
+        return Layer("L", layer_type, tuple((name, draw(st.integers(1, top))) for name, top in zip("MNK", gemm)))
+    dims = {name: draw(st.integers(1, top)) for name, top in zip("KCRS", conv)}
+    if layer_type is LayerType.DSCONV:
+        del dims["K"]
+    dims["Y"] = draw(st.integers(dims["R"], dims["R"] + rows))
+    dims["X"] = draw(st.integers(dims["S"], dims["S"] + columns))
+    return Layer("L", layer_type, tuple(dims.items()), (("X", draw(st.sampled_from(strides))), ("Y", 1)))
 
 
 @st.composite

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from mapper_strategies import layer_stats, small_accelerators
+from mapper_strategies import layer_stats, small_accelerators, tiny_layers
 from property_settings import examples
 
 from mapscope.errors import InputError
@@ -47,17 +47,7 @@ MAX_BRUTE_FORCE = 200
 @st.composite
 def tiny_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
     """A space small enough to brute-force: a few elements per loop, 1 to 4 PEs, 1 or 2 levels, either mode."""
-    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
-    if layer_type is LayerType.GEMM:
-        layer = Layer("L", layer_type, (("M", draw(st.integers(1, 4))), ("N", draw(st.integers(1, 4))), ("K", draw(st.integers(1, 3)))))
-    else:
-        dims = {"K": draw(st.integers(1, 4)), "C": draw(st.integers(1, 3)), "R": draw(st.integers(1, 2)), "S": draw(st.integers(1, 2))}
-        if layer_type is LayerType.DSCONV:
-            del dims["K"]
-        dims["Y"] = draw(st.integers(dims["R"], dims["R"] + 2))
-        dims["X"] = draw(st.integers(dims["S"], dims["S"] + 3))
-        stride = draw(st.sampled_from([1, 1, 2]))
-        layer = Layer("L", layer_type, tuple(dims.items()), (("X", stride), ("Y", 1)))
+    layer = draw(tiny_layers(gemm=(4, 4, 3), conv=(4, 3, 2, 2), rows=2, columns=3, strides=(1, 1, 2)))
     pes = draw(st.sampled_from([1, 2, 4]))
     space = MappingSpace(
         layer,

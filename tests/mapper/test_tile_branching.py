@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from mapper_strategies import layer_stats, small_accelerators
+from mapper_strategies import layer_stats, small_accelerators, tiny_layers
 from property_settings import examples
 
 from mapscope.hardware.accelerator import Accelerator
@@ -24,7 +24,6 @@ from mapscope.mapper.mapping_objectives import objective_bounds
 from mapscope.mapper.search_exhaustive import exhaustive_search, spatial_subspaces, top_tile_bounds
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.workload.layer import Layer, LayerType
 
 SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 #: Spaces larger than this are not brute-forced (each member is analysed one at a time).
@@ -34,16 +33,7 @@ MAX_BRUTE_FORCE = 300
 @st.composite
 def branching_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
     """A default-mode space with dividing tiles over a tiny CONV, DSCONV or GEMM, 1 to 3 levels, 1 to 8 PEs."""
-    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
-    if layer_type is LayerType.GEMM:
-        layer = Layer("L", layer_type, (("M", draw(st.integers(1, 6))), ("N", draw(st.integers(1, 4))), ("K", draw(st.integers(1, 4)))))
-    else:
-        dims = {"K": draw(st.integers(1, 4)), "C": draw(st.integers(1, 4)), "R": draw(st.integers(1, 2)), "S": draw(st.integers(1, 3))}
-        if layer_type is LayerType.DSCONV:
-            del dims["K"]
-        dims["Y"] = draw(st.integers(dims["R"], dims["R"] + 3))
-        dims["X"] = draw(st.integers(dims["S"], dims["S"] + 5))
-        layer = Layer("L", layer_type, tuple(dims.items()), (("X", draw(st.sampled_from([1, 1, 2, 3]))), ("Y", 1)))
+    layer = draw(tiny_layers(gemm=(6, 4, 4), conv=(4, 4, 2, 3), rows=3, columns=5, strides=(1, 1, 2, 3)))
     pes = draw(st.sampled_from([1, 2, 4, 6, 8]))
     space = MappingSpace(layer, pes, max_levels=draw(st.integers(1, 3)), reduce_symmetric=draw(st.booleans()))
     return space, draw(small_accelerators(pes))
