@@ -13,10 +13,11 @@ mappings_per_cpu_second=<r>``. CPU time (process_time), so that other work on th
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
-from mapscope.formats.sources import build_accelerator, load_network
+from distinct_layers import distinct_layers
+
+from mapscope.formats.sources import build_accelerator
 from mapscope.mapper import MappingSpace
 from mapscope.mapper.mapping_objectives import mapping_objective
 from mapscope.mapper.search_genetic import genetic_search
@@ -30,9 +31,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args()
     accelerator = build_accelerator("accelerator_256pe")
-    network = load_network("resnet50_kcp_ws")
-    distinct = {dataclasses.replace(mapped.layer, name=""): mapped.layer for mapped in reversed(network.layers)}
-    layers = list(reversed(distinct.values()))[: arguments.layers]
+    layers = distinct_layers("resnet50_kcp_ws")[: arguments.layers]
     seconds = evaluated = 0.0
     for layer in layers:
         problem = MappingProblem(MappingSpace(layer, accelerator.num_pes), accelerator, mapping_objective("runtime"))

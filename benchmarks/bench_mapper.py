@@ -17,11 +17,12 @@ the seconds spent. One process, one core.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import time
 
-from mapscope.formats.sources import build_accelerator, load_network
+from distinct_layers import distinct_layers
+
+from mapscope.formats.sources import build_accelerator
 from mapscope.mapper import MappingSpace
 from mapscope.mapper.mapping_objectives import mapping_objective
 from mapscope.mapper.search_exhaustive import exhaustive_search
@@ -39,9 +40,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     arguments = parser.parse_args()
     accelerator = build_accelerator("accelerator_256pe")
-    network = load_network("resnet50_kcp_ws")
-    distinct = {dataclasses.replace(mapped.layer, name=""): mapped.layer for mapped in reversed(network.layers)}
-    layers = list(reversed(distinct.values()))[: arguments.layers]
+    layers = distinct_layers("resnet50_kcp_ws")[: arguments.layers]
     if arguments.layer is not None:
         layers = [layer for layer in layers if layer.name == arguments.layer]
         if not layers:
