@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from math import prod
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from property_settings import examples
 from hypothesis import strategies as st
 
@@ -43,17 +43,21 @@ def _directive(draw, variable: str, dims: dict[str, int], strides: dict[str, int
     return kind(tile, tile, variable)
 
 
-def _level(draw, variables: list[str], dims: dict[str, int], strides: dict[str, int]) -> list:
+def _level(draw, variables: list[str], dims: dict[str, int], strides: dict[str, int], spatial_maps: int = 1) -> list:
     order = draw(st.permutations(variables))
     candidates = [v for v in variables if v not in ("R", "S")]
-    spatial = draw(st.sampled_from(candidates))
-    return [_directive(draw, v, dims, strides, v == spatial) for v in order]
+    count = min(spatial_maps, len(candidates))
+    spatial = draw(st.lists(st.sampled_from(candidates), min_size=count, max_size=count, unique=True))
+    return [_directive(draw, v, dims, strides, v in spatial) for v in order]
 
 
 @st.composite
-def mapped_layers(draw) -> tuple[MappedLayer, Accelerator]:
-    layer_type = draw(st.sampled_from([LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]))
-    stride = draw(st.sampled_from([1, 1, 2, 3]))
+def mapped_layers(draw, spatial_maps: int = 1, windows_only: bool = False) -> tuple[MappedLayer, Accelerator]:
+    """A random small layer, a valid mapping with `spatial_maps` SpatialMaps per level, an accelerator;
+    `windows_only`: a CONV or DSCONV at stride 1 (every input in some window)."""
+    types = [LayerType.CONV, LayerType.DSCONV] if windows_only else [LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.GEMM]
+    layer_type = draw(st.sampled_from(types))
+    stride = 1 if windows_only else draw(st.sampled_from([1, 1, 2, 3]))
     if layer_type is LayerType.GEMM:
         dims = {"M": draw(st.integers(1, 8)), "N": draw(st.integers(1, 8)), "K": draw(st.integers(1, 8))}
         strides = {"X": 1, "Y": 1}
@@ -66,7 +70,7 @@ def mapped_layers(draw) -> tuple[MappedLayer, Accelerator]:
         strides = {"X": stride, "Y": stride}
     layer = Layer("L", layer_type, tuple(dims.items()), tuple(strides.items()))
     variables = list(layer_tensors(layer).input_variables)
-    dataflow = _level(draw, variables, dims, strides)
+    dataflow = _level(draw, variables, dims, strides, spatial_maps)
     num_pes = draw(st.integers(1, 12))
     if draw(st.booleans()):
         cluster = draw(st.integers(1, num_pes))
@@ -75,7 +79,7 @@ def mapped_layers(draw) -> tuple[MappedLayer, Accelerator]:
         for reference, window in WINDOW_OF.items():
             if reference in inner_dims:
                 inner_dims[reference] = max(inner_dims[reference], dims[window])
-        dataflow = dataflow + [Cluster(cluster)] + _level(draw, variables, inner_dims, strides)
+        dataflow = dataflow + [Cluster(cluster)] + _level(draw, variables, inner_dims, strides, spatial_maps)
     accelerator = Accelerator(
         num_pes=num_pes,
         simd_lanes=draw(st.sampled_from([1, 2, 4])),
@@ -129,3 +133,16 @@ def test_every_operand_is_loaded_at_least_once(case: tuple[MappedLayer, Accelera
     stats = _analyze(mapped, accelerator)
     # every weight is used by some MAC, so it must cross the top NoC at least once
     assert stats.filter_l2_read_elems >= prod(dict(mapped.layer.dimensions)[v] for v in layer_tensors(mapped.layer).filter.coupled)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(mapped_layers(spatial_maps=2, windows_only=True))
+def test_two_spatial_maps_in_a_level_still_load_every_operand(case: tuple[MappedLayer, Accelerator]) -> None:
+    """Neighbours that differ along two mapped dimensions share only the overlap along both: no operand
+    the MACs use is left unread (Corrections.neighbours_overlap_on_every_spatial_map)."""
+    mapped, accelerator = case
+    stats = _analyze(mapped, accelerator)
+    assume(stats.macs == layer_macs(mapped.layer))  # folds that disagree skip MACs: another layer
+    dims, tensors = dict(mapped.layer.dimensions), layer_tensors(mapped.layer)
+    assert stats.filter_l2_read_elems >= prod(dims[v] for v in tensors.filter.coupled)
+    assert stats.input_l2_read_elems >= stats.input_tensor_elems

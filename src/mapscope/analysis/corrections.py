@@ -51,6 +51,12 @@ class Corrections:
     #: 2**31 - 1 elements wide: a 1,024-PE accelerator gets 3.3e9 mm². Corrected: an unlimited NoC is
     #: sized for the layer's peak NoC bandwidth requirement, as the buffers are sized for theirs.
     unlimited_noc_sized_for_requirement: bool = False
+    #: With several SpatialMaps on one tensor's dimensions in a level (a DSCONV mapping C and X, say),
+    #: neighbouring sub-clusters differ along all of them, yet MAESTRO multiplies each dimension's
+    #: sliding-window reuse as if they shared every other coordinate: C = 2, S = 3, X = 3 on 3 PEs
+    #: reads 10 inputs for 12. Corrected: a neighbour shares only the overlap along every spatial
+    #: dimension at once, so it receives prod(tile) - prod(tile - fresh) elements.
+    neighbours_overlap_on_every_spatial_map: bool = False
 
     @classmethod
     def all_on(cls) -> Corrections:

@@ -162,6 +162,7 @@ class CaseVolumes:
             return 0  # the tensor stays where it is
         volume, inited = self._ingress_base(tensor, layout)
         by_directive = self.by_directive
+        whole = fresh = shared = 1  # products over the spatial dimensions: tile, fresh part, overlap
         for index in layout.spatial:
             mapped = shape.mapped_edge[index] if edge_edge else shape.mapped[index]
             if first:
@@ -169,10 +170,13 @@ class CaseVolumes:
                 continue
             unique = shape.unique_edge[index] if edge_edge else shape.unique[index]
             if by_directive[index].position == INIT:
-                volume *= mapped if index <= changing else unique
+                new = mapped if index <= changing else unique
             else:
-                volume *= unique if (not inited and index == changing) else mapped
-        return volume
+                new = unique if (not inited and index == changing) else mapped
+            whole, fresh, shared = whole * mapped, fresh * new, shared * max(mapped - new, 0)
+        if len(layout.spatial) > 1 and not first and shape.corrections.neighbours_overlap_on_every_spatial_map:
+            return volume * (whole - shared)
+        return volume * fresh
 
     def spatial_ingress(self, tensor: Tensor) -> int:
         """Elements of `tensor` crossing this level's NoC in one step."""

@@ -135,6 +135,10 @@ class CaseArrays:
             return self.mapped_volume(tensor, first, edge_edge)
         inited = self._tensor_inited(tensor)
         volume: Volume = 1
+        whole: Volume = 1  # products over the spatial dimensions: tile, fresh part, overlap
+        fresh: Volume = 1
+        shared: Volume = 1
+        spatial_count = 0
         tensor_changes = False
         for index, variable in enumerate(form.variables):
             if variable not in tensor.coupled:
@@ -155,13 +159,20 @@ class CaseArrays:
                 unique = tables.unique_edge[variable] if edge_edge else tables.unique[variable]
                 if first:
                     volume = volume * mapped
-                elif state.position == INIT:
-                    volume = volume * (mapped if index <= changing else unique)
+                    continue
+                if state.position == INIT:
+                    new = mapped if index <= changing else unique
                 elif is_changing:
-                    volume = volume * _pick(inited, mapped, unique)
+                    new = _pick(inited, mapped, unique)
                 else:
-                    volume = volume * mapped
-        return volume if tensor_changes else 0
+                    new = mapped
+                spatial_count += 1
+                whole, fresh, shared = whole * mapped, fresh * new, shared * np.maximum(mapped - new, 0)
+        if not tensor_changes:
+            return 0
+        if spatial_count > 1 and form.corrections.neighbours_overlap_on_every_spatial_map:
+            return volume * (whole - shared)  # volumes.CaseVolumes.pe_ingress
+        return volume * fresh
 
     def _over_fold(self, tensor: Tensor, per_sub_cluster: Callable[[bool, bool], Volume]) -> Volume:
         """Sum a per-sub-cluster volume over the sub-clusters active this step (volumes._over_fold)."""
