@@ -2,8 +2,8 @@
 
 A label names only the parameters that vary among the labelled designs, under short names ("pes=128
 noc=64"); designs drawn at the same point share one label ("offchip=32|64"). Placement is greedy: each label
-takes the first of a few offsets around its point that overlaps no earlier label, point or the legend, or
-else the offset that overlaps least.
+takes the first of a few offsets around its point that overlaps no earlier label or text, no labelled point
+and not the legend, or else the offset that overlaps least.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _overlap(first: Bbox, second: Bbox) -> float:
 
 def place_labels(axes: Axes, labelled: Sequence[tuple[Point, str]]) -> None:
     """Annotate each point with its text at the offset that covers the least of the other labels, the labelled
-    points and the legend, and keeps the text inside the axes."""
+    points, the texts already there and the legend, and keeps the text inside the axes."""
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
@@ -95,7 +95,8 @@ def place_labels(axes: Axes, labelled: Sequence[tuple[Point, str]]) -> None:
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
     inside = axes.get_window_extent(renderer)
     legend = axes.get_legend()
-    obstacles = [legend.get_window_extent(renderer)] if legend is not None else []
+    obstacles = [Text.get_window_extent(text, renderer) for text in axes.texts]  # such as a budget line's label
+    obstacles += [legend.get_window_extent(renderer)] if legend is not None else []
     clear = POINT_CLEARANCE_PIXELS
     centres = [axes.transData.transform(point) for point, _ in labelled]
     points = [Bbox.from_extents(x - clear, y - clear, x + clear, y + clear) for x, y in centres]
