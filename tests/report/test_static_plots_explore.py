@@ -209,3 +209,9 @@ def test_labels_of_crowded_front_points_are_moved_apart() -> None:
     boxes = [Text.get_window_extent(note, renderer) for note in notes]  # the texts, not their leader lines
     for first, second in itertools.combinations(boxes, 2):
         assert not first.overlaps(second)
+
+
+def test_a_histogram_draws_the_bound_on_its_one_objective() -> None:
+    _, axes = drawn(built(SYSTOLIC, (AREA,)))
+    (budget,) = [line for line in axes.get_lines() if line.get_label().startswith("budget")]
+    assert budget.get_label() == "budget 25 mm²" and list(budget.get_xdata()) == [25, 25]

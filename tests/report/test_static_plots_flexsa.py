@@ -38,7 +38,10 @@ def test_every_energy_bar_carries_its_total_at_its_top(study: FlexsaStudy) -> No
     unit, per_unit = energy_unit(max(totals.values()))
     labels = [text for text in axes.texts if text.get_text().endswith(f" {unit}")]
     assert [label.get_text() for label in labels] == [f"{totals[name] / per_unit:,.4g} {unit}" for name in study.machine_names]
-    tops = [max(patch.get_y() + patch.get_height() for patch in axes.patches if abs(patch.get_x() + patch.get_width() / 2 - index) < 1e-9) for index in range(len(totals))]
+    tops = [0.0] * len(totals)
+    for patch in axes.patches:  # the stacked segments; bar i is centred on x = i
+        index = round(patch.get_x() + patch.get_width() / 2)
+        tops[index] = max(tops[index], patch.get_y() + patch.get_height())
     for label, top, name in zip(labels, tops, study.machine_names, strict=True):
         assert label.xy[1] == pytest.approx(top)  # the label sits on the stack it totals
         assert top == pytest.approx(totals[name] / per_unit)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from mapscope.optimization.objectives import Objective
 
 PLOT_FORMATS = ("png", "svg")
-#: Beyond this many points a scatter is drawn as an image inside an SVG (a vector file stays small).
+#: Beyond this many infeasible (or feasible) points their scatter is an image inside an SVG (the file stays small).
 RASTERISE_ABOVE = 2000
 #: An axis spanning more than this ratio of largest to smallest (positive) value is logarithmic.
 LOG_SCALE_RATIO = 100.0
@@ -118,7 +118,7 @@ def _feasible(
         styles.update((i, (color, marker)) for i in members)
         axes.scatter(
             [points[i][0] for i in members], [points[i][1] for i in members], s=12, color=color, marker=marker,
-            alpha=0.5, linewidths=0, label=label, rasterized=len(members) > RASTERISE_ABOVE, zorder=2,
+            alpha=0.5, linewidths=0, label=label, rasterized=len(indices) > RASTERISE_ABOVE, zorder=2,
         )
     return styles
 
@@ -148,9 +148,10 @@ def _front(
 
 
 def _bound_lines(axes: Axes, result: ExplorationResult, plotted: tuple[tuple[Objective, float, str], ...]) -> None:
-    """Each constraint on a plotted objective's metric as a dashed line at its bound, e.g. "budget 25 mm²"."""
+    """Each constraint on the metric of a plotted objective (the x axis's, then the y axis's) as a dashed line at
+    its bound, e.g. "budget 25 mm²"."""
     for constraint in result.space.constraints:
-        for which, (objective, factor, unit) in zip("xy", plotted, strict=True):
+        for which, (objective, factor, unit) in zip("xy"[: len(plotted)], plotted, strict=True):
             if single_metric(objective) != constraint.metric:
                 continue
             for bound, word in ((constraint.maximum, "budget"), (constraint.minimum, "minimum")):
@@ -215,6 +216,7 @@ def _histogram(axes: Axes, result: ExplorationResult) -> None:
     if best:
         value = objective_value(objective, result.records[best[0]])
         axes.axvline(value * factor, color="tab:blue", linewidth=2, label=f"best: {with_unit(value * factor, unit)}")
+    _bound_lines(axes, result, ((objective, factor, unit),))
     axes.set_xlabel(label)
     axes.set_ylabel("Designs")
     axes.set_title(f"{result.space.name}: {_counts(result)}")
