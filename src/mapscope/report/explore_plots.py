@@ -67,7 +67,7 @@ def _scale(axes: Axes, which: str, values: list[float]) -> None:
     axis = axes.xaxis if which == "x" else axes.yaxis
     if _use_log_scale(values):
         axes.set_xscale("log") if which == "x" else axes.set_yscale("log")
-    elif values and max(abs(v) for v in values if math.isfinite(v)) >= 1e4:
+    elif max((abs(v) for v in values if math.isfinite(v)), default=0.0) >= 1e4:
         axis.set_major_formatter(EngFormatter(sep=""))
 
 
