@@ -16,6 +16,7 @@ fold), DRAM writes = S + (C - 1) when C | D, D >= 2C and S >= D + 2, else S. For
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ WORDS_PER_KB = 1024
 #: The read buffer's active part: 50 of its 100 sets (SCALE-Sim's active fraction 0.5).
 _ACTIVE_SETS = 50
 _SETS = 100
+#: Layers a note names before it says "and N more".
+_NAMED_LAYERS = 3
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,20 @@ def ofmap_dram_writes(written_words: Any, drain_words: int, cols: Any) -> Any:
     return written_words + (cols - 1) * overcounted
 
 
-def refetch_notes(layer: str, srams: ScaleSimSrams, counts: dict[str, int]) -> tuple[str, ...]:
-    """A note per operand that SCALE-Sim reads more than once and whose distinct words overflow its read
-    buffer's active half: SCALE-Sim may then fetch words twice, the model counts each once."""
+def refetch_notes(srams: ScaleSimSrams, layers: Sequence[tuple[str, dict[str, Any]]]) -> tuple[str, ...]:
+    """One note per operand that some layers (name, counts) read more than once while its distinct words
+    overflow the read buffer's active half: SCALE-Sim then fetches some words twice, the model counts each once."""
     notes = []
     for operand in ("ifmap", "filter"):
-        distinct, requested = counts[f"dram_{operand}_reads"], counts[f"{operand}_sram_reads"]
         window = srams.read_window_words(operand)
-        if requested > distinct and distinct >= window:
+        names = [
+            name for name, counts in layers
+            if counts[f"{operand}_sram_reads"] > counts[f"dram_{operand}_reads"] >= window
+        ]
+        if names:
+            shown = ", ".join(names[:_NAMED_LAYERS]) + (f" and {len(names) - _NAMED_LAYERS} more" if len(names) > _NAMED_LAYERS else "")
             notes.append(
-                f"{layer}: the {operand}'s {distinct:,} distinct words do not fit the {window:,} SCALE-Sim keeps in "
-                f"its {operand} SRAM's active half; it would fetch some twice, the DRAM reads here count each once"
+                f"DRAM {operand} reads of {shown}: SCALE-Sim's {operand} SRAM keeps {window:,} distinct words active and "
+                f"would fetch some words twice; mapscope counts each distinct word once (a lower bound)"
             )
     return tuple(notes)
