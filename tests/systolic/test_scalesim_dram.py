@@ -114,7 +114,10 @@ def test_closed_form_follows_the_write_buffer(written: int, drain: int, cols: in
 
 @pytest.mark.parametrize(
     "written, drain, cols, words",
-    [(513, 512, 32, 513), (514, 512, 32, 545), (600, 512, 256, 855), (600, 512, 512, 600), (600, 510, 32, 600), (3_612_672, 2_097_152, 32, 3_612_703)],
+    [
+        (513, 512, 32, 513), (514, 512, 32, 545), (600, 512, 256, 855), (600, 512, 512, 600), (600, 510, 32, 600),
+        (3_612_672, 2_097_152, 32, 3_612_703),
+    ],
 )
 def test_closed_form_at_the_boundaries(written: int, drain: int, cols: int, words: int) -> None:
     assert ofmap_dram_writes(written, drain, cols) == _write_buffer_words(written, drain, cols) == words
