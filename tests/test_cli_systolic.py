@@ -27,6 +27,9 @@ run_name = test
 ArrayHeight:    32
 ArrayWidth:     16
 Dataflow : os
+IfmapSramSzkB:   4096
+FilterSramSzkB:  4096
+OfmapSramSzkB:   4096
 """
 
 

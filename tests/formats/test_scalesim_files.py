@@ -19,6 +19,7 @@ from mapscope.formats.importers.scalesim_files import (
     read_scalesim_topology,
 )
 from mapscope.limits import MAX_SIZE
+from mapscope.systolic.scalesim_dram import ScaleSimSrams
 from mapscope.workload.gemm import Gemm
 
 CONFIG = """[general]
@@ -50,7 +51,8 @@ def one_line(error: pytest.ExceptionInfo[InputError]) -> str:
 
 def test_config_and_topology_read(tmp_path: Path) -> None:
     (tmp_path / "scale.cfg").write_text(CONFIG)
-    assert read_scalesim_config(tmp_path / "scale.cfg") == ScaleSimArray(128, 32, "ws")
+    # the SRAM sizes a config leaves out are SCALE-Sim's defaults (256, 256 and 128 kB)
+    assert read_scalesim_config(tmp_path / "scale.cfg") == ScaleSimArray(128, 32, "ws", srams=ScaleSimSrams(4096, 256, 128))
     (tmp_path / "topology.csv").write_text(
         "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
         "conv, 58, 58, 3, 3, 64, 64, 1,\nstrided, 9, 8, 2, 3, 5, 7, 2,\n\ngemm, 100, 37, 93,\n"
@@ -73,6 +75,8 @@ def test_config_and_topology_read(tmp_path: Path) -> None:
         (config_with(ArrayHeight="\u0661\u0662"), r"^cfg:8: ArrayHeight must be a positive integer"),  # Arabic-Indic digits
         (config_with(ArrayHeight="x" * 1_000_000), r"^cfg:8: ArrayHeight must be a positive integer, found 'xxx.*\.\.\."),
         (config_with(Dataflow="rs"), r"^cfg:8: unknown dataflow 'rs'; expected os, ws or is$"),
+        (config_with(OfmapSramSzkB="0"), r"^cfg:9: OfmapSramSzkB must be a positive integer, found 0$"),
+        (config_with(IfmapSramSzkB="4M"), r"^cfg:8: IfmapSramSzkB must be a positive integer, found '4M'$"),
         (config_with(Dataflow="r" * 1_000_000), r"^cfg:8: unknown dataflow 'rrr.*\.\.\."),
         (CONFIG.replace("ArrayWidth:     32\n", ""), r"^cfg: \[architecture_presets\] has no ArrayWidth$"),
         (CONFIG.replace("[architecture_presets]", "[other]"), r"^cfg: no \[architecture_presets\] section"),
@@ -84,14 +88,15 @@ def test_config_and_topology_read(tmp_path: Path) -> None:
         (CONFIG.replace("run_name = sim", "run_name = %(x)s"), None),  # no interpolation: SCALE-Sim never needs it
     ],
     ids=[
-        "huge", "zero", "negative", "above-max", "underscore", "unicode-digits", "huge-field", "dataflow", "huge-dataflow",
+        "huge", "zero", "negative", "above-max", "underscore", "unicode-digits", "huge-field", "dataflow", "sram-zero",
+        "sram-unit", "huge-dataflow",
         "missing-key", "missing-section", "no-header", "huge-no-header", "not-key-value", "duplicate-section",
         "duplicate-key", "percent",
     ],
 )
 def test_config_errors_are_one_line_with_file_and_line(text: str, message: str | None) -> None:
     if message is None:
-        assert parse_scalesim_config(text, "cfg") == ScaleSimArray(128, 32, "ws")
+        assert parse_scalesim_config(text, "cfg") == ScaleSimArray(128, 32, "ws", srams=ScaleSimSrams(ifmap_kb=4096))
         return
     with pytest.raises(InputError, match=message) as error:
         parse_scalesim_config(text, "cfg")

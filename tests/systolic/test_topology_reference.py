@@ -1,5 +1,5 @@
 """`mapscope systolic` against SCALE-Sim 3.0's own reports: on every public reference case, its topology and
-scale.cfg as SCALE-Sim ran them give SCALE-Sim's cycles, SRAM counts and utilisation (the scalesim
+scale.cfg as SCALE-Sim ran them give SCALE-Sim's cycles, SRAM and DRAM counts and utilisation (the scalesim
 convention is the default when a config is given); and the four workloads in one topology give, layer
 by layer, what each case gave alone."""
 
@@ -20,6 +20,9 @@ ACCESS_COLUMNS = {
     "input_l2_read_elems": "SRAM IFMAP Reads",
     "filter_l2_read_elems": "SRAM Filter Reads",
     "output_l2_write_elems": "SRAM OFMAP Writes",
+    "input_offchip_read_elems": "DRAM IFMAP Reads",
+    "filter_offchip_read_elems": "DRAM Filter Reads",
+    "output_offchip_write_elems": "DRAM OFMAP Writes",
 }
 
 

@@ -57,7 +57,7 @@ def test_each_record_is_the_single_array_result(dataflow: Dataflow, convention: 
     run = run_topology(layers, 32, 16, dataflow, convention, network="net")
     assert [record.layer for record in run.layers] == ["conv", "gemm"]
     for layer, record in zip(layers, run.layers, strict=True):
-        single = dataclasses.asdict(run_single_array(layer.gemm, 32, 16, dataflow, convention))
+        single = dataclasses.asdict(run_single_array(layer.gemm, 32, 16, dataflow, convention, ifmap_words=layer.ifmap_words))
         values = record.as_dict()
         for name, value in single.items():
             assert values[RENAMED.get(name, name)] == value, name

@@ -163,4 +163,5 @@ def systolic(
         source=source,
         config=config_name,
         notes=list(settings.notes),
+        srams=settings.srams,
     )

@@ -19,7 +19,7 @@ def systolic(
         Path, typer.Argument(metavar="TOPOLOGY.csv", help="SCALE-Sim topology: conv rows or 'name, M, N, K' rows.")
     ],
     config: Annotated[
-        Path | None, typer.Option("--config", help="SCALE-Sim scale.cfg: gives the array size and dataflow.")
+        Path | None, typer.Option("--config", help="SCALE-Sim scale.cfg: gives the array size, dataflow and SRAM sizes (for its DRAM counts).")
     ] = None,
     array: Annotated[
         str | None, typer.Option("--array", help="Array shape ROWSxCOLS (wins over the config; default 128x128).")

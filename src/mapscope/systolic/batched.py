@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mapscope.errors import InputError
+from mapscope.systolic.scalesim_dram import DEFAULT_SRAMS, ScaleSimSrams
 from mapscope.systolic.single_array import Convention, Dataflow, array_counts
 from mapscope.limits import MAX_SIZE
 from mapscope.workload.gemm import Gemm
@@ -93,8 +94,10 @@ def _utilization(macs: np.ndarray, cycles: np.ndarray, rows: np.ndarray, cols: n
     return ratio
 
 
-def _fields(gemm: Gemm, rows: np.ndarray, cols: np.ndarray, dataflow: Dataflow, scalesim: bool, double_buffered: bool) -> dict[str, np.ndarray]:
-    counts = array_counts(gemm, rows, cols, dataflow, scalesim, double_buffered)
+def _fields(
+    gemm: Gemm, rows: np.ndarray, cols: np.ndarray, dataflow: Dataflow, scalesim: bool, double_buffered: bool, srams: ScaleSimSrams
+) -> dict[str, np.ndarray]:
+    counts = array_counts(gemm, rows, cols, dataflow, scalesim, double_buffered, srams)
     ones = np.ones_like(rows)
     fields = {name: value * ones for name, value in counts.items()}  # per-GEMM constants broadcast
     fields["macs"] = gemm.m * gemm.n * gemm.k * ones
@@ -109,18 +112,20 @@ def single_array_batch(
     dataflow: Dataflow,
     convention: Convention = Convention.MAPSCOPE,
     double_buffered: bool = False,
+    srams: ScaleSimSrams = DEFAULT_SRAMS,
 ) -> dict[str, np.ndarray]:
     """`run_single_array` of `gemm` on every shape rows[i] x cols[i]: field name -> array over i.
 
     One repetition (`gemm.count` ignored, as in run_single_array). Integer fields are int64,
-    utilization float64; values equal the scalar function's exactly.
+    utilization float64; values equal the scalar function's exactly (`srams` as there: the scalesim
+    convention's DRAM counts).
     """
     rows, cols = _array_shapes(rows, cols)
     dataflow, convention = _options(dataflow, convention)
     if rows.size == 0:
         return {name: np.zeros(0, np.float64 if name == "utilization" else np.int64) for name in FIELDS}
     _check_range(_magnitude_bound(gemm, dataflow, int(rows.max()), int(cols.max())), f"GEMM {gemm.name}")
-    result = _fields(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, bool(double_buffered))
+    result = _fields(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, bool(double_buffered), srams)
     return {name: np.asarray(result[name], dtype=np.float64 if name == "utilization" else np.int64) for name in FIELDS}
 
 
@@ -131,6 +136,7 @@ def network_batch(
     dataflow: Dataflow,
     convention: Convention = Convention.MAPSCOPE,
     double_buffered: bool = False,
+    srams: ScaleSimSrams = DEFAULT_SRAMS,
 ) -> dict[str, np.ndarray]:
     """Every field summed over `gemms`, each weighted by `gemm.count`, on every shape rows[i] x cols[i].
 
@@ -151,7 +157,7 @@ def network_batch(
         _check_range(bound, f"the network of {len(gemms)} GEMMs")
     totals = {name: np.zeros(rows.shape, dtype=np.int64) for name in FIELDS if name != "utilization"}
     for shape, count in repeats.items():  # a loop over distinct GEMMs; every shape is vectorised
-        each = single_array_batch(Gemm(*shape), rows, cols, dataflow, convention, double_buffered)
+        each = single_array_batch(Gemm(*shape), rows, cols, dataflow, convention, double_buffered, srams)
         for name, total in totals.items():
             total += count * each[name]
     result: dict[str, np.ndarray] = dict(totals)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from mapscope.systolic.machine import Machine, MachineKind
+from mapscope.systolic.scalesim_dram import DEFAULT_SRAMS, ScaleSimSrams, ofmap_dram_writes
 from mapscope.workload.gemm import Gemm
 
 
@@ -86,7 +87,16 @@ def stationary_dram_words(m: int, n: int, k: int) -> tuple[int, int]:
     return dram_operand_reads(m * k, k * n, m, n, capacity_words)
 
 
-def array_counts(gemm: Gemm, rows: Any, cols: Any, dataflow: Dataflow, scalesim: bool, double_buffered: bool) -> dict[str, Any]:
+def array_counts(
+    gemm: Gemm,
+    rows: Any,
+    cols: Any,
+    dataflow: Dataflow,
+    scalesim: bool,
+    double_buffered: bool,
+    srams: ScaleSimSrams = DEFAULT_SRAMS,
+    ifmap_words: int | None = None,
+) -> dict[str, Any]:
     """Every integer field of SingleArrayResult but `macs`, in closed form, on an R x C array.
 
     `rows` and `cols` are Python ints (exact at any size) or numpy int64 arrays (one value per array
@@ -97,6 +107,10 @@ def array_counts(gemm: Gemm, rows: Any, cols: Any, dataflow: Dataflow, scalesim:
     geometry streaming all M rows, so P = kf * nf passes of 2R + C + M - 2 cycles (double-buffered:
     R + P * (M + R + C - 2), the waits max(R - (M + R + C - 2), 0) being 0); streamed reads M * K * nf,
     stationary reads K * N, output writes M * N * kf, of which all but the first per output are read.
+    DRAM: in the scalesim convention SCALE-Sim's (`scalesim_dram`): the distinct ifmap words
+    (`ifmap_words`, M * K for a GEMM row) and filter words K * N, and the ofmap words written (M * N for
+    os, every fold's partial sums for ws/is) as its write buffer of `srams.ofmap_kb` drains them; in the
+    mapscope convention the `large` machine's (`stationary_dram_words`) and M * N writes.
     """
     m, n, k = gemm.m, gemm.n, gemm.k
     if dataflow is Dataflow.OS:
@@ -106,6 +120,7 @@ def array_counts(gemm: Gemm, rows: Any, cols: Any, dataflow: Dataflow, scalesim:
         ifmap, filt = col_folds * (m * k), row_folds * (k * n)
         ofmap_writes = m * n + folds * (rows + cols) if scalesim else m * n + 0 * folds
         ofmap_reads = 0 * folds
+        ofmap_stream = m * n  # one write per output: SCALE-Sim's extra SRAM term sends no word to DRAM
         dram = (m * k, k * n, m * n)
     else:
         transposed = dataflow is Dataflow.IS
@@ -120,10 +135,13 @@ def array_counts(gemm: Gemm, rows: Any, cols: Any, dataflow: Dataflow, scalesim:
         ifmap, filt = (stationary, streamed) if transposed else (streamed, stationary)
         ofmap_writes = effective_m * effective_n * row_folds
         ofmap_reads = 0 * passes if scalesim else effective_m * effective_n * (row_folds - 1)
+        ofmap_stream = ofmap_writes
         dram_streamed, dram_stationary = stationary_dram_words(effective_m, effective_n, k)
         dram = (dram_stationary, dram_streamed, m * n) if transposed else (dram_streamed, dram_stationary, m * n)
     if scalesim:
         cycles = cycles - 1  # SCALE-Sim reports the index of the last cycle
+        distinct_ifmap = m * k if ifmap_words is None else ifmap_words
+        dram = (distinct_ifmap, k * n, ofmap_dram_writes(ofmap_stream, srams.ofmap_drain_words, cols))
     return {
         "cycles": cycles, "row_folds": row_folds, "col_folds": col_folds,
         "ifmap_sram_reads": ifmap, "filter_sram_reads": filt,
@@ -146,10 +164,17 @@ def run_single_array(
     dataflow: Dataflow,
     convention: Convention = Convention.MAPSCOPE,
     double_buffered: bool = False,
+    *,
+    srams: ScaleSimSrams = DEFAULT_SRAMS,
+    ifmap_words: int | None = None,
 ) -> SingleArrayResult:
-    """Cycles and SRAM/DRAM words of `gemm` on a `rows` x `cols` array (one repetition: `count` ignored)."""
+    """Cycles and SRAM/DRAM words of `gemm` on a `rows` x `cols` array (one repetition: `count` ignored).
+
+    `srams` and `ifmap_words` (the distinct ifmap words of a conv row; M * K when None) set the DRAM
+    counts of the scalesim convention only (see `array_counts`).
+    """
     Machine(MachineKind.LARGE, rows, cols, double_buffered=double_buffered)  # rows and cols checked as a machine's
-    counts = array_counts(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, double_buffered)
+    counts = array_counts(gemm, rows, cols, dataflow, convention is Convention.SCALESIM, double_buffered, srams, ifmap_words)
     macs = gemm.m * gemm.n * gemm.k
     pe_cycles = counts["cycles"] * rows * cols
     utilization = macs / pe_cycles if pe_cycles else None  # 0 only in SCALE-Sim's convention

@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from mapscope.systolic.scalesim_dram import DEFAULT_SRAMS, ScaleSimSrams, refetch_notes
 from mapscope.systolic.single_array import Convention, Dataflow, SingleArrayResult, run_single_array
 from mapscope.workload.gemm import Gemm
+
+
+def _touched(size: int, window: int, stride: int, outputs: int) -> int:
+    """Positions of an axis of `size` that `outputs` windows of `window` at `stride` cover: every window but the
+    last adds min(window, stride) new ones, the last what is left of the axis (at most `window`)."""
+    return (outputs - 1) * min(window, stride) + max(0, min(window, size - (outputs - 1) * stride))
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,14 @@ class ConvShape:
         """SCALE-Sim's ceil((W - S + stride) / stride); see `output_height`."""
         return -(-(self.input_width - self.filter_width + self.stride) // self.stride)
 
+    @property
+    def ifmap_words(self) -> int:
+        """Distinct ifmap words the windows touch (SCALE-Sim's DRAM ifmap reads): all of them unless the stride
+        is larger than the filter, or the last, partial window reaches past the input."""
+        rows = _touched(self.input_height, self.filter_height, self.stride, self.output_height)
+        cols = _touched(self.input_width, self.filter_width, self.stride, self.output_width)
+        return rows * cols * self.input_channels
+
     def gemm(self, name: str) -> Gemm:
         """SCALE-Sim's im2col GEMM: M = output pixels, N = filters, K = filter height x width x channels."""
         m = self.output_height * self.output_width
@@ -63,12 +78,18 @@ class TopologyLayer:
     def layer_type(self) -> str:
         return "conv" if self.conv is not None else "gemm"
 
+    @property
+    def ifmap_words(self) -> int:
+        """Distinct ifmap words the layer reads: the conv's touched input, or M x K for a GEMM row."""
+        return self.conv.ifmap_words if self.conv is not None else self.gemm.m * self.gemm.k
+
 
 @dataclass(frozen=True)
 class SystolicLayerStats:
     """One topology layer on one array. `utilization` is None where SCALE-Sim's convention leaves it
     undefined (0 cycles), and `utilization_note` then says why (or why it is above 1); conv fields are
-    None for a GEMM row. `*_offchip_*` are the DRAM words of mapscope's `large` machine (not SCALE-Sim's)."""
+    None for a GEMM row. `*_offchip_*` are DRAM words: SCALE-Sim's in its convention, else those of
+    mapscope's `large` machine."""
 
     network: str
     layer: str
@@ -123,11 +144,13 @@ SUMMED_FIELDS = (
 )
 
 
-def layer_stats(
-    layer: TopologyLayer, rows: int, cols: int, dataflow: Dataflow, convention: Convention, double_buffered: bool, network: str
-) -> SystolicLayerStats:
-    """The record of one layer: `run_single_array` on its GEMM, under the shared names."""
-    return single_array_record(run_single_array(layer.gemm, rows, cols, dataflow, convention, double_buffered), layer, network)
+def layer_result(
+    layer: TopologyLayer, rows: int, cols: int, dataflow: Dataflow, convention: Convention, double_buffered: bool, srams: ScaleSimSrams
+) -> SingleArrayResult:
+    """`run_single_array` on the layer's GEMM, with its distinct ifmap words and the SRAMs for SCALE-Sim's DRAM counts."""
+    return run_single_array(
+        layer.gemm, rows, cols, dataflow, convention, double_buffered, srams=srams, ifmap_words=layer.ifmap_words
+    )
 
 
 def single_array_record(result: SingleArrayResult, layer: TopologyLayer, network: str) -> SystolicLayerStats:
@@ -155,8 +178,9 @@ def single_array_record(result: SingleArrayResult, layer: TopologyLayer, network
 class TopologyRun:
     """Every layer of a topology on one `array_rows` x `array_cols` array, in file order, with totals.
 
-    `notes` say where the settings came from when flags and a config disagree; `source` and `config`
-    name the input files (None for objects given directly).
+    `notes` say where the settings came from when flags and a config disagree, and (scalesim convention)
+    which operands overflow SCALE-Sim's read buffers; `source` and `config` name the input files (None for
+    objects given directly); `srams` are the SRAM sizes SCALE-Sim's DRAM counts follow.
     """
 
     network: str
@@ -169,6 +193,7 @@ class TopologyRun:
     source: str | None = None
     config: str | None = None
     notes: tuple[str, ...] = ()
+    srams: ScaleSimSrams = DEFAULT_SRAMS
 
     @property
     def runtime_cycles(self) -> int:
@@ -192,7 +217,7 @@ class TopologyRun:
         return {
             "network": self.network, "source": self.source, "config": self.config,
             "array_rows": self.array_rows, "array_cols": self.array_cols, "dataflow": self.dataflow,
-            "convention": self.convention, "double_buffered": self.double_buffered,
+            "convention": self.convention, "double_buffered": self.double_buffered, "sram_kb": asdict(self.srams),
             "layers": [layer.as_dict() for layer in self.layers], "totals": self.totals(), "notes": list(self.notes),
         }
 
@@ -217,9 +242,15 @@ def run_topology(
     source: str | None = None,
     config: str | None = None,
     notes: Sequence[str] = (),
+    srams: ScaleSimSrams = DEFAULT_SRAMS,
 ) -> TopologyRun:
-    """Run every layer on a `rows` x `cols` array in `dataflow`, one after another."""
-    records = tuple(layer_stats(layer, rows, cols, dataflow, convention, double_buffered, network) for layer in layers)
+    """Run every layer on a `rows` x `cols` array in `dataflow`, one after another; `srams` set the DRAM
+    counts of the scalesim convention, and a note names each operand that overflows its read buffer."""
+    results = [layer_result(layer, rows, cols, dataflow, convention, double_buffered, srams) for layer in layers]
+    records = tuple(single_array_record(result, layer, network) for result, layer in zip(results, layers, strict=True))
+    all_notes = list(notes)
+    if convention is Convention.SCALESIM:
+        all_notes.extend(refetch_notes(srams, [(layer.name, asdict(result)) for layer, result in zip(layers, results, strict=True)]))
     return TopologyRun(
-        network, rows, cols, str(dataflow), str(convention), double_buffered, records, source, config, tuple(notes)
+        network, rows, cols, str(dataflow), str(convention), double_buffered, records, source, config, tuple(all_notes), srams
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mapscope.errors import InputError
+from mapscope.systolic.scalesim_dram import DEFAULT_SRAMS, ScaleSimSrams
 from mapscope.systolic.single_array import Convention, Dataflow
 from mapscope.systolic.single_gemm import enum_choice, parse_array_shape
 from mapscope.systolic.topology_run import TopologyLayer
@@ -18,23 +19,27 @@ DEFAULT_TOPOLOGY_ARRAY = 128
 
 @dataclass(frozen=True)
 class ScaleSimArray:
-    """The part of scale.cfg the array model uses; `notes` name settings it asks for that the model has not."""
+    """The part of scale.cfg the array model uses (`srams` for SCALE-Sim's DRAM counts only); `notes` name
+    settings it asks for that the model has not."""
 
     rows: int
     cols: int
     dataflow: str
     notes: tuple[str, ...] = field(default=(), compare=False)
+    srams: ScaleSimSrams = DEFAULT_SRAMS
 
 
 @dataclass(frozen=True)
 class TopologySettings:
-    """The array, dataflow and convention a topology runs with, and a note for each config setting overridden."""
+    """The array, dataflow and convention a topology runs with, the SRAMs (the config's, else SCALE-Sim's
+    defaults), and a note for each config setting overridden."""
 
     rows: int
     cols: int
     dataflow: Dataflow
     convention: Convention
     notes: tuple[str, ...]
+    srams: ScaleSimSrams = DEFAULT_SRAMS
 
 
 def topology_settings(
@@ -63,6 +68,7 @@ def topology_settings(
         Dataflow(chosen_flow or (config.dataflow if config is not None else Dataflow.WS)),
         Convention(default_convention if convention is None else enum_choice(Convention, str(convention).lower(), "convention")),
         tuple(notes),
+        config.srams if config is not None else DEFAULT_SRAMS,
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from mapscope.errors import InputError
 from mapscope.formats.maestro.tokens import read_text_file
 from mapscope.limits import MAX_LAYERS, MAX_NAME_CHARS, MAX_SIZE, integer_from_digits, quoted
+from mapscope.systolic.scalesim_dram import DEFAULT_SRAMS, ScaleSimSrams
 from mapscope.systolic.topology_run import ConvShape, TopologyLayer
 from mapscope.systolic.topology_settings import ScaleSimArray
 from mapscope.workload.gemm import Gemm
@@ -27,6 +28,8 @@ from mapscope.workload.operators import Conv, MatMul, Model
 DATAFLOWS = ("os", "ws", "is")
 CONFIG_SECTION = "architecture_presets"
 CONFIG_KEYS = ("ArrayHeight", "ArrayWidth", "Dataflow")
+#: The SRAM sizes (kB) behind SCALE-Sim's DRAM counts; SCALE-Sim's defaults where a config leaves one out.
+SRAM_KEYS = ("IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB")
 CONV_COLUMNS = ("IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides")
 GEMM_COLUMNS = ("M", "N", "K")
 
@@ -94,7 +97,7 @@ def _parse_config(text: str, source: str) -> configparser.ConfigParser:
 
 
 def parse_scalesim_config(text: str, source: str = "<string>") -> ScaleSimArray:
-    """ArrayHeight, ArrayWidth and Dataflow of the text of a SCALE-Sim config file."""
+    """ArrayHeight, ArrayWidth, Dataflow and the three SRAM sizes of the text of a SCALE-Sim config file."""
     parser = _parse_config(text, source)
     if not parser.has_section(CONFIG_SECTION):
         raise InputError(f"no [{CONFIG_SECTION}] section (SCALE-Sim's array description)", source)
@@ -114,11 +117,15 @@ def parse_scalesim_config(text: str, source: str = "<string>") -> ScaleSimArray:
     dataflow = values["Dataflow"].strip().lower()
     if dataflow not in DATAFLOWS:
         raise InputError(f"unknown dataflow {quoted(dataflow)}; expected os, ws or is", where("Dataflow"))
-    return ScaleSimArray(rows, cols, dataflow, _unmodelled_settings(parser, source))
+    defaults = (DEFAULT_SRAMS.ifmap_kb, DEFAULT_SRAMS.filter_kb, DEFAULT_SRAMS.ofmap_kb)
+    srams = ScaleSimSrams(
+        *(_size(section[key], key, where(key)) if key in section else default for key, default in zip(SRAM_KEYS, defaults, strict=True))
+    )
+    return ScaleSimArray(rows, cols, dataflow, _unmodelled_settings(parser, source), srams)
 
 
 def read_scalesim_config(path: str | PathLike[str]) -> ScaleSimArray:
-    """ArrayHeight, ArrayWidth and Dataflow of a SCALE-Sim config file."""
+    """ArrayHeight, ArrayWidth, Dataflow and the three SRAM sizes of a SCALE-Sim config file."""
     return parse_scalesim_config(read_text_file(path), os.fspath(path))
 
 
