@@ -75,9 +75,10 @@ def _divisors(count: int) -> list[int]:
 
 @st.composite
 def partitioning_mappings(draw: st.DrawFn, layer: Layer, num_pes: int, divisor_tiles: bool) -> tuple[Directive, ...]:
-    """1 to 3 cluster levels, each mapping every variable in a random order, one or two of them spatially,
-    every tile inside the level above's and advancing by its size (X, Y: q outputs, (q - 1)·stride + window
-    inputs); with `divisor_tiles` every tile count divides the one above."""
+    """1 to 3 cluster levels, each mapping every variable in a random order, one or two of them spatially
+    (two only with equal tile counts), every tile inside the level above's and advancing by its size
+    (X, Y: q outputs, (q - 1)·stride + window inputs); with `divisor_tiles` every tile count divides the
+    one above."""
     tensors = layer_tensors(layer)
     variables = list(tensors.input_variables)
     dims = dict(layer.dimensions)
@@ -93,13 +94,20 @@ def partitioning_mappings(draw: st.DrawFn, layer: Layer, num_pes: int, divisor_t
         spatial = {draw(st.sampled_from(tiled))}
         if len(tiled) > 1 and draw(st.integers(0, 4)) == 0:
             spatial.add(draw(st.sampled_from(tiled)))
+        tiles: dict[str, int] = {}
+        for v in tiled:
+            q = draw(st.sampled_from(_divisors(units[v]))) if divisor_tiles else draw(st.integers(1, units[v]))
+            tiles[v] = q
+        if len({-(-units[v] // tiles[v]) for v in spatial}) > 1:
+            # SpatialMaps whose tile counts differ have no common fold: MAESTRO walks them together anyway,
+            # and its runtime can fall below the PEs' compute floor (docs/mapper-bounds.md): keep one
+            spatial = {min(spatial, key=tiled.index)}
         for v in order:
             if sliding and v in ("R", "S"):  # windows whole (MAESTRO rejects other TemporalMaps on them)
                 directives.append(TemporalMap(dims[v], dims[v], v))
                 continue
             kind = SpatialMap if v in spatial else TemporalMap
-            q = draw(st.sampled_from(_divisors(units[v]))) if divisor_tiles else draw(st.integers(1, units[v]))
-            units[v] = q
+            q = units[v] = tiles[v]
             if sliding and v in WINDOWS:
                 directives.append(kind((q - 1) * layer.stride(v) + dims[WINDOWS[v]], q * layer.stride(v), v))
             else:
