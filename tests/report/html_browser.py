@@ -29,6 +29,7 @@ class PageView:
     chart_ids: tuple[str, ...]  # every Plotly chart's element id
     empty_charts: tuple[str, ...]  # charts with no SVG drawing (or an SVG without marks)
     table_rows: dict[str, int]  # rows per table id
+    requests: tuple[str, ...]  # every URL the page asked for besides the file itself (refused)
     screenshot_png: bytes
 
 
@@ -56,19 +57,33 @@ _CHART_MARKS = """() => Array.from(document.querySelectorAll('div.js-plotly-plot
 _TABLE_ROWS = """() => Object.fromEntries(Array.from(document.querySelectorAll('table.data')).map(t => [t.id, t.tBodies[0].rows.length]))"""
 
 
+def show(page: Any, path: Path) -> None:
+    """Load `path` in `page` and wait until its charts are drawn."""
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot').length > 0", timeout=20_000)
+
+
 def view(launched: Any, path: Path) -> PageView:
     """Open `path` (no network: every request other than the file itself is refused) and look at it."""
     page = launched.new_page(viewport=VIEWPORT)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    requests: list[str] = []
+
+    def refuse_network(route: Any) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", refuse_network)
     try:
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot').length > 0", timeout=20_000)
+        show(page, path)
         charts = page.evaluate(_CHART_MARKS)
         rows = page.evaluate(_TABLE_ROWS)
-        screenshot = page.screenshot(full_page=False)
+        png = page.screenshot(full_page=False)
     finally:
         page.close()
     return PageView(
@@ -76,7 +91,8 @@ def view(launched: Any, path: Path) -> PageView:
         chart_ids=tuple(chart_id for chart_id, _ in charts),
         empty_charts=tuple(chart_id for chart_id, marks in charts if marks == 0),
         table_rows=rows,
-        screenshot_png=screenshot,
+        requests=tuple(requests),
+        screenshot_png=png,
     )
 
 
@@ -87,3 +103,15 @@ def pixel_spread(png: bytes) -> float:
 
     pixels = image.imread(io.BytesIO(png), format="png")
     return float(np.asarray(pixels)[..., :3].mean(axis=-1).std())
+
+
+def screenshot(html_path: Path, png_path: Path) -> None:
+    """Save the first screen of a report as a PNG (the README's picture of the analyze report)."""
+    with browser() as launched:
+        png_path.write_bytes(view(launched, html_path).screenshot_png)
+
+
+if __name__ == "__main__":  # python tests/report/html_browser.py REPORT.html OUT.png
+    import sys
+
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))

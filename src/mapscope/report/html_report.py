@@ -46,15 +46,15 @@ def report_page(document: Mapping[str, Any], where: str) -> ReportPage:
         raise InputError(f"a {kind} result with a missing or malformed entry ({type(error).__name__}: {error})", where) from None
 
 
-def result_document(result: Any) -> Mapping[str, Any]:
+def result_document(result: Any) -> Any:
     """The JSON document of a result object (what its command's `--json` writes; an exploration with up to
-    REPORT_DESIGNS of its best designs); a mapping is taken as a document already."""
+    REPORT_DESIGNS of its best designs); parsed JSON is taken as a document already (its kind told later)."""
     from mapscope.explore.exploration import ExplorationResult
     from mapscope.explore.summary import summary_document
     from mapscope.formats.results.json_output import network_stats_document
     from mapscope.stats import NetworkStats
 
-    if isinstance(result, Mapping):
+    if result is None or isinstance(result, Mapping | list | str | int | float):  # parsed JSON
         return result
     if isinstance(result, NetworkStats):
         return network_stats_document(result)
