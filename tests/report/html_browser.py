@@ -63,9 +63,9 @@ def show(page: Any, path: Path) -> None:
     page.wait_for_function("() => document.querySelectorAll('div.js-plotly-plot').length > 0", timeout=20_000)
 
 
-def view(launched: Any, path: Path) -> PageView:
+def view(launched: Any, path: Path, viewport: dict[str, int] = VIEWPORT) -> PageView:
     """Open `path` (no network: every request other than the file itself is refused) and look at it."""
-    page = launched.new_page(viewport=VIEWPORT)
+    page = launched.new_page(viewport=viewport)
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -105,10 +105,14 @@ def pixel_spread(png: bytes) -> float:
     return float(np.asarray(pixels)[..., :3].mean(axis=-1).std())
 
 
+#: The README's picture: the facts, the warnings and the first two charts.
+README_VIEWPORT = {"width": 1280, "height": 1400}
+
+
 def screenshot(html_path: Path, png_path: Path) -> None:
-    """Save the first screen of a report as a PNG (the README's picture of the analyze report)."""
+    """Save the top of a report as a PNG (the README's picture of the analyze report)."""
     with browser() as launched:
-        png_path.write_bytes(view(launched, html_path).screenshot_png)
+        png_path.write_bytes(view(launched, html_path, README_VIEWPORT).screenshot_png)
 
 
 if __name__ == "__main__":  # python tests/report/html_browser.py REPORT.html OUT.png

@@ -143,7 +143,7 @@ def exploration_page(document: Mapping[str, Any]) -> ReportPage:
         ),
         sections=(
             Section("Pareto front", (_pareto_chart(designs, objectives), *constraints)),
-            Section("Best designs", (table,)),
+            Section("Designs", (table,)),
             Section("Parameters", (_parameter_chart(designs, parameters, objectives),) if parameters else ()),
         ),
         warnings=tuple(f"{count} infeasible: {reason}" for reason, count in reasons.items()),

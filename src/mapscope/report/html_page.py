@@ -97,7 +97,7 @@ def new_figure(title: str, x_title: str, y_title: str, **layout: Any) -> Any:
 
     figure = go.Figure()
     figure.update_layout(
-        title=title,
+        title={"text": title, "x": 0.01},
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="none",  # a named template would be copied into every chart: the look is set here once
@@ -106,7 +106,7 @@ def new_figure(title: str, x_title: str, y_title: str, **layout: Any) -> Any:
         yaxis={"gridcolor": "#eee", "automargin": True},
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
         height=380,
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"},  # clear of long tick labels
         **layout,
     )
     return figure
