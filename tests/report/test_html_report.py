@@ -111,6 +111,18 @@ def test_explore_page_marks_the_front_and_draws_each_constraint(runs: dict[str, 
     assert len(charts["parameters"]) == len(parameters) * len(doc["space"]["objectives"])
 
 
+def test_explore_page_of_one_objective_ranks_the_designs(runs: dict[str, ReportRun]) -> None:
+    doc = document(runs["explore"])
+    doc["space"]["objectives"] = ["energy"]
+    for design in [*doc["best"], *doc["pareto_front"]]:
+        design["objectives"] = {"energy": design["objectives"]["energy"]}
+    charts = {chart.chart_id: figure_data(chart) for chart in report_page(doc, "test").charts}
+    others, front = charts["pareto"]
+    points = sorted(zip([*others["x"], *front["x"]], [*others["y"], *front["y"]], strict=True))
+    assert [x for x, _ in points] == list(range(1, doc["counts"]["designs"] + 1))
+    assert [y for _, y in points] == sorted(y for _, y in points)  # rank 1 has the least energy
+
+
 def test_flexsa_page_has_each_machine_and_each_claim(runs: dict[str, ReportRun]) -> None:
     doc = document(runs["flexsa"])
     page = report_page(doc, "test")

@@ -50,19 +50,18 @@ def _pareto_chart(designs: Sequence[Mapping[str, Any]], objectives: Sequence[str
     if len(objectives) >= 2:
         x_name, y_name = objectives[0], objectives[1]
         figure = new_figure("Pareto front", x_name, y_name)
-        x_of = lambda d: d["objectives"][x_name]  # noqa: E731
+        x_of = {id(d): d["objectives"][x_name] for d in designs}
     else:
         x_name, y_name = "rank", objectives[0]
-        ranks = {id(d): i + 1 for i, d in enumerate(sorted(designs, key=lambda d: d["objectives"][y_name]))}
         figure = new_figure("Best designs", "rank", y_name)
-        x_of = lambda d: ranks[id(d)]  # noqa: E731
+        x_of = {id(d): rank for rank, d in enumerate(sorted(designs, key=lambda d: d["objectives"][y_name]), start=1)}
     for name, group, style in (
         ("designs", [d for d in designs if not d["on_pareto_front"]], {"color": "lightslategray", "size": 7}),
         ("Pareto front", front, {"color": "crimson", "size": 9}),
     ):
         figure.add_trace(
             go.Scatter(
-                x=rounded_list(x_of(d) for d in group),
+                x=rounded_list(x_of[id(d)] for d in group),
                 y=rounded_list(d["objectives"][y_name] for d in group),
                 mode="lines+markers" if name == "Pareto front" else "markers",
                 name=name,
