@@ -25,6 +25,7 @@ from mapscope.cli.hardware_flags import (
     given_hardware_flags,
     hardware_for_command_line,
 )
+from mapscope.cli.html_option import HtmlOption, prepare_html, write_html
 from mapscope.cli.maestro_flags import MAESTRO_STYLE_OPTION, NO_MAESTRO_CSV_OPTION
 from mapscope.cli.support import note
 from mapscope.formats.results.layer_table import CsvFormat
@@ -71,6 +72,7 @@ def analyze(
     parquet_path: Annotated[
         Path | None, typer.Option("--parquet", help="Write per-layer results as Parquet (overwrites; needs pyarrow).")
     ] = None,
+    html_path: HtmlOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
     dataflow: Annotated[
         str | None,
@@ -111,6 +113,7 @@ def analyze(
     csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     parquet_file = None if parquet_path is None else parquet_target(prepare_output_file(parquet_path, "--parquet"))
+    html_file = prepare_html(html_path)
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     workload = api.load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
     accelerator = hardware_for_command_line(hw, flags)
@@ -123,6 +126,7 @@ def analyze(
         note(message)
     table_format = csv_format or default_csv_format(compat=stats.compat, maestro_style=maestro_style)
     write_result_files(stats, csv_file=csv_file, csv_format=table_format, json_file=json_file, parquet_file=parquet_file)
+    write_html(stats, html_file)
     _report(stats, quiet=quiet, maestro_style=maestro_style, csv_written=csv_file is not None)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mapscope.cli.html_option import HtmlOption, prepare_html, write_html
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class ExploreOptions:
     json_path: Path | None = None
     plot_path: Path | None = None
     export_path: Path | None = None
+    html_path: Path | None = None
 
 
 def explore(
@@ -54,13 +56,14 @@ def explore(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write a JSON summary: counts, best designs, Pareto front.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the Pareto-front plot (.png or .svg).")] = None,
     export: Annotated[Path | None, typer.Option("--export", help="Write every evaluated design (.csv, .parquet or .jsonl).")] = None,
+    html: HtmlOption = None,
 ) -> None:
     """Search a design space (hardware and mapping parameters) under constraints; list the best designs and the Pareto front."""
     from mapscope.cli.support import STOPPED, interrupt_message, interrupt_status
     from mapscope.explore.executors import WorkerLost
     from mapscope.report.console import stdout_console
 
-    options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export)
+    options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export, html)
     try:
         run_exploration(options, stdout_console())
     except (*STOPPED, WorkerLost) as error:
@@ -108,6 +111,7 @@ def _check_outputs(options: ExploreOptions) -> None:
         raise InputError("--resume continues a run kept in a store: give --store FILE", "--resume")
     if options.best < 1:
         raise InputError(f"must be at least 1, got {options.best}", "--best")
+    prepare_html(options.html_path)
 
 
 def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
@@ -128,3 +132,4 @@ def _write_files(result: ExplorationResult, options: ExploreOptions) -> None:
     if options.export_path is not None:
         with writing_output(options.export_path):
             write_records(result.records, options.export_path, result.front)
+    write_html(result, options.html_path)

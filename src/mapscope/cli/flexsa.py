@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mapscope.cli.html_option import HtmlOption, prepare_html, write_html
 from mapscope.systolic.compiler import CYCLE_TOLERANCE
 from mapscope.systolic.flexsa_study import DEFAULT_ARRAY, DEFAULT_MODEL
 from mapscope.workload.cnn_models import TRAINING_MODELS
@@ -40,6 +41,7 @@ def flexsa(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write totals, per-epoch values and the comparison as JSON.")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per (machine, epoch, GEMM) as CSV.")] = None,
     plots: Annotated[Path | None, typer.Option("--plots", help="Write the utilisation and energy figures (PNG) to this folder.")] = None,
+    html_path: HtmlOption = None,
 ) -> None:
     """Run a pruned-training trajectory on one large array, four split cores and FlexSA; compare with the paper."""
     from mapscope.api import flexsa_setup
@@ -65,6 +67,7 @@ def flexsa(
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
     plots_folder = None if plots is None else prepare_output_folder(plots, "--plots")
+    html_file = prepare_html(html_path)
     with progress_bar(f"{setup.cnn.name} on large, split, flexsa", setup.steps) as advance:
         study = setup.run(advance)
     files = render_study_files(study, json_path=json_file, csv_path=csv_file)
@@ -72,4 +75,5 @@ def flexsa(
         files[plots_folder / UTILIZATION_PLOT] = utilization_plot_png(study)
         files[plots_folder / ENERGY_PLOT] = energy_plot_png(study)
     write_files(files)
+    write_html(study, html_file)
     render_flexsa_report(study, stdout_console())

@@ -23,6 +23,7 @@ from mapscope.cli.hardware_flags import (
     given_hardware_flags,
     hardware_for_command_line,
 )
+from mapscope.cli.html_option import HtmlOption, prepare_html, write_html
 from mapscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def map(  # noqa: A001 - the command's name
         Path | None, typer.Option("--out", help="Write the mapped network: .m (MAESTRO's form, `analyze` reads it back) or .yaml/.json.")
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write per-layer results and totals as JSON (overwrites).")] = None,
+    html_path: HtmlOption = None,
     workers: Annotated[int, typer.Option("--workers", help="Processes searching distinct layers in parallel.")] = 1,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786): its workers search the layers instead.")
@@ -113,6 +115,7 @@ def map(  # noqa: A001 - the command's name
         raise InputError(f"cannot tell the format to write: expected {', '.join(OUT_SUFFIXES)}", str(out))
     out_file = None if out is None else prepare_output_file(out, "--out")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
+    html_file = prepare_html(html_path)
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     flags = given_hardware_flags(
         num_pes=num_pes, simd=simd, noc_bw=noc_bw, noc_latency=noc_latency, offchip_bw=offchip_bw, l1_size=l1_size, l2_size=l2_size
@@ -133,6 +136,7 @@ def map(  # noqa: A001 - the command's name
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     _write_files(result, source=source, out_file=out_file, json_file=json_file)
+    write_html(result, html_file)
     if not quiet:
         from mapscope.report.console import stdout_console
         from mapscope.report.map_report import render_network_mapping

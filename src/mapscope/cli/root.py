@@ -90,6 +90,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "Search a design space (hardware and mapping parameters) under constraints; list the best designs and "
         "the Pareto front.",
     ),
+    "report": CommandEntry(
+        "mapscope.cli.report",
+        "Write an interactive HTML report (charts, sortable tables; one file, no network) of a JSON result.",
+    ),
 }
 
 #: Options of the `mapscope` group itself (before any command).
