@@ -1,4 +1,4 @@
-# Developer entry points (`make test` lists its 15 slowest tests, so the suite stays short). Every target first makes sure .venv holds an up-to-date editable install:
+# Developer entry points. Every target first makes sure .venv holds an up-to-date editable install:
 # the commands need only the bare package (seconds to install); `make test` adds the test extra (pytest,
 # Hypothesis, pandas, Dask, ONNX, torch: a few minutes the first time). One venv, one stamp per level, so
 # switching between `make run` and `make test` reinstalls nothing; an install is redone only when
@@ -39,7 +39,7 @@ run: $(PACKAGE_STAMP)
 		--csv out/resnet50_kcp_ws.csv --json out/resnet50_kcp_ws.json
 
 test: $(TEST_STAMP)
-	$(VENV_PYTHON) -m pytest --durations=15
+	$(VENV_PYTHON) -m pytest --durations=15  # the slowest tests, in CI's log too: keep the suite short
 
 bench: $(PACKAGE_STAMP)
 	$(VENV_PYTHON) benchmarks/bench_analyze.py $(MAPPINGS) $(HW)
