@@ -62,10 +62,18 @@ class LayerStats:
     runtime_cycles: int
     throughput_macs_per_cycle: float
 
-    energy_nj: float  # compat: MAESTRO's CSV formula (quirks included); default: L2 + L1 + MAC energy
-    mac_energy_nj: float  # 0 in compat mode (MAESTRO's CSV has no MAC term)
-    l1_energy_nj: float
-    l2_energy_nj: float
+    energy_nj: float  # compat: MAESTRO's CSV formula (quirks included); default: the five components below, in nJ
+    # each component = its count x its per-access energy (docs/energy.md); compat prices MAC, NoC and DRAM at 0
+    mac_energy_pj: float  # count: macs
+    l1_access_elems: int  # L1 reads + writes of every tensor (compat: what MAESTRO's formula counts)
+    l1_energy_pj: float
+    l2_access_elems: int  # L2 reads + writes of every tensor (compat: MAESTRO's CSV set)
+    l2_energy_pj: float
+    noc_transfer_elems: int  # elements carried once between L2 and the PEs: operands' L1 writes + output's L2 writes
+    noc_energy_pj: float
+    dram_read_elems: int  # the operands' L2 fills
+    dram_write_elems: int  # the output's L2 drain
+    dram_energy_pj: float
     console_energy_mac_units: float  # MAESTRO's console "Total energy consumption" (in units of one MAC)
     throughput_per_energy_gmacs_per_s_j: float
     ops_per_joule: float
@@ -139,8 +147,21 @@ class LayerStats:
         return {name: hints[name] for name in cls.field_names()}
 
 
-#: The energy components of a layer, each summed into the network totals.
-ENERGY_FIELDS = ("energy_nj", "mac_energy_nj", "l1_energy_nj", "l2_energy_nj", "console_energy_mac_units")
+#: The energy components of a layer and their counts, each summed into the network totals.
+ENERGY_FIELDS = (
+    "energy_nj",
+    "mac_energy_pj",
+    "l1_access_elems",
+    "l1_energy_pj",
+    "l2_access_elems",
+    "l2_energy_pj",
+    "noc_transfer_elems",
+    "noc_energy_pj",
+    "dram_read_elems",
+    "dram_write_elems",
+    "dram_energy_pj",
+    "console_energy_mac_units",
+)
 
 
 @dataclass(frozen=True)
