@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 if TYPE_CHECKING:  # the accelerator a result was computed on; hardware sits below this schema's users
     from mapscope.hardware.accelerator import Accelerator
+    from mapscope.hardware.energy import EnergyTable
 
 TENSORS = ("input", "filter", "output")
 #: The layer's dimension letters, in the order of their `dim_` fields; Y'/X' are `dim_y_out`/`dim_x_out`.
@@ -170,7 +171,8 @@ class NetworkStats:
 
     `mapscope.analyze` also fills in what the result document says besides the numbers: the `accelerator`,
     the `source` it read, the lowering document of a model mapped with a template (`workload`) and the
-    `notes` on the way. They do not take part in equality: two runs with the same numbers are equal.
+    `notes` on the way. The engine records the per-access energies it priced the components with
+    (`energy_table`). They do not take part in equality: two runs with the same numbers are equal.
     """
 
     network: str
@@ -181,6 +183,7 @@ class NetworkStats:
     source: str | None = field(default=None, compare=False)
     workload: Mapping[str, Any] | None = field(default=None, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
+    energy_table: EnergyTable | None = field(default=None, compare=False)
 
     @property
     def runtime_cycles(self) -> int:

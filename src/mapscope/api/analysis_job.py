@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from mapscope.analysis.memory_levels import LayerMemoryStats, network_memory_stats
 from mapscope.api.inputs import Source, compat_name, workload_of
 from mapscope.formats.sources import build_accelerator
 from mapscope.hardware.accelerator import Accelerator
@@ -43,7 +44,7 @@ def analyze(
 
     The result carries the accelerator, the source, the lowering document (`workload`, for a model mapped
     with a template) and the notes, so that `mapscope.formats.results.json_output.network_stats_document`
-    gives the JSON document `mapscope analyze --json` writes.
+    gives the JSON document `mapscope analyze --json` writes; `level_stats(result)` gives what `--stats` writes.
     """
     mode = compat_name(compat)
     workload = workload_of(source, dims, skip_unsupported, example_inputs)
@@ -59,3 +60,9 @@ def analyze(
     if mapped.lowered is not None:
         lowering = {"dataflow": dataflow, "parameters": parameters, **mapped.lowered.document(), "notes": list(mapped.notes)}
     return replace(stats, accelerator=accelerator, source=workload.source, workload=lowering, notes=notes)
+
+
+def level_stats(stats: NetworkStats) -> tuple[LayerMemoryStats, ...]:
+    """Per-memory-level statistics (L1, L2, DRAM) of an `analyze` result, what `mapscope analyze --stats` writes:
+    per layer and level, the capacity used, reads, writes and fills per tensor, energy per access and total."""
+    return network_memory_stats(stats)
