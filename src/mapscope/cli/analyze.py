@@ -94,7 +94,7 @@ def analyze(
         str | None,
         typer.Option(
             "--energy-table",
-            help="Price MACs and buffer accesses with a table: maestro (the default's numbers), horowitz45, or a FILE.yaml (docs/energy.md).",
+            help="Price the MAC, L1, L2, NoC and DRAM energies with a table: maestro (the default's numbers), horowitz45, or a FILE.yaml (docs/energy.md).",
         ),
     ] = None,
     maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,

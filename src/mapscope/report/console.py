@@ -129,7 +129,7 @@ ENERGY_LABELS = (("MAC", "mac"), ("L1", "l1"), ("L2", "l2"), ("NoC", "noc"), ("D
 
 
 def energy_line(totals: dict[str, float | int], compat: str | None) -> str:
-    """The network energy; in the default mode with its five components (nJ and share), which add up to it."""
+    """The network energy; in the default mode, on a second line, its five components (nJ and share), which add up to it."""
     line = f"Energy: {decimal(totals['energy_nj'], 1)} nJ"
     if compat == "maestro":
         return line
@@ -139,7 +139,7 @@ def energy_line(totals: dict[str, float | int], compat: str | None) -> str:
         component_pj = float(totals[f"{prefix}_energy_pj"])
         share = f" ({component_pj / total_pj:.0%})" if total_pj else ""
         parts.append(f"{label} {decimal(component_pj / 1000, 1)}{share}")
-    return f"{line} = " + " + ".join(parts) + " nJ"
+    return f"{line}\n  = " + " + ".join(parts) + " nJ"
 
 
 def warnings_panel(stats: NetworkStats) -> Panel | None:
