@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mapscope.analysis.memory_levels import LayerMemoryStats, network_memory_stats
 from mapscope.api.inputs import Source, compat_name, workload_of
 from mapscope.formats.sources import build_accelerator
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.stats import NetworkStats
+
+if TYPE_CHECKING:  # the engine is imported when a job runs, to keep `import mapscope` light
+    from mapscope.analysis.memory_levels import LayerMemoryStats
 
 
 def analyze(
@@ -65,4 +67,6 @@ def analyze(
 def level_stats(stats: NetworkStats) -> tuple[LayerMemoryStats, ...]:
     """Per-memory-level statistics (L1, L2, DRAM) of an `analyze` result, what `mapscope analyze --stats` writes:
     per layer and level, the capacity used, reads, writes and fills per tensor, energy per access and total."""
+    from mapscope.analysis.memory_levels import network_memory_stats
+
     return network_memory_stats(stats)
