@@ -16,7 +16,7 @@ from mapscope.api import analyze
 from mapscope.cli import main
 from mapscope.formats.maestro.csv_file import MAESTRO_CSV_COLUMNS
 from mapscope.formats.results.layer_table import format_layer_csv, read_layer_csv, write_layer_parquet
-from mapscope.stats import LayerStats, NetworkStats
+from mapscope.stats import ENERGY_FIELDS, LayerStats, NetworkStats
 
 COMMAND = ["analyze", "vgg16_kcp_ws", "--hw", "accelerator_256pe", "-q"]
 MAESTRO_HEADER = ",".join(column.maestro_header for column in MAESTRO_CSV_COLUMNS)
@@ -94,9 +94,11 @@ def test_shape_and_energy_columns_are_in_the_schema(stats: NetworkStats) -> None
     assert (first.dim_y_out, first.dim_x_out, first.dim_n, first.dim_g, first.dim_m) == (224, 224, 1, 1, 1)
     assert (first.stride_y, first.stride_x) == (1, 1)
     totals = stats.totals()
-    for name in ("energy_nj", "mac_energy_nj", "l1_energy_nj", "l2_energy_nj"):
+    for name in ENERGY_FIELDS:
         assert totals[name] == pytest.approx(sum(getattr(layer, name) for layer in stats.layers), rel=1e-12)
-    assert totals["energy_nj"] == pytest.approx(totals["mac_energy_nj"] + totals["l1_energy_nj"] + totals["l2_energy_nj"])
+    components = ("mac", "l1", "l2", "noc", "dram")
+    assert totals["energy_nj"] == pytest.approx(sum(totals[f"{c}_energy_pj"] for c in components) / 1000, rel=1e-12)
+    assert min(totals[f"{c}_energy_pj"] for c in components) > 0  # the default model prices all five
 
 
 def test_empty_network_gives_typed_empty_tables(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ UNIT_SUFFIXES = (
     ("_cycles", "cycles"),
     ("_elems", "elements"),
     ("_nj", "nJ"),
+    ("_pj", "pJ"),
     ("_um2", "µm²"),
     ("_mw", "mW"),
 )

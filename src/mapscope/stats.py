@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 if TYPE_CHECKING:  # the accelerator a result was computed on; hardware sits below this schema's users
     from mapscope.hardware.accelerator import Accelerator
+    from mapscope.hardware.energy import EnergyTable
 
 TENSORS = ("input", "filter", "output")
 #: The layer's dimension letters, in the order of their `dim_` fields; Y'/X' are `dim_y_out`/`dim_x_out`.
@@ -62,10 +63,18 @@ class LayerStats:
     runtime_cycles: int
     throughput_macs_per_cycle: float
 
-    energy_nj: float  # compat: MAESTRO's CSV formula (quirks included); default: L2 + L1 + MAC energy
-    mac_energy_nj: float  # 0 in compat mode (MAESTRO's CSV has no MAC term)
-    l1_energy_nj: float
-    l2_energy_nj: float
+    energy_nj: float  # compat: MAESTRO's CSV formula (quirks included); default: the five components below, in nJ
+    # each component = its count x its per-access energy (docs/energy.md); compat prices MAC, NoC and DRAM at 0
+    mac_energy_pj: float  # count: macs
+    l1_access_elems: int  # L1 reads + writes of every tensor (compat: what MAESTRO's formula counts)
+    l1_energy_pj: float
+    l2_access_elems: int  # L2 reads + writes of every tensor (compat: MAESTRO's CSV set)
+    l2_energy_pj: float
+    noc_transfer_elems: int  # elements carried once between L2 and the PEs: operands' L1 writes + output's L2 writes
+    noc_energy_pj: float
+    dram_read_elems: int  # the operands' L2 fills
+    dram_write_elems: int  # the output's L2 drain
+    dram_energy_pj: float
     console_energy_mac_units: float  # MAESTRO's console "Total energy consumption" (in units of one MAC)
     throughput_per_energy_gmacs_per_s_j: float
     ops_per_joule: float
@@ -139,8 +148,21 @@ class LayerStats:
         return {name: hints[name] for name in cls.field_names()}
 
 
-#: The energy components of a layer, each summed into the network totals.
-ENERGY_FIELDS = ("energy_nj", "mac_energy_nj", "l1_energy_nj", "l2_energy_nj", "console_energy_mac_units")
+#: The energy components of a layer and their counts, each summed into the network totals.
+ENERGY_FIELDS = (
+    "energy_nj",
+    "mac_energy_pj",
+    "l1_access_elems",
+    "l1_energy_pj",
+    "l2_access_elems",
+    "l2_energy_pj",
+    "noc_transfer_elems",
+    "noc_energy_pj",
+    "dram_read_elems",
+    "dram_write_elems",
+    "dram_energy_pj",
+    "console_energy_mac_units",
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +171,8 @@ class NetworkStats:
 
     `mapscope.analyze` also fills in what the result document says besides the numbers: the `accelerator`,
     the `source` it read, the lowering document of a model mapped with a template (`workload`) and the
-    `notes` on the way. They do not take part in equality: two runs with the same numbers are equal.
+    `notes` on the way. The engine records the per-access energies it priced the components with
+    (`energy_table`). They do not take part in equality: two runs with the same numbers are equal.
     """
 
     network: str
@@ -160,6 +183,7 @@ class NetworkStats:
     source: str | None = field(default=None, compare=False)
     workload: Mapping[str, Any] | None = field(default=None, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
+    energy_table: EnergyTable | None = field(default=None, compare=False)
 
     @property
     def runtime_cycles(self) -> int:

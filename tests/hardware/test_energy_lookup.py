@@ -24,10 +24,21 @@ word_widths = st.sampled_from([4, 8, 12, 16, 24, 32, 64])
 
 
 def test_the_maestro_table_gives_exactly_the_engines_default_energies() -> None:
-    for accelerator in (Accelerator(), SIZED, dataclasses.replace(SIZED, word_bits=8)):
+    for accelerator in (Accelerator(), SIZED):
         energies = access_energies(MAESTRO_TABLE, accelerator)
         assert energies.engine_table() == MAESTRO_ENERGY
-        assert (energies.noc_pj_per_word_per_hop, energies.dram_pj_per_word, energies.register_file_read_pj) == (None, None, None)
+        assert energies.register_file_read_pj is None and energies.notes == ()
+    # MAESTRO's MAC and buffer prices ignore the word width; its NoC and DRAM rows are per bit, as every table's
+    narrow = access_energies(MAESTRO_TABLE, dataclasses.replace(SIZED, word_bits=8)).engine_table()
+    assert dataclasses.replace(narrow, noc_transfer_pj=MAESTRO_ENERGY.noc_transfer_pj, dram_access_pj=MAESTRO_ENERGY.dram_access_pj) == MAESTRO_ENERGY
+    assert (narrow.noc_transfer_pj, narrow.dram_access_pj) == (MAESTRO_ENERGY.noc_transfer_pj / 2, MAESTRO_ENERGY.dram_access_pj / 2)
+
+
+def test_a_table_without_noc_rows_prices_the_noc_at_zero_and_says_so() -> None:
+    table = dataclasses.replace(HOROWITZ45_TABLE, name="no-noc", noc=())
+    energies = access_energies(table, SIZED)
+    assert energies.engine_table().noc_transfer_pj == 0.0
+    assert "energy table 'no-noc' has no noc rows: NoC energy is counted as 0" in energies.notes
 
 
 @given(small=capacities, large=capacities, word_bits=word_widths)

@@ -35,10 +35,12 @@ def test_a_bad_table_names_the_row_and_key(case: str) -> None:
     assert isinstance(caught.value, InputError)
 
 
-def test_the_maestro_table_prices_levels_not_sizes_and_has_no_other_components() -> None:
-    assert MAESTRO_TABLE.sram == () and MAESTRO_TABLE.noc == () and MAESTRO_TABLE.dram == () and MAESTRO_TABLE.register_file == ()
+def test_the_maestro_table_prices_levels_not_sizes_and_adds_cited_noc_and_dram() -> None:
+    assert MAESTRO_TABLE.sram == () and MAESTRO_TABLE.register_file == ()
     assert MAESTRO_TABLE.l1_buffer is not None and MAESTRO_TABLE.l2_buffer is not None
-    assert MAESTRO_TABLE.dram_row() is None
+    (noc,), dram = MAESTRO_TABLE.noc, MAESTRO_TABLE.dram_row()
+    assert dram is not None and "Eyeriss" in noc.source and "Eyeriss" in dram.source
+    assert noc.pj_per_word_per_hop == pytest.approx(2 * 0.23) and dram.pj_per_bit * 16 == pytest.approx(200 * 0.23)
 
 
 def test_a_register_file_row_is_checked_like_an_sram_row() -> None:

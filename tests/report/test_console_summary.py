@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from mapscope.formats import load_hardware
 from mapscope.formats.maestro.csv_file import layer_stats_from_csv_row, read_maestro_csv
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.cli.maestro_flags import translate_maestro_arguments
-from mapscope.report.console import maestro_summary_lines, render_network_report
+from mapscope.api import analyze
+from mapscope.report.console import energy_line, maestro_summary_lines, render_network_report
 from mapscope.stats import NetworkStats
 
 #: MAESTRO options that set an accelerator field.
@@ -90,3 +92,15 @@ def test_rich_report_shows_layers_totals_and_warnings() -> None:
     assert "9,504,801" in text  # CONV1 runtime (cycles)
     assert "Totals" in text and "256 PEs" in text
     assert "Per-layer L1 size requirement [294] is too big" in text
+
+
+def test_the_totals_panel_breaks_the_default_energy_into_its_five_components() -> None:
+    stats = analyze("vgg16_kcp_ws", "accelerator_256pe")
+    totals = stats.totals()
+    line = energy_line(totals, stats.compat)
+    parts = dict(re.findall(r"(MAC|L1|L2|NoC|DRAM) ([\d,.]+) \(\d+%\)", line))
+    assert list(parts) == ["MAC", "L1", "L2", "NoC", "DRAM"]
+    shown = sum(float(value.replace(",", "")) for value in parts.values())
+    assert shown == pytest.approx(float(totals["energy_nj"]), abs=0.1 * len(parts))  # each rounded to 0.1 nJ
+    compat = analyze("vgg16_kcp_ws", "accelerator_256pe", compat="maestro")
+    assert energy_line(compat.totals(), compat.compat) == f"Energy: {compat.totals()['energy_nj']:,.1f} nJ"

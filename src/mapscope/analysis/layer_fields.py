@@ -17,11 +17,30 @@ from mapscope.hardware.energy import (
     MAESTRO_L1_ACCESS_PER_MAC,
     MAESTRO_L2_ACCESS_PER_MAC,
     MAESTRO_MAC_ENERGY_NJ,
+    MAESTRO_MAC_ENERGY_PJ,
     EnergyTable,
 )
 from mapscope.stats import TENSORS
 
 PJ_PER_NJ = 1000.0
+#: What compat mode prices, per counted action (pJ): MAESTRO's CSV formula has no MAC, NoC or DRAM term.
+MAESTRO_CSV_ENERGY = EnergyTable(
+    mac_pj=0.0,
+    l1_access_pj=MAESTRO_MAC_ENERGY_PJ * MAESTRO_L1_ACCESS_PER_MAC,
+    l2_access_pj=MAESTRO_MAC_ENERGY_PJ * MAESTRO_L2_ACCESS_PER_MAC,
+    noc_transfer_pj=0.0,
+    dram_access_pj=0.0,
+    source="MAESTRO's CSV energy formula: L1 1.68x and L2 18.61x a 0.23 pJ MAC; no MAC, NoC or DRAM term",
+)
+
+
+def priced_energy_table(compat: str | None, energy_table: EnergyTable | None) -> EnergyTable:
+    """The per-access energies a layer's energy components use: MAESTRO's CSV ones in compat mode, else
+    `energy_table` (None: the default table, MAESTRO's constants with NoC and DRAM added)."""
+    if compat == "maestro":
+        return MAESTRO_CSV_ENERGY
+    return energy_table or MAESTRO_ENERGY
+
 
 #: The names of a layer's summed counts, per tensor: reads and writes of L1 and L2, and the L2 requirement.
 COUNT_KINDS = ("l1_read", "l1_write", "l2_read", "l2_write", "l2_size_req")
@@ -61,26 +80,36 @@ def volume_fields(
     l2_accesses = sum(totals[f"l2_read_{t}"] + totals[f"l2_write_{t}"] for t in TENSORS)
     l2_size = sum(totals[f"l2_size_req_{t}"] for t in TENSORS)
     l1_size = sum(counts.l1_size_req[t] for t in TENSORS)
+    # one traversal per element delivered: L2 -> PEs (the operands' L1 writes), PEs -> L2 (the output's L2 writes)
+    noc_transfers = totals["l1_write_input"] + totals["l1_write_filter"] + totals["l2_write_output"]
+    dram_reads = totals["l2_write_input"] + totals["l2_write_filter"]  # each operand's L2 fills come from DRAM
+    dram_writes = totals["l2_read_output"]  # the output's L2 reads drain it to DRAM
+    table = priced_energy_table(compat, energy_table)
     if compat == "maestro":
-        l1_for_energy = l1_accesses if stale_l1_accesses is None else stale_l1_accesses
-        csv_l2 = totals["l2_read_input"] + totals["l2_write_input"] + totals["l2_read_filter"] + totals["l2_write_filter"] + totals["l2_write_output"]
-        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * csv_l2, MAESTRO_L1_ACCESS_PER_MAC * l1_for_energy
-        l2_energy = MAESTRO_MAC_ENERGY_NJ * l2_units
-        l1_energy = MAESTRO_MAC_ENERGY_NJ * l1_units
-        energy = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)
-        mac_energy = macs * 0.0  # MAESTRO's CSV has no MAC term
+        l1_counted = l1_accesses if stale_l1_accesses is None else stale_l1_accesses
+        l2_counted = totals["l2_read_input"] + totals["l2_write_input"] + totals["l2_read_filter"] + totals["l2_write_filter"] + totals["l2_write_output"]
+        l2_units, l1_units = MAESTRO_L2_ACCESS_PER_MAC * l2_counted, MAESTRO_L1_ACCESS_PER_MAC * l1_counted
+        energy = MAESTRO_MAC_ENERGY_NJ * (l2_units + l1_units)  # MAESTRO's CSV formula, to the bit
     else:
-        table = energy_table or MAESTRO_ENERGY
-        l2_energy = table.l2_access_pj * l2_accesses / PJ_PER_NJ
-        l1_energy = table.l1_access_pj * l1_accesses / PJ_PER_NJ
-        mac_energy = table.mac_pj * macs / PJ_PER_NJ
-        energy = l2_energy + l1_energy + mac_energy
+        l1_counted, l2_counted = l1_accesses, l2_accesses
+    components = {
+        "mac_energy_pj": table.mac_pj * macs,
+        "l1_energy_pj": table.l1_access_pj * l1_counted,
+        "l2_energy_pj": table.l2_access_pj * l2_counted,
+        "noc_energy_pj": table.noc_transfer_pj * noc_transfers,
+        "dram_energy_pj": table.dram_access_pj * (dram_reads + dram_writes),
+    }
+    if compat != "maestro":
+        energy = sum(components.values()) / PJ_PER_NJ
     fields: dict[str, Any] = {
         "macs": macs,
         "energy_nj": energy,
-        "mac_energy_nj": mac_energy,
-        "l1_energy_nj": l1_energy,
-        "l2_energy_nj": l2_energy,
+        **components,
+        "l1_access_elems": l1_counted,
+        "l2_access_elems": l2_counted,
+        "noc_transfer_elems": noc_transfers,
+        "dram_read_elems": dram_reads,
+        "dram_write_elems": dram_writes,
         "console_energy_mac_units": MAESTRO_L2_ACCESS_PER_MAC * l2_accesses + MAESTRO_L1_ACCESS_PER_MAC * l1_accesses + macs,
         "ops_per_joule": ratio(macs, energy) * 1e9,
         "l2_size_req_elems": l2_size,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mapscope.analysis.layer_analysis import LayerResult, LayerRun, analyze_layer, run_layer
+from mapscope.analysis.layer_fields import priced_energy_table
 from mapscope.analysis.result_checks import mac_count_warnings, non_finite_warnings
 from mapscope.analysis.tiling_checks import tiling_warnings
 from mapscope.errors import InputError
@@ -99,4 +100,5 @@ def analyze_network(
     warnings = capacity_warnings(stats, accelerator) + tiling_warnings(network)
     if compat == "maestro":
         warnings += mac_count_warnings(network, stats)
-    return NetworkStats(network.name, compat, stats, warnings + non_finite_warnings(stats))
+    priced = priced_energy_table(compat, energy_table)
+    return NetworkStats(network.name, compat, stats, warnings + non_finite_warnings(stats), energy_table=priced)

@@ -11,7 +11,7 @@ lives in its own module of this package (`analysis_job`, `mapping_job`, `explora
 
 from __future__ import annotations
 
-from mapscope.api.analysis_job import analyze
+from mapscope.api.analysis_job import analyze, level_stats
 from mapscope.api.exploration_job import design_space, explore
 from mapscope.api.inputs import COMPAT_MODES, Progress, Source
 from mapscope.api.mapping_job import map  # noqa: A004 - the job's name, as `mapscope map` is the command's
@@ -30,6 +30,7 @@ __all__ = [
     "explore",
     "flexsa",
     "flexsa_setup",
+    "level_stats",
     "gemm",
     "gemm_document",
     "load_hardware_fields",

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mapscope.api.inputs import Source, compat_name, workload_of
 from mapscope.formats.sources import build_accelerator
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.stats import NetworkStats
+
+if TYPE_CHECKING:  # the engine is imported when a job runs, to keep `import mapscope` light
+    from mapscope.analysis.memory_levels import LayerMemoryStats
 
 
 def analyze(
@@ -43,7 +46,7 @@ def analyze(
 
     The result carries the accelerator, the source, the lowering document (`workload`, for a model mapped
     with a template) and the notes, so that `mapscope.formats.results.json_output.network_stats_document`
-    gives the JSON document `mapscope analyze --json` writes.
+    gives the JSON document `mapscope analyze --json` writes; `level_stats(result)` gives what `--stats` writes.
     """
     mode = compat_name(compat)
     workload = workload_of(source, dims, skip_unsupported, example_inputs)
@@ -59,3 +62,11 @@ def analyze(
     if mapped.lowered is not None:
         lowering = {"dataflow": dataflow, "parameters": parameters, **mapped.lowered.document(), "notes": list(mapped.notes)}
     return replace(stats, accelerator=accelerator, source=workload.source, workload=lowering, notes=notes)
+
+
+def level_stats(stats: NetworkStats) -> tuple[LayerMemoryStats, ...]:
+    """Per-memory-level statistics (L1, L2, DRAM) of an `analyze` result, what `mapscope analyze --stats` writes:
+    per layer and level, the capacity used, reads, writes and fills per tensor, energy per access and total."""
+    from mapscope.analysis.memory_levels import network_memory_stats
+
+    return network_memory_stats(stats)

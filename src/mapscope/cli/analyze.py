@@ -72,6 +72,10 @@ def analyze(
     parquet_path: Annotated[
         Path | None, typer.Option("--parquet", help="Write per-layer results as Parquet (overwrites; needs pyarrow).")
     ] = None,
+    stats_path: Annotated[
+        Path | None,
+        typer.Option("--stats", help="Write per-level statistics (L1, L2, DRAM: capacity used, traffic per tensor, energy) as .txt or .json."),
+    ] = None,
     html_path: HtmlOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table (files and errors only).")] = False,
     dataflow: Annotated[
@@ -92,7 +96,7 @@ def analyze(
         str | None,
         typer.Option(
             "--energy-table",
-            help="Price MACs and buffer accesses with a table: maestro (the default's numbers), horowitz45, or a FILE.yaml (docs/energy.md).",
+            help="Price the MAC, L1, L2, NoC and DRAM energies with a table: maestro (the default's numbers), horowitz45, or a FILE.yaml (docs/energy.md).",
         ),
     ] = None,
     maestro_style: Annotated[bool, typer.Option(MAESTRO_STYLE_OPTION, hidden=True)] = False,
@@ -113,6 +117,11 @@ def analyze(
     csv_file = None if csv_path is None else prepare_output_file(csv_path, "--csv")
     json_file = None if json_path is None else prepare_output_file(json_path, "--json")
     parquet_file = None if parquet_path is None else parquet_target(prepare_output_file(parquet_path, "--parquet"))
+    stats_file = None
+    if stats_path is not None:
+        from mapscope.formats.results.memory_stats_file import stats_target
+
+        stats_file = stats_target(prepare_output_file(stats_path, "--stats"))
     html_file = prepare_html(html_path)
     sizes = integer_sizes(parse_assignments(dims or [], "--dim"), "--dim")
     workload = api.load_workload(mapping, sizes=sizes, skip_unsupported=skip_unsupported)
@@ -125,7 +134,7 @@ def analyze(
     for message in stats.notes:
         note(message)
     table_format = csv_format or default_csv_format(compat=stats.compat, maestro_style=maestro_style)
-    write_result_files(stats, csv_file=csv_file, csv_format=table_format, json_file=json_file, parquet_file=parquet_file)
+    write_result_files(stats, csv_file=csv_file, csv_format=table_format, json_file=json_file, parquet_file=parquet_file, stats_file=stats_file)
     write_html(stats, html_file)
     _report(stats, quiet=quiet, maestro_style=maestro_style, csv_written=csv_file is not None)
 
@@ -153,11 +162,12 @@ def write_result_files(
     csv_format: CsvFormat,
     json_file: Path | None,
     parquet_file: Path | None,
+    stats_file: Path | None = None,
 ) -> None:
     """Every file `analyze` was asked for, written before anything goes to stdout (a reader that closes it
     early must not cost the files). The CSV has the JSON's columns, or MAESTRO's format (`csv_format`),
-    whose bytes match MAESTRO's in compat mode."""
-    if csv_file is None and json_file is None and parquet_file is None:
+    whose bytes match MAESTRO's in compat mode; `stats_file` gets the per-level statistics."""
+    if csv_file is None and json_file is None and parquet_file is None and stats_file is None:
         return  # the writers' modules are imported only when a file is asked for
     from mapscope.formats.output_files import writing_output
     from mapscope.formats.results.json_output import write_json
@@ -172,6 +182,11 @@ def write_result_files(
     if parquet_file is not None:
         with writing_output(parquet_file):
             write_layer_parquet(stats, parquet_file)
+    if stats_file is not None:
+        from mapscope.formats.results.memory_stats_file import write_memory_stats
+
+        with writing_output(stats_file):
+            write_memory_stats(stats, stats_file)
 
 
 def _report(stats: NetworkStats, *, quiet: bool, maestro_style: bool, csv_written: bool) -> None:

@@ -1,4 +1,4 @@
-"""The built-in energy/area tables: `maestro` (MAESTRO's constants, exactly) and `horowitz45` (published 45 nm data).
+"""The built-in energy/area tables: `maestro` (MAESTRO's constants, plus Eyeriss-relative NoC and DRAM) and `horowitz45` (published 45 nm data).
 
 Each row cites where its numbers come from; docs/energy.md lists them with the reasoning. Users write
 their own tables as YAML (formats/energy_table_file.py); `mapscope` reads a name here first.
@@ -7,20 +7,24 @@ their own tables as YAML (formats/energy_table_file.py); `mapscope` reads a name
 from __future__ import annotations
 
 from mapscope.hardware.area_power import MAC_AREA_UM2
-from mapscope.hardware.energy import MAESTRO_ENERGY, MAESTRO_MAC_ENERGY_PJ
+from mapscope.hardware.energy import DEFAULT_NOC_DRAM_SOURCE, MAESTRO_ENERGY, MAESTRO_MAC_ENERGY_PJ, MAESTRO_SOURCE
 from mapscope.hardware.energy_tables import BufferLevelRow, DramRow, EnergyAreaTable, MacRow, NocRow, SramRow
 
 KIB = 1024
 
-# ---- maestro: today's constants, nothing added ------------------------------------------------------------
+# ---- maestro: MAESTRO's constants, with NoC and DRAM added ------------------------------------------------
 #: MAESTRO prices a MAC and one element access of L1 and of L2, whatever their size (1.68x and 18.61x a
-#: MAC); it has no register-file, NoC or DRAM energy, so the table has no such rows.
+#: MAC). It has no NoC or DRAM energy: the default model adds Eyeriss's 2x and 200x a MAC, as rows of a
+#: 16-bit word (MAESTRO's bfloat16); the table has no register-file row.
+_MAESTRO_WORD_BITS = 16
 MAESTRO_TABLE = EnergyAreaTable(
     name="maestro",
     technology="28 nm (MAESTRO's area model; its energies are relative to one bfloat16 MAC)",
-    mac=(MacRow(16, MAESTRO_MAC_ENERGY_PJ, MAESTRO_ENERGY.source, MAC_AREA_UM2),),
-    l1_buffer=BufferLevelRow(MAESTRO_ENERGY.l1_access_pj, MAESTRO_ENERGY.l1_access_pj, MAESTRO_ENERGY.source),
-    l2_buffer=BufferLevelRow(MAESTRO_ENERGY.l2_access_pj, MAESTRO_ENERGY.l2_access_pj, MAESTRO_ENERGY.source),
+    mac=(MacRow(_MAESTRO_WORD_BITS, MAESTRO_MAC_ENERGY_PJ, MAESTRO_SOURCE, MAC_AREA_UM2),),
+    noc=(NocRow(_MAESTRO_WORD_BITS, MAESTRO_ENERGY.noc_transfer_pj, DEFAULT_NOC_DRAM_SOURCE),),
+    dram=(DramRow("generic", MAESTRO_ENERGY.dram_access_pj / _MAESTRO_WORD_BITS, DEFAULT_NOC_DRAM_SOURCE),),
+    l1_buffer=BufferLevelRow(MAESTRO_ENERGY.l1_access_pj, MAESTRO_ENERGY.l1_access_pj, MAESTRO_SOURCE),
+    l2_buffer=BufferLevelRow(MAESTRO_ENERGY.l2_access_pj, MAESTRO_ENERGY.l2_access_pj, MAESTRO_SOURCE),
 )
 
 # ---- horowitz45: published 45 nm numbers ------------------------------------------------------------------

@@ -86,17 +86,25 @@ class AccessEnergies:
     dram_type: str | None
     dram_pj_per_word: float | None
     notes: tuple[str, ...]
-    sources: tuple[str, ...]  # of the MAC, L1 and L2 rows used, each once
+    sources: tuple[str, ...]  # of the MAC, L1, L2, NoC and DRAM rows used, each once
 
     def engine_table(self) -> EnergyTable:
-        """The analysis engine's table (one energy per MAC, L1 and L2 access); reads and writes must cost alike."""
+        """The analysis engine's table (one energy per MAC, L1, L2 and DRAM access and NoC transfer); buffer
+        reads and writes must cost alike. A table without NoC or DRAM rows prices those at 0 (noted)."""
         for level, read, write in (("L1", self.l1_read_pj, self.l1_write_pj), ("L2", self.l2_read_pj, self.l2_write_pj)):
             if read != write:
                 raise InputError(
                     f"energy table {self.table!r} gives {level} reads {read:.4g} pJ and writes {write:.4g} pJ; "
                     "the analysis prices every buffer access alike, so give equal read_pj and write_pj"
                 )
-        return EnergyTable(self.mac_pj, self.l1_read_pj, self.l2_read_pj, "; ".join(self.sources))
+        return EnergyTable(
+            mac_pj=self.mac_pj,
+            l1_access_pj=self.l1_read_pj,
+            l2_access_pj=self.l2_read_pj,
+            noc_transfer_pj=self.noc_pj_per_word_per_hop or 0.0,
+            dram_access_pj=self.dram_pj_per_word or 0.0,
+            source="; ".join(self.sources),
+        )
 
 
 def access_energies(table: EnergyAreaTable, accelerator: Accelerator, dram_type: str | None = None) -> AccessEnergies:
@@ -126,6 +134,12 @@ def access_energies(table: EnergyAreaTable, accelerator: Accelerator, dram_type:
     register_file = sram_cost(table.register_file, table.register_file[0].capacity_bytes, bits) if table.register_file else None
     noc = log_log([(row.word_bits, row.pj_per_word_per_hop / row.word_bits) for row in table.noc], bits).value * bits if table.noc else None
     dram = table.dram_row(dram_type)
+    sources.extend(row.source for row in table.noc)
+    if dram is not None:
+        sources.append(dram.source)
+    for component, label, missing in (("noc", "NoC", noc is None), ("dram", "DRAM", dram is None)):
+        if missing:
+            notes.append(f"energy table {table.name!r} has no {component} rows: {label} energy is counted as 0")
     return AccessEnergies(
         table=table.name,
         word_bits=bits,

@@ -238,7 +238,9 @@ def runtime_bound_at_parallelism(work: LayerWork, accelerator: Accelerator, comp
 def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: EnergyTable | None = None) -> float:
     """The least `energy_nj` any mapping reports (docs/model.md, Energy).
 
-    Default mode: `energy = (l2 · Σ L2 accesses + l1 · Σ L1 accesses + mac · MACs) / 1000`. Every mapping
+    Default mode: `energy = (l2 · Σ L2 accesses + l1 · Σ L1 accesses + mac · MACs + noc · transfers + dram ·
+    DRAM accesses) / 1000`, the transfers being the operands' L1 writes and the output's L2 writes, the DRAM
+    accesses the operands' L2 writes and the output's L2 reads (both exact below). Every mapping
     writes each operand to L2 once and reads the whole output once (exact), reads each touched input and
     every filter element at least once and writes every output at least once; the L1 counts are one
     read per MAC per operand, one read and one write per MAC of the output, and the operands' L1 writes
@@ -257,7 +259,10 @@ def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: Ene
     operand_reads = work.input_touched_elems + work.filter_elems
     l2_accesses = work.input_elems + work.filter_elems + operand_reads + work.computed_output_elems + work.output_elems
     l1_accesses = 4 * work.macs + operand_reads
-    return (table.l2_access_pj * l2_accesses + table.l1_access_pj * l1_accesses + table.mac_pj * work.macs) / PJ_PER_NJ
+    noc_transfers = operand_reads + work.computed_output_elems  # operands' L1 writes (= their L2 reads) + output's L2 writes
+    dram_accesses = work.input_elems + work.filter_elems + work.output_elems  # fills and drain: exact
+    pj = table.l2_access_pj * l2_accesses + table.l1_access_pj * l1_accesses + table.mac_pj * work.macs
+    return (pj + table.noc_transfer_pj * noc_transfers + table.dram_access_pj * dram_accesses) / PJ_PER_NJ
 
 
 @dataclass(frozen=True)

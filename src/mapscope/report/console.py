@@ -111,7 +111,7 @@ def totals_panel(stats: NetworkStats, accelerator: Accelerator) -> Panel:
         f"Layers: {totals['layers']}    MACs: {count(totals['macs'])}    "
         f"Runtime: {count(totals['runtime_cycles'])} cycles    "
         f"Throughput: {decimal(totals['throughput_macs_per_cycle'])} MACs/cycle",
-        f"Energy: {decimal(totals['energy_nj'], 1)} nJ",
+        energy_line(totals, stats.compat),
         f"Largest L1 requirement: {count(totals['max_l1_size_req_elems'])} elems "
         f"(capacity {capacity(accelerator.l1_size_elems)})    "
         f"largest L2 requirement: {count(totals['max_l2_size_req_elems'])} elems "
@@ -122,6 +122,24 @@ def totals_panel(stats: NetworkStats, accelerator: Accelerator) -> Panel:
         f"(given {capacity(accelerator.offchip_bandwidth_elems_per_cycle)})",
     ]
     return Panel("\n".join(lines), title="Totals", title_align="left", expand=False)
+
+
+#: The energy components as the totals panel names them, with their LayerStats prefix.
+ENERGY_LABELS = (("MAC", "mac"), ("L1", "l1"), ("L2", "l2"), ("NoC", "noc"), ("DRAM", "dram"))
+
+
+def energy_line(totals: dict[str, float | int], compat: str | None) -> str:
+    """The network energy; in the default mode, on a second line, its five components (nJ and share), which add up to it."""
+    line = f"Energy: {decimal(totals['energy_nj'], 1)} nJ"
+    if compat == "maestro":
+        return line
+    total_pj = float(totals["energy_nj"]) * 1000
+    parts = []
+    for label, prefix in ENERGY_LABELS:
+        component_pj = float(totals[f"{prefix}_energy_pj"])
+        share = f" ({component_pj / total_pj:.0%})" if total_pj else ""
+        parts.append(f"{label} {decimal(component_pj / 1000, 1)}{share}")
+    return f"{line}\n  = " + " + ".join(parts) + " nJ"
 
 
 def warnings_panel(stats: NetworkStats) -> Panel | None:

@@ -15,7 +15,13 @@ from mapscope.explore.summary import metric_unit, readable_number
 from mapscope.report.html_page import Chart, ReportPage, Section, Table, new_figure, rounded, rounded_list
 
 #: The energy components stacked per layer, (name, LayerStats field), bottom first; one unit for all of them.
-ENERGY_COMPONENTS = (("MAC", "mac_energy_nj"), ("L1", "l1_energy_nj"), ("L2", "l2_energy_nj"))
+ENERGY_COMPONENTS = (
+    ("MAC", "mac_energy_pj"),
+    ("L1", "l1_energy_pj"),
+    ("L2", "l2_energy_pj"),
+    ("NoC", "noc_energy_pj"),
+    ("DRAM", "dram_energy_pj"),
+)
 
 #: The per-layer table: header and the layer field it shows.
 LAYER_COLUMNS = (

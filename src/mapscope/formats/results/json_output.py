@@ -18,7 +18,7 @@ from mapscope.hardware.accelerator import Accelerator
 from mapscope.stats import NetworkStats
 
 #: Version of the document layout below; bump it when a key changes meaning or disappears.
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2  # 2: per-component energies in pJ with their counts (mac/l1/l2_energy_nj are gone)
 
 
 def _plain(value: Any) -> Any:
