@@ -77,8 +77,8 @@ def test_analyze_page_shows_every_layer_and_stacks_energy_to_the_total(runs: dic
     energy = next(chart for chart in page.charts if chart.chart_id == "energy")
     traces = figure_data(energy)
     assert [trace["name"] for trace in traces] == [name for name, _ in ENERGY_COMPONENTS]
-    for index, layer in enumerate(doc["layers"]):  # default mode: energy = MAC + L1 + L2
-        assert sum(trace["y"][index] for trace in traces) == pytest.approx(layer["energy_nj"], rel=1e-5)
+    for index, layer in enumerate(doc["layers"]):  # default mode: energy = MAC + L1 + L2 + NoC + DRAM, in pJ
+        assert sum(trace["y"][index] for trace in traces) == pytest.approx(layer["energy_nj"] * 1000, rel=1e-5)
     assert page.warnings == tuple(doc["warnings"]) and page.warnings
 
 
