@@ -133,7 +133,7 @@ def _facts(document: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     accelerator = document["accelerator"]
     totals = document["totals"]
     hardware = ", ".join(f"{key} {readable_number(value)}" for key, value in sorted(accelerator.items()) if isinstance(value, int | float))
-    energy = [f"{name} {readable_number(totals[key])}" for name, key in ENERGY_COMPONENTS if key in totals]
+    energy = [f"{name} {readable_number(totals[key])} {metric_unit(key)}" for name, key in ENERGY_COMPONENTS if key in totals]
     return (
         ("network", str(document["network"])),
         ("source", str(document.get("source") or "-")),
