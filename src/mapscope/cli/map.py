@@ -43,6 +43,7 @@ class MapStrategy(StrEnum):
     exhaustive = "exhaustive"
     random = "random"
     genetic = "genetic"
+    auto = "auto"
 
 
 class MapCompat(StrEnum):
