@@ -146,9 +146,9 @@ class TileBounds:
         """Per row of tile prefixes (as `runtime_bounds_cycles` takes them), lower bounds on the L2 and L1
         requirements of every member that starts so, to prune prefixes no member of which fits the buffers
         (docs/mapper-bounds.md, Buffer requirements). L2: twice the top level's first fold of operands (its
-        first case's ingress) plus twice its outputs (one tile per busy sub-cluster when the spatial loop indexes
-        the output); L1 (None unless the prefix holds every level's
-        tiles): twice one innermost tile of each tensor, inputs some window touches only."""
+        first case's ingress) plus twice its outputs (a tile per busy sub-cluster when the spatial loop
+        indexes the output); L1 (None unless the prefix holds every level's tiles): twice one innermost
+        tile of each tensor, counting only the inputs some window touches."""
         rows = np.asarray(rows, dtype=np.int64)
         loops = len(self.extents)
         spatial_loops, clusters = np.asarray(spatial, dtype=np.int64), np.asarray(sub_clusters, dtype=np.int64)
@@ -183,10 +183,10 @@ class TileBounds:
         one tuple for every row or a (rows, levels) array, one subspace per row, so that many subspaces of
         one level count are bounded in one numpy pass.
 
-        A known level with S steps lasts at least `(S − 1)·max(c, f) + max(c + in_0, f)`: every step at
-        least its computation c (and, at the top, the off-chip term f), the first (all directives Init)
-        its computation plus its ingress delay `in_0 = L + ⌈x_0/B⌉ − 1` (docs/model.md, Runtime; NoC
-        delay), x_0 the fold's operands; every tile is full (tiles divide). At the innermost level c is
+        A known level with S steps lasts at least `(S − 1)·max(c, f, eg) + max(c + in_0, f)`: every step at
+        least its computation c (and, at the top, the off-chip term f), every step but the first its
+        egress delay eg, the first (all directives Init) its computation plus its ingress delay
+        `in_0 = L + ⌈x_0/B⌉ − 1` (docs/model.md, Runtime; NoC delay), x_0 the fold's operands; every tile is full (tiles divide). At the innermost level c is
         the tile's MACs over the SIMD lanes; above it, the same bound on the level below for the tile, or,
         where that level's tiles are not known, the MACs of the busiest PE below plus one NoC latency per
         lower level (each pays its fill at least once), or the tile's operands over B
