@@ -5,6 +5,7 @@ with them, and the search still equals brute force on small default-mode spaces 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from mapscope.mapper.mapping_objectives import objective_bounds
 from mapscope.mapper.search_exhaustive import exhaustive_search, spatial_subspaces, top_tile_bounds
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.tile_bounds import TileBounds
+from mapscope.stats import LayerStats
 
 SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 #: Spaces larger than this are not brute-forced (each member is analysed one at a time).
@@ -50,7 +52,7 @@ def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(dr
         for row in range(batch.size):
             stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
             if problem.constraints.satisfied_by(stats, accelerator):
-                values.append({"runtime": float(stats.runtime_cycles), "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective])
+                values.append(objective_value(objective, stats))
     optimum = min(values, default=math.inf)
     assume(optimum < math.inf)
     result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
@@ -60,6 +62,29 @@ def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(dr
         assert budgeted.value == pytest.approx(optimum, rel=1e-12)
     else:
         assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), cuts=st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)))
+def test_pruning_tiles_that_overflow_the_buffers_equals_brute_force(drawn, objective, cuts) -> None:
+    """Tight L1 and L2 capacities (quantiles of the members' requirements): the search that prunes tile
+    prefixes whose buffer bounds exceed them still finds the brute-force optimum and certifies it."""
+    space, accelerator = drawn
+    assume(TileBounds.of(space) is not None and 0 < space_size(space) <= MAX_BRUTE_FORCE)
+    every = [layer_stats(space.layer, batch.dataflow_at(row), accelerator, None) for batch in enumerate_batches(space, 256) for row in range(batch.size)]
+    l1 = sorted(s.l1_size_req_elems for s in every)[int(cuts[0] * (len(every) - 1))]
+    l2 = sorted(s.l2_size_req_elems for s in every)[int(cuts[1] * (len(every) - 1))]
+    tight = replace(accelerator, l1_size_elems=l1, l2_size_elems=l2)
+    problem = MappingProblem(space, tight, mapping_objective(objective))
+    values = [objective_value(objective, s) for s in every if problem.constraints.satisfied_by(s, tight)]
+    assume(values)
+    result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
+    assert result.certified_optimal and result.value == pytest.approx(min(values), rel=1e-12)
+
+
+def objective_value(objective: str, stats: LayerStats) -> float:
+    """Runtime, energy or EDP of one member's statistics."""
+    return {"runtime": float(stats.runtime_cycles), "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective]
 
 
 @SETTINGS

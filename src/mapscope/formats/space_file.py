@@ -56,7 +56,7 @@ class MappingSearchSection(_Strict):
     None means the mapper's default (strategy, budget) or the space's first objective when it is runtime,
     energy or EDP (else edp); `space` restricts the mapping space, inline or as a mapper space file."""
 
-    strategy: Literal["genetic", "random", "exhaustive"] | None = None
+    strategy: Literal["genetic", "random", "exhaustive", "auto"] | None = None
     budget_per_layer: Annotated[int, Field(gt=0)] | None = None
     objective: Literal["runtime", "energy", "edp"] | None = None
     seed: Annotated[int, Field(ge=0)] = 0

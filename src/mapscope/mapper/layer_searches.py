@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mapscope.errors import InputError
+from mapscope.mapper.search_auto import auto_search
 from mapscope.mapper.search_exhaustive import exhaustive_search
 from mapscope.mapper.search_genetic import genetic_search
 from mapscope.mapper.search_random import random_search
@@ -15,7 +16,7 @@ from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.task_pools import task_pool
 
 #: The strategies a network search runs per layer, by name.
-STRATEGIES = ("exhaustive", "random", "genetic")
+STRATEGIES = ("exhaustive", "random", "genetic", "auto")
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ def check_strategy(strategy: str, budget: int) -> None:
 
 def run_search(search: LayerSearch) -> SearchResult:
     """The search's result: exhaustive stops after `budget` evaluations (certified if it finishes first);
-    random and genetic spend the budget (warm starts included)."""
+    random and genetic spend the budget (warm starts included); auto splits it (`search_auto`)."""
     if search.strategy == "exhaustive":
         return exhaustive_search(search.problem, max_mappings=search.budget)
     if search.strategy == "random":
         return random_search(search.problem, budget=search.budget, seed=search.seed)
     if search.strategy == "genetic":
         return genetic_search(search.problem, budget=search.budget, seed=search.seed)
+    if search.strategy == "auto":
+        return auto_search(search.problem, budget=search.budget, seed=search.seed)
     raise InputError(f"unknown strategy {search.strategy!r}; use {', '.join(STRATEGIES)}", "strategy")
 
 

@@ -132,7 +132,13 @@ MAX_BRANCH_ROWS = 200_000
 
 
 def tile_branches(
-    problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, incumbent: float, top_values: np.ndarray | None = None
+    problem: MappingProblem,
+    bounds: TileBounds,
+    entry: SubspaceEntry,
+    energy_nj: float,
+    incumbent: float,
+    top_values: np.ndarray | None = None,
+    log: SearchLog | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The tile prefixes of the subspace `entry` whose objective bound (the tile bound, never below the
     subspace's) is below `incumbent`, with those bounds, in ascending bound order. Top-level tile tuples are
@@ -149,7 +155,7 @@ def tile_branches(
             runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
             values = objective_bounds(problem.objective, runtime, energy_nj)
             assert values is not None
-            values = np.maximum(values, entry.bound)
+            values = _without_overflowing(problem, bounds, spatial, sub_clusters, rows, np.maximum(values, entry.bound), log)
         else:
             values, top_values = top_values, None
         below = values < incumbent
@@ -161,7 +167,9 @@ def tile_branches(
     return rows[order], values[order]
 
 
-def top_tile_bounds(problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float) -> list[np.ndarray]:
+def top_tile_bounds(
+    problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float, log: SearchLog | None = None
+) -> list[np.ndarray]:
     """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
     below the subspace's own), as `tile_branches` computes them: the subspaces sharing their spatial loops
     are bounded together, one row per (subspace, tuple), in one numpy pass instead of one call each."""
@@ -175,16 +183,43 @@ def top_tile_bounds(problem: MappingProblem, bounds: TileBounds, entries: Sequen
         spatial = tuple(bounds.names.index(name) for name in spatial_dimensions)
         sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
         if len(group) == 1:  # one tuple of sub-clusters for every row: the cheaper path
-            runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, tuple(sub_clusters[0].tolist()), top)
+            clusters: tuple[int, ...] | np.ndarray = tuple(sub_clusters[0].tolist())
+            rows = top
         else:
-            runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, np.repeat(sub_clusters, len(top), axis=0), np.tile(top, (len(group), 1)))
+            clusters, rows = np.repeat(sub_clusters, len(top), axis=0), np.tile(top, (len(group), 1))
+        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
         values = objective_bounds(problem.objective, runtime, energy_nj)
         assert values is not None  # callers bound only objectives the bounds cover
+        values = _without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
         floors = np.array([entries[i].bound for i in group], dtype=np.float64)
         values = np.maximum(values.reshape(len(group), len(top)), floors[:, None])
         for row, index in enumerate(group):
             found[index] = values[row]
     return found
+
+
+def _without_overflowing(
+    problem: MappingProblem,
+    bounds: TileBounds,
+    spatial: tuple[int, ...],
+    sub_clusters: tuple[int, ...] | np.ndarray,
+    rows: np.ndarray,
+    values: np.ndarray,
+    log: SearchLog | None,
+) -> np.ndarray:
+    """`values` (the bounds of tile prefixes `rows`) with +inf where no member starting so fits the L1 or
+    L2 capacity (`TileBounds.buffer_bounds_elems`), when the problem enforces them: such a prefix holds no
+    feasible member, so it is pruned like any other whose bound reaches the incumbent (`log` notes it,
+    for the message when nothing fits)."""
+    if not problem.constraints.buffers_fit:
+        return values
+    l2, l1 = bounds.buffer_bounds_elems(spatial, sub_clusters, rows)
+    fits = l2 <= problem.accelerator.l2_size_elems
+    if l1 is not None:
+        fits &= l1 <= problem.accelerator.l1_size_elems
+    if log is not None and not bool(fits.all()):
+        log.skipped_unfit = True
+    return np.where(fits, values, np.inf)
 
 
 #: Rows (subspaces × top-level tile tuples) `_BoundedSubspaces` bounds in one numpy pass at most.
@@ -234,7 +269,7 @@ class _BoundedSubspaces:
                 break
         if window:
             assert self.bounds is not None
-            self.ready.extend(zip(window, top_tile_bounds(self.problem, self.bounds, window, self.energy_nj)))
+            self.ready.extend(zip(window, top_tile_bounds(self.problem, self.bounds, window, self.energy_nj, self.log)))
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
             self.ready.append((unbounded, None))
@@ -317,7 +352,7 @@ def _tile_chunks(
     A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
     if top_values is not None and not bool((top_values < log.best_value).any()):
         return
-    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values)
+    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log)
     start = 0
     while start < len(tiles):
         end = min(start + rows, int(np.searchsorted(values, log.best_value, side="left")))

@@ -104,6 +104,8 @@ class SearchLog:
         self.best_choice: MappingChoice | None = None
         self.invalid = 0
         self.violations: dict[str, int] = {}
+        #: Whether a search skipped members unevaluated because their tiles cannot fit the buffers.
+        self.skipped_unfit = False
         self.best_template: str | None = None
         self.best_template_value: float | None = None
         self._front_points = np.zeros((0, 2))
@@ -179,14 +181,19 @@ class SearchLog:
         space = self.problem.space
         place = space.where if space.layer.name in space.where else f"{space.where}, layer {space.layer.name}"
         valid = self.evaluated - self.invalid
+        skipped = "; the others were skipped: their tiles need more than the L1 or L2 capacity" if self.skipped_unfit else ""
         if not self.evaluated:
+            if self.skipped_unfit:
+                accelerator = self.problem.accelerator
+                capacities = f"the L1 capacity ({accelerator.l1_size_elems} elements) or the L2 capacity ({accelerator.l2_size_elems} elements)"
+                return InputError(f"no mapping fits: the tiles of every member need more than {capacities}", place)
             return InputError("the mapping space has no member to evaluate", place)
         every = [label for label, count in self.violations.items() if count == valid and valid]
         if every:
-            return InputError(f"no mapping fits: every one of the {self.evaluated} mappings evaluated breaks {' and '.join(every)}", place)
+            return InputError(f"no mapping fits: every one of the {self.evaluated} mappings evaluated breaks {' and '.join(every)}{skipped}", place)
         broken = [label for label, count in self.violations.items() if count]
         reason = f"the constraints together ({', '.join(broken)})" if broken else "the engine rejected them"
-        return InputError(f"no feasible mapping among the {self.evaluated} evaluated: {reason}", place)
+        return InputError(f"no feasible mapping among the {self.evaluated} evaluated: {reason}{skipped}", place)
 
     def result(self, strategy: str, certified_optimal: bool, lower_bound: float | None) -> SearchResult:
         """The search's answer: the incumbent's member, directives and exact statistics (analyze_layer)."""

@@ -28,8 +28,8 @@ from mapscope.mapper.space import MappingSpace
 @dataclass(frozen=True)
 class TileBounds:
     """What the top-level tile bounds of one space need: per loop its extent and, for window axes, the
-    window and stride; the MACs per unit of every loop; which loops index the input and the filter, and
-    the fixed factors (R, S, declared size-1 dimensions) of those two tensors."""
+    window and stride; the MACs per unit of every loop; which loops index the input, the filter and the
+    output, and the fixed factors (R, S, declared size-1 dimensions) of those tensors."""
 
     names: tuple[str, ...]
     extents: tuple[int, ...]
@@ -40,6 +40,8 @@ class TileBounds:
     filter_loops: tuple[bool, ...]
     input_fixed_elems: int
     filter_fixed_elems: int
+    output_loops: tuple[bool, ...]
+    output_fixed_elems: int
 
     @classmethod
     def of(cls, space: MappingSpace) -> TileBounds | None:
@@ -70,6 +72,8 @@ class TileBounds:
             tuple(name in tensors.filter.coupled for name in loops.names),
             fixed(tensors.input.coupled),
             fixed(tensors.filter.coupled),
+            tuple(name in tensors.output.coupled for name in loops.names),
+            fixed(tensors.output.coupled),
         )
 
     @cached_property
@@ -136,6 +140,40 @@ class TileBounds:
             total = total + volume
         return total
 
+    def buffer_bounds_elems(
+        self, spatial: tuple[int, ...] | np.ndarray, sub_clusters: tuple[int, ...] | np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per row of tile prefixes (as `runtime_bounds_cycles` takes them), lower bounds on the L2 and L1
+        requirements of every member that starts so, to prune prefixes no member of which fits the buffers
+        (docs/mapper-bounds.md, Buffer requirements). L2: twice the top level's first fold of operands (its
+        first case's ingress) plus twice its outputs (a tile per busy sub-cluster when the spatial loop
+        indexes the output); L1 (None unless the prefix holds every level's tiles): twice one innermost
+        tile of each tensor, counting only the inputs some window touches."""
+        rows = np.asarray(rows, dtype=np.int64)
+        loops = len(self.extents)
+        spatial_loops, clusters = np.asarray(spatial, dtype=np.int64), np.asarray(sub_clusters, dtype=np.int64)
+        top = rows[:, :loops]
+        here = spatial_loops[..., 0]
+        counts = np.asarray(self.extents, dtype=np.int64)[None, :] // top
+        spread_counts = counts[:, int(here)] if here.ndim == 0 else counts[np.arange(len(rows)), here]
+        active = np.minimum(spread_counts, clusters[..., 0])
+        outputs = self._output_elems(top)
+        spread_output = np.asarray(self.output_loops)[here]
+        l2 = 2 * (self._operand_elems(top, here, active, tight=False) + np.where(spread_output, active * outputs, outputs))
+        if rows.shape[1] // loops < spatial_loops.shape[-1]:
+            return l2, None
+        inner = rows[:, -loops:]
+        l1 = 2 * (self._operand_elems(inner, None, np.ones(len(rows), dtype=np.int64), tight=True) + self._output_elems(inner))
+        return l2, l1
+
+    def _output_elems(self, tiles: np.ndarray) -> np.ndarray:
+        """Output elements of one tile per row (window axes in output positions)."""
+        volume = np.full(len(tiles), self.output_fixed_elems, dtype=np.int64)
+        for column, indexed in enumerate(self.output_loops):
+            if indexed:
+                volume = volume * tiles[:, column]
+        return volume
+
     def runtime_bounds_cycles(
         self, accelerator: Accelerator, spatial: tuple[int, ...] | np.ndarray, sub_clusters: tuple[int, ...] | np.ndarray, rows: np.ndarray
     ) -> np.ndarray:
@@ -145,10 +183,10 @@ class TileBounds:
         one tuple for every row or a (rows, levels) array, one subspace per row, so that many subspaces of
         one level count are bounded in one numpy pass.
 
-        A known level with S steps lasts at least `(S − 1)·max(c, f) + max(c + in_0, f)`: every step at
-        least its computation c (and, at the top, the off-chip term f), the first (all directives Init)
-        its computation plus its ingress delay `in_0 = L + ⌈x_0/B⌉ − 1` (docs/model.md, Runtime; NoC
-        delay), x_0 the fold's operands; every tile is full (tiles divide). At the innermost level c is
+        A known level with S steps lasts at least `(S − 1)·max(c, f, eg) + max(c + in_0, f)`: every step at
+        least its computation c (and, at the top, the off-chip term f), every step but the first its
+        egress delay eg, the first (all directives Init) its computation plus its ingress delay
+        `in_0 = L + ⌈x_0/B⌉ − 1` (docs/model.md, Runtime; NoC delay), x_0 the fold's operands; every tile is full (tiles divide). At the innermost level c is
         the tile's MACs over the SIMD lanes; above it, the same bound on the level below for the tile, or,
         where that level's tiles are not known, the MACs of the busiest PE below plus one NoC latency per
         lower level (each pays its fill at least once), or the tile's operands over B
@@ -197,5 +235,11 @@ class TileBounds:
             traffic = self._operand_elems(tiles, None, active, tight=True)
             noc = -(-traffic // bandwidth) if latency >= 1 else -(-traffic // (2 * bandwidth))
             compute = np.maximum(compute, noc)
-        steady = np.maximum(compute, offchip)
+        # every step but the first (the only all-Init one) lasts at least its egress: the outputs of the
+        # fold's busy sub-clusters (once when the spatial loop reduces), fewest in the last fold
+        last_active = spread_counts - (folds - 1) * clusters_here
+        outputs = self._output_elems(tiles)
+        spread_output = np.asarray(self.output_loops)[here]
+        egress = latency + -(-np.where(spread_output, last_active * outputs, outputs) // bandwidth) - 1
+        steady = np.maximum(np.maximum(compute, offchip), egress)
         return (steps - 1) * steady + np.maximum(compute + fill, offchip)

@@ -1,0 +1,58 @@
+"""The auto search (a genetic phase seeding the exhaustive one) against brute force on tiny spaces."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_mapper_search import OBJECTIVES, SETTINGS, brute_force_optimum, check_result, small_problem, tiny_spaces
+
+from mapscope.errors import InputError
+from mapscope.formats.sources import build_accelerator
+from mapscope.mapper import MappingProblem, MappingSpace, mapping_objective
+from mapscope.mapper.layer_searches import LayerSearch, check_strategy, run_search
+from mapscope.mapper.search_auto import auto_search
+from mapscope.mapper.search_genetic import genetic_search
+from mapscope.workload.layer import Layer, LayerType
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), share=st.floats(0.0, 1.5), seed=st.integers(0, 2**16))
+def test_auto_search_is_never_worse_than_its_genetic_phase_and_its_certificate_holds(drawn, objective, share, seed) -> None:
+    problem, every = small_problem(drawn, objective)
+    optimum = brute_force_optimum(problem, every)
+    budget = max(1, int(share * len(every)))
+    result = auto_search(problem, budget=budget, seed=seed)
+    check_result(problem, result)
+    assert result.strategy == "auto"
+    genetic = genetic_search(problem, budget=max(1, round(0.3 * budget)), seed=seed)
+    assert result.value <= genetic.value
+    assert result.mappings_evaluated <= budget + 2 * len(problem.warm_starts()) + 2  # each phase evaluates the starts
+    if result.certified_optimal:
+        assert result.value == pytest.approx(optimum, rel=1e-12)
+    else:
+        assert result.lower_bound is not None and result.lower_bound <= optimum * (1 + 1e-12) <= result.value * (1 + 1e-12)
+    assert run_search(LayerSearch(problem, "auto", budget, seed)).value == result.value
+
+
+@SETTINGS
+@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES))
+def test_auto_search_with_budget_for_everything_is_certified_optimal(drawn, objective) -> None:
+    problem, every = small_problem(drawn, objective)
+    result = auto_search(problem, budget=10 * len(every) + 100)
+    assert result.certified_optimal
+    assert result.value == pytest.approx(brute_force_optimum(problem, every), rel=1e-12)
+
+
+def test_auto_is_a_strategy_and_its_share_is_checked() -> None:
+    check_strategy("auto", 10)
+    with pytest.raises(InputError):
+        check_strategy("automatic", 10)
+    accelerator = build_accelerator("accelerator_256pe")
+    layer = Layer("tiny", LayerType.CONV, (("K", 2), ("C", 2), ("R", 1), ("S", 1), ("Y", 2), ("X", 2)))
+    problem = MappingProblem(MappingSpace(layer, accelerator.num_pes, max_levels=1), accelerator, mapping_objective("runtime"))
+    for share in (0.0, 1.0):
+        with pytest.raises(InputError):
+            auto_search(problem, budget=10, genetic_share=share)
+    with pytest.raises(InputError):
+        auto_search(problem, budget=0)
