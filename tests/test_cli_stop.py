@@ -27,16 +27,19 @@ from explore_spaces import TINY_SPACE, write_space  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds child processes in /proc (Linux)")
 
-#: A space big enough (~5k designs, small batches) that a run can be stopped in the middle.
+#: A space big enough (864 designs in batches of 16, each batch a few tens of milliseconds) that a run can
+#: be stopped in the middle: the stop comes after 200 stored designs, and the test checks that the run was
+#: not complete by then.
 KILLABLE_SPACE = {
     **copy.deepcopy(TINY_SPACE),
     "name": "killable",
     "mapping": {"template": "tiled", "parameters": {"spatial_dimension": ["K", "C", "Y", "X"], "cluster_size": [1, 2, 4]}},
     "hardware": {
-        "num_pes": [4, 8, 16, 32],
-        "simd_lanes": [1, 2],
-        "noc_bandwidth_elems_per_cycle": [1, 2, 4, 8, 16, 64],
-        "offchip_bandwidth_elems_per_cycle": [4, 32, 256],
+        "num_pes": [4, 16],
+        "simd_lanes": [1],
+        "noc_bandwidth_elems_per_cycle": [1, 4, 16],
+        "noc_latency_cycles": [0, 2],
+        "offchip_bandwidth_elems_per_cycle": [4, 256],
         "l1_size_elems": [16, 64, 1024],
         "l2_size_elems": [65536],
     },
