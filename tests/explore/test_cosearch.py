@@ -132,7 +132,7 @@ def test_defaults_short_form_and_the_objective_taken_from_the_space(tmp_path: Pa
     short = tiny_space(tmp_path, _document(mapping="search", objectives=["energy", "area"]))
     assert isinstance(short.workload, MaestroWorkload) and short.workload.search is not None
     search = short.workload.search
-    assert (search.strategy, search.budget_per_layer, search.seed, search.objective.name) == ("genetic", 1000, 0, "energy")
+    assert (search.strategy, search.budget_per_layer, search.seed, search.objective.name) == ("auto", 1000, 0, "energy")
     assert short.search.batch_size == 32 and short.evaluated_alone  # a searched design costs seconds: small batches
     assert tiny_space(tmp_path, _document(mapping="search", objectives=["area", "runtime"])).workload.search.objective.name == "edp"
     assert tiny_space(tmp_path, _search(objective=None)).workload.search.objective.name == "runtime"

@@ -116,5 +116,5 @@ def test_a_layer_no_mapping_fits_is_named() -> None:
     assert str(error.value).startswith("layer a: ")
 
 
-def test_the_module_defaults_are_a_genetic_search_of_a_thousand_mappings() -> None:
-    assert (network_search.DEFAULT_STRATEGY, network_search.DEFAULT_BUDGET_PER_LAYER) == ("genetic", 1000)
+def test_the_module_defaults_are_an_auto_search_of_a_thousand_mappings() -> None:
+    assert (network_search.DEFAULT_STRATEGY, network_search.DEFAULT_BUDGET_PER_LAYER) == ("auto", 1000)

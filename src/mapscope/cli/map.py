@@ -76,7 +76,7 @@ def map(  # noqa: A001 - the command's name
     space: Annotated[
         Path | None, typer.Option("--space", help="Mapping space file (YAML/JSON) restricting every layer's space (docs/mapper.md).")
     ] = None,
-    strategy: Annotated[MapStrategy, typer.Option("--strategy", help="Search per distinct layer.")] = MapStrategy.genetic,
+    strategy: Annotated[MapStrategy, typer.Option("--strategy", help="Search per distinct layer.")] = MapStrategy.auto,
     budget_per_layer: Annotated[
         int, typer.Option("--budget-per-layer", help="Mappings evaluated per distinct layer (about 1.3 s per 1,000 on one core).")
     ] = 1000,
@@ -100,10 +100,10 @@ def map(  # noqa: A001 - the command's name
 ) -> None:
     """Search a mapping for every layer of SOURCE on an accelerator; print the mappings and the gain over the templates.
 
-    Identical layers are searched once. The default, a seeded genetic search of 1,000 mappings per distinct
-    layer, maps ResNet-50 (24 distinct layers) in about 40 s on one core; `--strategy exhaustive` certifies
-    a layer optimal when its budget lets it finish (8 of ResNet-50's 24 at 6,000 mappings for runtime), and
-    `--strategy auto` seeds it with a genetic search on 30% of the budget (7 of 24 certified at 1,000).
+    Identical layers are searched once. The default, `auto` with 1,000 mappings per distinct layer (a seeded
+    genetic search on 30% of the budget seeds the exhaustive search with the rest), maps ResNet-50 (24
+    distinct layers) in about 30 s on one core and certifies 7 of them optimal for runtime; `--strategy
+    exhaustive` certifies a layer when its budget lets it finish (8 of 24 at 6,000 mappings).
     """
     from mapscope import api
     from mapscope.formats.output_files import prepare_output_file
