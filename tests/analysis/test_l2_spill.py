@@ -101,3 +101,5 @@ def test_residency_is_a_prefix_in_reuse_order() -> None:
     assert l2_residency(totals, 10, ieee_ratio) == {"input": True, "filter": True, "output": False}
     assert l2_residency(totals, 11, ieee_ratio) == dict.fromkeys(TENSORS, True)
     assert l2_residency(totals, None, ieee_ratio) == dict.fromkeys(TENSORS, True)
+    huge = {name: count * 2**30 for name, count in totals.items()}  # requirements beyond 2**31 - 1: unlimited still holds them
+    assert l2_residency(huge, UNLIMITED, ieee_ratio) == dict.fromkeys(TENSORS, True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mapscope.hardware.accelerator import UNLIMITED
 from mapscope.hardware.energy import (
     MAESTRO_ENERGY,
     MAESTRO_L1_ACCESS_PER_MAC,
@@ -60,7 +61,7 @@ def l2_residency(totals: Mapping[str, Any], l2_capacity_elems: Any | None, ratio
 
     Tensors are kept in order of their reuse (L2 reads per fill, highest first; ties in TENSORS order) while
     the requirements of those kept so far fit the capacity; from the first that does not, all bypass.
-    None (or MAESTRO's unlimited) holds everything.
+    None, or MAESTRO's unlimited (UNLIMITED, whatever the requirement), holds everything.
     """
     if l2_capacity_elems is None:
         return dict.fromkeys(TENSORS, True)
@@ -72,7 +73,7 @@ def l2_residency(totals: Mapping[str, Any], l2_capacity_elems: Any | None, ratio
             if u != t:
                 ahead = (reuse[u] > reuse[t]) | ((reuse[u] == reuse[t]) & (j < i))
                 needed = needed + totals[f"l2_size_req_{u}"] * ahead
-        kept[t] = needed <= l2_capacity_elems
+        kept[t] = (needed <= l2_capacity_elems) | (l2_capacity_elems == UNLIMITED)
     return kept
 
 

@@ -158,7 +158,7 @@ def _energy_at_l2(workload: MaestroWorkload, structure: _NetworkStructure, l2_si
 def _spill_energies(workload: MaestroWorkload, rows: np.ndarray, hardware: dict[str, np.ndarray], structural: dict[str, np.ndarray], mapping: dict[str, Value]) -> None:
     """Recount the energy of the designs in `rows` (one PE count and mapping) whose L2 is below a layer's requirement."""
     capacity = hardware["l2_size_elems"][rows]
-    spilling = capacity < structural["l2_size_req_elems"][rows]
+    spilling = (capacity < structural["l2_size_req_elems"][rows]) & (capacity != UNLIMITED)
     if workload.compat == "maestro" or not spilling.any():
         return
     structure = _structure(workload, int(hardware["num_pes"][rows[0]]), mapping)  # traced before or by the batched path's checks
