@@ -5,8 +5,8 @@ Usage: python benchmarks/l2_sweep.py [--out docs/images/l2_sweep.png]
 Analyses the shipped resnet50_kcp_ws mapping on accelerator_256pe with L2 sizes from 1 KiB to 4 MiB
 (16-bit elements, doubling), every design priced with the horowitz45 table (an L2 access costs more the
 larger the SRAM). Below the layers' L2 requirement the tensors that do not fit bypass L2 and their traffic
-goes to DRAM (docs/energy.md, Spill). Prints the energy per component, the total and the L2's SRAM area,
-and plots them with the minimum marked.
+goes to DRAM (docs/energy.md, Energy that adds up). Prints the energy per component, the total and the
+L2's SRAM area, and plots them with the minimum marked.
 """
 
 from __future__ import annotations

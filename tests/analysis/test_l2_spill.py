@@ -1,4 +1,4 @@
-"""L2 spill (docs/energy.md, Spill): tensors an L2 cannot hold bypass it, their traffic going to DRAM.
+"""L2 spill (docs/energy.md, Energy that adds up): tensors an L2 cannot hold bypass it, their traffic going to DRAM.
 
 A layer that fits is unchanged; one that does not moves exactly the spilled tensors' traffic; the
 components stay count x per-access energy; shrinking L2 never lowers DRAM traffic; compat mode ignores it.

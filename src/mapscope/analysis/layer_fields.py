@@ -57,7 +57,8 @@ def ieee_ratio(numerator: float, denominator: float) -> float:
 
 
 def l2_residency(totals: Mapping[str, Any], l2_capacity_elems: Any | None, ratio: Callable[[Any, Any], Any]) -> dict[str, Any]:
-    """Which tensors L2 holds (a bool, or a bool array per mapping), the others bypassing it to DRAM (docs/energy.md, Spill).
+    """Which tensors L2 holds (a bool, or a bool array per mapping), the others bypassing it to DRAM
+    (docs/energy.md, Energy that adds up).
 
     Tensors are kept in order of their reuse (L2 reads per fill, highest first; ties in TENSORS order) while
     the requirements of those kept so far fit the capacity; from the first that does not, all bypass.
