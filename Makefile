@@ -15,7 +15,7 @@ TEST_STAMP := $(VENV)/.installed-test-extra
 MAPPINGS ?= src/mapscope/examples
 HW ?= src/mapscope/examples/accelerator_256pe.m
 
-.PHONY: install install-test run test bench bench-flexsa bench-explore flexsa explore fuzz clean
+.PHONY: install install-test run test bench bench-flexsa bench-explore flexsa explore l2-sweep fuzz clean
 
 install: $(PACKAGE_STAMP)
 
@@ -60,6 +60,10 @@ explore: $(PACKAGE_STAMP)
 	rm -f out/resnet50_area_budget.db
 	$(VENV)/bin/mapscope explore resnet50_area_budget --store out/resnet50_area_budget.db \
 		--json out/resnet50_area_budget.json --plot out/resnet50_area_budget.png --export out/resnet50_area_budget.csv
+
+# The README's L2 sweep: ResNet-50's energy per component against the L2 size (writes docs/images/l2_sweep.png).
+l2-sweep: $(PACKAGE_STAMP)
+	$(VENV_PYTHON) benchmarks/l2_sweep.py
 
 # The fuzz suite over every reader family (the ONNX family needs the test extra): about 10 min on 2 cores.
 FUZZ_INPUTS ?= 20000

@@ -60,12 +60,15 @@ hardware_points = st.lists(
     num_pes=st.sampled_from([1, 7, 16, 64, 100, 256, 1024]),
     points=hardware_points,
     compat=st.sampled_from([None, "maestro"]),
+    l2_size=st.sampled_from([UNLIMITED, 64, 4096]),  # small ones: tensors spill to DRAM
 )
-def test_batch_equals_single_on_every_field(layer_index: int, num_pes: int, points: list, compat: str | None) -> None:
+def test_batch_equals_single_on_every_field(layer_index: int, num_pes: int, points: list, compat: str | None, l2_size: int) -> None:
     layers = _layers()
     mapped = layers[layer_index % len(layers)]
     accelerators = [
-        Accelerator(num_pes=num_pes, simd_lanes=s, noc_bandwidth_elems_per_cycle=b, noc_latency_cycles=lat, offchip_bandwidth_elems_per_cycle=o)
+        Accelerator(
+            num_pes=num_pes, simd_lanes=s, noc_bandwidth_elems_per_cycle=b, noc_latency_cycles=lat, offchip_bandwidth_elems_per_cycle=o, l2_size_elems=l2_size
+        )
         for s, b, lat, o in points
     ]
     try:
@@ -111,9 +114,11 @@ def test_every_bundled_layer_batches_exactly_on_the_example_hardware_sweep() -> 
     assert checked > 30
 
 
-def test_mixed_pe_counts_are_refused() -> None:
+def test_mixed_pe_counts_or_l2_sizes_are_refused() -> None:
     with pytest.raises(InputError, match="one PE count"):
         HardwareArrays.from_accelerators([Accelerator(num_pes=4), Accelerator(num_pes=8)])
+    with pytest.raises(InputError, match="one L2 size"):
+        HardwareArrays.from_accelerators([Accelerator(num_pes=4), Accelerator(num_pes=4, l2_size_elems=64)])
 
 
 def test_non_positive_bandwidth_is_refused() -> None:

@@ -91,6 +91,7 @@ def batches(draw) -> tuple[MappingBatch, Accelerator]:
         noc_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 3, 64, 2**31 - 1])),
         noc_latency_cycles=draw(st.integers(0, 2)),
         offchip_bandwidth_elems_per_cycle=draw(st.sampled_from([1, 8, 1000])),
+        l2_size_elems=draw(st.sampled_from([2**31 - 1, 2**31 - 1, 1, 8, 40, 200])),  # small ones: tensors spill to DRAM
     )
     if count > 1 and draw(st.booleans()):  # a second layer of the same form shares the batch
         resized = {name: draw(st.integers(1, size + 2)) for name, size in layer.dimensions}

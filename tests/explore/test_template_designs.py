@@ -42,6 +42,7 @@ HARDWARE = {
     "noc_bandwidth_elems_per_cycle": [1, 8, UNLIMITED],
     "noc_latency_cycles": [0, 2],
     "offchip_bandwidth_elems_per_cycle": [1, 32],
+    "l2_size_elems": [UNLIMITED, 8, 64, 400],  # small ones: tensors spill to DRAM, the energy is recounted
 }
 
 
@@ -105,3 +106,27 @@ def test_a_fixed_hardware_template_sweep_takes_the_batched_path(monkeypatch: pyt
     evaluate_maestro(workload, columns)
     assert calls == [len(grid)]
     assert not maestro_designs._STRUCTURES  # no mapping was traced
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_spilling_designs_get_the_single_engines_energy(batched: bool) -> None:
+    """Designs whose L2 is below a layer's requirement: the network energy analyze_network gives, both paths."""
+    from mapscope.analysis import analyze_network
+
+    workload = _workload("kcp_ws", ("cluster_size",), None)
+    sizes = [UNLIMITED, 8, 64, 400, 4000]
+    columns = {
+        "num_pes": np.full(len(sizes) * 2, 16, dtype=np.int64),
+        "l2_size_elems": np.array(sizes * 2, dtype=np.int64),
+        "cluster_size": np.array([2] * len(sizes) + [4] * len(sizes), dtype=np.int64),
+    }
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = _evaluate(workload, columns, batched, monkeypatch)
+    energies = set()
+    for row in range(len(sizes) * 2):
+        accelerator = dataclasses.replace(workload.base, num_pes=16, l2_size_elems=int(columns["l2_size_elems"][row]))
+        network = maestro_designs._mapped_network(workload, 16, {"cluster_size": int(columns["cluster_size"][row])})  # as the explorer maps it
+        expected = sum(s.energy_nj for s in analyze_network(network, accelerator).layers)
+        assert result.metrics["energy_nj"][row] == pytest.approx(expected, rel=1e-12)
+        energies.add(round(expected, 3))
+    assert len(energies) > 4  # the L2 size moves the energy

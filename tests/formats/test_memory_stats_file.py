@@ -27,11 +27,19 @@ def _per_level_energy_adds_up(stats: NetworkStats) -> None:
         assert sum(t.read_elems + t.write_elems for t in l1.tensors) == layer.l1_access_elems or stats.compat == "maestro"
         assert (l1.capacity_elems, l1.utilized_elems) == (512, layer.l1_size_req_elems)
         assert by_level["DRAM"].capacity_elems is None
+        dram = by_level["DRAM"]
+        assert sum(t.read_elems for t in dram.tensors) == layer.dram_read_elems
+        assert sum(t.write_elems for t in dram.tensors) == layer.dram_write_elems
+        if stats.compat is None:
+            assert sum(t.read_elems + t.write_elems for t in by_level["L2"].tensors) == layer.l2_access_elems
 
 
 @pytest.mark.parametrize("compat", [None, "maestro"])
-def test_the_levels_are_the_layer_stats_components(compat: str | None) -> None:
-    _per_level_energy_adds_up(analyze("vgg16_kcp_ws", "accelerator_256pe", compat=compat))
+@pytest.mark.parametrize("l2_size_elems", [524288, 4096, 256])  # the example's, and two that make tensors spill
+def test_the_levels_are_the_layer_stats_components(compat: str | None, l2_size_elems: int) -> None:
+    stats = analyze("vgg16_kcp_ws", "accelerator_256pe", compat=compat, l2_size_elems=l2_size_elems)
+    assert compat == "maestro" or l2_size_elems == 524288 or any(layer.l2_size_req_elems > l2_size_elems for layer in stats.layers)
+    _per_level_energy_adds_up(stats)
 
 
 def test_the_json_file_carries_the_same_totals_as_the_analysis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Correcti
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
 from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.layer_fields import COUNT_KINDS, LayerCounts, volume_fields
+from mapscope.analysis.layer_fields import ieee_ratio as _ratio
 from mapscope.analysis.layer_shape import layer_shape_fields
 from mapscope.analysis.level_timing import (
     Delays,
@@ -47,15 +48,6 @@ _area_power = lru_cache(maxsize=4096)(area_power)
 class LayerResult:
     stats: LayerStats
     l1_accesses: int  # this layer's top-level L1 reads + writes (MAESTRO's stale-energy carry)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """Floating division with C++'s IEEE results for a zero denominator (inf or nan), as MAESTRO prints them."""
-    if denominator == 0:
-        if numerator == 0:
-            return float("nan")
-        return float("inf") if numerator > 0 else float("-inf")
-    return numerator / denominator
 
 
 def _window_violation(shapes: tuple[LevelShape, ...], level: int) -> str:
@@ -205,8 +197,10 @@ def layer_volumes(
     compat: str | None,
     energy_table: EnergyTable | None,
     previous_l1_accesses: int,
+    l2_capacity_elems: int | None = None,
 ) -> LayerVolumes:
-    """Accesses, sizes, energy and reuse of one layer from its trace (docs/model.md, Energy)."""
+    """Accesses, sizes, energy and reuse of one layer from its trace (docs/model.md, Energy); tensors that do
+    not fit `l2_capacity_elems` (None: unlimited) bypass L2 to DRAM (layer_fields.l2_residency)."""
     l1_size_req = trace.first_innermost_l1_size_req
     assert l1_size_req is not None
     layer = mapped.layer
@@ -214,7 +208,7 @@ def layer_volumes(
     totals = {f"{kind}_{t}": count for kind in COUNT_KINDS for t, count in getattr(trace, kind).items()}
     counts = LayerCounts(totals, l1_size_req, trace.macs, trace.avg_active_sub_clusters, trace.arithmetic_intensity)
     stale = previous_l1_accesses if compat == "maestro" and any(isinstance(d, Cluster) for d in mapped.dataflow) else None
-    volume, l1_accesses, l1_size, l2_size = volume_fields(counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio)
+    volume, l1_accesses, l1_size, l2_size = volume_fields(counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio, l2_capacity_elems=l2_capacity_elems)
     fields: dict[str, Any] = {
         "network": network_name,
         "layer": layer.name,
@@ -313,6 +307,7 @@ def _stats_fields(
         compat=compat,
         energy_table=energy_table,
         previous_l1_accesses=previous_l1_accesses,
+        l2_capacity_elems=accelerator.l2_size_elems,
     )
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     return {**volumes.fields, **timing_fields(volumes, run.trace, run.timing, accelerator, corrections)}, volumes.l1_accesses

@@ -26,13 +26,15 @@ from mapscope.stats import LayerStats
 
 @dataclass(frozen=True)
 class HardwareArrays:
-    """Accelerators with one PE count and per-design SIMD, NoC and off-chip numbers (1-D int64 arrays)."""
+    """Accelerators with one PE count and L2 size and per-design SIMD, NoC and off-chip numbers (1-D int64
+    arrays). The L2 size moves the energy (tensors that do not fit bypass L2), hence one per batch."""
 
     num_pes: int
     simd_lanes: np.ndarray
     noc_bandwidth_elems_per_cycle: np.ndarray
     noc_latency_cycles: np.ndarray
     offchip_bandwidth_elems_per_cycle: np.ndarray
+    l2_size_elems: int = UNLIMITED
 
     def __post_init__(self) -> None:
         arrays = (self.simd_lanes, self.noc_bandwidth_elems_per_cycle, self.noc_latency_cycles, self.offchip_bandwidth_elems_per_cycle)
@@ -53,6 +55,9 @@ class HardwareArrays:
         pes = {a.num_pes for a in accelerators}
         if len(pes) != 1:
             raise InputError(f"a batch shares one PE count, got {sorted(pes)}", "hardware batch")
+        l2_sizes = {a.l2_size_elems for a in accelerators}
+        if len(l2_sizes) != 1:
+            raise InputError(f"a batch shares one L2 size, got {sorted(l2_sizes)}", "hardware batch")
 
         def column(name: str) -> np.ndarray:
             return np.array([getattr(a, name) for a in accelerators], dtype=np.int64)
@@ -63,6 +68,7 @@ class HardwareArrays:
             column("noc_bandwidth_elems_per_cycle"),
             column("noc_latency_cycles"),
             column("offchip_bandwidth_elems_per_cycle"),
+            l2_sizes.pop(),
         )
 
     def timing(self, compat: str | None) -> TimingArrays:
@@ -124,7 +130,13 @@ def layer_stats_batch(
     if trace is None:
         trace = layer_trace(mapped, hardware.num_pes, compat)
     volumes = layer_volumes(
-        mapped, trace, network_name=network_name, compat=compat, energy_table=energy_table, previous_l1_accesses=previous_l1_accesses
+        mapped,
+        trace,
+        network_name=network_name,
+        compat=compat,
+        energy_table=energy_table,
+        previous_l1_accesses=previous_l1_accesses,
+        l2_capacity_elems=hardware.l2_size_elems,
     )
     try:
         timing = time_level_batch(trace, hardware.timing(compat))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mapscope.analysis.layer_fields import ieee_ratio, l2_dram_traffic, l2_residency
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import UNLIMITED
 from mapscope.stats import TENSORS, LayerStats, NetworkStats
@@ -66,8 +67,11 @@ def _capacity(size_elems: int) -> int | None:
     return None if size_elems == UNLIMITED else size_elems
 
 
-def layer_memory_stats(layer: LayerStats, l1_capacity_elems: int | None, l2_capacity_elems: int | None, prices: dict[str, float]) -> LayerMemoryStats:
-    """The per-level statistics of one layer, `prices` the pJ of one access per component (EnergyTable.per_access_pj)."""
+def layer_memory_stats(
+    layer: LayerStats, l1_capacity_elems: int | None, l2_capacity_elems: int | None, prices: dict[str, float], compat: str | None = None
+) -> LayerMemoryStats:
+    """The per-level statistics of one layer, `prices` the pJ of one access per component (EnergyTable.per_access_pj);
+    in the default mode the tensors that do not fit L2 bypass it (layer_fields.l2_residency), as in the energy."""
     value = layer.as_dict()
     l1 = tuple(
         TensorTraffic(
@@ -78,17 +82,19 @@ def layer_memory_stats(layer: LayerStats, l1_capacity_elems: int | None, l2_capa
         )
         for t in TENSORS
     )
+    totals = {f"{kind}_{t}": value[f"{t}_{kind}_elems"] for kind in ("l2_read", "l2_write", "l2_size_req") for t in TENSORS}
+    kept = l2_residency(totals, None if compat == "maestro" else l2_capacity_elems, ieee_ratio)  # as the energy did
+    traffic = l2_dram_traffic(totals, kept)
     l2 = tuple(
         TensorTraffic(
             t,
-            value[f"{t}_l2_read_elems"],
-            value[f"{t}_l2_write_elems"],
-            value[f"{t}_l2_write_elems"] if t != "output" else 0,  # operands are filled from DRAM; the output from the PEs
+            value[f"{t}_l2_read_elems"] * kept[t],
+            value[f"{t}_l2_write_elems"] * kept[t],
+            value[f"{t}_l2_write_elems"] * kept[t] if t != "output" else 0,  # operands are filled from DRAM; the output from the PEs
         )
         for t in TENSORS
     )
-    operand_reads = {"input": layer.input_tensor_elems, "filter": layer.filter_tensor_elems}
-    dram = tuple(TensorTraffic(t, operand_reads.get(t, 0), layer.dram_write_elems if t == "output" else 0, 0) for t in TENSORS)
+    dram = tuple(TensorTraffic(t, traffic[f"dram_{t}"] if t != "output" else 0, traffic["dram_output"] if t == "output" else 0, 0) for t in TENSORS)
     levels = (
         MemoryLevelStats("L1", l1_capacity_elems, layer.l1_size_req_elems, l1, layer.l1_access_elems, prices["l1"], layer.l1_energy_pj),
         MemoryLevelStats("L2", l2_capacity_elems, layer.l2_size_req_elems, l2, layer.l2_access_elems, prices["l2"], layer.l2_energy_pj),
@@ -111,4 +117,4 @@ def network_memory_stats(stats: NetworkStats) -> tuple[LayerMemoryStats, ...]:
         raise InputError("per-level statistics need the analysis' accelerator and energy table (mapscope.api.analyze records both)", "stats")
     prices = stats.energy_table.per_access_pj()
     l1, l2 = _capacity(stats.accelerator.l1_size_elems), _capacity(stats.accelerator.l2_size_elems)
-    return tuple(layer_memory_stats(layer, l1, l2, prices) for layer in stats.layers)
+    return tuple(layer_memory_stats(layer, l1, l2, prices, stats.compat) for layer in stats.layers)

@@ -20,7 +20,8 @@ COMPAT_MODES = (None, "maestro")
 
 
 def capacity_warnings(layers: tuple[LayerStats, ...], accelerator: Accelerator) -> tuple[str, ...]:
-    """Requirements above the given capacities (they never change a result; MAESTRO only warns)."""
+    """Requirements above the given capacities, as MAESTRO warns (the runtime ignores them; in the default
+    mode an L2 below a layer's requirement spills tensors to DRAM in the energy, docs/energy.md)."""
     warnings = []
     checks = (
         ("L1 size requirement", max((s.l1_size_req_elems for s in layers), default=0), accelerator.l1_size_elems, "L1 size"),

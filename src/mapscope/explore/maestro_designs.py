@@ -3,7 +3,9 @@
 Designs are grouped by what changes a layer's trace (PE count and mapping parameters). Per group each
 distinct layer is traced once (and kept for later batches); its runtime on the group's distinct
 (SIMD, NoC bandwidth, NoC latency, off-chip bandwidth) settings comes from `timing_batch`. Buffer sizes
-only enter area, power and the capacity check, so sweeping them costs no engine time.
+enter area, power and the capacity check, and an L2 smaller than a layer's requirement its energy (the
+tensors that do not fit bypass L2 to DRAM, docs/energy.md): only those designs have their energy
+recounted, from the group's cached traces, once per distinct L2 size.
 
 Area and power are MAESTRO's model of the design's buffers and NoC. A quantity the design leaves
 unlimited (UNLIMITED, the default) is not a size: L1 and L2 then take the network's largest buffer
@@ -14,7 +16,7 @@ NoC off the critical path, at least 1) -- not 2**31 - 1 lanes, which gave a 1,02
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +31,7 @@ from mapscope.explore.search import Value
 from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, template_totals, worth_batching
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
-from mapscope.mapping.mapped_network import MappedNetwork
+from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import apply_template
 
 if TYPE_CHECKING:
@@ -72,6 +74,8 @@ class _NetworkStructure:
     energy_nj: float
     l1_size_req_elems: int
     l2_size_req_elems: int
+    layers: tuple[tuple[MappedLayer, LevelTrace], ...]  # every layer in order, with its (shared) trace
+    energy_at_l2: dict[int, float] = field(default_factory=dict)  # network energy by L2 size, filled on demand
 
 
 _STRUCTURES: dict[tuple[str, int, tuple[Value, ...]], _NetworkStructure | InputError] = {}
@@ -108,6 +112,7 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
     network = _mapped_network(workload, num_pes, mapping)
     traces: dict[tuple, tuple[str, LevelTrace, int]] = {}
     energy, l1, l2, macs, previous_l1 = 0.0, 0, 0, 0, 0
+    layers: list[tuple[MappedLayer, LevelTrace]] = []
     for mapped in network.layers:
         key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
         entry = traces.get(key)
@@ -118,6 +123,7 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
                 raise InputError(error.message, f"layer {mapped.layer.name}") from None
             entry = (mapped.layer.name, trace, 0)
         traces[key] = (entry[0], entry[1], entry[2] + 1)
+        layers.append((mapped, entry[1]))
         volumes = layer_volumes(
             mapped, entry[1], network_name=network.name, compat=workload.compat, energy_table=None, previous_l1_accesses=previous_l1
         )
@@ -125,7 +131,39 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
         energy += volumes.fields["energy_nj"]
         macs += volumes.fields["macs"]
         l1, l2 = max(l1, volumes.l1_size_req_elems), max(l2, volumes.l2_size_req_elems)
-    return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2)
+    return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2, tuple(layers))
+
+
+def _energy_at_l2(workload: MaestroWorkload, structure: _NetworkStructure, l2_size_elems: int) -> float:
+    """The network's energy (nJ) with an L2 of `l2_size_elems`: the tensors a layer's L2 cannot hold spill to DRAM."""
+    energy = structure.energy_at_l2.get(l2_size_elems)
+    if energy is None:
+        energy, previous_l1 = 0.0, 0
+        for mapped, trace in structure.layers:
+            volumes = layer_volumes(
+                mapped,
+                trace,
+                network_name="",
+                compat=workload.compat,
+                energy_table=None,
+                previous_l1_accesses=previous_l1,
+                l2_capacity_elems=l2_size_elems,
+            )
+            previous_l1 = volumes.l1_accesses
+            energy += volumes.fields["energy_nj"]
+        structure.energy_at_l2[l2_size_elems] = energy
+    return energy
+
+
+def _spill_energies(workload: MaestroWorkload, rows: np.ndarray, hardware: dict[str, np.ndarray], structural: dict[str, np.ndarray], mapping: dict[str, Value]) -> None:
+    """Recount the energy of the designs in `rows` (one PE count and mapping) whose L2 is below a layer's requirement."""
+    capacity = hardware["l2_size_elems"][rows]
+    spilling = (capacity < structural["l2_size_req_elems"][rows]) & (capacity != UNLIMITED)
+    if workload.compat == "maestro" or not spilling.any():
+        return
+    structure = _structure(workload, int(hardware["num_pes"][rows[0]]), mapping)  # traced before or by the batched path's checks
+    for size in np.unique(capacity[spilling]).tolist():
+        structural["energy_nj"][rows[spilling & (capacity == size)]] = _energy_at_l2(workload, structure, size)
 
 
 
@@ -239,7 +277,8 @@ def _batched_groups(
         if not worth_batching(len(members), len(first)):
             continue
         network = workload.network.network
-        totals = template_totals(workload.base, network, workload.template, workload.compat, num_pes, [mappings[i] for i in members], settings[rows][first])
+        unlimited_l2 = replace(workload.base, l2_size_elems=UNLIMITED)  # energy without spill; spilling designs are recounted
+        totals = template_totals(unlimited_l2, network, workload.template, workload.compat, num_pes, [mappings[i] for i in members], settings[rows][first])
         ends = np.cumsum([len(groups[index]) for index in members])
         for index, found, settings_of_rows in zip(members, totals, np.split(inverse, ends[:-1]), strict=True):
             if found is not None:
@@ -282,6 +321,7 @@ def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch
         )
         for name in structural:
             structural[name][rows] = getattr(totals, name)
+        _spill_energies(workload, rows, hardware, structural, mappings[index])
     return MetricBatch(_metrics(workload, hardware, runtime, structural, noc_req), errors)
 
 

@@ -329,7 +329,9 @@ def _layer_fields(
     stale = None
     if compat == "maestro" and any(kind == CLUSTER_ENTRY for kind, _ in batch.skeleton):
         stale = np.broadcast_to(np.asarray(previous_l1_accesses, dtype=np.int64), (count,))
-    volume, _, l1_size, l2_size = volume_fields(counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio)
+    volume, _, l1_size, l2_size = volume_fields(
+        counts, compat=compat, energy_table=energy_table, stale_l1_accesses=stale, ratio=_ratio, l2_capacity_elems=accelerator.l2_size_elems
+    )
     macs, energy = volume["macs"], volume["energy_nj"]
     values: dict[str, Any] = {"network": network_name, **_layer_columns(batch, corrections), **volume}
     timing = top.timing
