@@ -381,3 +381,19 @@ def test_tiles_with_gaps_are_outside_what_the_bounds_cover() -> None:
     assert stats.macs == 280 >= layer_macs(layer) == 270
     assert stats.filter_l2_read_elems == 16 < layer_work(layer, None).filter_elems == 54
     assert stats.energy_nj < layer_lower_bound(layer, accelerator, compat=None).energy_nj
+
+
+@property_settings(40)
+@given(layer=layers(), accelerator=accelerators(), l2_size=st.integers(1, 64), data=st.data())
+def test_the_spill_aware_energy_bound_holds_when_l2_overflows(layer: Layer, accelerator: Accelerator, l2_size: int, data: st.DataObject) -> None:
+    """With L2's capacity not enforced, a tensor that does not fit bypasses L2 (docs/energy.md): the bound
+    that prices each tensor at the lesser of held and bypassed stays below every mapping's energy."""
+    small = Accelerator(**{**accelerator.__dict__, "l2_size_elems": l2_size})
+    dataflows = [data.draw(partitioning_mappings(layer, small.num_pes, False)) for _ in range(data.draw(st.integers(1, 6)))]
+    bound = layer_lower_bound(layer, small, compat=None, spill=True).energy_nj
+    macs = layer_macs(layer)
+    for batch, _ in mapping_batches(layer, dataflows):
+        stats = evaluate_mappings(batch, small, compat=None)
+        for row in range(len(stats.valid)):
+            if stats.valid[row] and stats.column("macs")[row] >= macs:
+                assert _close_below(bound, float(stats.column("energy_nj")[row])), f"{layer} L2 {l2_size}: {dataflows}"

@@ -235,7 +235,7 @@ def runtime_bound_at_parallelism(work: LayerWork, accelerator: Accelerator, comp
     return max(compute_bound_cycles(work, accelerator, parallelism), noc_bound_cycles(work, accelerator), offchip_bound_cycles(work, accelerator))
 
 
-def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: EnergyTable | None = None) -> float:
+def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: EnergyTable | None = None, *, spill: bool = False) -> float:
     """The least `energy_nj` any mapping reports (docs/model.md, Energy).
 
     Default mode: `energy = (l2 · Σ L2 accesses + l1 · Σ L1 accesses + mac · MACs + noc · transfers + dram ·
@@ -252,6 +252,10 @@ def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: Ene
     clustered mapping is charged the previous layer's L1 accesses. The operand reads are never negative,
     but the output's L2 writes can be: that they never outweigh the reads is checked by the property
     tests, not derived.
+
+    `spill`: the mappings covered may overflow L2 (its capacity is not enforced), so a tensor may bypass it
+    (docs/energy.md): its L2 accesses vanish and its DRAM traffic is the larger of its reads and writes.
+    Each tensor is then priced at the lesser of held and bypassed.
     """
     if compat == "maestro":
         return MAESTRO_MAC_ENERGY_NJ * MAESTRO_L2_ACCESS_PER_MAC * (work.input_elems + work.filter_elems)
@@ -261,7 +265,11 @@ def energy_lower_bound_nj(work: LayerWork, compat: str | None, energy_table: Ene
     l1_accesses = 4 * work.macs + operand_reads
     noc_transfers = operand_reads + work.computed_output_elems  # operands' L1 writes (= their L2 reads) + output's L2 writes
     dram_accesses = work.input_elems + work.filter_elems + work.output_elems  # fills and drain: exact
-    pj = table.l2_access_pj * l2_accesses + table.l1_access_pj * l1_accesses + table.mac_pj * work.macs
+    l2_pj = table.l2_access_pj * l2_accesses
+    if spill:  # held: the L2 accesses above; bypassed: none, and DRAM traffic max(reads, writes) per tensor
+        output_extra_dram = max(work.computed_output_elems - work.output_elems, 0)
+        l2_pj = min(table.l2_access_pj * (work.computed_output_elems + work.output_elems), table.dram_access_pj * output_extra_dram)
+    pj = l2_pj + table.l1_access_pj * l1_accesses + table.mac_pj * work.macs
     return (pj + table.noc_transfer_pj * noc_transfers + table.dram_access_pj * dram_accesses) / PJ_PER_NJ
 
 
@@ -285,11 +293,14 @@ def layer_lower_bound(
     compat: str | None,
     energy_table: EnergyTable | None = None,
     divisor_tiles: bool = False,
+    spill: bool = False,
 ) -> LowerBound:
     """Bounds over every mapping of `layer` on `accelerator` (all P PEs usable); `divisor_tiles` as in
-    `SpatialSubspace`: the space holds only mappings with equal tiles."""
+    `SpatialSubspace`: the space holds only mappings with equal tiles; `spill` as in `energy_lower_bound_nj`."""
     work = layer_work(layer, compat)
-    return LowerBound(runtime_lower_bound_cycles(work, accelerator, compat, None, divisor_tiles), energy_lower_bound_nj(work, compat, energy_table))
+    return LowerBound(
+        runtime_lower_bound_cycles(work, accelerator, compat, None, divisor_tiles), energy_lower_bound_nj(work, compat, energy_table, spill=spill)
+    )
 
 
 def subspace_lower_bound(
@@ -299,9 +310,10 @@ def subspace_lower_bound(
     *,
     compat: str | None,
     energy_table: EnergyTable | None = None,
+    spill: bool = False,
 ) -> LowerBound:
     """Bounds over the mappings of one spatial subspace; never below `layer_lower_bound` (fewer usable PEs)."""
     work = layer_work(layer, compat)
     return LowerBound(
-        runtime_lower_bound_cycles(work, accelerator, compat, subspace), energy_lower_bound_nj(work, compat, energy_table)
+        runtime_lower_bound_cycles(work, accelerator, compat, subspace), energy_lower_bound_nj(work, compat, energy_table, spill=spill)
     )

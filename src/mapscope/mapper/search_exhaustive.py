@@ -78,7 +78,7 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
     at once (`bounds.axis_parallelism`), and each distinct parallelism is bounded once."""
     space, accelerator = problem.space, problem.accelerator
     work = layer_work(space.layer, space.compat)
-    energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table)
+    energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
     axes = sorted({axis_of(name) for level in range(max(space.level_counts)) for name in space.spatial_choices(level)})
     blocks = [(levels, *_axis_sub_clusters(space, accelerator.num_pes, levels, axes)) for levels in space.level_counts]
     counts = np.concatenate([block[1] for block in blocks])
@@ -299,7 +299,7 @@ def exhaustive_search(
         descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     bounds = TileBounds.of(space)
-    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
+    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table, spill=problem.may_spill)
     subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log)
     current = next(subspaces, None)
     while current is not None:

@@ -236,5 +236,7 @@ class SearchLog:
 def layer_objective_bound(problem: MappingProblem) -> float | None:
     """The objective's lower bound over every mapping of the layer (None when the bounds do not cover it)."""
     space = problem.space
-    bound = layer_lower_bound(space.layer, problem.accelerator, compat=space.compat, energy_table=problem.energy_table, divisor_tiles=not space.imperfect)
+    bound = layer_lower_bound(
+        space.layer, problem.accelerator, compat=space.compat, energy_table=problem.energy_table, divisor_tiles=not space.imperfect, spill=problem.may_spill
+    )
     return objective_bound(problem.objective, bound)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mapscope.errors import InputError
-from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapper.mapping_objectives import MappingConstraints
 from mapscope.mapper.members import choice_of
@@ -35,6 +35,11 @@ class MappingProblem:
     def __post_init__(self) -> None:
         if self.accelerator.num_pes != self.space.num_pes:
             raise InputError(f"the space is for {self.space.num_pes} PEs, the accelerator has {self.accelerator.num_pes}", self.space.where)
+
+    @property
+    def may_spill(self) -> bool:
+        """Whether a mapping covered may overflow a finite L2 (its capacity not enforced) and so spill."""
+        return not self.constraints.buffers_fit and self.accelerator.l2_size_elems < UNLIMITED
 
     def warm_starts(self) -> tuple[NamedStart, ...]:
         """The given starts, or every template whose default dataflow is a member of the space."""
