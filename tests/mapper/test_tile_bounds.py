@@ -50,6 +50,19 @@ def member_bounds(bounds: TileBounds, accelerator: Accelerator, member: MappingC
     return found
 
 
+def member_buffer_bounds(bounds: TileBounds, accelerator: Accelerator, member: MappingChoice) -> tuple[int, int | None]:
+    """The largest L2 bound over the branches `member` belongs to, and its L1 bound (its whole prefix)."""
+    spatial = tuple(bounds.names.index(level.spatial_dimension) for level in member.levels)
+    sub_clusters = (accelerator.num_pes // prod(member.cluster_sizes), *member.cluster_sizes)
+    l2_found, l1_found = 0, None
+    for known in range(1, len(member.levels) + 1):
+        rows = np.array([[tile for level in member.levels[:known] for tile in level.tiles]], dtype=np.int64)
+        l2, l1 = bounds.buffer_bounds_elems(spatial, sub_clusters, rows)
+        assert (l1 is None) == (known < len(member.levels))
+        l2_found, l1_found = max(l2_found, int(l2[0])), l1_found if l1 is None else int(l1[0])
+    return l2_found, l1_found
+
+
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     layer=small_layers((LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.TRCONV, LayerType.GEMM), max_channels=8, max_gemm=12),
@@ -57,7 +70,9 @@ def member_bounds(bounds: TileBounds, accelerator: Accelerator, member: MappingC
     max_levels=st.integers(1, 3),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_tile_bounds_never_exceed_the_runtime_of_a_member(layer: Layer, accelerator: Accelerator, max_levels: int, seed: int) -> None:
+def test_tile_bounds_never_exceed_the_runtime_or_buffer_requirements_of_a_member(layer: Layer, accelerator: Accelerator, max_levels: int, seed: int) -> None:
+    """At every depth of a sampled member's tile prefix: the runtime bound and the L2/L1 requirement bounds
+    are at most what `analyze_layer` reports for the member."""
     space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
     bounds = TileBounds.of(space)
     if bounds is None:
@@ -70,6 +85,9 @@ def test_tile_bounds_never_exceed_the_runtime_of_a_member(layer: Layer, accelera
         except InputError:
             continue
         assert max(member_bounds(bounds, accelerator, member)) <= stats.runtime_cycles, member
+        l2, l1 = member_buffer_bounds(bounds, accelerator, member)
+        assert l2 <= stats.l2_size_req_elems, member
+        assert l1 is not None and l1 <= stats.l1_size_req_elems, member
 
 
 @settings(max_examples=examples(100), deadline=None)
@@ -97,43 +115,6 @@ def test_the_bounds_decline_compatibility_mode_and_imperfect_tiles() -> None:
     assert TileBounds.of(MappingSpace(conv, 4, compat="maestro")) is None
     assert TileBounds.of(MappingSpace(conv, 4, imperfect=True)) is None
     assert TileBounds.of(MappingSpace(conv, 4)) is not None
-
-
-def member_buffer_bounds(bounds: TileBounds, accelerator: Accelerator, member: MappingChoice) -> tuple[int, int | None]:
-    """The largest L2 bound over the branches `member` belongs to, and its L1 bound (its whole prefix)."""
-    spatial = tuple(bounds.names.index(level.spatial_dimension) for level in member.levels)
-    sub_clusters = (accelerator.num_pes // prod(member.cluster_sizes), *member.cluster_sizes)
-    l2_found, l1_found = 0, None
-    for known in range(1, len(member.levels) + 1):
-        rows = np.array([[tile for level in member.levels[:known] for tile in level.tiles]], dtype=np.int64)
-        l2, l1 = bounds.buffer_bounds_elems(spatial, sub_clusters, rows)
-        assert (l1 is None) == (known < len(member.levels))
-        l2_found, l1_found = max(l2_found, int(l2[0])), l1_found if l1 is None else int(l1[0])
-    return l2_found, l1_found
-
-
-@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(
-    layer=small_layers((LayerType.CONV, LayerType.CONV, LayerType.DSCONV, LayerType.NGCONV, LayerType.TRCONV, LayerType.GEMM), max_channels=8, max_gemm=12),
-    accelerator=accelerators(),
-    max_levels=st.integers(1, 3),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_buffer_bounds_never_exceed_the_requirements_of_a_member(layer: Layer, accelerator: Accelerator, max_levels: int, seed: int) -> None:
-    space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
-    bounds = TileBounds.of(space)
-    if bounds is None:
-        return
-    rng = np.random.default_rng(seed)
-    for _ in range(8):
-        member = sample_mapping(space, rng)
-        try:
-            stats = layer_stats(layer, dataflow(space, member), accelerator, None)
-        except InputError:
-            continue
-        l2, l1 = member_buffer_bounds(bounds, accelerator, member)
-        assert l2 <= stats.l2_size_req_elems, member
-        assert l1 is not None and l1 <= stats.l1_size_req_elems, member
 
 
 def test_buffer_bounds_are_attained_by_a_one_level_member() -> None:
