@@ -10,6 +10,7 @@ import inspect
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -147,7 +148,7 @@ COMMAND_CASES = [
     # no systolic engine, no writers when no file is asked for, no table or bar with --quiet (the mapper's
     # objectives come from `optimization.objectives`, which reads its bounds' schema from formats.space_file)
     pytest.param(
-        ["map", "vgg16_kcp_ws", "--hw", "accelerator_256pe", "--budget-per-layer", "8", "-q"],
+        ["map", str(Path(__file__).parent / "explore" / "tiny_network.m"), "--hw", "accelerator_256pe", "--budget-per-layer", "8", "-q"],
         ("mapscope.explore", "pandas", "pyarrow", "matplotlib", "mapscope.systolic", "mapscope.formats.results.json_output", "mapscope.report", "rich", "mapscope.cli.analyze"),
         id="map",
     ),

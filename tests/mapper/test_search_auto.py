@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from property_settings import examples
 from test_mapper_search import OBJECTIVES, SETTINGS, brute_force_optimum, check_result, small_problem, tiny_spaces
 
 from mapscope.errors import InputError
@@ -35,7 +36,7 @@ def test_auto_search_is_never_worse_than_its_genetic_phase_and_its_certificate_h
     assert run_search(LayerSearch(problem, "auto", budget, seed)).value == result.value
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=examples(15))  # the exhaustive phase's equality to brute force is test_mapper_search's
 @given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES))
 def test_auto_search_with_budget_for_everything_is_certified_optimal(drawn, objective) -> None:
     problem, every = small_problem(drawn, objective)
