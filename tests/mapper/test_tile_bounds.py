@@ -21,7 +21,7 @@ from mapscope.errors import InputError
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.mapper import MappingSpace
 from mapscope.mapper.counting import sample_mapping
-from mapscope.mapper.space import MappingChoice, dataflow
+from mapscope.mapper.space import LevelChoice, MappingChoice, dataflow
 from mapscope.mapper.tile_bounds import TileBounds
 from mapscope.workload.layer import Layer, LayerType
 
@@ -134,3 +134,20 @@ def test_buffer_bounds_are_attained_by_a_one_level_member() -> None:
         assert l2 <= stats.l2_size_req_elems and l1 is not None and l1 <= stats.l1_size_req_elems
         attained += l1 == stats.l1_size_req_elems
     assert attained == 40
+
+
+def test_the_off_chip_term_counts_the_output_requirement() -> None:
+    """A 1x1 CONV spreading K over 128 clusters of 2 PEs, one output per PE step: the top level's output
+    tiles (twice 128 x 2·14·56 elements of L2) over the 16-element off-chip bus set every step, and the
+    bound is the runtime exactly. With the operands' requirement alone it was 4x lower, and the search
+    enumerated millions of such members of ResNet-50's res2a_branch2c without certifying it."""
+    layer = Layer("res2a_branch2c", LayerType.CONV, (("K", 256), ("C", 64), ("R", 1), ("S", 1), ("Y", 56), ("X", 56)))
+    accelerator = Accelerator(num_pes=256, noc_bandwidth_elems_per_cycle=64, noc_latency_cycles=1, offchip_bandwidth_elems_per_cycle=16)
+    space = MappingSpace(layer, 256, max_levels=2)
+    bounds = TileBounds.of(space)
+    assert bounds is not None
+    member = MappingChoice(
+        (LevelChoice("K", ("C", "Y", "X", "K"), (2, 4, 14, 56)), LevelChoice("K", ("C", "Y", "X", "K"), (1, 1, 1, 1))), (2,)
+    )
+    runtime = layer_stats(layer, dataflow(space, member), accelerator, None).runtime_cycles
+    assert member_bounds(bounds, accelerator, member) == [runtime, runtime] == [802_816, 802_816]

@@ -220,7 +220,6 @@ class TileBounds:
         latency, bandwidth, simd = accelerator.noc_latency_cycles, accelerator.noc_bandwidth_elems_per_cycle, accelerator.simd_lanes
         fill_elems = self._operand_elems(tiles, here, active, tight=False)
         fill = latency + -(-fill_elems // bandwidth) - 1
-        offchip = (2 * fill_elems // accelerator.offchip_bandwidth_elems_per_cycle) // 2 if level == 0 else np.zeros(len(rows), dtype=np.int64)
         if level == levels - 1:
             compute = -(-(self.macs_per_unit * np.prod(tiles, axis=1)) // simd)
         elif level + 1 < known:
@@ -240,6 +239,11 @@ class TileBounds:
         last_active = spread_counts - (folds - 1) * clusters_here
         outputs = self._output_elems(tiles)
         spread_output = np.asarray(self.output_loops)[here]
+        offchip = np.zeros(len(rows), dtype=np.int64)
+        if level == 0:  # the operands' and the output's L2 requirements over the off-chip bandwidth, each halved
+            offchip_bandwidth = accelerator.offchip_bandwidth_elems_per_cycle
+            first_outputs = np.where(spread_output, active * outputs, outputs)
+            offchip = np.maximum(2 * fill_elems // offchip_bandwidth, 2 * first_outputs // offchip_bandwidth) // 2
         egress = latency + -(-np.where(spread_output, last_active * outputs, outputs) // bandwidth) - 1
         steady = np.maximum(np.maximum(compute, offchip), egress)
         return (steps - 1) * steady + np.maximum(compute + fill, offchip)
