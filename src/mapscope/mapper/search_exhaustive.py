@@ -171,22 +171,25 @@ def top_tile_bounds(
     problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float, log: SearchLog | None = None
 ) -> list[np.ndarray]:
     """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
-    below the subspace's own), as `tile_branches` computes them: the subspaces sharing their spatial loops
-    are bounded together, one row per (subspace, tuple), in one numpy pass instead of one call each."""
+    below the subspace's own), as `tile_branches` computes them: the subspaces with the same level count are
+    bounded together, one row per (subspace, tuple) with its own spatial loops and sub-cluster counts, in
+    one numpy pass instead of one call each."""
     top = bounds.top_tiles
     found: list[np.ndarray] = [np.zeros(0)] * len(entries)
     pes = problem.accelerator.num_pes
-    groups: dict[tuple[str, ...], list[int]] = {}
+    groups: dict[int, list[int]] = {}
     for index, entry in enumerate(entries):
-        groups.setdefault(entry.spatial_dimensions, []).append(index)
-    for spatial_dimensions, group in groups.items():
-        spatial = tuple(bounds.names.index(name) for name in spatial_dimensions)
+        groups.setdefault(entry.levels, []).append(index)
+    for group in groups.values():
+        spatial_rows = np.array([[bounds.names.index(name) for name in entries[i].spatial_dimensions] for i in group], dtype=np.int64)
         sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
-        if len(group) == 1:  # one tuple of sub-clusters for every row: the cheaper path
+        if len(group) == 1:  # one subspace: one tuple of spatial loops and sub-clusters for every row, the cheaper path
+            spatial: tuple[int, ...] | np.ndarray = tuple(spatial_rows[0].tolist())
             clusters: tuple[int, ...] | np.ndarray = tuple(sub_clusters[0].tolist())
             rows = top
         else:
-            clusters, rows = np.repeat(sub_clusters, len(top), axis=0), np.tile(top, (len(group), 1))
+            spatial, clusters = np.repeat(spatial_rows, len(top), axis=0), np.repeat(sub_clusters, len(top), axis=0)
+            rows = np.tile(top, (len(group), 1))
         runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
         values = objective_bounds(problem.objective, runtime, energy_nj)
         assert values is not None  # callers bound only objectives the bounds cover
@@ -201,7 +204,7 @@ def top_tile_bounds(
 def _without_overflowing(
     problem: MappingProblem,
     bounds: TileBounds,
-    spatial: tuple[int, ...],
+    spatial: tuple[int, ...] | np.ndarray,
     sub_clusters: tuple[int, ...] | np.ndarray,
     rows: np.ndarray,
     values: np.ndarray,
