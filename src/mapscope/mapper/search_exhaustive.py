@@ -28,11 +28,12 @@ from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
-from mapscope.mapper.mapping_objectives import objective_bound, objective_bounds
+from mapscope.mapper.mapping_objectives import bounds_energy, objective_bound, objective_bounds
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import LevelRestriction, MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
+from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,14 @@ def tile_branches(
     incumbent: float,
     top_values: np.ndarray | None = None,
     log: SearchLog | None = None,
+    tile_energy: TileEnergyBounds | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The tile prefixes of the subspace `entry` whose objective bound (the tile bound, never below the
     subspace's) is below `incumbent`, with those bounds, in ascending bound order. Top-level tile tuples are
     bounded first (or given: `top_values`, from `top_tile_bounds`); those below the incumbent are refined
     level by level (each prefix extended by every tile tuple of the next level) while at most
-    MAX_BRANCH_ROWS prefixes would be, so that a branch is, at best, every loop order of one tile chain."""
+    MAX_BRANCH_ROWS prefixes would be, so that a branch is, at best, every loop order of one tile chain.
+    `tile_energy`: the energy bound of each prefix's top-level tiles in place of the layer's `energy_nj`."""
     accelerator = problem.accelerator
     spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
     sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
@@ -153,7 +156,7 @@ def tile_branches(
     while True:
         if top_values is None:
             runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
-            values = objective_bounds(problem.objective, runtime, energy_nj)
+            values = objective_bounds(problem.objective, runtime, _prefix_energy_nj(problem, tile_energy, energy_nj, spatial, sub_clusters, rows))
             assert values is not None
             values = _without_overflowing(problem, bounds, spatial, sub_clusters, rows, np.maximum(values, entry.bound), log)
         else:
@@ -168,12 +171,17 @@ def tile_branches(
 
 
 def top_tile_bounds(
-    problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float, log: SearchLog | None = None
+    problem: MappingProblem,
+    bounds: TileBounds,
+    entries: Sequence[SubspaceEntry],
+    energy_nj: float,
+    log: SearchLog | None = None,
+    tile_energy: TileEnergyBounds | None = None,
 ) -> list[np.ndarray]:
     """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
     below the subspace's own), as `tile_branches` computes them: the subspaces with the same level count are
     bounded together, one row per (subspace, tuple) with its own spatial loops and sub-cluster counts, in
-    one numpy pass instead of one call each."""
+    one numpy pass instead of one call each (`tile_energy` as in `tile_branches`)."""
     top = bounds.top_tiles
     found: list[np.ndarray] = [np.zeros(0)] * len(entries)
     pes = problem.accelerator.num_pes
@@ -191,7 +199,7 @@ def top_tile_bounds(
             spatial, clusters = np.repeat(spatial_rows, len(top), axis=0), np.repeat(sub_clusters, len(top), axis=0)
             rows = np.tile(top, (len(group), 1))
         runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
-        values = objective_bounds(problem.objective, runtime, energy_nj)
+        values = objective_bounds(problem.objective, runtime, _prefix_energy_nj(problem, tile_energy, energy_nj, spatial, clusters, rows))
         assert values is not None  # callers bound only objectives the bounds cover
         values = _without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
         floors = np.array([entries[i].bound for i in group], dtype=np.float64)
@@ -199,6 +207,21 @@ def top_tile_bounds(
         for row, index in enumerate(group):
             found[index] = values[row]
     return found
+
+
+def _prefix_energy_nj(
+    problem: MappingProblem,
+    tile_energy: TileEnergyBounds | None,
+    energy_nj: float,
+    spatial: tuple[int, ...] | np.ndarray,
+    sub_clusters: tuple[int, ...] | np.ndarray,
+    rows: np.ndarray,
+) -> float | np.ndarray:
+    """The energy bound of each tile prefix (`TileEnergyBounds`, never below the layer's `energy_nj`) when the
+    objective reads energy, else `energy_nj` (the finer bound would not be used)."""
+    if tile_energy is None or not bounds_energy(problem.objective):
+        return energy_nj
+    return np.maximum(tile_energy.energy_bounds_nj(problem.energy_table, problem.may_spill, spatial, sub_clusters, rows), energy_nj)
 
 
 def _without_overflowing(
@@ -240,8 +263,17 @@ class _BoundedSubspaces:
     is wanted), so at most one subspace is bounded in vain; the bounds do not depend on the incumbent, so
     reading them ahead prunes exactly what bounding one subspace at a time would."""
 
-    def __init__(self, problem: MappingProblem, bounds: TileBounds | None, entries: Iterator[SubspaceEntry], energy_nj: float, log: SearchLog) -> None:
+    def __init__(
+        self,
+        problem: MappingProblem,
+        bounds: TileBounds | None,
+        entries: Iterator[SubspaceEntry],
+        energy_nj: float,
+        log: SearchLog,
+        tile_energy: TileEnergyBounds | None = None,
+    ) -> None:
         self.problem, self.bounds, self.entries, self.energy_nj, self.log = problem, bounds, entries, energy_nj, log
+        self.tile_energy = tile_energy
         self.tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
         tuples = 0 if bounds is None else len(bounds.top_tiles)
         self.most = max(1, WINDOW_ROWS // tuples) if 0 < tuples <= MAX_WINDOW_TUPLES else 1
@@ -272,7 +304,7 @@ class _BoundedSubspaces:
                 break
         if window:
             assert self.bounds is not None
-            self.ready.extend(zip(window, top_tile_bounds(self.problem, self.bounds, window, self.energy_nj, self.log)))
+            self.ready.extend(zip(window, top_tile_bounds(self.problem, self.bounds, window, self.energy_nj, self.log, self.tile_energy)))
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
             self.ready.append((unbounded, None))
@@ -302,8 +334,10 @@ def exhaustive_search(
         descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     bounds = TileBounds.of(space)
-    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table, spill=problem.may_spill)
-    subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log)
+    work = layer_work(space.layer, space.compat)
+    energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
+    tile_energy = None if bounds is None else TileEnergyBounds(bounds, work)
+    subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log, tile_energy)
     current = next(subspaces, None)
     while current is not None:
         entry, top_values = current
@@ -314,7 +348,7 @@ def exhaustive_search(
             branches: Iterator[Branch] = iter((Branch(entry.bound, entry),))
         else:
             assert bounds is not None
-            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values)
+            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values, tile_energy)
         for branch in branches:
             stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
             if stopped:
@@ -348,14 +382,21 @@ def _unexplored_bound(
 
 
 def _tile_chunks(
-    problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int, top_values: np.ndarray | None = None
+    problem: MappingProblem,
+    bounds: TileBounds,
+    entry: SubspaceEntry,
+    energy_nj: float,
+    log: SearchLog,
+    rows: int,
+    top_values: np.ndarray | None = None,
+    tile_energy: TileEnergyBounds | None = None,
 ) -> Iterator[Branch]:
     """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`), `rows` at a time
     in ascending bound order; the incumbent is read again before each chunk, so later ones shrink or vanish.
     A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
     if top_values is not None and not bool((top_values < log.best_value).any()):
         return
-    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log)
+    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log, tile_energy)
     start = 0
     while start < len(tiles):
         end = min(start + rows, int(np.searchsorted(values, log.best_value, side="left")))

@@ -1,0 +1,189 @@
+"""Lower bounds on a layer's energy over the members of one spatial subspace that share their top-level tiles.
+
+The reported counts are the top level's (docs/model.md, Counts and buffer sizes), so with the top-level
+tiles, spatial loop and sub-cluster count known, only the top level's loop order is left: the output's L2
+writes (one egress per step) do not depend on it, and the operands' L2 reads (= their L1 writes = their NoC
+transfers) are counted exactly for every order and minimised over all of them, vectorised over the rows
+(docs/mapper-bounds.md, Energy and EDP). The tiles must divide (every tile full, no temporal edge), as for
+`tile_bounds.TileBounds`, whose fields these bounds read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import permutations
+
+import numpy as np
+
+from mapscope.hardware.energy import MAESTRO_ENERGY, EnergyTable
+from mapscope.mapper.bounds import PJ_PER_NJ
+from mapscope.mapper.layer_work import LayerWork
+from mapscope.mapper.tile_bounds import TileBounds
+
+
+@dataclass(frozen=True)
+class TileEnergyBounds:
+    """The energy bound of top-level tile tuples: the tile geometry (`tiles`) and the layer's fixed counts (`work`)."""
+
+    tiles: TileBounds
+    work: LayerWork
+
+    @cached_property
+    def orders(self) -> tuple[tuple[int, ...], ...]:
+        """Every top-level loop order (loop indices, outermost first)."""
+        return tuple(permutations(range(len(self.tiles.extents))))
+
+    def _operand_geometry(self, top: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, ...]]]:
+        """Per operand (input, filter): its elements along each loop in one tile (M, (rows, loops)), the
+        fresh ones when the loop slides by one step (U: a window axis advancing q·stride keeps the overlap),
+        the tile's whole volume, and which loops index it."""
+        bounds = self.tiles
+        found = []
+        for loops, fixed in ((bounds.input_loops, bounds.input_fixed_elems), (bounds.filter_loops, bounds.filter_fixed_elems)):
+            along = np.ones_like(top)
+            fresh = np.ones_like(top)
+            for column, indexed in enumerate(loops):
+                if not indexed:
+                    continue
+                if loops is bounds.input_loops and bounds.windows[column]:
+                    along[:, column] = (top[:, column] - 1) * bounds.strides[column] + bounds.windows[column]
+                    fresh[:, column] = np.minimum(along[:, column], top[:, column] * bounds.strides[column])
+                else:
+                    along[:, column] = top[:, column]
+                    fresh[:, column] = top[:, column]
+            found.append((along, fresh, fixed * along.prod(axis=1), loops))
+        return found
+
+    def operand_reads_elems(
+        self, spatial: int | np.ndarray, sub_clusters: int | np.ndarray, top: np.ndarray, order: tuple[int, ...] | None = None
+    ) -> np.ndarray:
+        """Per row of top-level tiles (spatial loop index and level-0 sub-cluster count: one for every row or
+        one per row), the input plus filter L2 reads of a top level walking its loops in `order`, or the
+        least over every order (None). The model's spatial ingress summed over its steps (docs/model.md,
+        Per-case volumes): the first step loads a tile per busy sub-cluster; a step whose innermost moving
+        loop does not index the tensor loads none of it; otherwise the whole tile, or only the fresh slice
+        along that loop when no inner loop over the tensor restarts; a SpatialMap'ed loop gives the
+        sub-clusters after the first only their fresh slice while it sits inside the moving loop."""
+        top = np.asarray(top, dtype=np.int64)
+        rows, loops = top.shape
+        spatial_loops = np.broadcast_to(np.asarray(spatial, dtype=np.int64), (rows,))
+        clusters = np.broadcast_to(np.asarray(sub_clusters, dtype=np.int64), (rows,))
+        index = np.arange(rows)
+        counts = np.asarray(self.tiles.extents, dtype=np.int64)[None, :] // top
+        spread = counts[index, spatial_loops]
+        folds = -(-spread // clusters)
+        steps = counts.copy()  # how many values each loop takes: folds for the spatial loop
+        steps[index, spatial_loops] = folds
+        first_busy = np.minimum(spread, clusters)
+        geometry = self._operand_geometry(top)
+        best: np.ndarray | None = None
+        for walk in self.orders if order is None else (order,):
+            total = np.zeros(rows, dtype=np.int64)
+            for along, fresh, volume, indexed in geometry:
+                total = total + self._tensor_reads(walk, along, fresh, volume, indexed, spatial_loops, clusters, spread, folds, steps, first_busy)
+            best = total if best is None else np.minimum(best, total)
+        assert best is not None
+        return best
+
+    @staticmethod
+    def _tensor_reads(
+        walk: tuple[int, ...],
+        along: np.ndarray,
+        fresh: np.ndarray,
+        volume: np.ndarray,
+        indexed: tuple[bool, ...],
+        spatial: np.ndarray,
+        clusters: np.ndarray,
+        spread: np.ndarray,
+        folds: np.ndarray,
+        steps: np.ndarray,
+        first_busy: np.ndarray,
+    ) -> np.ndarray:
+        """One operand's L2 reads over a top level walking its loops in `walk` (see `operand_reads_elems`)."""
+        rows = len(volume)
+        index = np.arange(rows)
+        partitioned = np.asarray(indexed, dtype=bool)[spatial]
+        spatial_along = np.where(partitioned, along[index, spatial], 1)
+        spatial_fresh = np.where(partitioned, fresh[index, spatial], 1)
+        temporal = volume // spatial_along  # the tile's volume without the spatial loop's factor
+        position = np.empty(len(walk), dtype=np.int64)
+        position[list(walk)] = np.arange(len(walk))
+        spatial_position = position[spatial]
+        reads = volume * np.where(partitioned, first_busy, 1)  # the first step: a whole tile per busy sub-cluster
+        outer = np.ones(rows, dtype=np.int64)  # combinations of the loops outside the current one
+        for at, loop in enumerate(walk):
+            if indexed[loop]:
+                inner = [later for later in walk[at + 1 :] if indexed[later]]
+                restarts = np.zeros(rows, dtype=bool)  # an inner loop over the tensor restarts: whole tiles
+                for later in inner:
+                    restarts |= steps[:, later] > 1
+                moves = steps[:, loop] - 1
+                is_spatial = spatial == loop
+                slid = np.where(restarts | is_spatial, temporal, temporal // along[:, loop] * fresh[:, loop])
+                new = np.where(restarts, spatial_along, spatial_fresh)  # what a later sub-cluster gets when the spatial loop moves
+                per_outer = np.where(
+                    is_spatial,
+                    (folds - 1) * spatial_along + np.maximum(spread - clusters - (folds - 1), 0) * new,
+                    np.where(
+                        spatial_position > at,
+                        moves * (spatial_along + (first_busy - 1) * spatial_fresh),
+                        moves * spatial_along,
+                    ),
+                )
+                outer_weight = np.where(partitioned & (spatial_position < at), outer // folds * spread, outer)
+                reads = reads + np.where(partitioned, outer_weight * per_outer * slid, outer * moves * slid)
+            outer = outer * steps[:, loop]
+        return reads
+
+    def output_writes_elems(self, spatial: int | np.ndarray, sub_clusters: int | np.ndarray, top: np.ndarray) -> np.ndarray:
+        """Per row, the output's L2 writes: every step sends up one output tile per busy sub-cluster when the
+        spatial loop indexes the output, else one (spatial reduction is free); whatever the loop order."""
+        top = np.asarray(top, dtype=np.int64)
+        rows = len(top)
+        spatial_loops = np.broadcast_to(np.asarray(spatial, dtype=np.int64), (rows,))
+        clusters = np.broadcast_to(np.asarray(sub_clusters, dtype=np.int64), (rows,))
+        index = np.arange(rows)
+        counts = np.asarray(self.tiles.extents, dtype=np.int64)[None, :] // top
+        spread = counts[index, spatial_loops]
+        others = counts.prod(axis=1) // spread
+        partitioned = np.asarray(self.tiles.output_loops, dtype=bool)[spatial_loops]
+        tile = np.full(rows, self.tiles.output_fixed_elems, dtype=np.int64)
+        for column, indexed in enumerate(self.tiles.output_loops):
+            if indexed:
+                tile = tile * top[:, column]
+        return others * np.where(partitioned, spread, -(-spread // clusters)) * tile
+
+    def energy_bounds_nj(
+        self,
+        energy_table: EnergyTable | None,
+        spill: bool,
+        spatial: tuple[int, ...] | np.ndarray,
+        sub_clusters: tuple[int, ...] | np.ndarray,
+        rows: np.ndarray,
+    ) -> np.ndarray:
+        """Per row of tile prefixes (as `TileBounds.runtime_bounds_cycles` takes them; only the top level's
+        tiles, spatial loop and sub-cluster count matter), a lower bound on the `energy_nj` of every member
+        that starts so: `bounds.energy_lower_bound_nj`'s formula with the operands' L2 reads and the output's
+        L2 writes of these tiles in place of the layer's floors (`spill` as there)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        top = rows[:, : len(self.tiles.extents)]
+        spatial_top = np.asarray(spatial, dtype=np.int64)[..., 0]
+        clusters_top = np.asarray(sub_clusters, dtype=np.int64)[..., 0]
+        keys = np.column_stack((top, np.broadcast_to(spatial_top, (len(top),)), np.broadcast_to(clusters_top, (len(top),))))
+        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        loops = len(self.tiles.extents)
+        work = self.work
+        reads = np.maximum(self.operand_reads_elems(distinct[:, loops], distinct[:, loops + 1], distinct[:, :loops]), work.input_touched_elems + work.filter_elems)
+        writes = np.maximum(self.output_writes_elems(distinct[:, loops], distinct[:, loops + 1], distinct[:, :loops]), work.computed_output_elems)
+        table = energy_table or MAESTRO_ENERGY
+        reads_f, writes_f = reads.astype(np.float64), writes.astype(np.float64)
+        if spill:  # as energy_lower_bound_nj: operands bypassed cost nothing in L2, the output the lesser of held and bypassed
+            l2_pj = np.minimum(table.l2_access_pj * (writes_f + work.output_elems), table.dram_access_pj * np.maximum(writes_f - work.output_elems, 0.0))
+        else:
+            l2_pj = table.l2_access_pj * (work.input_elems + work.filter_elems + reads_f + writes_f + work.output_elems)
+        pj = l2_pj + table.l1_access_pj * (4 * work.macs + reads_f) + table.mac_pj * work.macs
+        dram = work.input_elems + work.filter_elems + work.output_elems
+        energy = (pj + table.noc_transfer_pj * (reads_f + writes_f) + table.dram_access_pj * dram) / PJ_PER_NJ
+        return energy[inverse]
