@@ -22,6 +22,10 @@ from mapscope.mapper.layer_work import LayerWork
 from mapscope.mapper.tile_bounds import TileBounds
 
 
+#: (orders x rows) cells the operand-read count handles per numpy pass (memory stays in tens of MB).
+ORDER_ROW_CELLS = 1 << 18
+
+
 @dataclass(frozen=True)
 class TileEnergyBounds:
     """The energy bound of top-level tile tuples: the tile geometry (`tiles`) and the layer's fixed counts (`work`)."""
@@ -66,74 +70,83 @@ class TileEnergyBounds:
         along that loop when no inner loop over the tensor restarts; a SpatialMap'ed loop gives the
         sub-clusters after the first only their fresh slice while it sits inside the moving loop."""
         top = np.asarray(top, dtype=np.int64)
-        rows, loops = top.shape
+        rows = len(top)
         spatial_loops = np.broadcast_to(np.asarray(spatial, dtype=np.int64), (rows,))
         clusters = np.broadcast_to(np.asarray(sub_clusters, dtype=np.int64), (rows,))
+        walks = np.asarray(self.orders if order is None else (order,), dtype=np.int64).reshape(-1, len(self.tiles.extents))
+        chunk = max(1, ORDER_ROW_CELLS // len(walks))
+        return np.concatenate(
+            [self._least_reads(walks, spatial_loops[at : at + chunk], clusters[at : at + chunk], top[at : at + chunk]) for at in range(0, rows, chunk)]
+        ) if rows else np.zeros(0, dtype=np.int64)
+
+    def _least_reads(self, walks: np.ndarray, spatial: np.ndarray, clusters: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """`operand_reads_elems` of a few rows for the loop orders `walks` (orders, loops), as (orders, rows) arrays, least over the orders."""
+        rows = len(top)
         index = np.arange(rows)
         counts = np.asarray(self.tiles.extents, dtype=np.int64)[None, :] // top
-        spread = counts[index, spatial_loops]
+        spread = counts[index, spatial]
         folds = -(-spread // clusters)
         steps = counts.copy()  # how many values each loop takes: folds for the spatial loop
-        steps[index, spatial_loops] = folds
+        steps[index, spatial] = folds
         first_busy = np.minimum(spread, clusters)
-        geometry = self._operand_geometry(top)
-        best: np.ndarray | None = None
-        for walk in self.orders if order is None else (order,):
-            total = np.zeros(rows, dtype=np.int64)
-            for along, fresh, volume, indexed in geometry:
-                total = total + self._tensor_reads(walk, along, fresh, volume, indexed, spatial_loops, clusters, spread, folds, steps, first_busy)
-            best = total if best is None else np.minimum(best, total)
-        assert best is not None
-        return best
+        position = np.argsort(walks, axis=1)  # (orders, loops): where each loop sits in each order
+        spatial_position = position[:, spatial]  # (orders, rows)
+        total = np.zeros((len(walks), rows), dtype=np.int64)
+        for along, fresh, volume, indexed in self._operand_geometry(top):
+            total += self._tensor_reads(walks, along, fresh, volume, np.asarray(indexed, dtype=bool), spatial, spatial_position, clusters, spread, folds, steps, first_busy)
+        return total.min(axis=0)
 
     @staticmethod
     def _tensor_reads(
-        walk: tuple[int, ...],
+        walks: np.ndarray,
         along: np.ndarray,
         fresh: np.ndarray,
         volume: np.ndarray,
-        indexed: tuple[bool, ...],
+        indexed: np.ndarray,
         spatial: np.ndarray,
+        spatial_position: np.ndarray,
         clusters: np.ndarray,
         spread: np.ndarray,
         folds: np.ndarray,
         steps: np.ndarray,
         first_busy: np.ndarray,
     ) -> np.ndarray:
-        """One operand's L2 reads over a top level walking its loops in `walk` (see `operand_reads_elems`)."""
+        """One operand's L2 reads per (order, row) over a top level walking its loops in each of `walks`
+        (see `operand_reads_elems`)."""
         rows = len(volume)
         index = np.arange(rows)
-        partitioned = np.asarray(indexed, dtype=bool)[spatial]
+        partitioned = indexed[spatial]
         spatial_along = np.where(partitioned, along[index, spatial], 1)
         spatial_fresh = np.where(partitioned, fresh[index, spatial], 1)
         temporal = volume // spatial_along  # the tile's volume without the spatial loop's factor
-        position = np.empty(len(walk), dtype=np.int64)
-        position[list(walk)] = np.arange(len(walk))
-        spatial_position = position[spatial]
-        reads = volume * np.where(partitioned, first_busy, 1)  # the first step: a whole tile per busy sub-cluster
-        outer = np.ones(rows, dtype=np.int64)  # combinations of the loops outside the current one
-        for at, loop in enumerate(walk):
-            if indexed[loop]:
-                inner = [later for later in walk[at + 1 :] if indexed[later]]
-                restarts = np.zeros(rows, dtype=bool)  # an inner loop over the tensor restarts: whole tiles
-                for later in inner:
-                    restarts |= steps[:, later] > 1
-                moves = steps[:, loop] - 1
-                is_spatial = spatial == loop
-                slid = np.where(restarts | is_spatial, temporal, temporal // along[:, loop] * fresh[:, loop])
-                new = np.where(restarts, spatial_along, spatial_fresh)  # what a later sub-cluster gets when the spatial loop moves
+        loops = walks.shape[1]
+        moving = (steps > 1).T  # (loops, rows)
+        # restarts[at]: some loop inside position `at` indexes the tensor and takes several values (whole tiles then)
+        restarts = [np.zeros((len(walks), rows), dtype=bool)] * loops
+        for at in range(loops - 2, -1, -1):
+            later = walks[:, at + 1]
+            restarts[at] = restarts[at + 1] | (indexed[later][:, None] & moving[later])
+        reads = np.broadcast_to(volume * np.where(partitioned, first_busy, 1), (len(walks), rows)).copy()  # the first step
+        outer = np.ones((len(walks), rows), dtype=np.int64)  # combinations of the loops outside the current position
+        along_t, fresh_t, steps_t = along.T, fresh.T, steps.T
+        for at in range(loops):
+            loop = walks[:, at]
+            loop_steps = steps_t[loop]
+            if indexed[loop].any():
+                moves = loop_steps - 1
+                is_spatial = spatial[None, :] == loop[:, None]
+                restart = restarts[at]
+                slid = np.where(restart | is_spatial, temporal, temporal // along_t[loop] * fresh_t[loop])
+                new = np.where(restart, spatial_along, spatial_fresh)  # what a later sub-cluster gets when the spatial loop moves
                 per_outer = np.where(
                     is_spatial,
                     (folds - 1) * spatial_along + np.maximum(spread - clusters - (folds - 1), 0) * new,
-                    np.where(
-                        spatial_position > at,
-                        moves * (spatial_along + (first_busy - 1) * spatial_fresh),
-                        moves * spatial_along,
-                    ),
+                    moves * np.where(spatial_position > at, spatial_along + (first_busy - 1) * spatial_fresh, spatial_along),
                 )
                 outer_weight = np.where(partitioned & (spatial_position < at), outer // folds * spread, outer)
-                reads = reads + np.where(partitioned, outer_weight * per_outer * slid, outer * moves * slid)
-            outer = outer * steps[:, loop]
+                step_reads = np.where(partitioned, outer_weight * per_outer * slid, outer * moves * slid)
+                reads += np.where(indexed[loop][:, None], step_reads, 0)
+            outer = outer * loop_steps
         return reads
 
     def output_writes_elems(self, spatial: int | np.ndarray, sub_clusters: int | np.ndarray, top: np.ndarray) -> np.ndarray:
