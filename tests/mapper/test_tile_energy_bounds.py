@@ -24,10 +24,15 @@ from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.mapper import MappingSpace
+from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.counting import sample_mapping
 from mapscope.mapper.layer_work import layer_work
+from mapscope.mapper.mapping_objectives import mapping_objective, objective_bounds
+from mapscope.mapper.search_exhaustive import spatial_subspaces
+from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.space import LevelChoice, MappingChoice, dataflow
 from mapscope.mapper.tile_bounds import TileBounds
+from mapscope.mapper.tile_branch_bounds import top_tile_bounds
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
@@ -166,3 +171,42 @@ def test_a_split_reduction_raises_the_bound_above_the_layer_floor() -> None:
     tiles = [8 if name != "K" else 2 for name in names]
     writes = energy.output_writes_elems(names.index("M"), 4, np.array([tiles]))
     assert int(writes[0]) == 4 * 64
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    layer=small_layers((LayerType.CONV, LayerType.GEMM), max_channels=6, max_gemm=8),
+    accelerator=accelerators(),
+    objective=st.sampled_from(("edp", "energy", "runtime")),
+    data=st.data(),
+)
+def test_top_tile_bounds_use_the_tile_energy_below_the_incumbent_only(layer: Layer, accelerator: Accelerator, objective: str, data: st.DataObject) -> None:
+    """`top_tile_bounds` with the tile energy: each tuple's bound is its runtime bound combined with its own
+    energy bound (raised to the subspace's bound); with an incumbent, tuples below it keep exactly that bound
+    and the others keep one at least the incumbent (pruned either way); a runtime objective ignores energy."""
+    space = MappingSpace(layer, accelerator.num_pes, max_levels=2)
+    bounds = TileBounds.of(space)
+    if bounds is None:
+        return
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    work = layer_work(layer, None)
+    floor = energy_lower_bound_nj(work, None, None)
+    tile_energy = TileEnergyBounds(bounds, work)
+    entries = list(spatial_subspaces(problem))
+    entries = data.draw(st.lists(st.sampled_from(entries), min_size=1, max_size=6)) if entries else []
+    full = top_tile_bounds(problem, bounds, entries, floor, None, tile_energy)
+    for entry, found in zip(entries, full):
+        spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+        runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, bounds.top_tiles)
+        energy = np.maximum(tile_energy.energy_bounds_nj(None, False, spatial, sub_clusters, bounds.top_tiles), floor)
+        alone = objective_bounds(problem.objective, runtime, floor if objective == "runtime" else energy)
+        assert alone is not None
+        finite = np.isfinite(found)
+        assert np.array_equal(found[finite], np.maximum(alone, entry.bound)[finite])
+    if not entries:
+        return
+    incumbent = float(np.median(np.concatenate(full)))
+    for found, cut in zip(full, top_tile_bounds(problem, bounds, entries, floor, None, tile_energy, incumbent)):
+        assert np.array_equal(cut[found < incumbent], found[found < incumbent])
+        assert bool((cut[found >= incumbent] >= incumbent).all())

@@ -29,12 +29,12 @@ from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
-from mapscope.mapper.mapping_objectives import objective_bound, objective_bounds
+from mapscope.mapper.mapping_objectives import bounds_energy, objective_bound, objective_bounds
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.mapper.tile_branch_bounds import SubspaceEntry, tile_branches, top_tile_bounds
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, without_overflowing, tile_branches, top_tile_bounds
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
@@ -76,10 +76,8 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
     busy, held = np.where(low, 1, np.where(high, pes, busy)), np.where(low | high, 1, held)
     pairs, inverse = _distinct_pairs(busy, held)
     equal_tiles = not space.imperfect
-    bounds = [
-        objective_bound(problem.objective, LowerBound(runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles), energy_nj))
-        for b, h in pairs
-    ]
+    runtimes = [runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles) for b, h in pairs]
+    bounds = [objective_bound(problem.objective, LowerBound(runtime, energy_nj)) for runtime in runtimes]
     starts = np.cumsum([0] + [len(block[1]) for block in blocks])
     if any(bound is None for bound in bounds):  # the objective is not bounded: nothing is ordered or pruned
         order = np.arange(len(counts))
@@ -90,7 +88,8 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
         block = int(np.searchsorted(starts, flat, side="right")) - 1
         levels, _, assignments, tuples = blocks[block]
         cluster_index, assignment_index = divmod(flat - int(starts[block]), len(assignments))
-        yield SubspaceEntry(bounds[int(inverse[flat])], levels, tuples[cluster_index], assignments[assignment_index])
+        pair = int(inverse[flat])
+        yield SubspaceEntry(bounds[pair], levels, tuples[cluster_index], assignments[assignment_index], runtimes[pair])
 
 
 def _distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -139,7 +138,8 @@ class _BoundedSubspaces:
         tile_energy: TileEnergyBounds | None = None,
     ) -> None:
         self.problem, self.bounds, self.entries, self.energy_nj, self.log = problem, bounds, entries, energy_nj, log
-        self.tile_energy = tile_energy
+        self.tile_energy = tile_energy if bounds_energy(problem.objective) else None
+        self.least_energy_nj: dict[tuple[int, int], float] = {}  # per (level-0 spatial loop, sub-clusters)
         self.tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
         tuples = 0 if bounds is None else len(bounds.top_tiles)
         self.most = max(1, WINDOW_ROWS // tuples) if 0 < tuples <= MAX_WINDOW_TUPLES else 1
@@ -170,10 +170,36 @@ class _BoundedSubspaces:
                 break
         if window:
             assert self.bounds is not None
-            self.ready.extend(zip(window, top_tile_bounds(self.problem, self.bounds, window, self.energy_nj, self.log, self.tile_energy, self.log.best_value)))
+            least = [self._least_bound(entry) for entry in window]
+            wanted = [entry for entry, bound in zip(window, least) if bound < self.log.best_value]
+            found = iter(top_tile_bounds(self.problem, self.bounds, wanted, self.energy_nj, self.log, self.tile_energy, self.log.best_value) if wanted else ())
+            tuples = len(self.bounds.top_tiles)
+            self.ready.extend((entry, next(found) if bound < self.log.best_value else np.full(tuples, bound)) for entry, bound in zip(window, least))
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
             self.ready.append((unbounded, None))
+
+
+    def _least_bound(self, entry: SubspaceEntry) -> float:
+        """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of
+        the tuples of its level-0 spatial loop and sub-cluster count that fit the buffers (when enforced; the L2
+        requirement depends on those alone, the L1 one on a one-level subspace's tuples), or its own bound
+        without tile energy. A subspace whose bound reaches the incumbent so is pruned without bounding its
+        tuples one by one."""
+        assert entry.bound is not None and self.bounds is not None
+        if self.tile_energy is None or entry.runtime_cycles is None:
+            return entry.bound
+        problem, top = self.problem, self.bounds.top_tiles
+        spatial = tuple(self.bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+        key = (spatial[0], sub_clusters[0], entry.levels == 1)
+        if key not in self.least_energy_nj:
+            energy = self.tile_energy.energy_bounds_nj(problem.energy_table, problem.may_spill, spatial, sub_clusters, top)
+            energy = without_overflowing(problem, self.bounds, spatial, sub_clusters, top, energy, self.log)
+            self.least_energy_nj[key] = max(float(energy.min()), self.energy_nj)
+        bound = objective_bound(self.problem.objective, LowerBound(entry.runtime_cycles, self.least_energy_nj[key]))
+        assert bound is not None
+        return max(bound, entry.bound)
 
 
 def exhaustive_search(

@@ -9,7 +9,7 @@ prefix's bound combines `tile_bounds.TileBounds`' runtime bound with, when the o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from math import prod
 
 import numpy as np
@@ -25,12 +25,13 @@ from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 @dataclass(frozen=True)
 class SubspaceEntry:
     """One spatial subspace of the space: its objective bound (None: unbounded), level count, cluster sizes
-    and spatial loop per level."""
+    and spatial loop per level; and its runtime bound, to combine with finer energy bounds (not compared)."""
 
     bound: float | None
     levels: int
     cluster_sizes: tuple[int, ...]
     spatial_dimensions: tuple[str, ...]
+    runtime_cycles: int | None = field(default=None, compare=False)
 
     def space_within(self, space: MappingSpace) -> MappingSpace:
         """`space` narrowed to this subspace's level count and spatial loops (cluster sizes are filtered
@@ -69,7 +70,7 @@ def tile_branches(
         if top_values is None:
             runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
             values = _prefix_bounds(problem, runtime, tile_energy, energy_nj, spatial, sub_clusters, rows, incumbent)
-            values = _without_overflowing(problem, bounds, spatial, sub_clusters, rows, np.maximum(values, entry.bound), log)
+            values = without_overflowing(problem, bounds, spatial, sub_clusters, rows, np.maximum(values, entry.bound), log)
         else:
             values, top_values = top_values, None
         below = values < incumbent
@@ -113,7 +114,7 @@ def top_tile_bounds(
             rows = np.tile(top, (len(group), 1))
         runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
         values = _prefix_bounds(problem, runtime, tile_energy, energy_nj, spatial, clusters, rows, incumbent)
-        values = _without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
+        values = without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
         floors = np.array([entries[i].bound for i in group], dtype=np.float64)
         values = np.maximum(values.reshape(len(group), len(top)), floors[:, None])
         for row, index in enumerate(group):
@@ -152,7 +153,7 @@ def _prefix_bounds(
     return values
 
 
-def _without_overflowing(
+def without_overflowing(
     problem: MappingProblem,
     bounds: TileBounds,
     spatial: tuple[int, ...] | np.ndarray,

@@ -10,7 +10,7 @@ transfers) are counted exactly for every order and minimised over all of them, v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import permutations
 
@@ -28,15 +28,20 @@ ORDER_ROW_CELLS = 1 << 18
 
 @dataclass(frozen=True)
 class TileEnergyBounds:
-    """The energy bound of top-level tile tuples: the tile geometry (`tiles`) and the layer's fixed counts (`work`)."""
+    """The energy bound of top-level tile tuples: the tile geometry (`tiles`) and the layer's fixed counts (`work`);
+    the counts of every top-level tuple are kept per (spatial loop, sub-cluster count) once computed."""
 
     tiles: TileBounds
     work: LayerWork
+    _counts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @cached_property
     def orders(self) -> tuple[tuple[int, ...], ...]:
-        """Every top-level loop order (loop indices, outermost first)."""
-        return tuple(permutations(range(len(self.tiles.extents))))
+        """Every top-level loop order that can count differently (loop indices, outermost first): the loops of
+        extent 1 never move, so they are placed innermost once instead of everywhere."""
+        moving = [loop for loop, extent in enumerate(self.tiles.extents) if extent > 1]
+        still = tuple(loop for loop, extent in enumerate(self.tiles.extents) if extent == 1)
+        return tuple(order + still for order in permutations(moving))
 
     def _operand_geometry(self, top: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, ...]]]:
         """Per operand (input, filter): its elements along each loop in one tile (M, (rows, loops)), the
@@ -180,16 +185,17 @@ class TileEnergyBounds:
         that starts so: `bounds.energy_lower_bound_nj`'s formula with the operands' L2 reads and the output's
         L2 writes of these tiles in place of the layer's floors (`spill` as there)."""
         rows = np.asarray(rows, dtype=np.int64)
-        top = rows[:, : len(self.tiles.extents)]
-        spatial_top = np.asarray(spatial, dtype=np.int64)[..., 0]
-        clusters_top = np.asarray(sub_clusters, dtype=np.int64)[..., 0]
-        keys = np.column_stack((top, np.broadcast_to(spatial_top, (len(top),)), np.broadcast_to(clusters_top, (len(top),))))
-        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        tuples = self._tuple_index(rows[:, : len(self.tiles.extents)])
+        spatial_top = np.broadcast_to(np.asarray(spatial, dtype=np.int64)[..., 0], (len(rows),))
+        clusters_top = np.broadcast_to(np.asarray(sub_clusters, dtype=np.int64)[..., 0], (len(rows),))
+        reads = np.zeros(len(rows), dtype=np.int64)
+        writes = np.zeros(len(rows), dtype=np.int64)
         loops = len(self.tiles.extents)
+        for key in np.unique(clusters_top * loops + spatial_top).tolist():  # one (spatial loop, sub-clusters) pair at a time
+            chosen = clusters_top * loops + spatial_top == key
+            tuple_reads, tuple_writes = self.top_counts(key % loops, key // loops)
+            reads[chosen], writes[chosen] = tuple_reads[tuples[chosen]], tuple_writes[tuples[chosen]]
         work = self.work
-        reads = np.maximum(self.operand_reads_elems(distinct[:, loops], distinct[:, loops + 1], distinct[:, :loops]), work.input_touched_elems + work.filter_elems)
-        writes = np.maximum(self.output_writes_elems(distinct[:, loops], distinct[:, loops + 1], distinct[:, :loops]), work.computed_output_elems)
         table = energy_table or MAESTRO_ENERGY
         reads_f, writes_f = reads.astype(np.float64), writes.astype(np.float64)
         if spill:  # as energy_lower_bound_nj: operands bypassed cost nothing in L2, the output the lesser of held and bypassed
@@ -199,4 +205,38 @@ class TileEnergyBounds:
         pj = l2_pj + table.l1_access_pj * (4 * work.macs + reads_f) + table.mac_pj * work.macs
         dram = work.input_elems + work.filter_elems + work.output_elems
         energy = (pj + table.noc_transfer_pj * (reads_f + writes_f) + table.dram_access_pj * dram) / PJ_PER_NJ
-        return energy[inverse]
+        return energy
+
+    def top_counts(self, spatial: int, sub_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+        """The operand L2 reads (least over the orders) and output L2 writes of every top-level tile tuple
+        (`TileBounds.top_tiles` order) for one spatial loop and sub-cluster count, each at least the layer's
+        floor; computed once per pair (the exhaustive search asks for the same pairs from many subspaces)."""
+        key = (spatial, sub_clusters)
+        if key not in self._counts:
+            top, work = self.tiles.top_tiles, self.work
+            reads = np.maximum(self.operand_reads_elems(spatial, sub_clusters, top), work.input_touched_elems + work.filter_elems)
+            writes = np.maximum(self.output_writes_elems(spatial, sub_clusters, top), work.computed_output_elems)
+            reads.flags.writeable = writes.flags.writeable = False
+            self._counts[key] = (reads, writes)
+        return self._counts[key]
+
+    @cached_property
+    def _tuple_digits(self) -> tuple[tuple[np.ndarray, int], ...]:
+        """Per loop, each tile's rank among its extent's divisors (indexed by the tile) and the loop's weight in
+        `TileBounds.top_tiles`' order (product of divisor counts, last loop fastest)."""
+        found: list[tuple[np.ndarray, int]] = []
+        weight = 1
+        for extent in reversed(self.tiles.extents):
+            divisors = [d for d in range(1, extent + 1) if extent % d == 0]
+            rank = np.zeros(extent + 1, dtype=np.int64)
+            rank[divisors] = np.arange(len(divisors))
+            found.append((rank, weight))
+            weight *= len(divisors)
+        return tuple(reversed(found))
+
+    def _tuple_index(self, top: np.ndarray) -> np.ndarray:
+        """The row of `TileBounds.top_tiles` holding each row of top-level tiles."""
+        index = np.zeros(len(top), dtype=np.int64)
+        for column, (rank, weight) in enumerate(self._tuple_digits):
+            index += rank[top[:, column]] * weight
+        return index
