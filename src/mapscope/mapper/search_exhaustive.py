@@ -34,7 +34,7 @@ from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.mapper.tile_branch_bounds import SubspaceEntry, without_overflowing, tile_branches, top_tile_bounds
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, tile_branches, top_tile_bounds, without_overflowing
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
@@ -125,8 +125,9 @@ class _BoundedSubspaces:
     tile bounds do not apply), bounded in windows of subspaces that double up to WINDOW_ROWS rows (one at a
     time above MAX_WINDOW_TUPLES top-level tuples). A window
     closes at the first subspace whose own bound reaches `ceiling` or the incumbent (nothing from there on
-    is wanted), so at most one subspace is bounded in vain; the bounds do not depend on the incumbent, so
-    reading them ahead prunes exactly what bounding one subspace at a time would."""
+    is wanted), so at most one subspace is bounded in vain. Where a bound skips work (a tuple's finer energy,
+    a subspace pruned whole by its least tuple energy) it is at least the incumbent of the time, which only
+    falls, so reading them ahead prunes exactly what bounding one subspace at a time would."""
 
     def __init__(
         self,
