@@ -347,22 +347,29 @@ def _unexplored_bound(
     return lowest
 
 
+#: Tile prefixes in a subspace's first chunk (`_tile_chunks`); later chunks double up to `branch_rows`.
+FIRST_CHUNK_ROWS = 16
+
+
 def _tile_chunks(
     problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int, top_values: np.ndarray | None = None
 ) -> Iterator[Branch]:
-    """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`), `rows` at a time
-    in ascending bound order; the incumbent is read again before each chunk, so later ones shrink or vanish.
+    """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`) in ascending bound
+    order, in chunks that double from FIRST_CHUNK_ROWS up to `rows`; the incumbent is read again before each
+    chunk, so later ones shrink or vanish. Small first chunks matter: the lowest-bound prefixes often hold a
+    better mapping, and the prefixes after them are then pruned instead of enumerated (ResNet-50's
+    res3a_branch1: 896,151 evaluations to certify in chunks of 4,096, 7,971 in chunks of 32).
     A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
     if top_values is not None and not bool((top_values < log.best_value).any()):
         return
     tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log)
-    start = 0
+    start, size = 0, min(FIRST_CHUNK_ROWS, rows)
     while start < len(tiles):
-        end = min(start + rows, int(np.searchsorted(values, log.best_value, side="left")))
+        end = min(start + size, int(np.searchsorted(values, log.best_value, side="left")))
         if end <= start:
             return  # every remaining tuple's bound reaches the incumbent
         yield Branch(float(values[start]), entry, tiles[start:end])
-        start = end
+        start, size = end, min(2 * size, rows)
 
 
 def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None) -> bool:
