@@ -23,6 +23,7 @@ from mapscope.formats.results.store import DesignRecord
 
 if TYPE_CHECKING:
     from mapscope.explore.exploration import ExplorationResult
+    from mapscope.explore.space import DesignSpace
     from mapscope.optimization.objectives import Objective
 
 #: Version of the document layout below; bump it when a key changes meaning or disappears.
@@ -52,11 +53,16 @@ UNIT_NAMES = {"macs": "MACs", "utilization": "fraction of PEs"}
 #: The value a constraint check appends to its label in DesignRecord.violation, e.g. " (is 41.2)".
 _VIOLATION_VALUE = re.compile(r" \(is [^()]*\)$")
 
-#: The pseudo-constraint of `buffers_fit`: the metrics compared and the label the evaluation uses.
+#: The pseudo-constraint of `buffers_fit`: the metrics compared and the label the evaluation uses, per level.
 BUFFER_CHECKS = tuple(
     (f"{level.upper()} requirement <= {level.upper()} size", f"{level}_size_req_elems", f"{level}_size_elems")
     for level in ("l1", "l2")
 )
+
+
+def buffer_checks(space: DesignSpace) -> tuple[tuple[str, str, str], ...]:
+    """The BUFFER_CHECKS of the levels `buffers_fit` holds the designs of `space` to."""
+    return tuple(check for check in BUFFER_CHECKS if check[2].removesuffix("_size_elems") in space.fitted_levels)
 
 
 def metric_unit(metric: str) -> str:
@@ -133,10 +139,9 @@ def violation_reason(violation: str) -> str:
 def constraint_texts(result: ExplorationResult) -> list[str]:
     """Every constraint the designs were held to, as the violation texts name them."""
     texts = [constraint.describe() for constraint in result.space.constraints]
-    if result.space.buffers_fit:
-        for label, required, capacity in BUFFER_CHECKS:
-            if any(required in r.metrics and capacity in r.metrics for r in result.records):
-                texts.append(label)
+    for label, required, capacity in buffer_checks(result.space):
+        if any(required in r.metrics and capacity in r.metrics for r in result.records):
+            texts.append(label)
     return texts
 
 
