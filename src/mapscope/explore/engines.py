@@ -252,6 +252,8 @@ def _constraints(space_file: SpaceFile, known: tuple[str, ...]) -> tuple[tuple[C
     for name, entry in entries.items():
         if isinstance(entry, str) and name != BUFFERS_FIT:
             raise InputError(f"only {BUFFERS_FIT} takes l1; bound other constraints with min/max", space_file.where(("constraints", name)))
+        if isinstance(entry, str) and entry != "l1":
+            raise InputError(f"{BUFFERS_FIT} is true, false or l1 (L1 must fit, L2 may spill), got {quoted(entry)}", space_file.where(("constraints", name)))
     l1_only = entries.get(BUFFERS_FIT) == "l1"
     if l1_only:
         if space_file.document.engine != "maestro":

@@ -99,7 +99,7 @@ class SpaceDocument(_Strict):
     layers: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | None = None  # None: all
     mapping: MappingSection = MappingSection()
     hardware: dict[str, ValueSpec]
-    constraints: dict[str, Bound | bool | Literal["l1"]] = {}  # buffers_fit: true, false or l1 (L2 may spill)
+    constraints: dict[str, Bound | bool | str] = {}  # buffers_fit: true, false or l1 (L2 may spill; explore.engines checks)
     objectives: Annotated[list[str | WeightedSum], Field(min_length=1)]
     search: SearchSection = SearchSection()
 
