@@ -7,6 +7,10 @@ enter area, power and the capacity check, and an L2 smaller than a layer's requi
 tensors that do not fit bypass L2 to DRAM, docs/energy.md): only those designs have their energy
 recounted, from the group's cached traces, once per distinct L2 size.
 
+With an energy table (`MaestroWorkload.energy_table`) each design is priced at its own buffer sizes: the
+batch carries the network's counts of the five priced actions per design, and its energy is their dot
+product with the design's per-access energies (`energy_lookup.price_columns`), its L1/L2 area the table's.
+
 Area and power are MAESTRO's model of the design's buffers and NoC. A quantity the design leaves
 unlimited (UNLIMITED, the default) is not a size: L1 and L2 then take the network's largest buffer
 requirement, and the NoC bus its largest peak bandwidth requirement (elements per cycle that keep the
@@ -23,17 +27,16 @@ import numpy as np
 
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS
 from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
-from mapscope.analysis.layer_fields import PJ_PER_NJ
 from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_level_batch
 from mapscope.errors import InputError
+from mapscope.explore.design_prices import priced_by_table
 from mapscope.explore.metrics import NETWORK_METRICS, DesignColumns, Designs, MetricBatch, design_columns
 from mapscope.explore.search import Value
 from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, access_counts, template_totals, worth_batching
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
-from mapscope.hardware.area_power import SRAM_AREA_UM2_PER_ELEM, area_power_arrays, sized_for_area
+from mapscope.hardware.area_power import area_power_arrays, sized_for_area
 from mapscope.hardware.energy import ENERGY_COMPONENTS
-from mapscope.hardware.energy_lookup import price_columns
 from mapscope.hardware.energy_tables import EnergyAreaTable
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import apply_template
@@ -41,8 +44,8 @@ from mapscope.mapping.templates import apply_template
 if TYPE_CHECKING:
     from mapscope.explore.mapping_search import MappingSearch
 
-#: `word_bits` is left out: no metric depends on it yet (it sizes SRAM for the energy tables, which the
-#: engine does not price NoC and DRAM with yet), so sweeping it would only repeat designs.
+#: `word_bits` is left out: only an energy table's prices depend on it, and explore prices every design
+#: at the base hardware's word width (give it in base_hardware).
 HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator) if f.name != "word_bits")
 #: The parameters that change a trace; the others are timing-only or cost-only.
 TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
@@ -353,7 +356,7 @@ def _metrics(
     costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], sized_for_area(noc, noc_req), l1_for_area, l2_for_area)
     energy_nj, area_um2 = structural["energy_nj"], costs.area_um2
     if workload.energy_table is not None:
-        energy_nj, area_um2 = _priced(workload, hardware["num_pes"], l1_for_area, l2_for_area, structural["access_counts"], area_um2)
+        energy_nj, area_um2 = priced_by_table(workload.energy_table, workload.base, hardware["num_pes"], l1_for_area, l2_for_area, structural["access_counts"], area_um2)
     runtime_float = runtime.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         throughput = structural["macs"].astype(np.float64) / runtime_float
@@ -373,21 +376,3 @@ def _metrics(
         "l1_size_elems": l1_capacity,
         "l2_size_elems": l2_capacity,
     }
-
-
-def _priced(
-    workload: MaestroWorkload, num_pes: np.ndarray, l1_size_elems: np.ndarray, l2_size_elems: np.ndarray, counts: np.ndarray, maestro_area_um2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Energy (nJ) and area (µm²) of designs priced by the workload's energy table, each with its own buffer
-    sizes: per-access energies from `price_columns`, and the table's SRAM area in place of MAESTRO's per-element
-    L1 and L2 area where the table gives one (PEs, NoC bus and arbiter stay MAESTRO's)."""
-    assert workload.energy_table is not None
-    prices = price_columns(workload.energy_table, workload.base, l1_size_elems, l2_size_elems)
-    energy_nj = (counts * prices.per_access_pj).sum(axis=1) / PJ_PER_NJ  # mac, l1, l2, noc, dram: the analysis's order
-    area_um2 = maestro_area_um2
-    pes = num_pes.astype(np.float64)
-    if prices.l1_area_um2 is not None:
-        area_um2 = area_um2 - pes * SRAM_AREA_UM2_PER_ELEM * np.maximum(l1_size_elems, 1) + pes * prices.l1_area_um2
-    if prices.l2_area_um2 is not None:
-        area_um2 = area_um2 - SRAM_AREA_UM2_PER_ELEM * np.maximum(l2_size_elems, 1) + prices.l2_area_um2
-    return energy_nj, area_um2
