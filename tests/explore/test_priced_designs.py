@@ -6,6 +6,7 @@ the shipped area-budget example's front trades energy for area through the buffe
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,6 +157,10 @@ def test_the_option_runs_explore_with_the_table(tmp_path: Path, capsys: pytest.C
     status, out, err = run(["explore", str(path), "--workers", "1", "--energy-table", "horowitz45", "--json", str(tmp_path / "s.json")], capsys)
     assert status == 0, err
     assert "tiny-priced" in out
+    assert json.loads((tmp_path / "s.json").read_text())["space"]["energy_table"] == "horowitz45"
+    status, _, err = run(["explore", str(path), "--workers", "1", "--json", str(tmp_path / "plain.json")], capsys)
+    assert status == 0, err
+    assert "energy_table" not in json.loads((tmp_path / "plain.json").read_text())["space"]
 
 
 def _unequal_table(folder: Path) -> Path:

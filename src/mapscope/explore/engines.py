@@ -304,7 +304,7 @@ def _check_priced_sizes(space_file: SpaceFile, workload: object, table: EnergyAr
 
 
 def _mapping_search(
-    space_file: SpaceFile, workload: MaestroWorkload, objectives: tuple[Objective, ...], buffers_fit: bool, parameters: list[tuple[str, Candidates]]
+    space_file: SpaceFile, workload: MaestroWorkload, objectives: tuple[Objective, ...], buffers_fit: bool | str, parameters: list[tuple[str, Candidates]]
 ) -> MappingSearch:
     """The co-search settings of `mapping.search`, checked against the network's layers (on the fewest PEs)."""
     section = space_file.document.mapping.search

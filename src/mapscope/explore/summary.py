@@ -1,6 +1,7 @@
 """An exploration's outcome as one deterministic JSON document, and how its objectives read to a person.
 
-The document holds the space (parameters, constraints, objectives), the counts, the best designs, the
+The document holds the space (parameters, constraints, objectives, and `energy_table`, the name of the
+table that priced every design, when one did), the counts, the best designs, the
 Pareto front and why the other designs were infeasible. A design is written with the names of the
 export's columns (`explore_export`): its parameters and metrics by name (counts as integers), and
 ``on_pareto_front``. A parameter's candidates are listed, except a
@@ -178,17 +179,21 @@ def summary_document(result: ExplorationResult, best: int = 10) -> dict[str, Any
     """The exploration as a JSON-ready dict (NaN and infinities become null); see the module docstring."""
     space = result.space
     feasible = sum(1 for r in result.records if r.feasible)
+    described = {
+        "name": space.name,
+        "engine": space.engine,
+        "fingerprint": space.fingerprint,
+        "parameters": {name: _candidates(values) for name, values in space.parameters},
+        "constraints": constraint_texts(result),
+        "objectives": [o.name for o in space.objectives],
+    }
+    table = getattr(space.workload, "energy_table", None)
+    if table is not None:  # absent otherwise: documents of spaces without a table stay as they were
+        described["energy_table"] = table.name
     return _plain(
         {
             "schema_version": SUMMARY_SCHEMA_VERSION,
-            "space": {
-                "name": space.name,
-                "engine": space.engine,
-                "fingerprint": space.fingerprint,
-                "parameters": {name: _candidates(values) for name, values in space.parameters},
-                "constraints": constraint_texts(result),
-                "objectives": [o.name for o in space.objectives],
-            },
+            "space": described,
             "counts": {
                 "designs": len(result.records),
                 "evaluated_now": len(result.records) - result.from_store,
