@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cli_helpers import assert_one_line_error, run
 from explore_spaces import TINY_SPACE, tiny_space, write_space
 
@@ -116,15 +118,23 @@ def test_the_batched_mapping_path_and_the_traced_path_price_alike(tmp_path: Path
         assert together.metrics[name].tolist() == [batch.metrics[name][0] for batch in alone], name
 
 
-def test_price_columns_looks_each_size_up_once_and_reads_sizes_beyond_the_rows() -> None:
-    base = Accelerator(num_pes=4)
-    prices = price_columns(HOROWITZ45_TABLE, base, [64, 64, 128, 64, 128], [1 << 22, 64, 64, 4096, 64])
-    for row, (l1, l2) in enumerate(zip([64, 64, 128, 64, 128], [1 << 22, 64, 64, 4096, 64], strict=True)):
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.tuples(st.integers(1, 1 << 24), st.integers(1, 1 << 24)), max_size=12),
+    word_bits=st.sampled_from([4, 8, 16, 32]),
+)
+def test_price_columns_are_the_scalar_lookup_of_every_design(sizes: list[tuple[int, int]], word_bits: int) -> None:
+    """Whatever the sizes (repeated, in any order, below, inside and beyond the table's rows), each design's
+    prices and areas are `access_energies` of that design, to the bit."""
+    base = Accelerator(num_pes=4, word_bits=word_bits)
+    prices = price_columns(HOROWITZ45_TABLE, base, [l1 for l1, _ in sizes], [l2 for _, l2 in sizes])
+    assert prices.per_access_pj.shape == (len(sizes), 5)
+    for row, (l1, l2) in enumerate(sizes):
         energies = access_energies(HOROWITZ45_TABLE, replace(base, l1_size_elems=l1, l2_size_elems=l2))
+        engine = energies.engine_table()
+        assert prices.per_access_pj[row].tolist() == [engine.mac_pj, engine.l1_access_pj, engine.l2_access_pj, engine.noc_transfer_pj, engine.dram_access_pj]
         assert prices.l1_area_um2 is not None and prices.l2_area_um2 is not None
         assert (prices.l1_area_um2[row], prices.l2_area_um2[row]) == (energies.l1_area_um2, energies.l2_area_um2)
-        assert prices.per_access_pj[row, 2] == energies.l2_read_pj
-    assert price_columns(HOROWITZ45_TABLE, base, [], []).per_access_pj.shape == (0, 5)
 
 
 def test_buffers_fit_l1_keeps_l1_and_lets_l2_spill(tmp_path: Path) -> None:
