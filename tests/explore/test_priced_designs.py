@@ -252,3 +252,25 @@ def test_the_area_budget_examples_front_trades_energy_for_area_through_buffer_si
     assert len({r.parameters["l2_size_elems"] for r in records}) >= 3
     assert all(r.metrics["l1_size_req_elems"] <= r.metrics["l1_size_elems"] for r in records)
     assert any(r.metrics["l2_size_req_elems"] > r.metrics["l2_size_elems"] for r in records)  # a front design spills
+
+
+def test_a_cosearch_with_buffers_fit_l1_bounds_l1_and_lets_l2_spill(tmp_path: Path) -> None:
+    """The searches hold each mapping's L1 requirement to the design's L1 (48 elements: none of the 40 mappings
+    sampled fits, where an unbounded search picks one needing 54), and keep L2 free: an L2 of 16 elements spills."""
+    document = {
+        **PRICED_SPACE,
+        "mapping": {"search": {"strategy": "random", "budget_per_layer": 40, "objective": "runtime", "seed": 2}},
+        "hardware": {"num_pes": [8], "l1_size_elems": [48, 1024], "l2_size_elems": [16, 256]},
+        "constraints": {"buffers_fit": "l1"},
+    }
+    space = tiny_space(tmp_path, document)
+    assert space.workload.search.l1_fits and not space.workload.search.constraints.buffers_fit
+    points = _points(space)
+    batch = evaluate_design_batch(space, points)
+    for point, violation, feasible in zip(points, batch.violations, batch.feasible, strict=True):
+        if point["l1_size_elems"] == 48:
+            assert violation is not None and violation.startswith("mapping search:") and "l1_size_req_elems <= 48" in violation
+        else:
+            assert feasible, violation
+    spilling = batch.feasible & (batch.metrics["l2_size_req_elems"] > batch.metrics["l2_size_elems"])
+    assert spilling.sum() == 2  # both L2 sizes are below the 578 elements the chosen mappings need
