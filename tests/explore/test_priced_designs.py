@@ -211,24 +211,30 @@ def test_the_systolic_engine_refuses_a_table(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_a_cosearch_prices_each_designs_mappings_with_its_own_energies(tmp_path: Path) -> None:
+    """Each design's search is priced with its own per-access energies: on L2 256 (L1 16 or 1,024) they choose another
+    mapping for c1 than the default energies do, and the design's metrics are those of the table's choice."""
     document = {
         **PRICED_SPACE,
-        "mapping": {"search": {"strategy": "random", "budget_per_layer": 8, "objective": "energy", "seed": 1}},
-        "hardware": {"num_pes": [8], "l1_size_elems": [64, 1024], "l2_size_elems": [4096]},
+        "mapping": {"search": {"strategy": "random", "budget_per_layer": 30, "objective": "energy", "seed": 2}},
+        "hardware": {"num_pes": [8], "l1_size_elems": [16, 1024], "l2_size_elems": [256]},
     }
     space = tiny_space(tmp_path, document)
     points = _points(space)
     batch = evaluate_design_batch(space, points)
     search = space.workload.search
     assert batch.evaluated.all()
+    differs = []
     for row, point in enumerate(points):
         accelerator = replace(space.workload.base, **point)
         engine = access_energies(HOROWITZ45_TABLE, accelerator).engine_table()
-        mapping = map_network(
-            space.workload.network.network, accelerator, search.objective, strategy="random", budget_per_layer=8, seed=1, constraints=search.constraints, energy_table=engine
-        )
-        stats = analyze_network(mapping.mapped, accelerator, energy_table=engine)
+        settings = {"strategy": "random", "budget_per_layer": 30, "seed": 2, "constraints": search.constraints}
+        priced = map_network(space.workload.network.network, accelerator, search.objective, energy_table=engine, **settings)
+        default = map_network(space.workload.network.network, accelerator, search.objective, **settings)
+        differs.append(priced.mapped.layers[0].dataflow != default.mapped.layers[0].dataflow)
+        stats = analyze_network(priced.mapped, accelerator, energy_table=engine)
         assert batch.metrics["energy_nj"][row] == pytest.approx(sum(layer.energy_nj for layer in stats.layers), rel=1e-12)
+        assert batch.metrics["runtime_cycles"][row] == stats.totals()["runtime_cycles"]
+    assert all(differs)  # the case tells a priced search from one on the default energies
 
 
 @pytest.fixture(scope="module")
