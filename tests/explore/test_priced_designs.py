@@ -6,6 +6,7 @@ the shipped area-budget example's front trades energy for area through the buffe
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -48,8 +49,7 @@ PRICED_SPACE: dict = {
 def _points(space: DesignSpace) -> list[dict]:
     """Every design of `space` (its grid) as one dict per design."""
     names = [name for name, _ in space.parameters]
-    grid = np.array(np.meshgrid(*[list(values) for _, values in space.parameters], indexing="ij"), dtype=object).reshape(len(names), -1).T
-    return [dict(zip(names, row, strict=True)) for row in grid.tolist()]
+    return [dict(zip(names, row, strict=True)) for row in itertools.product(*[list(values) for _, values in space.parameters])]
 
 
 def test_each_design_is_priced_with_the_energies_of_its_own_buffers(tmp_path: Path) -> None:
