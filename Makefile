@@ -55,7 +55,7 @@ flexsa: $(PACKAGE_STAMP)
 bench-explore: $(PACKAGE_STAMP)
 	$(VENV_PYTHON) benchmarks/bench_explore.py
 
-# The design-space exploration in the README: ResNet-50 under a 25 mm^2 area budget (about 2 s).
+# The design-space exploration in the README: ResNet-50 energy against area under a 25 mm^2 budget (about 6 s).
 explore: $(PACKAGE_STAMP)
 	rm -f out/resnet50_area_budget.db
 	$(VENV)/bin/mapscope explore resnet50_area_budget --store out/resnet50_area_budget.db \

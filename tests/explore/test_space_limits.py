@@ -163,11 +163,40 @@ def test_the_summary_names_a_long_range_instead_of_listing_it(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("name", "fingerprint"), [("resnet50_area_budget", "f02a8e8e1c73470d"), ("resnet50_systolic_shapes", "c90e7dc55c6db01e")]
+    ("name", "fingerprint"), [("resnet50_area_budget", "b3c510fb73ac3671"), ("resnet50_systolic_shapes", "c90e7dc55c6db01e")]
 )
 def test_fingerprints_of_existing_spaces_are_unchanged(name: str, fingerprint: str) -> None:
     """Stores remember their space's fingerprint; a change would refuse every --resume of an existing store."""
     assert load_design_space(resolve_input_path(name, "design space")).fingerprint == fingerprint
+
+
+#: The area-budget example before it was priced by an energy table (f02a8e8e1c73470d then): its stores still resume.
+EARLIER_AREA_BUDGET = """\
+name: resnet50-area-budget
+network: resnet50_kcp_ws
+mapping:
+  template: kcp_ws
+  parameters:
+    cluster_size: [16, 32, 64]
+hardware:
+  num_pes: {range: [64, 2048], scale: log2}
+  noc_bandwidth_elems_per_cycle: {range: [8, 256], scale: log2}
+  noc_latency_cycles: 1
+  offchip_bandwidth_elems_per_cycle: [8, 16, 32, 64]
+  l1_size_elems: {range: [64, 1024], scale: log2}
+  l2_size_elems: {range: [131072, 4194304], scale: log2}
+constraints:
+  area_mm2: {max: 25}
+  buffers_fit: true
+objectives: [runtime, area]
+search:
+  strategy: grid
+"""
+
+
+def test_a_space_without_an_energy_table_keeps_its_fingerprint(tmp_path: Path) -> None:
+    (tmp_path / "area.yaml").write_text(EARLIER_AREA_BUDGET)
+    assert load_design_space(tmp_path / "area.yaml").fingerprint == "f02a8e8e1c73470d"
 
 
 @pytest.mark.parametrize("key", ["network", "base_hardware"])

@@ -34,14 +34,14 @@ SPACE_KEYS = (
     "hardware", "constraints", "objectives", "search", "strategy", "budget", "seed", "population", "batch_size",
     "range", "step", "scale", "min", "max", "weighted_sum", "buffers_fit", "rows", "cols", "dataflow",
     "double_buffered", "cluster_size", "spatial_dimension", "area_mm2", "runtime", "energy", "edp", "power",
-    *HARDWARE_KEYS[:7],
+    "energy_table", *HARDWARE_KEYS[:7],
 )
 SPACE_VALUES = (
     {"range": [8, 2147483647], "step": 8}, {"range": [1, 2**40], "scale": "log2"}, {"range": [64, 8]},
     {"range": [1, 10**6]}, Raw("{range: [1, " + "9" * 5000 + "]}", '{"range": [1, ' + "9" * 5000 + "]}"),
     32000, 2**31, "tiny_network.m", "tiny_network.yaml", "base_hw.yaml", "resnet56", "kcp_ws", "tiled", "xp_ws",
     "systolic", "maestro", "training", "inference", "grid", "random", "evolve", "log2", ["os", "ws", "is"],
-    {"max": -1}, {"min": 1e308}, {"weighted_sum": {"runtime": 1e308, "energy": -1}},
+    {"max": -1}, {"min": 1e308}, {"weighted_sum": {"runtime": 1e308, "energy": -1}}, "horowitz45", "l1",
 )
 _HUGE_RANGES = (
     {"range": [8, 2147483647], "step": 8}, {"range": [1, 2**31 - 1], "scale": "log2"}, {"range": [1, 10**30]},

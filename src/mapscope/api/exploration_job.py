@@ -24,9 +24,11 @@ def design_space(
     strategy: str | None = None,
     budget: int | None = None,
     seed: int | None = None,
+    energy_table: str | os.PathLike[str] | None = None,
 ) -> DesignSpace:
     """A checked DesignSpace from a space file (path or shipped example), a dict with the file's keys, or a
-    DesignSpace; `strategy` (grid, random, evolve), `budget` and `seed` replace the file's search settings.
+    DesignSpace; `strategy` (grid, random, evolve), `budget` and `seed` replace the file's search settings,
+    `energy_table` (a built-in table or a table file) its `energy_table` (not for a built DesignSpace).
 
     Relative paths in a dict are taken from `directory` (default: the current folder). The space is
     refused here, before any evaluation, when its search is too large or its constraints remove every
@@ -38,6 +40,8 @@ def design_space(
     from mapscope.explore.space import DesignSpace
 
     if isinstance(space, DesignSpace):
+        if energy_table is not None:
+            raise InputError("a built DesignSpace keeps its energy table: give energy_table with the space file or dict", "energy_table")
         built, where = space, space.name
     elif isinstance(space, Mapping):
         import yaml
@@ -45,10 +49,10 @@ def design_space(
         from mapscope.formats.space_file import parse_space_text
 
         text = yaml.safe_dump(dict(space), sort_keys=False)
-        built = build_space(parse_space_text(text, "<space>.yaml", Path(directory) if directory is not None else None))
+        built = build_space(parse_space_text(text, "<space>.yaml", Path(directory) if directory is not None else None), energy_table)
         where = "<space>"
     else:
-        built, where = load_design_space(resolve_input_path(space, "design space")), os.fspath(space)
+        built, where = load_design_space(resolve_input_path(space, "design space"), energy_table), os.fspath(space)
     return checked_space(with_search_overrides(built, strategy=strategy, budget=budget, seed=seed, where=where), where)
 
 def explore(

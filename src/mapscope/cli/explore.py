@@ -36,6 +36,7 @@ class ExploreOptions:
     strategy: str | None = None
     budget: int | None = None
     seed: int | None = None
+    energy_table: str | None = None
     best: int = 10
     json_path: Path | None = None
     plot_path: Path | None = None
@@ -52,6 +53,13 @@ def explore(
     strategy: Annotated[str | None, typer.Option("--strategy", help="grid, random or evolve (default: the space file's).")] = None,
     budget: Annotated[int | None, typer.Option("--budget", help="At most this many designs (default: the space file's, or all).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of random and evolve (default: the space file's, or 0).")] = None,
+    energy_table: Annotated[
+        str | None,
+        typer.Option(
+            "--energy-table",
+            help="Price each design's energy and SRAM area by its own buffer sizes with a table: maestro, horowitz45, or a FILE.yaml (replaces the space's energy_table; docs/energy.md).",
+        ),
+    ] = None,
     best: Annotated[int, typer.Option("--best", help="How many of the best designs to list.")] = 10,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write a JSON summary: counts, best designs, Pareto front.")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the Pareto-front plot (.png or .svg).")] = None,
@@ -63,7 +71,7 @@ def explore(
     from mapscope.explore.executors import WorkerLost
     from mapscope.report.console import stdout_console
 
-    options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, best, json_path, plot, export, html)
+    options = ExploreOptions(space, store, resume, workers, scheduler, strategy, budget, seed, energy_table, best, json_path, plot, export, html)
     try:
         run_exploration(options, stdout_console())
     except (*STOPPED, WorkerLost) as error:
@@ -82,7 +90,7 @@ def run_exploration(options: ExploreOptions, console: Console) -> ExplorationRes
     from mapscope.report.explore_report import nothing_feasible_message, render_explore_report
     from mapscope.report.progress import progress_bar
 
-    space = design_space(options.space, strategy=options.strategy, budget=options.budget, seed=options.seed)
+    space = design_space(options.space, strategy=options.strategy, budget=options.budget, seed=options.seed, energy_table=options.energy_table)
     _check_outputs(options)
     with progress_bar(f"{space.name}: {space.search.strategy}", expected_total(space), unit="designs") as advance:
         result = run_search(

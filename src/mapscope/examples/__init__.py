@@ -71,7 +71,7 @@ _EXAMPLES = (
         "resnet50_area_budget",
         "resnet50_area_budget.yaml",
         "design space",
-        "mapscope explore: ResNet-50, kcp_ws; PEs x NoC/off-chip bandwidth x L1/L2 x cluster size under 25 mm^2",
+        "mapscope explore: ResNet-50, kcp_ws; energy vs area under 25 mm^2, each design priced by its L1/L2 sizes (horowitz45)",
     ),
     Example(
         "resnet50_systolic_shapes",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,15 @@ from mapscope.explore.search import Value
 from mapscope.explore.mapping_search import SEARCHED_BATCH_SIZE, MappingSearch, mapping_search, search_identity
 from mapscope.explore.searched_mappings import evaluate_searched
 from mapscope.explore.space import Candidates, DesignSpace, SearchSettings, checked_values, expand_values, smallest_candidate, space_fingerprint
+from mapscope.formats.energy_table_file import load_energy_table
 from mapscope.formats.space_file import SpaceFile, read_space_file
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
+from mapscope.hardware.energy_lookup import unequal_read_write
+from mapscope.hardware.energy_tables import EnergyAreaTable
 from mapscope.limits import quoted
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import template as find_template
-from mapscope.optimization.objectives import Objective, constraints_from, objectives_from
+from mapscope.optimization.objectives import BUFFERS_FIT, Constraint, Objective, constraints_from, objectives_from
 
 Where = Callable[[tuple[str | int, ...]], str]
 
@@ -179,8 +183,9 @@ def _mapping_parameters(space_file: SpaceFile) -> list[tuple[str, Candidates]]:
     return parameters
 
 
-def design_space(space_file: SpaceFile) -> DesignSpace:
-    """Check a space file against its engine and build the DesignSpace (every user error is an InputError)."""
+def design_space(space_file: SpaceFile, energy_table: str | PathLike[str] | None = None) -> DesignSpace:
+    """Check a space file against its engine and build the DesignSpace (every user error is an InputError);
+    `energy_table` (a built-in name or a table file) replaces the file's `energy_table`."""
     document, where = space_file.document, space_file.where
     engine = ENGINES[document.engine]
     parameters: list[tuple[str, Candidates]] = []
@@ -207,9 +212,14 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
     if document.engine == "maestro" and document.base_hardware is None and "num_pes" not in document.hardware:
         raise InputError("give num_pes under hardware, or a base_hardware file", where(("hardware",)))
     mapping_names = tuple(name for name, _ in mapping_parameters)
+    table = _energy_table(space_file, energy_table)
     workload, identity = engine.build_workload(space_file, mapping_names)
+    if table is not None:
+        _check_priced_sizes(space_file, workload, table, parameters, energy_table is not None)
+        workload = replace(workload, energy_table=table)
+        identity = repr((identity, table))  # the table's rows, not its path: a moved table file stays the same space
     known = engine.metrics + tuple(name for name, _ in parameters)
-    constraints, buffers_fit = constraints_from(document.constraints, known, where)
+    constraints, buffers_fit = _constraints(space_file, known)
     objectives = objectives_from(document.objectives, engine.metrics, where)
     searched = document.engine == "maestro" and document.mapping.search is not None
     if searched:  # the settings resolved (a mapping space file read) are what the designs' results depend on
@@ -235,8 +245,66 @@ def design_space(space_file: SpaceFile) -> DesignSpace:
     )
 
 
+def _constraints(space_file: SpaceFile, known: tuple[str, ...]) -> tuple[tuple[Constraint, ...], bool | str]:
+    """The space's bounds, and `buffers_fit`: true, false, or "l1" (L1 must hold every layer's requirement,
+    L2 may be smaller: what it cannot hold bypasses it to DRAM, and costs that energy)."""
+    entries = dict(space_file.document.constraints)
+    for name, entry in entries.items():
+        if isinstance(entry, str) and name != BUFFERS_FIT:
+            raise InputError(f"only {BUFFERS_FIT} takes l1; bound other constraints with min/max", space_file.where(("constraints", name)))
+        if isinstance(entry, str) and entry != "l1":
+            raise InputError(f"{BUFFERS_FIT} is true, false or l1 (L1 must fit, L2 may spill), got {quoted(entry)}", space_file.where(("constraints", name)))
+    l1_only = entries.get(BUFFERS_FIT) == "l1"
+    if l1_only:
+        if space_file.document.engine != "maestro":
+            raise InputError("buffers_fit: l1 is for the maestro engine (L1 and L2 buffers)", space_file.where(("constraints", BUFFERS_FIT)))
+        entries[BUFFERS_FIT] = True
+    constraints, buffers_fit = constraints_from(entries, known, space_file.where)
+    return constraints, "l1" if l1_only else buffers_fit
+
+
+def _energy_table(space_file: SpaceFile, override: str | PathLike[str] | None) -> EnergyAreaTable | None:
+    """The table `--energy-table` (`override`, relative to the current folder) or the file's `energy_table`
+    (relative to the space file) names, checked for what explore prices with it; None when neither is given."""
+    document = space_file.document
+    if override is None and document.energy_table is None:
+        return None
+    where = "--energy-table" if override is not None else space_file.where(("energy_table",))
+    if document.engine != "maestro":
+        raise InputError("the systolic engine prices energy with its own table; energy_table is for the maestro engine", where)
+    if document.compat == "maestro":
+        raise InputError("compat mode computes MAESTRO's numbers with MAESTRO's energies; drop energy_table or compat", where)
+    try:
+        table = load_energy_table(override if override is not None else _resolve(space_file, str(document.energy_table)))
+    except InputError as error:
+        if error.where is not None:  # located in the table file itself
+            raise
+        raise InputError(error.message, where) from None
+    problem = unequal_read_write(table)
+    if problem is not None:
+        raise InputError(problem, where)
+    return table
+
+
+def _check_priced_sizes(space_file: SpaceFile, workload: object, table: EnergyAreaTable, parameters: list[tuple[str, Candidates]], override: bool) -> None:
+    """A co-search prices each design's mappings before their requirements are known: a table that prices a
+    buffer by capacity needs that buffer's size given (swept, or in base_hardware), never unlimited."""
+    if not isinstance(workload, MaestroWorkload) or space_file.document.mapping.search is None:
+        return
+    choices = dict(parameters)
+    for level, fixed in (("l1", table.l1_buffer), ("l2", table.l2_buffer)):
+        name = f"{level}_size_elems"
+        values = choices[name] if name in choices else (getattr(workload.base, name),)
+        if fixed is None and UNLIMITED in values:
+            raise InputError(
+                f"energy table {table.name!r} prices {level.upper()} by its capacity, and a co-search prices mappings on the design's "
+                f"buffers: give {name} (swept or in base_hardware), not unlimited",
+                "--energy-table" if override else space_file.where(("energy_table",)),
+            )
+
+
 def _mapping_search(
-    space_file: SpaceFile, workload: MaestroWorkload, objectives: tuple[Objective, ...], buffers_fit: bool, parameters: list[tuple[str, Candidates]]
+    space_file: SpaceFile, workload: MaestroWorkload, objectives: tuple[Objective, ...], buffers_fit: bool | str, parameters: list[tuple[str, Candidates]]
 ) -> MappingSearch:
     """The co-search settings of `mapping.search`, checked against the network's layers (on the fewest PEs)."""
     section = space_file.document.mapping.search
@@ -252,9 +320,9 @@ def _mapping_search(
         raise InputError(str(error), space_file.where(("mapping", "search"))) from None
 
 
-def load_design_space(path: str | Path) -> DesignSpace:
-    """Read, validate and check a design-space file."""
-    return design_space(read_space_file(path))
+def load_design_space(path: str | Path, energy_table: str | PathLike[str] | None = None) -> DesignSpace:
+    """Read, validate and check a design-space file (`energy_table` replaces its `energy_table`)."""
+    return design_space(read_space_file(path), energy_table)
 
 
 #: Metrics that only grow with every numeric hardware parameter (when buffer sizes are given, not derived).

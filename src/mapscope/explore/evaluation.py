@@ -34,11 +34,10 @@ def violations(space: DesignSpace, columns: DesignColumns, metrics: dict[str, np
     for constraint in space.constraints:
         values = metrics[constraint.metric] if constraint.metric in metrics else _parameter_column(columns, constraint.metric, count)
         checks.append((constraint.describe(), constraint.violated(values), values))
-    if space.buffers_fit:
-        for level in ("l1", "l2"):
-            required, capacity = metrics.get(f"{level}_size_req_elems"), metrics.get(f"{level}_size_elems")
-            if required is not None and capacity is not None:
-                checks.append((f"{level.upper()} requirement <= {level.upper()} size", required > capacity, required))
+    for level in space.fitted_levels:
+        required, capacity = metrics.get(f"{level}_size_req_elems"), metrics.get(f"{level}_size_elems")
+        if required is not None and capacity is not None:
+            checks.append((f"{level.upper()} requirement <= {level.upper()} size", required > capacity, required))
     for objective in space.objectives:  # a design that cannot be ranked (a metric nan, or weights overflowing)
         values = objective.values(metrics)
         checks.append((objective.finite_label, ~np.isfinite(values), values))

@@ -7,6 +7,10 @@ enter area, power and the capacity check, and an L2 smaller than a layer's requi
 tensors that do not fit bypass L2 to DRAM, docs/energy.md): only those designs have their energy
 recounted, from the group's cached traces, once per distinct L2 size.
 
+With an energy table (`MaestroWorkload.energy_table`) each design is priced at its own buffer sizes: the
+batch carries the network's counts of the five priced actions per design, and its energy is their dot
+product with the design's per-access energies (`energy_lookup.price_columns`), its L1/L2 area the table's.
+
 Area and power are MAESTRO's model of the design's buffers and NoC. A quantity the design leaves
 unlimited (UNLIMITED, the default) is not a size: L1 and L2 then take the network's largest buffer
 requirement, and the NoC bus its largest peak bandwidth requirement (elements per cycle that keep the
@@ -26,22 +30,27 @@ from mapscope.analysis.layer_analysis import layer_trace, layer_volumes
 from mapscope.analysis.level_analysis import LevelTrace
 from mapscope.analysis.timing_batch import TimingArrays, runtime_batch, time_level_batch
 from mapscope.errors import InputError
+from mapscope.explore.design_prices import priced_by_table
 from mapscope.explore.metrics import NETWORK_METRICS, DesignColumns, Designs, MetricBatch, design_columns
 from mapscope.explore.search import Value
-from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, template_totals, worth_batching
+from mapscope.explore.template_designs import LARGEST_COUNT, LONGEST_RUNTIME_CYCLES, GroupTotals, access_counts, template_totals, worth_batching
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.area_power import area_power_arrays, sized_for_area
+from mapscope.hardware.energy import ENERGY_COMPONENTS
+from mapscope.hardware.energy_tables import EnergyAreaTable
 from mapscope.mapping.mapped_network import MappedLayer, MappedNetwork
 from mapscope.mapping.templates import apply_template
 
 if TYPE_CHECKING:
     from mapscope.explore.mapping_search import MappingSearch
 
-#: `word_bits` is left out: no metric depends on it yet (it sizes SRAM for the energy tables, which the
-#: engine does not price NoC and DRAM with yet), so sweeping it would only repeat designs.
+#: `word_bits` is left out: only an energy table's prices depend on it, and explore prices every design
+#: at the base hardware's word width (give it in base_hardware).
 HARDWARE_PARAMETERS = tuple(f.name for f in fields(Accelerator) if f.name != "word_bits")
 #: The parameters that change a trace; the others are timing-only or cost-only.
 TIMING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
+#: What a size-aware energy table prices per design: one count per energy component (mac, l1, l2, noc, dram).
+ACCESS_PRICES = ENERGY_COMPONENTS
 METRICS = NETWORK_METRICS + (
     "l1_size_req_elems",
     "l2_size_req_elems",
@@ -62,6 +71,7 @@ class MaestroWorkload:
     compat: str | None
     identity: str  # stable for one space: keys the trace cache shared by later batches
     search: MappingSearch | None = None  # co-search: each design's mappings searched (explore.searched_mappings)
+    energy_table: EnergyAreaTable | None = None  # None: the default per-access energies for every design
     keep_traces: bool = True  # False: a network evaluated once (a design's searched mappings), not cached
 
 
@@ -75,7 +85,8 @@ class _NetworkStructure:
     l1_size_req_elems: int
     l2_size_req_elems: int
     layers: tuple[tuple[MappedLayer, LevelTrace], ...]  # every layer in order, with its (shared) trace
-    energy_at_l2: dict[int, float] = field(default_factory=dict)  # network energy by L2 size, filled on demand
+    access_counts: tuple[float, ...]  # network totals of the five priced actions (template_designs.access_counts)
+    energy_at_l2: dict[int, tuple[float, tuple[float, ...]]] = field(default_factory=dict)  # (energy, counts) by L2 size, filled on demand
 
 
 _STRUCTURES: dict[tuple[str, int, tuple[Value, ...]], _NetworkStructure | InputError] = {}
@@ -112,6 +123,7 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
     network = _mapped_network(workload, num_pes, mapping)
     traces: dict[tuple, tuple[str, LevelTrace, int]] = {}
     energy, l1, l2, macs, previous_l1 = 0.0, 0, 0, 0, 0
+    counts = [0] * len(ACCESS_PRICES)
     layers: list[tuple[MappedLayer, LevelTrace]] = []
     for mapped in network.layers:
         key = (mapped.layer.type, mapped.layer.dimensions, mapped.layer.strides, mapped.dataflow)
@@ -130,15 +142,17 @@ def _build_structure(workload: MaestroWorkload, num_pes: int, mapping: dict[str,
         previous_l1 = volumes.l1_accesses
         energy += volumes.fields["energy_nj"]
         macs += volumes.fields["macs"]
+        counts = [total + count for total, count in zip(counts, access_counts(volumes.fields.__getitem__), strict=True)]
         l1, l2 = max(l1, volumes.l1_size_req_elems), max(l2, volumes.l2_size_req_elems)
-    return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2, tuple(layers))
+    return _NetworkStructure(tuple(traces.values()), macs, energy, l1, l2, tuple(layers), tuple(float(count) for count in counts))
 
 
-def _energy_at_l2(workload: MaestroWorkload, structure: _NetworkStructure, l2_size_elems: int) -> float:
-    """The network's energy (nJ) with an L2 of `l2_size_elems`: the tensors a layer's L2 cannot hold spill to DRAM."""
-    energy = structure.energy_at_l2.get(l2_size_elems)
-    if energy is None:
-        energy, previous_l1 = 0.0, 0
+def _energy_at_l2(workload: MaestroWorkload, structure: _NetworkStructure, l2_size_elems: int) -> tuple[float, tuple[float, ...]]:
+    """The network's energy (nJ) and priced counts with an L2 of `l2_size_elems`: the tensors a layer's L2
+    cannot hold spill to DRAM."""
+    found = structure.energy_at_l2.get(l2_size_elems)
+    if found is None:
+        energy, previous_l1, counts = 0.0, 0, [0] * len(ACCESS_PRICES)
         for mapped, trace in structure.layers:
             volumes = layer_volumes(
                 mapped,
@@ -151,8 +165,9 @@ def _energy_at_l2(workload: MaestroWorkload, structure: _NetworkStructure, l2_si
             )
             previous_l1 = volumes.l1_accesses
             energy += volumes.fields["energy_nj"]
-        structure.energy_at_l2[l2_size_elems] = energy
-    return energy
+            counts = [total + count for total, count in zip(counts, access_counts(volumes.fields.__getitem__), strict=True)]
+        found = structure.energy_at_l2[l2_size_elems] = (energy, tuple(float(count) for count in counts))
+    return found
 
 
 def _spill_energies(workload: MaestroWorkload, rows: np.ndarray, hardware: dict[str, np.ndarray], structural: dict[str, np.ndarray], mapping: dict[str, Value]) -> None:
@@ -163,7 +178,8 @@ def _spill_energies(workload: MaestroWorkload, rows: np.ndarray, hardware: dict[
         return
     structure = _structure(workload, int(hardware["num_pes"][rows[0]]), mapping)  # traced before or by the batched path's checks
     for size in np.unique(capacity[spilling]).tolist():
-        structural["energy_nj"][rows[spilling & (capacity == size)]] = _energy_at_l2(workload, structure, size)
+        chosen = rows[spilling & (capacity == size)]
+        structural["energy_nj"][chosen], structural["access_counts"][chosen] = _energy_at_l2(workload, structure, size)
 
 
 
@@ -255,7 +271,9 @@ def _traced_totals(workload: MaestroWorkload, num_pes: int, mapping: dict[str, V
     uncounted = _uncounted_total(structure)
     if uncounted is not None:
         return uncounted
-    return GroupTotals(total, valid, too_long, peak, structure.macs, structure.energy_nj, structure.l1_size_req_elems, structure.l2_size_req_elems)
+    return GroupTotals(
+        total, valid, too_long, peak, structure.macs, structure.energy_nj, structure.l1_size_req_elems, structure.l2_size_req_elems, structure.access_counts
+    )
 
 
 def _batched_groups(
@@ -293,6 +311,7 @@ def evaluate_maestro(workload: MaestroWorkload, designs: Designs) -> MetricBatch
     runtime = np.zeros(count, dtype=np.int64)
     structural = {name: np.zeros(count, dtype=np.int64) for name in ("macs", "l1_size_req_elems", "l2_size_req_elems")}
     structural["energy_nj"] = np.zeros(count)
+    structural["access_counts"] = np.zeros((count, len(ACCESS_PRICES)))  # float64, priced per design by an energy table
     noc_req = np.ones(count, dtype=np.int64)  # peak NoC bandwidth requirement, for designs with an unlimited NoC
     unlimited_noc = hardware["noc_bandwidth_elems_per_cycle"] == UNLIMITED
     errors: dict[int, str] = {}
@@ -335,18 +354,21 @@ def _metrics(
     l1_for_area = sized_for_area(l1_capacity, structural["l1_size_req_elems"])
     l2_for_area = sized_for_area(l2_capacity, structural["l2_size_req_elems"])
     costs = area_power_arrays(hardware["num_pes"], hardware["simd_lanes"], sized_for_area(noc, noc_req), l1_for_area, l2_for_area)
+    energy_nj, area_um2 = structural["energy_nj"], costs.area_um2
+    if workload.energy_table is not None:
+        energy_nj, area_um2 = priced_by_table(workload.energy_table, workload.base, hardware["num_pes"], l1_for_area, l2_for_area, structural["access_counts"], area_um2)
     runtime_float = runtime.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         throughput = structural["macs"].astype(np.float64) / runtime_float
-    area_mm2 = costs.area_um2 / 1e6
+    area_mm2 = area_um2 / 1e6
     return {
         "runtime_cycles": runtime,
-        "energy_nj": structural["energy_nj"],
-        "edp_nj_cycles": structural["energy_nj"] * runtime_float,
+        "energy_nj": energy_nj,
+        "edp_nj_cycles": energy_nj * runtime_float,
         "macs": structural["macs"],
         "throughput_macs_per_cycle": throughput,
         "throughput_macs_per_cycle_per_mm2": throughput / area_mm2,
-        "area_um2": costs.area_um2,
+        "area_um2": area_um2,
         "area_mm2": area_mm2,
         "power_mw": costs.power_mw,
         "l1_size_req_elems": structural["l1_size_req_elems"],

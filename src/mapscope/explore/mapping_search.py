@@ -43,6 +43,7 @@ class MappingSearch:
     objective: Objective
     restrictions: SpaceRestrictions | None
     constraints: MappingConstraints
+    l1_fits: bool = False  # buffers_fit: l1: each design's L1 bounds its mappings' L1 requirement (L2 may spill)
 
 
 def default_objective(space_objectives: tuple[Objective, ...]) -> str:
@@ -72,7 +73,7 @@ def _restrictions(section: MappingSearchSection, directory: Path, where: Where) 
 def mapping_search(
     section: MappingSearchSection,
     space_objectives: tuple[Objective, ...],
-    buffers_fit: bool,
+    buffers_fit: bool | str,
     network: Network,
     num_pes: int,
     compat: str | None,
@@ -86,12 +87,12 @@ def mapping_search(
     check_strategy(strategy, budget)
     objective = mapping_objective(section.objective or default_objective(space_objectives))
     restrictions = _restrictions(section, directory, where)
-    constraints = MappingConstraints(buffers_fit=buffers_fit)
+    constraints = MappingConstraints(buffers_fit=buffers_fit is True)
     if restrictions is not None:
         accelerator = Accelerator(num_pes=num_pes)
         for layer in {(layer.type, layer.dimensions, layer.strides): layer for layer in network.layers}.values():
             layer_problem(layer, accelerator, objective, restrictions, constraints, compat, None)
-    return MappingSearch(strategy, budget, section.seed, objective, restrictions, constraints)
+    return MappingSearch(strategy, budget, section.seed, objective, restrictions, constraints, l1_fits=buffers_fit == "l1")
 
 
 def search_identity(search: MappingSearch) -> str:

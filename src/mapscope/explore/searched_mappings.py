@@ -5,6 +5,7 @@ A space with `mapping: search` evaluates a design in two steps: the mapper's net
 its buffers as constraints and its bandwidths in the cost) chooses a dataflow per layer, then the
 mapped network is evaluated on the design exactly as a network with its own dataflows is
 (`maestro_designs.evaluate_maestro`), so the metrics, columns and errors are those of any MAESTRO design.
+With an energy table, the search prices energy with the design's own per-access energies (its buffer sizes).
 
 A design's search depends only on its hardware and the space's settings (the same seed for every design),
 so a design gets the same mappings whichever worker or batch evaluates it. A search costs about a
@@ -23,7 +24,9 @@ from mapscope.explore.maestro_designs import HARDWARE_PARAMETERS, METRICS, Maest
 from mapscope.explore.metrics import INTEGER_METRICS, Designs, MetricBatch, design_columns
 from mapscope.explore.mapping_search import MappingSearch
 from mapscope.hardware.accelerator import Accelerator
+from mapscope.hardware.energy_lookup import access_energies
 from mapscope.mapper.network_search import NetworkMapping, map_network
+from mapscope.optimization.objectives import Constraint
 
 
 def design_accelerator(hardware: dict[str, np.ndarray], row: int) -> Accelerator:
@@ -35,6 +38,10 @@ def searched_network(workload: MaestroWorkload, accelerator: Accelerator) -> Net
     """The mapper's network search of the workload's layers on `accelerator`, with the space's settings."""
     search = workload.search
     assert isinstance(search, MappingSearch), "a co-search workload carries its MappingSearch"
+    constraints = search.constraints
+    if search.l1_fits:
+        bound = Constraint("l1_size_req_elems", maximum=accelerator.l1_size_elems)
+        constraints = replace(constraints, metric_bounds=(*constraints.metric_bounds, bound))
     return map_network(
         workload.network.network,
         accelerator,
@@ -43,8 +50,9 @@ def searched_network(workload: MaestroWorkload, accelerator: Accelerator) -> Net
         budget_per_layer=search.budget_per_layer,
         seed=search.seed,
         restrictions=search.restrictions,
-        constraints=search.constraints,
+        constraints=constraints,
         compat=workload.compat,
+        energy_table=None if workload.energy_table is None else access_energies(workload.energy_table, accelerator).engine_table(),
     )
 
 

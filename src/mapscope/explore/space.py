@@ -46,12 +46,19 @@ class DesignSpace:
     parameters: tuple[tuple[str, Candidates], ...]
     mapping_parameters: tuple[str, ...]
     constraints: tuple[Constraint, ...]
-    buffers_fit: bool
+    buffers_fit: bool | str  # True: L1 and L2 hold every layer's requirement; "l1": L1 only (L2 may spill); False: neither
     objectives: tuple[Objective, ...]
     search: SearchSettings = SearchSettings()
     document: str = ""  # the space as the user wrote it (kept in the result store)
     fingerprint: str = field(default="")
     evaluated_alone: bool = False  # each design is its own chunk of work (a co-search: seconds per design)
+
+    @property
+    def fitted_levels(self) -> tuple[str, ...]:
+        """The buffer levels ("l1", "l2") that must hold every layer's requirement (`buffers_fit`)."""
+        if self.buffers_fit is True:
+            return ("l1", "l2")
+        return (self.buffers_fit,) if isinstance(self.buffers_fit, str) else ()
 
     @property
     def choices(self) -> Choices:
@@ -185,8 +192,9 @@ def _count_text(count: int) -> str:
 
 
 def space_fingerprint(space_file: SpaceFile, workload_identity: str) -> str:
-    """A hash of what determines every design's result: the space without its search settings, and the workload."""
-    document = space_file.document.model_dump(mode="json", exclude={"search"})
+    """A hash of what determines every design's result: the space without its search settings, and the workload
+    (which carries the energy table's contents: the `energy_table` key names them, by a path that may move)."""
+    document = space_file.document.model_dump(mode="json", exclude={"search", "energy_table"})
     if document["layers"] is None:  # keys added later stay out when unused: older stores keep their fingerprint
         del document["layers"]
     if document["mapping"]["search"] is None:

@@ -1,6 +1,7 @@
 """An exploration's outcome as one deterministic JSON document, and how its objectives read to a person.
 
-The document holds the space (parameters, constraints, objectives), the counts, the best designs, the
+The document holds the space (parameters, constraints, objectives, and `energy_table`, the name of the
+table that priced every design, when one did), the counts, the best designs, the
 Pareto front and why the other designs were infeasible. A design is written with the names of the
 export's columns (`explore_export`): its parameters and metrics by name (counts as integers), and
 ``on_pareto_front``. A parameter's candidates are listed, except a
@@ -23,6 +24,7 @@ from mapscope.formats.results.store import DesignRecord
 
 if TYPE_CHECKING:
     from mapscope.explore.exploration import ExplorationResult
+    from mapscope.explore.space import DesignSpace
     from mapscope.optimization.objectives import Objective
 
 #: Version of the document layout below; bump it when a key changes meaning or disappears.
@@ -52,11 +54,16 @@ UNIT_NAMES = {"macs": "MACs", "utilization": "fraction of PEs"}
 #: The value a constraint check appends to its label in DesignRecord.violation, e.g. " (is 41.2)".
 _VIOLATION_VALUE = re.compile(r" \(is [^()]*\)$")
 
-#: The pseudo-constraint of `buffers_fit`: the metrics compared and the label the evaluation uses.
+#: The pseudo-constraint of `buffers_fit`: the metrics compared and the label the evaluation uses, per level.
 BUFFER_CHECKS = tuple(
     (f"{level.upper()} requirement <= {level.upper()} size", f"{level}_size_req_elems", f"{level}_size_elems")
     for level in ("l1", "l2")
 )
+
+
+def buffer_checks(space: DesignSpace) -> tuple[tuple[str, str, str], ...]:
+    """The BUFFER_CHECKS of the levels `buffers_fit` holds the designs of `space` to."""
+    return tuple(check for check in BUFFER_CHECKS if check[2].removesuffix("_size_elems") in space.fitted_levels)
 
 
 def metric_unit(metric: str) -> str:
@@ -133,10 +140,9 @@ def violation_reason(violation: str) -> str:
 def constraint_texts(result: ExplorationResult) -> list[str]:
     """Every constraint the designs were held to, as the violation texts name them."""
     texts = [constraint.describe() for constraint in result.space.constraints]
-    if result.space.buffers_fit:
-        for label, required, capacity in BUFFER_CHECKS:
-            if any(required in r.metrics and capacity in r.metrics for r in result.records):
-                texts.append(label)
+    for label, required, capacity in buffer_checks(result.space):
+        if any(required in r.metrics and capacity in r.metrics for r in result.records):
+            texts.append(label)
     return texts
 
 
@@ -173,17 +179,21 @@ def summary_document(result: ExplorationResult, best: int = 10) -> dict[str, Any
     """The exploration as a JSON-ready dict (NaN and infinities become null); see the module docstring."""
     space = result.space
     feasible = sum(1 for r in result.records if r.feasible)
+    described = {
+        "name": space.name,
+        "engine": space.engine,
+        "fingerprint": space.fingerprint,
+        "parameters": {name: _candidates(values) for name, values in space.parameters},
+        "constraints": constraint_texts(result),
+        "objectives": [o.name for o in space.objectives],
+    }
+    table = getattr(space.workload, "energy_table", None)
+    if table is not None:  # absent otherwise: documents of spaces without a table stay as they were
+        described["energy_table"] = table.name
     return _plain(
         {
             "schema_version": SUMMARY_SCHEMA_VERSION,
-            "space": {
-                "name": space.name,
-                "engine": space.engine,
-                "fingerprint": space.fingerprint,
-                "parameters": {name: _candidates(values) for name, values in space.parameters},
-                "constraints": constraint_texts(result),
-                "objectives": [o.name for o in space.objectives],
-            },
+            "space": described,
             "counts": {
                 "designs": len(result.records),
                 "evaluated_now": len(result.records) - result.from_store,

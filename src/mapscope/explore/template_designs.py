@@ -39,6 +39,15 @@ MAPPINGS_PER_SETTING = 4
 SETTING_PARAMETERS = ("simd_lanes", "noc_bandwidth_elems_per_cycle", "noc_latency_cycles", "offchip_bandwidth_elems_per_cycle")
 
 Mapping = dict[str, object]
+#: The counted actions a size-aware energy table prices, one per analysis energy component (mac, l1, l2,
+#: noc, dram): a layer's energy is their dot product with the per-access energies (analysis/layer_fields.py).
+ACCESS_COUNTS = ("macs", "l1_access_elems", "l2_access_elems", "noc_transfer_elems", "dram_read_elems", "dram_write_elems")
+
+
+def access_counts(fields: Callable[[str], object]) -> tuple:
+    """The five priced counts (mac, l1, l2, noc, dram) from a layer's fields, as ints or arrays alike."""
+    macs, l1, l2, noc, dram_read, dram_write = (fields(name) for name in ACCESS_COUNTS)
+    return (macs, l1, l2, noc, dram_read + dram_write)  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,7 @@ class GroupTotals:
     energy_nj: float
     l1_size_req_elems: int
     l2_size_req_elems: int
+    access_counts: tuple[float, ...] = ()  # network totals of the five priced actions (`access_counts`), float64
 
 
 def worth_batching(new_mappings: int, settings: int) -> bool:
@@ -133,6 +143,7 @@ def template_totals(
     valid = np.ones((shapes, count), dtype=bool)
     fields = {name: np.zeros((shapes, count), dtype=np.int64) for name in ("macs", "l1_size_req_elems", "l2_size_req_elems", "l1_accesses")}
     energy = np.zeros((shapes, count))
+    counts = np.zeros((5, shapes, count))  # float64: exact below 2**53, and only ever multiplied by energies
     for setting, row in enumerate(settings.tolist()):
         accelerator = replace(base, num_pes=num_pes, **dict(zip(SETTING_PARAMETERS, row, strict=True)))
         for joined, places in stacked:
@@ -148,6 +159,8 @@ def template_totals(
                         fields[name][shape, members] = stats.column(name)[rows]
                     fields["l1_accesses"][shape, members] = sum(stats.column(f"{t}_l1_read_elems")[rows] + stats.column(f"{t}_l1_write_elems")[rows] for t in TENSORS)
                     energy[shape, members] = stats.column("energy_nj")[rows]
+                    for position, column in enumerate(access_counts(lambda name: stats.column(name)[rows])):
+                        counts[position, shape, members] = column
     if compat == "maestro":
         energy_at = _chained_energy(base, network, layers, stacked, fields["l1_accesses"], num_pes, settings, compat)
     else:
@@ -158,6 +171,7 @@ def template_totals(
     repeats = np.array(layers.repeats, dtype=np.int64)[:, None]
     macs_bound = (repeats.astype(np.float64) * fields["macs"].astype(np.float64)).sum(axis=0)
     macs = (repeats * fields["macs"]).sum(axis=0)  # exact: only used below the float bound
+    network_counts = (np.array(layers.repeats, dtype=np.float64)[None, :, None] * counts).sum(axis=1)
     l1, l2 = fields["l1_size_req_elems"].max(axis=0), fields["l2_size_req_elems"].max(axis=0)
     total, too_long = _summed_runtimes(layers, runtime)
     peak_noc = np.maximum(peak.max(axis=1), 1)
@@ -172,6 +186,7 @@ def template_totals(
             float(network_energy[column]),
             int(l1[column]),
             int(l2[column]),
+            tuple(network_counts[:, column].tolist()),
         )
     return results
 

@@ -11,6 +11,7 @@ a step or powers of two), constraints as bounds on metrics, objectives and the s
       noc_bandwidth_elems_per_cycle: [16, 32, 64]
     constraints: {area_mm2: {max: 30}, buffers_fit: true}
     objectives: [runtime_cycles, energy_nj]
+    energy_table: horowitz45          # price each design's energy and SRAM area by its buffer sizes (optional)
     search: {strategy: grid}
 
 A co-search replaces the template by a per-layer mapping search on every design
@@ -92,12 +93,13 @@ class SpaceDocument(_Strict):
     network: Annotated[str, Field(min_length=1)]
     base_hardware: str | None = None
     compat: Literal["maestro"] | None = None
+    energy_table: Annotated[str, Field(min_length=1)] | None = None  # maestro: a built-in table or a table file
     batch: Annotated[int, Field(gt=0)] = 1
     passes: Literal["inference", "training"] = "inference"
     layers: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)] | None = None  # None: all
     mapping: MappingSection = MappingSection()
     hardware: dict[str, ValueSpec]
-    constraints: dict[str, Bound | bool] = {}
+    constraints: dict[str, Bound | bool | str] = {}  # buffers_fit: true, false or l1 (L2 may spill; explore.engines checks)
     objectives: Annotated[list[str | WeightedSum], Field(min_length=1)]
     search: SearchSection = SearchSection()
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import UNLIMITED, Accelerator
 from mapscope.hardware.energy import EnergyTable
 from mapscope.hardware.energy_tables import EnergyAreaTable, SramRow
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -157,4 +162,69 @@ def access_energies(table: EnergyAreaTable, accelerator: Accelerator, dram_type:
         dram_pj_per_word=None if dram is None else dram.pj_per_bit * bits,
         notes=tuple(notes),
         sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def unequal_read_write(table: EnergyAreaTable) -> str | None:
+    """Why `table` cannot give the analysis one energy per buffer access (a row it would price L1 or L2 with
+    reads and writes unequal), or None: every capacity's lookup then passes `engine_table`."""
+    buffer_rows = [(level, table.rows(f"{level.lower()}_buffer")) for level in ("L1", "L2")]
+    if any(not rows for _, rows in buffer_rows):
+        buffer_rows.append(("sram", table.sram))
+    for level, rows in buffer_rows:
+        for row in rows:
+            if row.read_pj != row.write_pj:
+                return (
+                    f"energy table {table.name!r} gives {level} reads {row.read_pj:.4g} pJ and writes {row.write_pj:.4g} pJ; "
+                    "the analysis prices every buffer access alike, so give equal read_pj and write_pj"
+                )
+    return None
+
+
+@dataclass(frozen=True)
+class PriceColumns:
+    """Per-design prices (float64 arrays, one entry per design): pJ per counted action of each analysis
+    component (ENERGY_COMPONENTS order, one column each), and one L1 and one L2 instance's SRAM area in
+    µm² (None when the table gives that level no area)."""
+
+    per_access_pj: np.ndarray  # designs x 5: mac, l1, l2, noc, dram
+    l1_area_um2: np.ndarray | None
+    l2_area_um2: np.ndarray | None
+
+
+def price_columns(table: EnergyAreaTable, base: Accelerator, l1_size_elems: ArrayLike, l2_size_elems: ArrayLike) -> PriceColumns:
+    """`access_energies` of every design (`base` with that design's L1 and L2 sizes) as columns.
+
+    Each distinct L1 and each distinct L2 size is looked up once: the i-th call pairs the i-th distinct L1
+    size with the i-th distinct L2 size (the last one repeated past the end), so a batch costs as many
+    lookups as its more varied level has sizes, and every price is the scalar lookup's, to the bit.
+    """
+    import numpy as np  # only explore's batches price many designs: one analysis stays free of numpy's import
+
+    l1_values, l1_index = np.unique(np.asarray(l1_size_elems, dtype=np.int64), return_inverse=True)
+    l2_values, l2_index = np.unique(np.asarray(l2_size_elems, dtype=np.int64), return_inverse=True)
+    lookups = max(len(l1_values), len(l2_values))
+    l1_prices, l2_prices = np.zeros((len(l1_values), 2)), np.zeros((len(l2_values), 2))  # (pJ, area) per size
+    fixed = np.zeros(3)  # mac, noc, dram: the same for every design (they depend on the word width only)
+    has_area = [True, True]
+    for i in range(lookups):
+        l1, l2 = l1_values[min(i, len(l1_values) - 1)], l2_values[min(i, len(l2_values) - 1)]
+        energies = access_energies(table, replace(base, l1_size_elems=int(l1), l2_size_elems=int(l2)))
+        engine = energies.engine_table()
+        fixed[:] = (engine.mac_pj, engine.noc_transfer_pj, engine.dram_access_pj)
+        for level, prices, index, price, area in (
+            (0, l1_prices, min(i, len(l1_values) - 1), engine.l1_access_pj, energies.l1_area_um2),
+            (1, l2_prices, min(i, len(l2_values) - 1), engine.l2_access_pj, energies.l2_area_um2),
+        ):
+            prices[index] = (price, math.nan if area is None else area)
+            has_area[level] = has_area[level] and area is not None
+    count = len(l1_index.reshape(-1))
+    per_access = np.empty((count, 5))
+    per_access[:, 0], per_access[:, 3], per_access[:, 4] = fixed
+    per_access[:, 1] = l1_prices[l1_index.reshape(-1), 0]
+    per_access[:, 2] = l2_prices[l2_index.reshape(-1), 0]
+    return PriceColumns(
+        per_access,
+        l1_prices[l1_index.reshape(-1), 1] if has_area[0] else None,
+        l2_prices[l2_index.reshape(-1), 1] if has_area[1] else None,
     )

@@ -199,11 +199,38 @@ class TileBounds:
         spatial_loops, clusters = np.asarray(spatial, dtype=np.int64), np.asarray(sub_clusters, dtype=np.int64)
         return self._level_bound(accelerator, spatial_loops, clusters, rows, known, 0, above)
 
+    def top_bounds_over_lower_levels(
+        self, accelerator: Accelerator, levels: int, spatial: np.ndarray, sub_clusters: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Per row of top-level tiles, with the top level's spatial loop and sub-cluster count N_0 per row
+        (arrays), a lower bound on the runtime of every member of every `levels`-level subspace that shares
+        them, whatever its lower levels: as `runtime_bounds_cycles` with only the top tiles known, except that
+        the busiest PE below computes at least the tile's MACs over the ⌊P / N_0⌋ PEs a top-level
+        sub-cluster can hold (its lower levels' cluster sizes multiply to at most that), so few rows stand for
+        many subspaces (a stopped search's lower bound, `search_exhaustive._unexplored_bound`)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        spatial_rows = np.zeros((len(rows), levels), dtype=np.int64)
+        clusters = np.ones((len(rows), levels), dtype=np.int64)
+        spatial_rows[:, 0], clusters[:, 0] = spatial, sub_clusters
+        above = np.broadcast_to(np.asarray(self.extents, dtype=np.int64), (len(rows), len(self.extents)))
+        lower_pes = accelerator.num_pes // np.asarray(sub_clusters, dtype=np.int64) if levels > 1 else None
+        return self._level_bound(accelerator, spatial_rows, clusters, rows, 1, 0, above, lower_pes)
+
     def _level_bound(
-        self, accelerator: Accelerator, spatial: np.ndarray, sub_clusters: np.ndarray, rows: np.ndarray, known: int, level: int, above: np.ndarray
+        self,
+        accelerator: Accelerator,
+        spatial: np.ndarray,
+        sub_clusters: np.ndarray,
+        rows: np.ndarray,
+        known: int,
+        level: int,
+        above: np.ndarray,
+        lower_pes: np.ndarray | None = None,
     ) -> np.ndarray:
         """The bound on one run of `level` (its tiles known) on tiles `above`, per row (spatial loops and
-        sub-cluster counts: (levels,) for every row, or (rows, levels))."""
+        sub-cluster counts: (levels,) for every row, or (rows, levels)). `lower_pes` (per row): the levels
+        below are unknown but hold at most that many PEs, and the busiest of them computes at least its share
+        of the tile (`top_bounds_over_lower_levels`)."""
         loops, levels = len(self.extents), spatial.shape[-1]
         tiles = rows[:, level * loops : (level + 1) * loops]
         counts = above // tiles
@@ -225,11 +252,14 @@ class TileBounds:
         elif level + 1 < known:
             compute = self._level_bound(accelerator, spatial, sub_clusters, rows, known, level + 1, tiles)
         else:
-            busiest = np.full(len(rows), self.macs_per_unit, dtype=np.int64)
-            lower_spatial, lower_clusters = spatial[..., level + 1 :], sub_clusters[..., level + 1 :]
-            for column in range(loops):
-                split = np.where(lower_spatial == column, lower_clusters, 1).prod(axis=-1)
-                busiest = busiest * -(-tiles[:, column] // split)
+            if lower_pes is not None:
+                busiest = -(-(self.macs_per_unit * np.prod(tiles, axis=1)) // lower_pes)
+            else:
+                busiest = np.full(len(rows), self.macs_per_unit, dtype=np.int64)
+                lower_spatial, lower_clusters = spatial[..., level + 1 :], sub_clusters[..., level + 1 :]
+                for column in range(loops):
+                    split = np.where(lower_spatial == column, lower_clusters, 1).prod(axis=-1)
+                    busiest = busiest * -(-tiles[:, column] // split)
             compute = -(-busiest // simd) + latency * (levels - 1 - level)
             traffic = self._operand_elems(tiles, None, active, tight=True)
             noc = -(-traffic // bandwidth) if latency >= 1 else -(-traffic // (2 * bandwidth))

@@ -17,6 +17,7 @@ from rich.table import Table
 from mapscope.explore.exploration import ExplorationResult
 from mapscope.explore.summary import (
     BUFFER_CHECKS,
+    buffer_checks,
     metric_unit,
     objective_unit,
     objective_value,
@@ -215,8 +216,7 @@ def nothing_feasible_message(result: ExplorationResult) -> str:
     errors = Counter(r.violation or "infeasible" for r in records if not r.feasible and violation_reason(r.violation or "") not in labels)
     evaluated = [r for r in records if r.feasible or violation_reason(r.violation or "") in labels]
     rejections = [_constraint_rejection(c, evaluated) for c in space.constraints]
-    if space.buffers_fit:
-        rejections += [rejection for check in BUFFER_CHECKS if (rejection := _buffer_rejection(*check, evaluated))]
+    rejections += [rejection for check in buffer_checks(space) if (rejection := _buffer_rejection(*check, evaluated))]
     parts = []
     for rejection in sorted((r for r in rejections if r.count), key=lambda r: -r.count):
         detail = f" ({rejection.closest})" if rejection.closest else ""
