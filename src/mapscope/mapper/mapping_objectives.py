@@ -73,17 +73,24 @@ def objective_bound(objective: Objective, bound: LowerBound) -> float | None:
     return sum(weight * values[metric] for metric, weight in objective.terms)
 
 
-def objective_bounds(objective: Objective, runtime_cycles: np.ndarray, energy_nj: float) -> np.ndarray | None:
-    """`objective_bound` for an array of runtime bounds sharing one energy bound, element for element the
-    same float operations (None where `objective_bound` says nothing)."""
+def objective_bounds(objective: Objective, runtime_cycles: np.ndarray, energy_nj: float | np.ndarray) -> np.ndarray | None:
+    """`objective_bound` for an array of runtime bounds with one energy bound, shared or per element (the EDP is
+    still a product of two non-negative bounds), element for element the same float operations (None where
+    `objective_bound` says nothing)."""
     runtime = np.asarray(runtime_cycles).astype(np.float64)
-    values = {"runtime_cycles": runtime, "energy_nj": np.full_like(runtime, energy_nj), EDP_METRIC: runtime * energy_nj}
+    energy = np.broadcast_to(np.asarray(energy_nj, dtype=np.float64), runtime.shape)
+    values = {"runtime_cycles": runtime, "energy_nj": energy, EDP_METRIC: runtime * energy}
     if any(metric not in values or weight < 0 for metric, weight in objective.terms):
         return None
     total = np.zeros_like(runtime)
     for metric, weight in objective.terms:
         total = total + weight * values[metric]
     return total
+
+
+def bounds_energy(objective: Objective) -> bool:
+    """Whether `objective` reads the energy bound (an energy or EDP term): only then is a finer one worth computing."""
+    return any(metric in ("energy_nj", EDP_METRIC) for metric, _ in objective.terms)
 
 
 def metric_column(stats: MappingStats | EvaluatedColumns, metric: str) -> np.ndarray:

@@ -8,14 +8,15 @@ none of their members can do better. Before the subspaces, the best incumbent is
 descent over its neighbours (`incumbent_descent`), so that pruning bites earlier. The rest are
 enumerated (`enumerate_batches` of the subspace) and evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
 space; a budget that stops the search first leaves the smallest bound of the unvisited subspaces as the
-lower bound. An objective the bounds do not cover prunes nothing (bound None).
+lower bound. An objective the bounds do not cover prunes nothing (bound None). A subspace is branched on
+its tile prefixes, bounded by `tile_branch_bounds`.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from fractions import Fraction
 from itertools import product
@@ -29,28 +30,13 @@ from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
-from mapscope.mapper.mapping_objectives import objective_bound, objective_bounds
+from mapscope.mapper.mapping_objectives import bounds_energy, objective_bound, objective_bounds
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
-from mapscope.mapper.space import LevelRestriction, MappingChoice, MappingSpace
+from mapscope.mapper.space import MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
-
-
-@dataclass(frozen=True)
-class SubspaceEntry:
-    """One spatial subspace of the space: its objective bound (None: unbounded), level count, cluster sizes
-    and spatial loop per level."""
-
-    bound: float | None
-    levels: int
-    cluster_sizes: tuple[int, ...]
-    spatial_dimensions: tuple[str, ...]
-
-    def space_within(self, space: MappingSpace) -> MappingSpace:
-        """`space` narrowed to this subspace's level count and spatial loops (cluster sizes are filtered
-        when enumerating); each level keeps its allowed orders."""
-        levels = tuple(LevelRestriction((spatial,), space.restriction(level).loop_orders) for level, spatial in enumerate(self.spatial_dimensions))
-        return replace(space, min_levels=self.levels, max_levels=self.levels, levels=levels)
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, tile_branches, top_tile_bounds, without_overflowing
+from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
 def _axis_sub_clusters(space: MappingSpace, num_pes: int, levels: int, axes: list[str]) -> tuple[np.ndarray, list[tuple[str, ...]], tuple[tuple[int, ...], ...]]:
@@ -91,10 +77,8 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
     busy, held = np.where(low, 1, np.where(high, pes, busy)), np.where(low | high, 1, held)
     pairs, inverse = _distinct_pairs(busy, held)
     equal_tiles = not space.imperfect
-    bounds = [
-        objective_bound(problem.objective, LowerBound(runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles), energy_nj))
-        for b, h in pairs
-    ]
+    runtimes = [runtime_bound_at_parallelism(work, accelerator, space.compat, Fraction(int(b), int(h)), equal_tiles) for b, h in pairs]
+    bounds = [objective_bound(problem.objective, LowerBound(runtime, energy_nj)) for runtime in runtimes]
     starts = np.cumsum([0] + [len(block[1]) for block in blocks])
     if any(bound is None for bound in bounds):  # the objective is not bounded: nothing is ordered or pruned
         order = np.arange(len(counts))
@@ -105,7 +89,8 @@ def spatial_subspaces(problem: MappingProblem) -> Iterator[SubspaceEntry]:
         block = int(np.searchsorted(starts, flat, side="right")) - 1
         levels, _, assignments, tuples = blocks[block]
         cluster_index, assignment_index = divmod(flat - int(starts[block]), len(assignments))
-        yield SubspaceEntry(bounds[int(inverse[flat])], levels, tuples[cluster_index], assignments[assignment_index])
+        pair = int(inverse[flat])
+        yield SubspaceEntry(bounds[pair], levels, tuples[cluster_index], assignments[assignment_index], runtimes[pair])
 
 
 def _distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -128,103 +113,6 @@ class Branch:
     tile_prefixes: np.ndarray | None = None
 
 
-#: Tile prefixes a subspace is refined to at most before its members are enumerated at the current depth.
-MAX_BRANCH_ROWS = 200_000
-
-
-def tile_branches(
-    problem: MappingProblem,
-    bounds: TileBounds,
-    entry: SubspaceEntry,
-    energy_nj: float,
-    incumbent: float,
-    top_values: np.ndarray | None = None,
-    log: SearchLog | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The tile prefixes of the subspace `entry` whose objective bound (the tile bound, never below the
-    subspace's) is below `incumbent`, with those bounds, in ascending bound order. Top-level tile tuples are
-    bounded first (or given: `top_values`, from `top_tile_bounds`); those below the incumbent are refined
-    level by level (each prefix extended by every tile tuple of the next level) while at most
-    MAX_BRANCH_ROWS prefixes would be, so that a branch is, at best, every loop order of one tile chain."""
-    accelerator = problem.accelerator
-    spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
-    sub_clusters = (accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
-    assert entry.bound is not None  # callers branch only bounded subspaces
-    rows = bounds.top_tiles
-    while True:
-        if top_values is None:
-            runtime = bounds.runtime_bounds_cycles(accelerator, spatial, sub_clusters, rows)
-            values = objective_bounds(problem.objective, runtime, energy_nj)
-            assert values is not None
-            values = _without_overflowing(problem, bounds, spatial, sub_clusters, rows, np.maximum(values, entry.bound), log)
-        else:
-            values, top_values = top_values, None
-        below = values < incumbent
-        rows, values = rows[below], values[below]
-        if rows.shape[1] // len(bounds.names) >= entry.levels or not len(rows) or bounds.refined_count(rows) > MAX_BRANCH_ROWS:
-            break
-        rows = bounds.refined(rows)
-    order = np.argsort(values, kind="stable")
-    return rows[order], values[order]
-
-
-def top_tile_bounds(
-    problem: MappingProblem, bounds: TileBounds, entries: Sequence[SubspaceEntry], energy_nj: float, log: SearchLog | None = None
-) -> list[np.ndarray]:
-    """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
-    below the subspace's own), as `tile_branches` computes them: the subspaces with the same level count are
-    bounded together, one row per (subspace, tuple) with its own spatial loops and sub-cluster counts, in
-    one numpy pass instead of one call each."""
-    top = bounds.top_tiles
-    found: list[np.ndarray] = [np.zeros(0)] * len(entries)
-    pes = problem.accelerator.num_pes
-    groups: dict[int, list[int]] = {}
-    for index, entry in enumerate(entries):
-        groups.setdefault(entry.levels, []).append(index)
-    for group in groups.values():
-        spatial_rows = np.array([[bounds.names.index(name) for name in entries[i].spatial_dimensions] for i in group], dtype=np.int64)
-        sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
-        if len(group) == 1:  # one subspace: one tuple of spatial loops and sub-clusters for every row, the cheaper path
-            spatial: tuple[int, ...] | np.ndarray = tuple(spatial_rows[0].tolist())
-            clusters: tuple[int, ...] | np.ndarray = tuple(sub_clusters[0].tolist())
-            rows = top
-        else:
-            spatial, clusters = np.repeat(spatial_rows, len(top), axis=0), np.repeat(sub_clusters, len(top), axis=0)
-            rows = np.tile(top, (len(group), 1))
-        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
-        values = objective_bounds(problem.objective, runtime, energy_nj)
-        assert values is not None  # callers bound only objectives the bounds cover
-        values = _without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
-        floors = np.array([entries[i].bound for i in group], dtype=np.float64)
-        values = np.maximum(values.reshape(len(group), len(top)), floors[:, None])
-        for row, index in enumerate(group):
-            found[index] = values[row]
-    return found
-
-
-def _without_overflowing(
-    problem: MappingProblem,
-    bounds: TileBounds,
-    spatial: tuple[int, ...] | np.ndarray,
-    sub_clusters: tuple[int, ...] | np.ndarray,
-    rows: np.ndarray,
-    values: np.ndarray,
-    log: SearchLog | None,
-) -> np.ndarray:
-    """`values` (the bounds of tile prefixes `rows`) with +inf where no member starting so fits the L1 or
-    L2 capacity (`TileBounds.buffer_bounds_elems`), when the problem enforces them: such a prefix holds no
-    feasible member, so it is pruned like any other whose bound reaches the incumbent (`log` notes it,
-    for the message when nothing fits)."""
-    if not problem.constraints.buffers_fit:
-        return values
-    l2, l1 = bounds.buffer_bounds_elems(spatial, sub_clusters, rows)
-    fits = l2 <= problem.accelerator.l2_size_elems
-    if l1 is not None:
-        fits &= l1 <= problem.accelerator.l1_size_elems
-    if log is not None and not bool(fits.all()):
-        log.skipped_unfit = True
-    return np.where(fits, values, np.inf)
-
 
 #: The tile bounds `_BoundedSubspaces` gives a screened subspace: none of its members matters.
 SCREENED = np.full(1, np.inf)
@@ -243,11 +131,22 @@ class _BoundedSubspaces:
     tile bounds do not apply), bounded in windows of subspaces that double up to WINDOW_ROWS rows (one at a
     time above MAX_WINDOW_TUPLES top-level tuples). A window
     closes at the first subspace whose own bound reaches `ceiling` or the incumbent (nothing from there on
-    is wanted), so at most one subspace is bounded in vain; the bounds do not depend on the incumbent, so
-    reading them ahead prunes exactly what bounding one subspace at a time would."""
+    is wanted), so at most one subspace is bounded in vain. Where a bound skips work (a tuple's finer energy,
+    a subspace pruned whole by its least tuple energy) it is at least the incumbent of the time, which only
+    falls, so reading them ahead prunes exactly what bounding one subspace at a time would."""
 
-    def __init__(self, problem: MappingProblem, bounds: TileBounds | None, entries: Iterator[SubspaceEntry], energy_nj: float, log: SearchLog) -> None:
+    def __init__(
+        self,
+        problem: MappingProblem,
+        bounds: TileBounds | None,
+        entries: Iterator[SubspaceEntry],
+        energy_nj: float,
+        log: SearchLog,
+        tile_energy: TileEnergyBounds | None = None,
+    ) -> None:
         self.problem, self.bounds, self.entries, self.energy_nj, self.log = problem, bounds, entries, energy_nj, log
+        self.tile_energy = tile_energy if bounds_energy(problem.objective) else None
+        self.least_energy_nj: dict[tuple[int, int], float] = {}  # per (level-0 spatial loop, sub-clusters)
         self.tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
         tuples = 0 if bounds is None else len(bounds.top_tiles)
         self.most = max(1, WINDOW_ROWS // tuples) if 0 < tuples <= MAX_WINDOW_TUPLES else 1
@@ -307,12 +206,37 @@ class _BoundedSubspaces:
             assert self.bounds is not None
             threshold = min(self.ceiling, self.log.best_value)
             screened = [self.screening and self.group_floor(entry) >= threshold for entry in window]
-            kept = [entry for entry, out in zip(window, screened) if not out]
-            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log))
-            self.ready.extend((entry, SCREENED if out else next(found)) for entry, out in zip(window, screened))
+            least = [float("inf") if out else self._least_bound(entry) for entry, out in zip(window, screened)]
+            kept = [entry for entry, bound in zip(window, least) if bound < threshold]
+            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log, self.tile_energy, threshold) if kept else ())
+            self.ready.extend(
+                (entry, SCREENED if out else next(found) if bound < threshold else np.full(1, bound)) for entry, out, bound in zip(window, screened, least)
+            )
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
             self.ready.append((unbounded, None))
+
+
+    def _least_bound(self, entry: SubspaceEntry) -> float:
+        """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of
+        the tuples of its level-0 spatial loop and sub-cluster count that fit the buffers (when enforced; the L2
+        requirement depends on those alone, the L1 one on a one-level subspace's tuples), or its own bound
+        without tile energy. A subspace whose bound reaches the incumbent so is pruned without bounding its
+        tuples one by one."""
+        assert entry.bound is not None and self.bounds is not None
+        if self.tile_energy is None or entry.runtime_cycles is None:
+            return entry.bound
+        problem, top = self.problem, self.bounds.top_tiles
+        spatial = tuple(self.bounds.names.index(name) for name in entry.spatial_dimensions)
+        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
+        key = (spatial[0], sub_clusters[0], entry.levels == 1)
+        if key not in self.least_energy_nj:
+            energy = self.tile_energy.energy_bounds_nj(problem.energy_table, problem.may_spill, spatial, sub_clusters, top)
+            energy = without_overflowing(problem, self.bounds, spatial, sub_clusters, top, energy, self.log)
+            self.least_energy_nj[key] = max(float(energy.min()), self.energy_nj)
+        bound = objective_bound(self.problem.objective, LowerBound(entry.runtime_cycles, self.least_energy_nj[key]))
+        assert bound is not None
+        return max(bound, entry.bound)
 
 
 def exhaustive_search(
@@ -341,8 +265,10 @@ def exhaustive_search(
         descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     bounds = TileBounds.of(space)
-    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table, spill=problem.may_spill)
-    subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log)
+    work = layer_work(space.layer, space.compat)
+    energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
+    tile_energy = None if bounds is None else TileEnergyBounds(bounds, work)
+    subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log, tile_energy)
     current = next(subspaces, None)
     while current is not None:
         entry, top_values = current
@@ -353,7 +279,7 @@ def exhaustive_search(
             branches: Iterator[Branch] = iter((Branch(entry.bound, entry),))
         else:
             assert bounds is not None
-            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values)
+            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values, tile_energy)
         for branch in branches:
             stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
             if stopped:
@@ -402,7 +328,14 @@ FIRST_CHUNK_ROWS = 16
 
 
 def _tile_chunks(
-    problem: MappingProblem, bounds: TileBounds, entry: SubspaceEntry, energy_nj: float, log: SearchLog, rows: int, top_values: np.ndarray | None = None
+    problem: MappingProblem,
+    bounds: TileBounds,
+    entry: SubspaceEntry,
+    energy_nj: float,
+    log: SearchLog,
+    rows: int,
+    top_values: np.ndarray | None = None,
+    tile_energy: TileEnergyBounds | None = None,
 ) -> Iterator[Branch]:
     """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`) in ascending bound
     order, in chunks that double from FIRST_CHUNK_ROWS up to `rows`; the incumbent is read again before each
@@ -412,7 +345,7 @@ def _tile_chunks(
     A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
     if top_values is not None and not bool((top_values < log.best_value).any()):
         return
-    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log)
+    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log, tile_energy)
     start, size = 0, min(FIRST_CHUNK_ROWS, rows)
     while start < len(tiles):
         end = min(start + size, int(np.searchsorted(values, log.best_value, side="left")))
