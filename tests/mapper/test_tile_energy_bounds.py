@@ -9,6 +9,7 @@ member's `energy_nj` (with L2 capacity enforced, and, spill-aware, with a small 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from math import prod
 
 import numpy as np
@@ -77,6 +78,17 @@ def top_counts(energy: TileEnergyBounds, accelerator: Accelerator, member: Mappi
     return own, least, int(energy.output_writes_elems(spatial, sub_clusters, rows)[0])
 
 
+def analysed_members(space: MappingSpace, accelerator: Accelerator, table: EnergyTable | None, seed: int) -> Iterator[tuple[MappingChoice, LayerStats]]:
+    """Up to 8 members drawn from `space` (seeded), each with its statistics; members the model rejects are skipped."""
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        member = sample_mapping(space, rng)
+        try:
+            yield member, stats_of(space.layer, space, member, accelerator, table)
+        except InputError:
+            continue
+
+
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     layer=small_layers((LayerType.CONV, LayerType.CONV, LayerType.NGCONV, LayerType.TRCONV, LayerType.GEMM), max_channels=8, max_gemm=12),
@@ -93,13 +105,7 @@ def test_tile_energy_bounds_count_exactly_and_never_exceed_a_members_energy(
     if bounds is None:
         return
     energy = TileEnergyBounds(bounds, layer_work(layer, None))
-    rng = np.random.default_rng(seed)
-    for _ in range(8):
-        member = sample_mapping(space, rng)
-        try:
-            stats = stats_of(layer, space, member, accelerator, table)
-        except InputError:
-            continue
+    for member, stats in analysed_members(space, accelerator, table, seed):
         own, least, writes = top_counts(energy, accelerator, member)
         assert own == stats.input_l2_read_elems + stats.filter_l2_read_elems, member
         assert least <= own
@@ -128,13 +134,7 @@ def test_the_spill_aware_tile_energy_bound_holds_when_l2_overflows(layer: Layer,
     if bounds is None:
         return
     energy = TileEnergyBounds(bounds, layer_work(layer, None))
-    rng = np.random.default_rng(seed)
-    for _ in range(8):
-        member = sample_mapping(space, rng)
-        try:
-            stats = stats_of(layer, space, member, small, table)
-        except InputError:
-            continue
+    for member, stats in analysed_members(space, small, table, seed):
         assert max(prefix_energy_bounds(energy, small, member, table, True)) <= stats.energy_nj * (1 + 1e-12), member
 
 
