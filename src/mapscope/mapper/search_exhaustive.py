@@ -216,7 +216,6 @@ class _BoundedSubspaces:
         if unbounded is not None:
             self.ready.append((unbounded, None))
 
-
     def _least_bound(self, entry: SubspaceEntry) -> float:
         """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of
         the tuples of its level-0 spatial loop and sub-cluster count that fit the buffers (when enforced; the L2

@@ -40,7 +40,6 @@ class SubspaceEntry:
         return replace(space, min_levels=self.levels, max_levels=self.levels, levels=levels)
 
 
-
 #: Tile prefixes a subspace is refined to at most before its members are enumerated at the current depth.
 MAX_BRANCH_ROWS = 200_000
 
