@@ -24,7 +24,6 @@ from math import prod
 
 import numpy as np
 
-from mapscope.analysis.batch import evaluate_mappings
 from mapscope.mapper.bounds import LowerBound, axis_parallelism, energy_lower_bound_nj, runtime_bound_at_parallelism
 from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
@@ -369,7 +368,7 @@ def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_ro
             if batch.size > remaining:  # the budget ends inside this branch
                 batch = batch.rows_at(slice(0, remaining))
                 stopped = True
-        log.evaluate(evaluate_mappings(batch, problem.accelerator, compat=space.compat, energy_table=problem.energy_table))
+        log.evaluate_batch(batch)
         if stopped:
             return True
     return False

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from mapscope.analysis.batch import MappingStats, evaluate_mappings, mapping_batches
+from mapscope.analysis.batch import MappingBatch, MappingStats, evaluate_mappings, mapping_batches
 from mapscope.analysis.layer_analysis import analyze_layer, layer_stats_fields
 from mapscope.errors import InputError
 from mapscope.mapper.bounds import layer_lower_bound
@@ -134,26 +134,23 @@ class SearchLog:
                 self._merge_front(stats, np.flatnonzero(feasible))
         return values
 
+    def evaluate_batch(self, batch: MappingBatch) -> np.ndarray:
+        """Record mappings sharing a skeleton: at least SCALAR_BELOW of them as one batch (evaluate_mappings),
+        fewer mapping by mapping (analyze_layer, faster there; the two agree field for field). Their values."""
+        problem = self.problem
+        if batch.size < SCALAR_BELOW:
+            return self.evaluate(ScalarStats.of(problem, [batch.dataflow_at(row) for row in range(batch.size)]))
+        return self.evaluate(evaluate_mappings(batch, problem.accelerator, compat=problem.space.compat, energy_table=problem.energy_table))
+
     def evaluate_choices(self, choices: Sequence[MappingChoice]) -> np.ndarray:
-        """Evaluate members of the space, grouped by skeleton: a group of at least SCALAR_BELOW mappings
-        as one batch (evaluate_mappings), a smaller one mapping by mapping (analyze_layer, faster there;
-        the two agree field for field). Their values in the given order."""
+        """Evaluate members of the space, grouped by skeleton (`evaluate_batch`); their values in the given order."""
         values = np.full(len(choices), np.inf)
         if not choices:
             return values
-        problem = self.problem
-        space = problem.space
-        dataflows = [dataflow(space, choice) for choice in choices]
+        space = self.problem.space
         before = self.best_value
-        single: list[int] = []
-        for batch, positions in mapping_batches(space.layer, dataflows):
-            if batch.size < SCALAR_BELOW:
-                single.extend(int(p) for p in positions)
-                continue
-            stats = evaluate_mappings(batch, problem.accelerator, compat=space.compat, energy_table=problem.energy_table)
-            values[positions] = self.evaluate(stats)
-        if single:
-            values[single] = self.evaluate(ScalarStats.of(problem, [dataflows[p] for p in single]))
+        for batch, positions in mapping_batches(space.layer, [dataflow(space, choice) for choice in choices]):
+            values[positions] = self.evaluate_batch(batch)
         if self.best_value < before:  # the incumbent came from these members: keep the member itself
             self.best_choice = choices[int(np.argmin(values))]
         return values
