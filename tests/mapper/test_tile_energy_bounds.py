@@ -29,11 +29,12 @@ from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.counting import sample_mapping
 from mapscope.mapper.layer_work import layer_work
 from mapscope.mapper.mapping_objectives import mapping_objective, objective_bounds
-from mapscope.mapper.search_exhaustive import spatial_subspaces
+from mapscope.mapper.search_exhaustive import _BoundedSubspaces, spatial_subspaces
+from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.space import LevelChoice, MappingChoice, dataflow
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.mapper.tile_branch_bounds import top_tile_bounds
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, top_tile_bounds
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 from mapscope.mapping.mapped_network import MappedLayer
 from mapscope.stats import LayerStats
@@ -210,3 +211,31 @@ def test_top_tile_bounds_use_the_tile_energy_below_the_incumbent_only(layer: Lay
     for found, cut in zip(full, top_tile_bounds(problem, bounds, entries, floor, None, tile_energy, incumbent)):
         assert np.array_equal(cut[found < incumbent], found[found < incumbent])
         assert bool((cut[found >= incumbent] >= incumbent).all())
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(
+    layer=small_layers((LayerType.CONV, LayerType.NGCONV, LayerType.GEMM), max_channels=8, max_gemm=12),
+    accelerator=accelerators(),
+    table=energy_tables(),
+    objective=st.sampled_from(("edp", "energy", "runtime")),
+    max_levels=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_group_floors_never_exceed_a_members_objective(
+    layer: Layer, accelerator: Accelerator, table: EnergyTable | None, objective: str, max_levels: int, seed: int
+) -> None:
+    """The screening floor of a member's group (level count, top-level spatial loop, N_0), with the tile energy
+    bound where the objective reads energy, is at most the member's objective value."""
+    space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
+    bounds = TileBounds.of(space)
+    if bounds is None:
+        return
+    problem = MappingProblem(space, accelerator, mapping_objective(objective), energy_table=table)
+    work = layer_work(layer, None)
+    floor = energy_lower_bound_nj(work, None, table)
+    subspaces = _BoundedSubspaces(problem, bounds, iter(()), floor, SearchLog(problem), TileEnergyBounds(bounds, work))
+    for member, stats in analysed_members(space, accelerator, table, seed):
+        value = {"runtime": stats.runtime_cycles, "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective]
+        entry = SubspaceEntry(0.0, len(member.levels), member.cluster_sizes, tuple(level.spatial_dimension for level in member.levels))
+        assert subspaces.group_floor(entry) <= value * (1 + 1e-12), member
