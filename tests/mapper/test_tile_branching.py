@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -23,6 +24,8 @@ from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.layer_work import layer_work
 from mapscope.mapper.mapping_objectives import objective_bounds
 from mapscope.mapper.search_exhaustive import SCAN_ROWS, exhaustive_search, spatial_subspaces, top_tile_bounds
+from mapscope.mapper import tile_branch_bounds
+from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.tile_bounds import TileBounds
 from mapscope.stats import LayerStats
@@ -154,3 +157,56 @@ def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data)
         alone = objective_bounds(problem.objective, runtime, energy_nj)
         assert alone is not None
         assert np.array_equal(found, np.maximum(alone, entry.bound))
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), most=st.sampled_from([1, 3, 40]), share=st.floats(0.0, 1.0))
+def test_branches_left_at_the_top_level_are_refined_to_whole_chains_and_still_equal_brute_force(drawn, objective, most, share) -> None:
+    """With MAX_BRANCH_ROWS cut to `most`, subspaces stay branched on their top-level tiles and each chunk is
+    refined to whole chains while it is enumerated (`full_depth_prefixes`): the optimum and the certificate
+    are brute force's, and a stopped search's lower bound stays at most the optimum."""
+    space, accelerator = drawn
+    assume(TileBounds.of(space) is not None and 0 < space_size(space) <= MAX_BRUTE_FORCE and max(space.level_counts) > 1)
+    problem = MappingProblem(space, accelerator, mapping_objective(objective))
+    values = []
+    for batch in enumerate_batches(space, 256):
+        for row in range(batch.size):
+            stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
+            if problem.constraints.satisfied_by(stats, accelerator):
+                values.append(objective_value(objective, stats))
+    optimum = min(values, default=math.inf)
+    assume(optimum < math.inf)
+    with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most):
+        result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
+        budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2)
+    assert result.certified_optimal and result.value == pytest.approx(optimum, rel=1e-12)
+    assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), most=st.sampled_from([1, 2, 7, 10_000]), data=st.data())
+def test_full_depth_prefixes_are_every_whole_chain_of_the_prefixes_under_no_incumbent(drawn, most, data) -> None:
+    """With nothing to prune (no incumbent, unbounded buffers), the pieces hold every whole tile chain that
+    starts with one of the given top-level prefixes, each once, however the refinement is split."""
+    space, accelerator = drawn
+    bounds = TileBounds.of(space)
+    assume(bounds is not None and max(space.level_counts) > 1)
+    assert bounds is not None
+    problem = MappingProblem(space, accelerator, mapping_objective("runtime"))
+    deep = [entry for entry in spatial_subspaces(problem) if entry.levels > 1]
+    assume(deep)
+    entry = data.draw(st.sampled_from(deep))
+    top = bounds.top_tiles
+    prefixes = top[data.draw(st.lists(st.integers(0, len(top) - 1), min_size=1, max_size=5, unique=True))]
+    with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most):
+        pieces = list(tile_branch_bounds.full_depth_prefixes(problem, bounds, entry, prefixes, 0.0, None, SearchLog(problem)))
+    found = [tuple(row) for piece in pieces for row in piece.tolist()]
+    expected = prefixes
+    for _ in range(entry.levels - 1):
+        expected = bounds.refined(expected)
+    assert sorted(found) == sorted(map(tuple, expected.tolist()))
+    assert len(set(found)) == len(found)
+    beaten = SearchLog(problem)
+    beaten.best_value = 0.0  # an incumbent no chain can beat: every refinement is pruned whole
+    with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most):
+        assert list(tile_branch_bounds.full_depth_prefixes(problem, bounds, entry, prefixes, 0.0, None, beaten)) == []

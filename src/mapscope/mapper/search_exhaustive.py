@@ -34,7 +34,7 @@ from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.mapper.tile_branch_bounds import SubspaceEntry, tile_branches, top_tile_bounds, without_overflowing
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, full_depth_prefixes, tile_branches, top_tile_bounds, without_overflowing
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
@@ -274,6 +274,7 @@ def exhaustive_search(
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
     tile_energy = None if bounds is None else TileEnergyBounds(bounds, work)
     subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log, tile_energy)
+    chains = None if bounds is None else ChainSource(bounds, energy_nj, tile_energy)
     current = next(subspaces, None)
     while current is not None:
         entry, top_values = current
@@ -286,7 +287,7 @@ def exhaustive_search(
             assert bounds is not None
             branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values, tile_energy)
         for branch in branches:
-            stopped = _enumerate(problem, log, branch, batch_rows, max_mappings)
+            stopped = _enumerate(problem, log, branch, batch_rows, max_mappings, chains)
             if stopped:
                 return log.result("exhaustive", False, _unexplored_bound(branch.bound, following, subspaces, log.best_value, scan_rows))
         current = following
@@ -360,13 +361,37 @@ def _tile_chunks(
         start, size = end, min(2 * size, rows)
 
 
-def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None) -> bool:
-    """Evaluate every member of `branch` into `log`; True when the budget ran out first (members left)."""
-    space = problem.space
+def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None, chains: ChainSource | None = None) -> bool:
+    """Evaluate every member of `branch` into `log` (with `chains`, only those of its whole tile chains still
+    below the incumbent); True when the budget ran out first (members left)."""
     if max_mappings is not None and log.evaluated >= max_mappings:
         return True
-    within = branch.entry.space_within(space)
-    for batch in enumerate_batches(within, batch_rows, branch.entry.cluster_sizes, branch.tile_prefixes):
+    within = branch.entry.space_within(problem.space)
+    if chains is None or branch.tile_prefixes is None:
+        pieces: Iterator[np.ndarray | None] = iter((branch.tile_prefixes,))
+    else:
+        pieces = full_depth_prefixes(problem, chains.bounds, branch.entry, branch.tile_prefixes, chains.energy_nj, chains.tile_energy, log)
+    for piece in pieces:
+        if _enumerate_piece(problem, log, within, branch.entry.cluster_sizes, piece, batch_rows, max_mappings):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class ChainSource:
+    """What refining a branch's tile prefixes to whole chains reads (`tile_branch_bounds.full_depth_prefixes`)."""
+
+    bounds: TileBounds
+    energy_nj: float
+    tile_energy: TileEnergyBounds | None
+
+
+def _enumerate_piece(
+    problem: MappingProblem, log: SearchLog, within: MappingSpace, cluster_sizes: tuple[int, ...], prefixes: np.ndarray | None, batch_rows: int, max_mappings: int | None
+) -> bool:
+    """Evaluate the members of `within` with `cluster_sizes` that start with a row of `prefixes` (all: None);
+    True when the budget ran out first."""
+    for batch in enumerate_batches(within, batch_rows, cluster_sizes, prefixes):
         stopped = False
         if max_mappings is not None:
             remaining = max_mappings - log.evaluated
