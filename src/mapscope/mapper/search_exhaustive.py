@@ -114,7 +114,8 @@ class Branch:
 
 
 
-#: Top-level tile tuples a stopped search bounds at most to report its lower bound (`_unexplored_bound`).
+#: Top-level tile tuples a stopped search bounded at most for its lower bound before the order was
+#: best-first (the least key left is that bound now); `exhaustive_search` still accepts `scan_rows`.
 SCAN_ROWS = 1 << 19
 #: Rows (subspaces × top-level tile tuples) `_BoundedSubspaces` bounds in one numpy pass at most.
 WINDOW_ROWS = 1 << 16
@@ -136,7 +137,7 @@ class _BoundedSubspaces:
     reaches `ceiling` or the incumbent (nothing from there on is wanted now), so at most one subspace is
     bounded in vain. A subspace whose group floor or least tile energy bound reaches them is not bounded
     tuple by tuple: it comes with that one bound (a float), and `bound_alone` bounds it if it is wanted later.
-    Tile energy is computed for the tuples below the incumbent (below the ceiling too while `scanning`)."""
+    Tile energy is computed for the tuples below the incumbent."""
 
     def __init__(
         self,
@@ -160,8 +161,6 @@ class _BoundedSubspaces:
         #: Screening: a subspace whose group floor reaches the ceiling or the incumbent is passed on with the
         #: larger of that floor and its own bound instead of its tile bounds, which do not matter now.
         self.screening = False
-        #: A stopped search's scan: only bounds below the ceiling matter, tile energy included.
-        self.scanning = False
 
     @cached_property
     def group_floors(self) -> dict[tuple[int, str, int], float]:
@@ -213,8 +212,7 @@ class _BoundedSubspaces:
             screened = [self.screening and self.group_floor(entry) >= threshold for entry in window]
             least = [max(entry.bound, self.group_floor(entry)) if out else self._least_bound(entry) for entry, out in zip(window, screened)]
             kept = [entry for entry, out, bound in zip(window, screened, least) if not out and bound < threshold]
-            energy_cut = threshold if self.scanning else self.log.best_value
-            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log, self.tile_energy, energy_cut) if kept else ())
+            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log, self.tile_energy, self.log.best_value) if kept else ())
             self.ready.extend((entry, bound if out or bound >= threshold else next(found)) for entry, out, bound in zip(window, screened, least))
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
@@ -265,7 +263,9 @@ def exhaustive_search(
     budget (no limit without a budget; 0: no descent); the best-first search keeps the rest. Where
     `tile_bounds.TileBounds` applies, a subspace is enumerated by its tile prefixes in ascending bound
     order, in chunks of up to `branch_rows` prefixes, interleaved with the other subspaces' by their bounds
-    (`branch_queue`). A stopped search bounds at most `scan_rows` top-level tuples of the rest for its lower bound."""
+    (`branch_queue`). A stopped search's lower bound is the least key it left (the chunk it stopped in was
+    the least pending, and every subspace not yet queued has an own bound at least that), so it needs no
+    scan: `scan_rows`, which capped that scan before the order was best-first, is no longer read."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
@@ -306,9 +306,9 @@ def exhaustive_search(
             if end <= item.start:
                 continue  # every remaining prefix's bound reaches the incumbent
             branch = Branch(key, item.entry, None if item.tiles is None else item.tiles[item.start : end])
-            if _enumerate(problem, log, branch, batch_rows, max_mappings):
-                lowest = min(key, queue.least)  # the chunk it stopped in, and everything queued
-                return log.result("exhaustive", False, _unexplored_bound(lowest, following, subspaces, log.best_value, scan_rows))
+            if _enumerate(problem, log, branch, batch_rows, max_mappings):  # stopped: the least bound left unexplored
+                unlisted = float("inf") if following is None or following[0].bound is None else following[0].bound
+                return log.result("exhaustive", False, min(key, queue.least, unlisted))
             item.start, item.size = end, min(2 * item.size, branch_rows)
             if item.values is not None and item.start < item.cut(log.best_value):
                 item.compact(log.best_value)
@@ -339,41 +339,6 @@ def _in_listing_order(problem: MappingProblem, log: SearchLog, first: Bounded, s
             return log.result("exhaustive", False, None)
         current = next(subspaces, None)
     return log.result("exhaustive", True, None)
-
-
-def _unexplored_bound(
-    current: float | None,
-    following: Bounded | None,
-    subspaces: _BoundedSubspaces,
-    incumbent: float,
-    scan_rows: int = SCAN_ROWS,
-) -> float | None:
-    """The least bound of what a stopped search left unexplored: `current` (the least of the chunk it stopped
-    in and everything queued) and every subspace not yet listed, each at the least bound of its
-    top-level tile tuples where tile bounds apply. Subspaces come in ascending order of their own bounds,
-    so the scan ends at the first whose own bound reaches the least found (or the incumbent). A subspace
-    whose group floor (`_BoundedSubspaces.group_floors`) already reaches that is screened out unbounded.
-    The scan bounds at most `scan_rows` top-level tuples: past that, the larger of the next subspace's own
-    bound and the least group floor stands for it and every later one, so a small budget never buys a long
-    scan (a MobileNet-V2 depthwise layer's 28,000 subspaces below its incumbent took 15 s to bound after
-    700 evaluations)."""
-    if current is None:
-        return None
-    lowest = current
-    subspaces.ceiling = min(lowest, incumbent)
-    subspaces.screening = subspaces.scanning = subspaces.tiled
-    while following is not None and following[0].bound is not None and following[0].bound < min(lowest, incumbent):
-        entry, top_values = following
-        if top_values is None:
-            return min(lowest, entry.bound)  # without tile bounds this subspace's own bound is the lowest later
-        if scan_rows <= 0:  # this and every later subspace: at least their own bounds, and the space's relaxed tile floor
-            return min(lowest, max(entry.bound, min(subspaces.group_floors.values())))
-        if isinstance(top_values, np.ndarray):
-            scan_rows -= len(top_values)
-        lowest = min(lowest, float(np.min(top_values)))
-        subspaces.ceiling = min(lowest, incumbent)
-        following = next(subspaces, None)
-    return lowest
 
 
 def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None) -> bool:
