@@ -42,6 +42,9 @@ class SubspaceEntry:
 
 #: Tile prefixes a subspace is refined to at most before its members are enumerated at the current depth.
 MAX_BRANCH_ROWS = 200_000
+#: Tile prefixes a subspace is refined to at most when it is opened (`tile_branches`); its chunks are refined
+#: further, to whole chains, only as they are enumerated (`full_depth_prefixes`).
+OPEN_BRANCH_ROWS = 200_000
 #: Whole tile chains in the first piece `full_depth_prefixes` yields after a refinement; later ones double.
 FIRST_PIECE_ROWS = 16
 
@@ -71,7 +74,7 @@ def tile_branches(
             values, top_values = top_values, None
         below = values < incumbent
         rows, values = rows[below], values[below]
-        if rows.shape[1] // len(bounds.names) >= entry.levels or not len(rows) or bounds.refined_count(rows) > MAX_BRANCH_ROWS:
+        if rows.shape[1] // len(bounds.names) >= entry.levels or not len(rows) or bounds.refined_count(rows) > OPEN_BRANCH_ROWS:
             break
         rows = bounds.refined(rows)
     order = np.argsort(values, kind="stable")
