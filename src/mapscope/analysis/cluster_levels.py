@@ -26,8 +26,8 @@ MAX_CLUSTER_DIRECTIVES = 3
 class LevelDirective(NamedTuple):
     """A directive after the level's rewriting: kind (T or S), tile size, offset and variable.
 
-    A named tuple: built per directive of every mapping analysed and hashed in the memo keys of its level
-    (trace_memo), both of which a frozen dataclass does several times slower."""
+    A named tuple: built per directive of every mapping analysed and hashed in its level's memo key
+    (LevelShape.run_key), both of which a frozen dataclass does several times slower."""
 
     kind: str
     size: int

@@ -16,7 +16,8 @@ from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidC
 from mapscope.analysis.layer_fields import COUNT_KINDS, LayerCounts, volume_fields
 from mapscope.analysis.layer_fields import ieee_ratio as _ratio
 from mapscope.analysis.layer_shape import layer_shape_fields
-from mapscope.analysis.level_shape import LayerForm, layer_form, shared_level_shape
+from mapscope.analysis.level_shape import LayerForm, layer_form
+from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.level_timing import (
     Delays,
     LevelTiming,
@@ -111,7 +112,11 @@ def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tupl
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
     form, dims = _layer_form(layer, corrections)
     levels = build_cluster_levels(layer, mapped.dataflow, form.tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
-    return tuple(shared_level_shape(form, level) for level in levels), form, dims
+    sliding = form.tensors.has_sliding_windows
+    shapes = tuple(
+        LevelShape(level, level_tables(level, sliding, corrections, form.strides), sliding, corrections, form.strides) for level in levels
+    )
+    return shapes, form, dims
 
 
 def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelTrace:

@@ -2,24 +2,24 @@
 
 The walk yields a `LevelTrace`: volumes and sizes plus one record per valid case; the hardware's
 timing numbers are applied afterwards (level_timing, timing_batch). A trace is a pure function of
-the layer's form, the cluster levels from its own down and the tile it receives, so traces are
-memoised: a top-level case that hands the same tile to its sub-clusters as an earlier one reuses that
-trace, and so does any later mapping of a layer of the same form that shares those levels (a bounded
-memo across mappings, trace_memo). Traces are never changed once built.
+(level, per-case dimension sizes), so traces are memoised: a top-level case that hands the same tile
+to its sub-clusters as an earlier one reuses that trace. A run's own part (level_cases) does not depend
+on the levels below, so it is memoised across mappings too (bounded): a mapping that differs from an
+earlier one only below a level reuses that level's cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from math import prod
 from typing import NamedTuple
 
 from mapscope.analysis.iteration import directive_states
 from mapscope.analysis.level_cases import TENSOR_NAMES, LevelCases, level_cases
-from mapscope.analysis.level_shape import LayerForm, shared_level_shape
+from mapscope.analysis.bounded_memo import BoundedMemo
+from mapscope.analysis.level_shape import LayerForm
+from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.tensors import used_extent
-from mapscope.analysis.trace_memo import LEVEL_CASES_CAPACITY, LEVEL_TRACE_CAPACITY, BoundedMemo
 from mapscope.analysis.volumes import LevelShape
 from mapscope.limits import MAX_ITERATION_CASES, MAX_LAYER_ITERATION_CASES
 
@@ -97,71 +97,34 @@ class LevelTrace:
 #: A level run within one layer's analysis: level index and the dimension sizes it receives.
 RunKey = tuple[int, tuple[tuple[str, int], ...]]
 
-
-class SharedRun(NamedTuple):
-    """A level run's trace with what its analysis enumerated: its own iteration cases, and every distinct
-    run below it (each once), so a layer that reuses it counts them against MAX_LAYER_ITERATION_CASES
-    exactly as if it had walked them."""
-
-    trace: LevelTrace
-    cases: int
-    below: tuple[tuple[RunKey, SharedRun], ...]
-
-
-#: Level runs by (form serial, run keys of the cluster levels from the run's own down, dimension sizes
-#: received): every input of the trace (LevelShape.run_key), compared whole. Shared by the analyses of every mapping (bounded, least recently
-#: used dropped; see trace_memo).
-_SHARED_RUNS: BoundedMemo[SharedRun] = BoundedMemo(LEVEL_TRACE_CAPACITY)
-#: A level run's own part (level_cases) by (form serial, level run key, innermost or not, dimension sizes
-#: received): mappings that differ only below a level reuse it there (bounded, least recently used dropped).
+#: Level runs' own parts kept across mappings: each holds one small record per valid case and no trace.
+#: Measured on ResNet-50 and MobileNet-V2 layers at 256 PEs (benchmarks/bench_scalar_mappings.py): a
+#: tile branch's members reuse about half of the level runs they need; larger memos found no more.
+LEVEL_CASES_CAPACITY = 4096
+#: A level run's own part (level_cases) by (form serial, LevelShape.run_key, innermost or not, dimension
+#: sizes received), every input it depends on, compared whole; least recently used dropped past the capacity.
 _LEVEL_CASES: BoundedMemo[LevelCases] = BoundedMemo(LEVEL_CASES_CAPACITY)
 
 
 class LayerAnalyzer:
-    """Walks the levels of one layer into traces; holds this layer's runs and reuses other mappings' ones."""
+    """Walks the levels of one layer into traces; holds the memo of sub-level traces."""
 
     def __init__(self, shapes: tuple[LevelShape, ...], form: LayerForm) -> None:
         self.shapes = shapes
         self.form = form
         self.tensors = form.tensors
-        #: per level index, the run keys of the levels from it down: with the form and the tile, a run's whole input
-        self.levels_below: tuple[tuple[Hashable, ...], ...] = tuple(
-            tuple(shape.run_key for shape in shapes[index:]) for index in range(len(shapes))
-        )
-        self.memo: dict[RunKey, SharedRun] = {}
+        self.memo: dict[RunKey, LevelTrace] = {}
+        self.received_shapes: dict[RunKey, LevelShape] = {}  # corrected model: by tile
         self.cases_enumerated = 0  # over every level run of this layer, against MAX_LAYER_ITERATION_CASES
 
     def run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelTrace:
-        """The trace of level `index` receiving `dims_items`: this layer's, another mapping's or a new one."""
+        """The trace of level `index` receiving `dims_items` (walked once per layer analysis)."""
         key = (index, dims_items)
-        known = self.memo.get(key)
-        if known is not None:
-            return known.trace
-        shared_key = (self.form.serial, self.levels_below[index], dims_items)
-        known = _SHARED_RUNS.get(shared_key)
-        if known is not None:
-            self._reuse(key, known)
-            return known.trace
-        called: dict[RunKey, None] = {}
-        trace, cases = self._run(index, dims_items, called)
-        below: dict[RunKey, SharedRun] = {}
-        for child_key in called:
-            child = self.memo[child_key]
-            below.setdefault(child_key, child)
-            for pair in child.below:
-                below.setdefault(*pair)
-        known = self.memo[key] = SharedRun(trace, cases, tuple(below.items()))
-        _SHARED_RUNS.put(shared_key, known)
-        return known.trace
-
-    def _reuse(self, key: RunKey, known: SharedRun) -> None:
-        """Adopt a run built for another mapping, counting the cases of its runs this layer has not walked."""
-        self._count(key[0], known.cases)
-        self.memo[key] = known
-        for sub_key, sub in known.below:
-            if sub_key not in self.memo:
-                self._count(sub_key[0], sub.cases)
-                self.memo[sub_key] = sub
+        cached = self.memo.get(key)
+        if cached is not None:
+            return cached
+        result = self.memo[key] = self._run(index, dims_items)
+        return result
 
     def _shape_for(self, index: int, dims: dict[str, int]) -> LevelShape:
         """The level's shape; in the corrected model its tables follow the tile this run received."""
@@ -171,12 +134,13 @@ class LayerAnalyzer:
         received = tuple((v, dims[v]) for v in shape.mapped_variables)
         if received == shape.static_sizes:
             return shape  # the tables of the tile received are the level's own
-        return shared_level_shape(self.form, replace(shape.level, dimensions=received))
-
-    def _sub_run(self, index: int, dims_items: tuple[tuple[str, int], ...], called: dict[RunKey, None]) -> LevelTrace:
-        """`run`, noting the run in `called` (the runs below the one being walked)."""
-        called[(index, dims_items)] = None
-        return self.run(index, dims_items)
+        key = (index, received)
+        known = self.received_shapes.get(key)
+        if known is None:
+            level = replace(shape.level, dimensions=received)
+            tables = level_tables(level, shape.has_sliding_windows, shape.corrections, shape.strides)
+            known = self.received_shapes[key] = LevelShape(level, tables, shape.has_sliding_windows, shape.corrections, shape.strides)
+        return known
 
     def _count(self, index: int, cases: int) -> None:
         """Count a level run's cases against the limits (one level's first, then the layer's)."""
@@ -206,9 +170,8 @@ class LayerAnalyzer:
         _LEVEL_CASES.put(key, known)
         return known
 
-    def _run(self, index: int, dims_items: tuple[tuple[str, int], ...], called: dict[RunKey, None]) -> tuple[LevelTrace, int]:
-        """Walk level `index` receiving `dims_items` into a new trace, and how many cases it enumerated; the
-        sub-level runs it asks for are noted in `called`."""
+    def _run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelTrace:
+        """Walk level `index` receiving `dims_items` into a new trace: its own part, then its sub-level runs."""
         innermost = index == len(self.shapes) - 1
         own = self._level_cases(index, dims_items, innermost)
         run = LevelTrace(
@@ -231,7 +194,7 @@ class LayerAnalyzer:
             active_units = 0.0
             sub_runs: tuple[tuple[LevelTrace, int], ...] = ()
             if not innermost:
-                sub_runs = tuple((self._sub_run(index + 1, tile, called), weight) for tile, weight in case.sub_tiles)
+                sub_runs = tuple((self.run(index + 1, tile), weight) for tile, weight in case.sub_tiles)
                 if run.first_innermost_l1_size_req is None:
                     run.first_innermost_l1_size_req = sub_runs[0][0].first_innermost_l1_size_req
                 active_units = sum(sub.avg_active_sub_clusters * weight for sub, weight in sub_runs)
@@ -253,4 +216,4 @@ class LayerAnalyzer:
         run.active_sub_clusters_sum = active_sum
         if run.first_innermost_l1_size_req is None:
             run.first_innermost_l1_size_req = dict(run.l1_size_req)
-        return run, own.cases
+        return run

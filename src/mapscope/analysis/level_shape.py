@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 from mapscope.analysis.cluster_levels import SPATIAL, ClusterLevel
 from mapscope.analysis.corrections import Corrections
-from mapscope.analysis.level_tables import LevelTables, level_tables
+from mapscope.analysis.level_tables import LevelTables
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors, Tensor, window_outputs
-from mapscope.analysis.trace_memo import LEVEL_SHAPE_CAPACITY, BoundedMemo
 
 #: A SpatialMap's factor entry for the output-side formulas: directive index and its M, U (or 1 where U is 0),
 #: ME, UE, and the ME of the Edge step with one active sub-cluster (the spatial factor of docs/model.md, Per-case volumes).
@@ -176,19 +175,3 @@ def layer_form(tensors: LayerTensors, corrections: Corrections, strides: dict[st
         if known is None:
             known = _FORMS[key] = LayerForm(tensors, corrections, strides, items, len(_FORMS))
     return known
-
-
-#: Level shapes by (form serial, cluster level): mappings of a layer that share a level share its shape.
-_SHAPES: BoundedMemo[LevelShape] = BoundedMemo(LEVEL_SHAPE_CAPACITY)
-
-
-def shared_level_shape(form: LayerForm, level: ClusterLevel) -> LevelShape:
-    """The shape of `level` for a layer of `form`, built once and then reused (bounded, least recently used
-    dropped): the level's tables and layouts depend on nothing else."""
-    key = (form.serial, level)
-    shape = _SHAPES.get(key)
-    if shape is None:
-        sliding = form.tensors.has_sliding_windows
-        shape = LevelShape(level, level_tables(level, sliding, form.corrections, form.strides), sliding, form.corrections, form.strides)
-        _SHAPES.put(key, shape)
-    return shape

@@ -1,10 +1,8 @@
-"""Bounded memos the scalar engine keeps across mappings of a layer (docs/model.md, Performance of the scalar engine).
+"""A bounded memo for what the scalar engine reuses across mappings of a layer (docs/model.md, Reuse across mappings).
 
-A search analyses thousands of mappings of one layer, one at a time; most share their lower cluster levels
-exactly (same directives, same tile received), so the level shapes and sub-level traces those levels give
-are reused instead of rebuilt. Keys are the frozen inputs themselves (never hashes), so two different
-inputs cannot share an entry; each memo drops its least recently used entry past its capacity, so a long
-`map` or `explore` run holds a bounded amount.
+Keys are the frozen inputs themselves (never hashes), so two different inputs cannot share an entry; a memo
+drops its least recently used entry past its capacity, so a long `map` or `explore` run holds a bounded
+amount. `memos_disabled` and `clear_memos` let benchmarks and tests run without reuse or start cold.
 """
 
 from __future__ import annotations
@@ -16,15 +14,6 @@ from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
-
-#: Level shapes kept (a shape with its tables and tensor layouts is about 3 kB).
-LEVEL_SHAPE_CAPACITY = 4096
-#: Level traces kept, sub-level and top-level ones alike. A trace holds one record per valid case and keeps
-#: its sub-level traces alive; on ResNet-50 and MobileNet-V2 layers at 256 PEs the memo stays under about
-#: 40 MB full (benchmarks/bench_scalar_mappings.py prints it).
-LEVEL_TRACE_CAPACITY = 4096
-#: Level runs' own parts kept (level_cases: one small record per valid case, no sub-level traces).
-LEVEL_CASES_CAPACITY = 4096
 
 
 _MEMOS: list[BoundedMemo] = []  # every memo made, for clear_memos and memos_disabled
