@@ -29,7 +29,8 @@ from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.counting import sample_mapping
 from mapscope.mapper.layer_work import layer_work
 from mapscope.mapper.mapping_objectives import mapping_objective, objective_bounds
-from mapscope.mapper.search_exhaustive import _BoundedSubspaces, spatial_subspaces
+from mapscope.mapper.bounded_subspaces import BoundedSubspaces
+from mapscope.mapper.search_exhaustive import spatial_subspaces
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.space import LevelChoice, MappingChoice, dataflow
@@ -236,7 +237,7 @@ def test_group_floors_never_exceed_a_members_objective(
     problem = MappingProblem(space, accelerator, mapping_objective(objective), energy_table=table)
     work = layer_work(layer, None)
     floor = energy_lower_bound_nj(work, None, table)
-    subspaces = _BoundedSubspaces(problem, bounds, iter(()), floor, SearchLog(problem), TileEnergyBounds(bounds, work))
+    subspaces = BoundedSubspaces(problem, bounds, iter(()), floor, SearchLog(problem), TileEnergyBounds(bounds, work))
     for member, stats in analysed_members(space, accelerator, table, seed):
         value = {"runtime": stats.runtime_cycles, "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective]
         entry = SubspaceEntry(0.0, len(member.levels), member.cluster_sizes, tuple(level.spatial_dimension for level in member.levels))
