@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from property_settings import examples
 
-from mapscope.analysis import level_analysis
+from mapscope.analysis import level_analysis, level_cases
 from mapscope.analysis.layer_batch import HardwareArrays, layer_stats_batch
 from mapscope.analysis.network_analysis import analyze_network
 from mapscope.errors import InputError
@@ -212,7 +212,7 @@ def test_a_level_with_more_cases_than_the_bound_is_refused(monkeypatch: pytest.M
     monkeypatch.setattr(level_analysis, "MAX_ITERATION_CASES", 2)
     network = parse_mapping_text(mapping_text(KCP + "      TemporalMap(8,8) C;\n      TemporalMap(4,4) X;\n"), "big.m")
     built: list[object] = []
-    monkeypatch.setattr(level_analysis, "enumerate_cases", lambda state_lists: built.append(state_lists) or [])
+    monkeypatch.setattr(level_cases, "enumerate_cases", lambda state_lists: built.append(state_lists) or [])
     with pytest.raises(InputError, match=r"^big\.m:2: layer L: cluster level 0 has \d+ iteration cases .*; at most 2 are analysed"):
         analyze_network(network, Accelerator(num_pes=16))
     assert not built  # refused before a single case was built

@@ -175,7 +175,6 @@ def test_maestro_csv_file_name(mapping: str, csv_name: str) -> None:
 
 def test_compat_csv_names_layers_as_maestro_does() -> None:
     """MAESTRO keeps only the last token of a multi-token name: `Layer Conv2d-1` is called `1`."""
-    import dataclasses
 
     from mapscope.formats.maestro.csv_file import format_maestro_csv
     from mapscope.stats import LayerStats, NetworkStats

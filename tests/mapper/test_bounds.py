@@ -30,7 +30,6 @@ from mapscope.mapper.bounds import (
     LowerBound,
     SpatialSubspace,
     axis_parallelism,
-    compute_bound_cycles,
     effective_parallelism,
     layer_lower_bound,
     max_usable_pes,

@@ -12,7 +12,8 @@ from mapscope.errors import InputError
 from mapscope.formats.sources import build_accelerator
 from mapscope.mapper import MappingProblem, MappingSpace, mapping_objective
 from mapscope.mapper.layer_searches import LayerSearch, check_strategy, run_search
-from mapscope.mapper.search_auto import auto_search
+from mapscope.mapper.search_auto import GENETIC_SHARE, auto_search
+from mapscope.mapper.search_exhaustive import exhaustive_search
 from mapscope.mapper.search_genetic import genetic_search
 from mapscope.workload.layer import Layer, LayerType
 
@@ -26,7 +27,7 @@ def test_auto_search_is_never_worse_than_its_genetic_phase_and_its_certificate_h
     result = auto_search(problem, budget=budget, seed=seed)
     check_result(problem, result)
     assert result.strategy == "auto"
-    genetic = genetic_search(problem, budget=max(1, round(0.3 * budget)), seed=seed)
+    genetic = genetic_search(problem, budget=max(1, round(GENETIC_SHARE * budget)), seed=seed)
     assert result.value <= genetic.value
     assert result.mappings_evaluated <= budget + 2 * len(problem.warm_starts()) + 2  # each phase evaluates the starts
     if result.certified_optimal:
@@ -52,8 +53,10 @@ def test_auto_is_a_strategy_and_its_share_is_checked() -> None:
     accelerator = build_accelerator("accelerator_256pe")
     layer = Layer("tiny", LayerType.CONV, (("K", 2), ("C", 2), ("R", 1), ("S", 1), ("Y", 2), ("X", 2)))
     problem = MappingProblem(MappingSpace(layer, accelerator.num_pes, max_levels=1), accelerator, mapping_objective("runtime"))
-    for share in (0.0, 1.0):
+    for share in (-0.1, 1.0):
         with pytest.raises(InputError):
             auto_search(problem, budget=10, genetic_share=share)
+    alone = auto_search(problem, budget=10, genetic_share=0.0)  # no genetic phase: the exhaustive search alone
+    assert alone.strategy == "auto" and alone.value == exhaustive_search(problem, max_mappings=10).value
     with pytest.raises(InputError):
         auto_search(problem, budget=0)

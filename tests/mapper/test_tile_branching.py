@@ -23,7 +23,8 @@ from mapscope.mapper.members import choice_of
 from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.layer_work import layer_work
 from mapscope.mapper.mapping_objectives import objective_bounds
-from mapscope.mapper.search_exhaustive import SCAN_ROWS, exhaustive_search, spatial_subspaces, top_tile_bounds
+from mapscope.mapper.search_exhaustive import exhaustive_search, spatial_subspaces
+from mapscope.mapper.tile_branch_bounds import top_tile_bounds
 from mapscope.mapper import tile_branch_bounds
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem
@@ -60,12 +61,11 @@ def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(dr
     assume(optimum < math.inf)
     result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
     assert result.certified_optimal and result.value == pytest.approx(optimum, rel=1e-12)
-    for scan_rows in (SCAN_ROWS, 0):  # 0: a stopped search reports the relaxed floor at once
-        budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2, scan_rows=scan_rows)
-        if budgeted.certified_optimal:
-            assert budgeted.value == pytest.approx(optimum, rel=1e-12)
-        else:
-            assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
+    budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2)
+    if budgeted.certified_optimal:
+        assert budgeted.value == pytest.approx(optimum, rel=1e-12)
+    else:
+        assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
 
 
 @SETTINGS
@@ -162,7 +162,7 @@ def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data)
 @SETTINGS
 @given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), most=st.sampled_from([1, 3, 40]), share=st.floats(0.0, 1.0))
 def test_branches_left_at_the_top_level_are_refined_to_whole_chains_and_still_equal_brute_force(drawn, objective, most, share) -> None:
-    """With MAX_BRANCH_ROWS cut to `most`, subspaces stay branched on their top-level tiles and each chunk is
+    """With OPEN_BRANCH_ROWS and MAX_BRANCH_ROWS cut to `most`, subspaces stay branched on their top-level tiles and each chunk is
     refined to whole chains while it is enumerated (`full_depth_prefixes`): the optimum and the certificate
     are brute force's, and a stopped search's lower bound stays at most the optimum."""
     space, accelerator = drawn
@@ -176,7 +176,7 @@ def test_branches_left_at_the_top_level_are_refined_to_whole_chains_and_still_eq
                 values.append(objective_value(objective, stats))
     optimum = min(values, default=math.inf)
     assume(optimum < math.inf)
-    with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most):
+    with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most), mock.patch.object(tile_branch_bounds, "OPEN_BRANCH_ROWS", most):
         result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
         budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2)
     assert result.certified_optimal and result.value == pytest.approx(optimum, rel=1e-12)

@@ -29,7 +29,8 @@ from mapscope.mapper.bounds import energy_lower_bound_nj
 from mapscope.mapper.counting import sample_mapping
 from mapscope.mapper.layer_work import layer_work
 from mapscope.mapper.mapping_objectives import mapping_objective, objective_bounds
-from mapscope.mapper.search_exhaustive import _BoundedSubspaces, spatial_subspaces
+from mapscope.mapper.bounded_subspaces import BoundedSubspaces
+from mapscope.mapper.search_exhaustive import spatial_subspaces
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapper.space import LevelChoice, MappingChoice, dataflow
@@ -221,12 +222,14 @@ def test_top_tile_bounds_use_the_tile_energy_below_the_incumbent_only(layer: Lay
     objective=st.sampled_from(("edp", "energy", "runtime")),
     max_levels=st.integers(1, 3),
     seed=st.integers(0, 2**32 - 1),
+    factor=st.sampled_from([0.5, 1.0, 1.01, 2.0, np.inf]),
 )
 def test_group_floors_never_exceed_a_members_objective(
-    layer: Layer, accelerator: Accelerator, table: EnergyTable | None, objective: str, max_levels: int, seed: int
+    layer: Layer, accelerator: Accelerator, table: EnergyTable | None, objective: str, max_levels: int, seed: int, factor: float
 ) -> None:
     """The screening floor of a member's group (level count, top-level spatial loop, N_0), with the tile energy
-    bound where the objective reads energy, is at most the member's objective value."""
+    bound where the objective reads energy, is at most the member's objective value, whatever threshold the
+    energy was added under (`factor` times the member's value; the first threshold asked for a group stays)."""
     space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
     bounds = TileBounds.of(space)
     if bounds is None:
@@ -234,8 +237,29 @@ def test_group_floors_never_exceed_a_members_objective(
     problem = MappingProblem(space, accelerator, mapping_objective(objective), energy_table=table)
     work = layer_work(layer, None)
     floor = energy_lower_bound_nj(work, None, table)
-    subspaces = _BoundedSubspaces(problem, bounds, iter(()), floor, SearchLog(problem), TileEnergyBounds(bounds, work))
+    subspaces = BoundedSubspaces(problem, bounds, iter(()), floor, SearchLog(problem), TileEnergyBounds(bounds, work))
     for member, stats in analysed_members(space, accelerator, table, seed):
         value = {"runtime": stats.runtime_cycles, "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective]
         entry = SubspaceEntry(0.0, len(member.levels), member.cluster_sizes, tuple(level.spatial_dimension for level in member.levels))
-        assert subspaces.group_floor(entry) <= value * (1 + 1e-12), member
+        assert subspaces.group_floor(entry, value * factor) <= value * (1 + 1e-12), member
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(layer=small_layers((LayerType.CONV, LayerType.NGCONV, LayerType.GEMM), max_channels=8, max_gemm=12), accelerator=accelerators(), data=st.data())
+def test_top_counts_computed_a_few_tuples_at_a_time_equal_those_computed_at_once(layer: Layer, accelerator: Accelerator, data: st.DataObject) -> None:
+    """`TileEnergyBounds.top_counts` computes the operand reads of the tuples asked for and keeps them: asked
+    piecewise (repeats, any order), every answer and the final whole equal one computation of every tuple."""
+    bounds = TileBounds.of(MappingSpace(layer, accelerator.num_pes, max_levels=1))
+    if bounds is None:
+        return
+    work = layer_work(layer, None)
+    whole, piecewise = TileEnergyBounds(bounds, work), TileEnergyBounds(bounds, work)
+    tuples = len(bounds.top_tiles)
+    spatial = data.draw(st.integers(0, len(bounds.names) - 1))
+    sub_clusters = data.draw(st.integers(1, accelerator.num_pes))
+    expected_reads, expected_writes = whole.top_counts(spatial, sub_clusters)
+    for _ in range(data.draw(st.integers(1, 3))):
+        wanted = np.array(data.draw(st.lists(st.integers(0, tuples - 1), max_size=2 * tuples)), dtype=np.int64)
+        reads, writes = piecewise.top_counts(spatial, sub_clusters, wanted)
+        assert np.array_equal(reads[wanted], expected_reads[wanted]) and np.array_equal(writes, expected_writes)
+    assert np.array_equal(piecewise.top_counts(spatial, sub_clusters)[0], expected_reads)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from mapscope.errors import InputError
-from mapscope.limits import MAX_PLAN_UNITS, MAX_SIZE
+from mapscope.limits import MAX_SIZE
 from mapscope.systolic.single_gemm import parse_array_shape
 from mapscope.systolic.compiler import compile_gemm
 from mapscope.systolic.energy import SystolicEnergyTable

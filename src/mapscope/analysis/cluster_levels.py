@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import NamedTuple
 
 from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors
 from mapscope.errors import InputError
@@ -22,9 +23,11 @@ SPATIAL = "S"
 MAX_CLUSTER_DIRECTIVES = 3
 
 
-@dataclass(frozen=True)
-class LevelDirective:
-    """A directive after the level's rewriting: kind (T or S), tile size, offset and variable."""
+class LevelDirective(NamedTuple):
+    """A directive after the level's rewriting: kind (T or S), tile size, offset and variable.
+
+    A named tuple: built per directive of every mapping analysed and hashed in its level's memo key
+    (LevelShape.run_key), both of which a frozen dataclass does several times slower."""
 
     kind: str
     size: int
@@ -231,7 +234,7 @@ def build_cluster_levels(
             ClusterLevel(
                 index=index,
                 num_sub_clusters=sub_cluster_counts[index],
-                directives=tuple(LevelDirective(k, s, o, v, origin) for k, s, o, v, origin in entries),
+                directives=tuple(LevelDirective(*entry) for entry in entries),
                 dimensions=tuple(dims.items()),
             )
         )

@@ -13,23 +13,18 @@ from typing import Any
 from mapscope.analysis.cluster_levels import build_cluster_levels
 from mapscope.analysis.corrections import CORRECTED, MAESTRO_SEMANTICS, Corrections
 from mapscope.analysis.level_analysis import LayerAnalyzer, LevelTrace, NoValidCase, TooManyCases
-from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.layer_fields import COUNT_KINDS, LayerCounts, volume_fields
 from mapscope.analysis.layer_fields import ieee_ratio as _ratio
 from mapscope.analysis.layer_shape import layer_shape_fields
+from mapscope.analysis.level_shape import LayerForm, layer_form
+from mapscope.analysis.level_tables import level_tables
 from mapscope.analysis.level_timing import (
     Delays,
     LevelTiming,
     TimingSettings,
     time_level,
 )
-from mapscope.analysis.tensors import (
-    OUTPUT_OF,
-    SLIDING_PAIRS,
-    LayerTensors,
-    layer_dimensions,
-    layer_tensors,
-)
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, layer_dimensions, layer_tensors
 from mapscope.analysis.volumes import LevelShape
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
@@ -104,30 +99,24 @@ class LayerRun:
 
 
 @lru_cache(maxsize=1024)
-def _layer_form(layer: Layer, corrections: Corrections) -> tuple[dict[str, int], LayerTensors, dict[str, int]]:
-    """A layer's strides, tensors and dimension sizes under `corrections`, memoised: a mapper analyses
-    thousands of mappings of one layer (callers must not change the dictionaries)."""
+def _layer_form(layer: Layer, corrections: Corrections) -> tuple[LayerForm, dict[str, int]]:
+    """A layer's form (tensors, strides, corrections) and dimension sizes, memoised: a mapper analyses
+    thousands of mappings of one layer (callers must not change the dictionary)."""
     strides = {dim: layer.stride(dim) for dim in ("X", "Y")}
     tensors = layer_tensors(layer, corrections.grouped_output_without_input_channels)
-    return strides, tensors, layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
+    return layer_form(tensors, corrections, strides), layer_dimensions(layer, tensors, corrections.stride_aware_outputs)
 
 
-def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tuple[tuple[LevelShape, ...], LayerTensors, dict[str, int]]:
+def _layer_shapes(mapped: MappedLayer, num_pes: int, compat: str | None) -> tuple[tuple[LevelShape, ...], LayerForm, dict[str, int]]:
     layer = mapped.layer
     corrections = MAESTRO_SEMANTICS if compat == "maestro" else CORRECTED
-    strides, tensors, dims = _layer_form(layer, corrections)
-    levels = build_cluster_levels(layer, mapped.dataflow, tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
+    form, dims = _layer_form(layer, corrections)
+    levels = build_cluster_levels(layer, mapped.dataflow, form.tensors, dims, num_pes, true_stride_span=corrections.stride_aware_outputs)
+    sliding = form.tensors.has_sliding_windows
     shapes = tuple(
-        LevelShape(
-            level,
-            level_tables(level, tensors.has_sliding_windows, corrections, strides),
-            tensors.has_sliding_windows,
-            corrections,
-            strides,
-        )
-        for level in levels
+        LevelShape(level, level_tables(level, sliding, corrections, form.strides), sliding, corrections, form.strides) for level in levels
     )
-    return shapes, tensors, dims
+    return shapes, form, dims
 
 
 def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelTrace:
@@ -136,10 +125,10 @@ def layer_trace(mapped: MappedLayer, num_pes: int, compat: str | None) -> LevelT
     A pure function of the layer's type, sizes, strides and dataflow and of `num_pes`, so identical
     layers of a network, and every NoC/SIMD/off-chip setting of a sweep, share it.
     """
-    shapes, tensors, dims = _layer_shapes(mapped, num_pes, compat)
+    shapes, form, dims = _layer_shapes(mapped, num_pes, compat)
     layer = mapped.layer
     try:
-        trace = LayerAnalyzer(shapes, tensors).run(0, tuple(dims.items()))
+        trace = LayerAnalyzer(shapes, form).run(0, tuple(dims.items()))
         if trace.valid_cases == 0 and compat != "maestro":  # MAESTRO's runtime 0 and NaNs: wrong numbers
             raise NoValidCase(0, "no step of the top level computes a MAC")
         return trace

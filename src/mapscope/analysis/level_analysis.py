@@ -3,7 +3,9 @@
 The walk yields a `LevelTrace`: volumes and sizes plus one record per valid case; the hardware's
 timing numbers are applied afterwards (level_timing, timing_batch). A trace is a pure function of
 (level, per-case dimension sizes), so traces are memoised: a top-level case that hands the same tile
-to its sub-clusters as an earlier one reuses that trace.
+to its sub-clusters as an earlier one reuses that trace. A run's own part (level_cases) does not depend
+on the levels below, so it is memoised across mappings too (bounded): a mapping that differs from an
+earlier one only below a level reuses that level's cases.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from dataclasses import dataclass, field, replace
 from math import prod
 from typing import NamedTuple
 
-from mapscope.analysis.iteration import directive_states, enumerate_cases
+from mapscope.analysis.iteration import directive_states
+from mapscope.analysis.level_cases import TENSOR_NAMES, LevelCases, level_cases
+from mapscope.analysis.bounded_memo import BoundedMemo
+from mapscope.analysis.level_shape import LayerForm
 from mapscope.analysis.level_tables import level_tables
-from mapscope.analysis.tensors import SLIDING_PAIRS, LayerTensors, used_extent
-from mapscope.analysis.volumes import CaseVolumes, LevelShape
+from mapscope.analysis.tensors import used_extent
+from mapscope.analysis.volumes import LevelShape
 from mapscope.limits import MAX_ITERATION_CASES, MAX_LAYER_ITERATION_CASES
-
-TENSOR_NAMES = ("input", "filter", "output")
 
 
 class NoValidCase(ArithmeticError):
@@ -91,41 +94,36 @@ class LevelTrace:
         return self.active_sub_clusters_sum / self.occurrences if self.occurrences else self.active_sub_clusters_sum
 
 
+#: A level run within one layer's analysis: level index and the dimension sizes it receives.
+RunKey = tuple[int, tuple[tuple[str, int], ...]]
+
+#: Level runs' own parts kept across mappings: each holds one small record per valid case and no trace.
+#: Measured on ResNet-50 and MobileNet-V2 layers at 256 PEs (benchmarks/bench_scalar_mappings.py): a
+#: tile branch's members reuse about half of the level runs they need; larger memos found no more.
+LEVEL_CASES_CAPACITY = 4096
+#: A level run's own part (level_cases) by (form serial, LevelShape.run_key, innermost or not, dimension
+#: sizes received), every input it depends on, compared whole; least recently used dropped past the capacity.
+_LEVEL_CASES: BoundedMemo[LevelCases] = BoundedMemo(LEVEL_CASES_CAPACITY)
+
+
 class LayerAnalyzer:
     """Walks the levels of one layer into traces; holds the memo of sub-level traces."""
 
-    def __init__(self, shapes: tuple[LevelShape, ...], tensors: LayerTensors) -> None:
+    def __init__(self, shapes: tuple[LevelShape, ...], form: LayerForm) -> None:
         self.shapes = shapes
-        self.tensors = tensors
-        self.memo: dict[tuple[int, tuple[tuple[str, int], ...]], LevelTrace] = {}
-        self.received_shapes: dict[tuple[int, tuple[tuple[str, int], ...]], LevelShape] = {}  # corrected model: by tile
+        self.form = form
+        self.tensors = form.tensors
+        self.memo: dict[RunKey, LevelTrace] = {}
+        self.received_shapes: dict[RunKey, LevelShape] = {}  # corrected model: by tile
         self.cases_enumerated = 0  # over every level run of this layer, against MAX_LAYER_ITERATION_CASES
 
-    def _buffer_requirements(self, run: LevelTrace, volumes: CaseVolumes, dims: dict[str, int]) -> None:
-        """Double-buffered L2/L1 needs and the one-time L2 fills, taken from the level's first case."""
-        shape = volumes.shape
-        for tensor in self.tensors.operands:
-            run.l2_size_req[tensor.name] += 2 * volumes.spatial_ingress(tensor)
-            run.l2_write[tensor.name] = prod(dims[v] for v in tensor.coupled)
-            run.l1_size_req[tensor.name] += 2 * shape.layout(tensor).l1_tile
-        output = self.tensors.output
-        size = 1
-        for variable in output.coupled:
-            if self.tensors.has_sliding_windows and variable in SLIDING_PAIRS:
-                size *= shape.output_extent(variable, dims[variable], dims[SLIDING_PAIRS[variable]])
-            else:
-                size *= dims[variable]
-        run.l2_size_req["output"] = 2 * volumes.spatial_egress(output)
-        run.l2_read["output"] = size
-        run.l1_size_req["output"] = 2 * shape.layout(output).l1_tile
-
     def run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelTrace:
+        """The trace of level `index` receiving `dims_items` (walked once per layer analysis)."""
         key = (index, dims_items)
         cached = self.memo.get(key)
         if cached is not None:
             return cached
-        result = self._run(index, dict(dims_items))
-        self.memo[key] = result
+        result = self.memo[key] = self._run(index, dims_items)
         return result
 
     def _shape_for(self, index: int, dims: dict[str, int]) -> LevelShape:
@@ -144,94 +142,78 @@ class LayerAnalyzer:
             known = self.received_shapes[key] = LevelShape(level, tables, shape.has_sliding_windows, shape.corrections, shape.strides)
         return known
 
-    def _run(self, index: int, declared: dict[str, int]) -> LevelTrace:
-        corrections = self.shapes[index].corrections
-        dims = used_extent(declared, self.shapes[index].strides) if corrections.trim_unused_inputs else declared
-        shape = self._shape_for(index, dims)
-        output = self.tensors.output
-        operands = self.tensors.operands
-        innermost = index == len(self.shapes) - 1
-        n_sub = shape.num_sub_clusters
-        num_edge = shape.num_edge
-        run = LevelTrace(innermost=innermost, top=index == 0)
-        exact_partial = corrections.partial_tile_only_when_partial
-        state_lists = [directive_states(d, dims[d.variable], n_sub, exact_partial) for d in shape.directives]
-        cases = prod(len(states) for states in state_lists)
+    def _count(self, index: int, cases: int) -> None:
+        """Count a level run's cases against the limits (one level's first, then the layer's)."""
         self.cases_enumerated += cases
         if cases > MAX_ITERATION_CASES:
             raise TooManyCases(index, cases, MAX_ITERATION_CASES, per_layer=False)
         if self.cases_enumerated > MAX_LAYER_ITERATION_CASES:
             raise TooManyCases(index, cases, MAX_LAYER_ITERATION_CASES, per_layer=True)
-        spatial_variable = shape.variables[shape.first_spatial]
-        count_skipped = not corrections.skipped_cases_count_nothing
-        # The counters summed over cases, kept in locals and stored in the trace at the end.
-        output_l2_write = output_l1 = macs = occurrences_sum = valid_cases = 0
-        operand_l2_read = [0, 0]
-        operand_l1_read = [0, 0]
-        active_sum = 0.0
+
+    def _level_cases(self, index: int, dims_items: tuple[tuple[str, int], ...], innermost: bool) -> LevelCases:
+        """The own part of level `index`'s run on `dims_items` (from the memo or walked now), its cases counted."""
+        shape = self.shapes[index]
+        key = (self.form.serial, shape.run_key, innermost, dims_items)
+        known = _LEVEL_CASES.get(key)
+        if known is not None:
+            self._count(index, known.cases)
+            return known
+        declared = dict(dims_items)
+        corrections = shape.corrections
+        dims = used_extent(declared, shape.strides) if corrections.trim_unused_inputs else declared
+        shape = self._shape_for(index, dims)
+        exact_partial = corrections.partial_tile_only_when_partial
+        state_lists = [directive_states(d, dims[d.variable], shape.num_sub_clusters, exact_partial) for d in shape.directives]
+        cases = prod(len(states) for states in state_lists)
+        self._count(index, cases)
+        known = level_cases(shape, self.tensors, declared, state_lists, cases, innermost)
+        _LEVEL_CASES.put(key, known)
+        return known
+
+    def _run(self, index: int, dims_items: tuple[tuple[str, int], ...]) -> LevelTrace:
+        """Walk level `index` receiving `dims_items` into a new trace: its own part, then its sub-level runs."""
+        innermost = index == len(self.shapes) - 1
+        own = self._level_cases(index, dims_items, innermost)
+        run = LevelTrace(
+            macs=own.macs,
+            l2_read=dict(own.l2_read),
+            l2_write=dict(own.l2_write),
+            l1_read=dict(own.l1_read),
+            l1_write=dict(own.l1_write),
+            l2_size_req=dict(own.l2_size_req),
+            l1_size_req=dict(own.l1_size_req),
+            occurrences=own.occurrences,
+            arithmetic_intensity=own.arithmetic_intensity,
+            valid_cases=own.valid_cases,
+            innermost=innermost,
+            top=index == 0,
+        )
         records = run.cases
-        operands_l2 = output_l2 = 0
-
-        for states, occurrences in enumerate_cases(state_lists):
-            volumes = CaseVolumes(shape, states)
-            if valid_cases == 0:
-                self._buffer_requirements(run, volumes, declared)
-                operands_l2 = run.l2_size_req["input"] + run.l2_size_req["filter"]
-                output_l2 = run.l2_size_req["output"]
-            macs_step = volumes.macs_across_array(output)
-            egress = volumes.spatial_egress(output)
-            partial_sums = volumes.critical_path_partial_sums(output)
-            if partial_sums > 0 or count_skipped:
-                output_l2_write += occurrences * egress
-                output_l1 += occurrences * macs_step
-            if partial_sums <= 0:
-                continue  # an invalid case (no complete output window): MAESTRO skips it
-            input_traffic = volumes.spatial_ingress(operands[0])
-            filter_traffic = volumes.spatial_ingress(operands[1])
-            operand_l2_read[0] += occurrences * input_traffic
-            operand_l2_read[1] += occurrences * filter_traffic
-            operand_l1_read[0] += occurrences * macs_step
-            operand_l1_read[1] += occurrences * macs_step
-            ingress = input_traffic + filter_traffic
-            run.arithmetic_intensity = macs_step / ingress if ingress else (float("inf") if macs_step else float("nan"))
-
-            spatial_state = volumes.state_of(spatial_variable)
+        active_sum = 0.0
+        for case in own.valid:
             active_units = 0.0
             sub_runs: tuple[tuple[LevelTrace, int], ...] = ()
             if not innermost:
-                if spatial_state.is_edge:
-                    if spatial_state.spatial_edge_edge:
-                        sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(True)), 1),)
-                        if num_edge - 1 > 0:
-                            sub_runs += ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), num_edge - 1),)
-                    else:
-                        sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), num_edge),)
-                else:
-                    sub_runs = ((self.run(index + 1, volumes.sub_cluster_dimensions(False)), n_sub),)
+                sub_runs = tuple((self.run(index + 1, tile), weight) for tile, weight in case.sub_tiles)
                 if run.first_innermost_l1_size_req is None:
                     run.first_innermost_l1_size_req = sub_runs[0][0].first_innermost_l1_size_req
                 active_units = sum(sub.avg_active_sub_clusters * weight for sub, weight in sub_runs)
             records.append(
-                CaseRecord(occurrences, ingress, egress, volumes.changing_index == -1, partial_sums, sub_runs, operands_l2, output_l2)
+                CaseRecord(
+                    case.occurrences,
+                    case.ingress_elems,
+                    case.egress_elems,
+                    case.all_init,
+                    case.partial_sums,
+                    sub_runs,
+                    case.operands_l2_elems,
+                    case.output_l2_elems,
+                )
             )
-            macs += occurrences * macs_step
             if active_units == 0:
-                active_units = num_edge if spatial_state.is_edge else n_sub
-            active_sum += active_units * occurrences
-            occurrences_sum += occurrences
-            valid_cases += 1
-        run.l2_write["output"] += output_l2_write
-        run.l1_write["output"] += output_l1
-        run.l1_read["output"] += output_l1
-        for position, tensor in enumerate(operands):
-            run.l2_read[tensor.name] += operand_l2_read[position]
-            run.l1_read[tensor.name] += operand_l1_read[position]
-            if valid_cases:
-                run.l1_write[tensor.name] = run.l2_read[tensor.name]
-        run.macs = macs
+                active_units = case.own_active_units
+            active_sum += active_units * case.occurrences
         run.active_sub_clusters_sum = active_sum
-        run.occurrences = occurrences_sum
-        run.valid_cases = valid_cases
         if run.first_innermost_l1_size_req is None:
             run.first_innermost_l1_size_req = dict(run.l1_size_req)
         return run

@@ -6,10 +6,13 @@ which directives are TemporalMaps and which SpatialMaps on its dimensions, with 
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
+
 from mapscope.analysis.cluster_levels import SPATIAL, ClusterLevel
 from mapscope.analysis.corrections import Corrections
 from mapscope.analysis.level_tables import LevelTables
-from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, Tensor, window_outputs
+from mapscope.analysis.tensors import OUTPUT_OF, SLIDING_PAIRS, LayerTensors, Tensor, window_outputs
 
 #: A SpatialMap's factor entry for the output-side formulas: directive index and its M, U (or 1 where U is 0),
 #: ME, UE, and the ME of the Edge step with one active sub-cluster (the spatial factor of docs/model.md, Per-case volumes).
@@ -104,6 +107,11 @@ class LevelShape:
         self.mapped_variables = tuple(first_index)
         static = dict(level.dimensions)
         self.static_sizes = tuple((v, static[v]) for v in self.mapped_variables)
+        #: what a run of this level depends on besides the layer's form, the levels below and the tile it
+        #: receives: index, sub-cluster count, directives (not how they were written), and the static sizes
+        #: only where the tables come from them (MAESTRO's model; the corrected one uses the tile received)
+        static_tables = not corrections.tables_from_received_tile or (level.index == 0 and not corrections.trim_unused_inputs)
+        self.run_key = (level.index, level.num_sub_clusters, tuple(d[:4] for d in level.directives), level.dimensions if static_tables else None)
         self.first_spatial = next(i for i, kind in enumerate(self.kinds) if kind == SPATIAL)
         self.spatial = tuple(kind == SPATIAL for kind in self.kinds)
         self.spatial_indices = tuple(i for i, is_spatial in enumerate(self.spatial) if is_spatial)
@@ -138,3 +146,32 @@ class LevelShape:
         if self.corrections.stride_aware_outputs:
             return window_outputs(input_size, window, self.strides.get(reference, 1))
         return input_size - window + 1
+
+
+@dataclass(frozen=True)
+class LayerForm:
+    """What a layer's level shapes and traces depend on besides its cluster levels and tiles: its tensors,
+    corrections and strides; `serial` numbers each distinct form once (see `layer_form`), the memos' key."""
+
+    tensors: LayerTensors
+    corrections: Corrections
+    strides: dict[str, int] = field(compare=False)  # the same as `stride_items`, as the formulas read it
+    stride_items: tuple[tuple[str, int], ...]
+    serial: int = field(compare=False)
+
+
+#: Every distinct form met so far, by its fields. Forms differ only by layer type, mode and strides, so the
+#: registry stays a few dozen entries; serials are never reused, so equal serials mean equal forms.
+_FORMS: dict[tuple[LayerTensors, Corrections, tuple[tuple[str, int], ...]], LayerForm] = {}
+_FORMS_LOCK = threading.Lock()
+
+
+def layer_form(tensors: LayerTensors, corrections: Corrections, strides: dict[str, int]) -> LayerForm:
+    """The one LayerForm of these tensors, corrections and strides (callers must not change `strides`)."""
+    items = tuple(sorted(strides.items()))
+    key = (tensors, corrections, items)
+    with _FORMS_LOCK:
+        known = _FORMS.get(key)
+        if known is None:
+            known = _FORMS[key] = LayerForm(tensors, corrections, strides, items, len(_FORMS))
+    return known

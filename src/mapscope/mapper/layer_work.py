@@ -3,6 +3,7 @@ changes or goes below (docs/model.md, Counts and buffer sizes), the base of the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import prod
 

@@ -17,7 +17,7 @@ from mapscope.analysis.network_analysis import analyze_network
 from mapscope.errors import InputError
 from mapscope.hardware.accelerator import Accelerator
 from mapscope.hardware.energy import EnergyTable
-from mapscope.mapper.mapping_objectives import EDP_METRIC, MappingConstraints, stats_metric
+from mapscope.mapper.mapping_objectives import EDP_METRIC, stats_metric
 from mapscope.mapper.search_log import mapping_stats
 from mapscope.mapper.search_result import MappingProblem
 from mapscope.mapping.directives import Directive

@@ -2,39 +2,39 @@
 
 The space is split into spatial subspaces: a level count, the cluster sizes and each level's spatial
 loop. Each gets a lower bound on the objective (`mapper.bounds.subspace_lower_bound`, combined by
-`objective_bound`); subspaces are visited in ascending bound order after the warm starts, and the first
-whose bound is at least the incumbent's value ends the search: it and every later one are pruned, as
-none of their members can do better. Before the subspaces, the best incumbent is improved by steepest
-descent over its neighbours (`incumbent_descent`), so that pruning bites earlier. The rest are
-enumerated (`enumerate_batches` of the subspace) and evaluated in batches. With every subspace enumerated or pruned the result is certified optimal over the
-space; a budget that stops the search first leaves the smallest bound of the unvisited subspaces as the
-lower bound. An objective the bounds do not cover prunes nothing (bound None). A subspace is branched on
-its tile prefixes, bounded by `tile_branch_bounds`.
+`objective_bound`), and they are listed in ascending bound order. Where tile bounds apply, a subspace is
+branched on its tile prefixes (`tile_branch_bounds`): its top-level tile tuples are bounded, then refined
+into prefixes enumerated in ascending bound order in doubling chunks. The search is best-first over all of
+that work at once (`branch_queue`): the subspace to bound, the subspace to refine or the chunk to enumerate
+with the least bound goes next, and the search ends, certified optimal over the space, when the least bound
+left reaches the incumbent. Before that, the warm starts and incumbents are evaluated and the best one
+improved by steepest descent (`incumbent_descent`), so that pruning bites early. A budget that stops the
+search first leaves the least bound of what is unexplored as the lower bound. An objective the bounds do
+not cover prunes nothing (bound None): its subspaces are enumerated whole in listing order.
 """
-
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
 from itertools import product
 from math import prod
 
 import numpy as np
 
+from mapscope.mapper.bounded_subspaces import Bounded, BoundedSubspaces
+from mapscope.mapper.branch_queue import FIRST_CHUNK_ROWS, BranchQueue, OpenSubspace, Stage
 from mapscope.mapper.bounds import LowerBound, axis_parallelism, energy_lower_bound_nj, runtime_bound_at_parallelism
 from mapscope.mapper.layer_work import axis_of, layer_work
 from mapscope.mapper.counting import cluster_tuples
 from mapscope.mapper.incumbent_descent import descend
 from mapscope.mapper.enumeration import DEFAULT_BATCH_ROWS, enumerate_batches
-from mapscope.mapper.mapping_objectives import bounds_energy, objective_bound, objective_bounds
+from mapscope.mapper.mapping_objectives import objective_bound
 from mapscope.mapper.search_log import SearchLog
 from mapscope.mapper.search_result import MappingProblem, SearchResult
 from mapscope.mapper.space import MappingChoice, MappingSpace
 from mapscope.mapper.tile_bounds import TileBounds
-from mapscope.mapper.tile_branch_bounds import SubspaceEntry, full_depth_prefixes, tile_branches, top_tile_bounds, without_overflowing
+from mapscope.mapper.tile_branch_bounds import SubspaceEntry, full_depth_prefixes, tile_branches
 from mapscope.mapper.tile_energy_bounds import TileEnergyBounds
 
 
@@ -113,137 +113,6 @@ class Branch:
 
 
 
-#: The tile bounds `_BoundedSubspaces` gives a screened subspace: none of its members matters.
-SCREENED = np.full(1, np.inf)
-SCREENED.flags.writeable = False
-#: Top-level tile tuples a stopped search bounds at most to report its lower bound (`_unexplored_bound`).
-SCAN_ROWS = 1 << 19
-#: Rows (subspaces × top-level tile tuples) `_BoundedSubspaces` bounds in one numpy pass at most.
-WINDOW_ROWS = 1 << 16
-#: Subspaces with more top-level tile tuples are bounded one at a time: per-row sub-cluster columns cost
-#: more than a call then (measured on ResNet-50: 192 tuples, 0.17x the time in windows; 1,400, 1.4x).
-MAX_WINDOW_TUPLES = 1024
-
-
-class _BoundedSubspaces:
-    """The spatial subspaces in order, each with its top-level tile bounds (`top_tile_bounds`; None where
-    tile bounds do not apply), bounded in windows of subspaces that double up to WINDOW_ROWS rows (one at a
-    time above MAX_WINDOW_TUPLES top-level tuples). A window
-    closes at the first subspace whose own bound reaches `ceiling` or the incumbent (nothing from there on
-    is wanted), so at most one subspace is bounded in vain. Where a bound skips work (a tuple's finer energy,
-    a subspace pruned whole by its least tuple energy) it is at least the incumbent of the time, which only
-    falls, so reading them ahead prunes exactly what bounding one subspace at a time would."""
-
-    def __init__(
-        self,
-        problem: MappingProblem,
-        bounds: TileBounds | None,
-        entries: Iterator[SubspaceEntry],
-        energy_nj: float,
-        log: SearchLog,
-        tile_energy: TileEnergyBounds | None = None,
-    ) -> None:
-        self.problem, self.bounds, self.entries, self.energy_nj, self.log = problem, bounds, entries, energy_nj, log
-        self.tile_energy = tile_energy if bounds_energy(problem.objective) else None
-        self.least_energy_nj: dict[tuple[int, int], float] = {}  # per (level-0 spatial loop, sub-clusters)
-        self.tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
-        tuples = 0 if bounds is None else len(bounds.top_tiles)
-        self.most = max(1, WINDOW_ROWS // tuples) if 0 < tuples <= MAX_WINDOW_TUPLES else 1
-        self.size = 1
-        self.ready: deque[tuple[SubspaceEntry, np.ndarray | None]] = deque()
-        #: Subspaces whose own bound reaches this are not wanted bounded ahead (lowered by the caller).
-        self.ceiling = float("inf")
-        #: Screening: a subspace whose group floor reaches the ceiling or the incumbent is passed on with
-        #: the bound [inf] instead of its tile bounds, which cannot matter (MobileNet-V2's classifier.1, for
-        #: runtime, bounded 29,000 subspaces' tuples one by one without it: 8.9 s to certify, 2.3 s with).
-        self.screening = self.tiled
-
-    @cached_property
-    def group_floors(self) -> dict[tuple[int, str, int], float]:
-        """Per (level count, top-level spatial loop, top-level sub-cluster count N_0), a lower bound on the
-        objective of every member of the subspaces sharing them: the least over the top-level tile tuples of
-        `TileBounds.top_bounds_over_lower_levels` with, when the objective reads energy, the tuple's tile
-        energy bound (a few hundred rows per level count, not one per subspace)."""
-        assert self.bounds is not None
-        space, pes, top = self.problem.space, self.problem.accelerator.num_pes, self.bounds.top_tiles
-        floors: dict[tuple[int, str, int], float] = {}
-        for levels in space.level_counts:
-            groups = sorted({(name, pes // prod(t)) for name in space.spatial_choices(0) for t in cluster_tuples(space, levels)})
-            spatial = np.repeat(np.array([self.bounds.names.index(name) for name, _ in groups], dtype=np.int64), len(top))
-            sub_clusters = np.repeat(np.array([count for _, count in groups], dtype=np.int64), len(top))
-            rows = np.tile(top, (len(groups), 1))
-            runtime = self.bounds.top_bounds_over_lower_levels(self.problem.accelerator, levels, spatial, sub_clusters, rows)
-            energy: float | np.ndarray = self.energy_nj
-            if self.tile_energy is not None:  # the top level's tiles, spatial loop and N_0 fix the tile energy bound
-                tile_energy = self.tile_energy.energy_bounds_nj(self.problem.energy_table, self.problem.may_spill, spatial[:, None], sub_clusters[:, None], rows)
-                energy = np.maximum(tile_energy, self.energy_nj)
-            values = objective_bounds(self.problem.objective, runtime, energy)
-            assert values is not None  # only tiled objectives reach here
-            for (name, count), least in zip(groups, values.reshape(len(groups), len(top)).min(axis=1).tolist()):
-                floors[(levels, name, count)] = least
-        return floors
-
-    def group_floor(self, entry: SubspaceEntry) -> float:
-        """The relaxed floor of `entry`'s group (`group_floors`)."""
-        pes = self.problem.accelerator.num_pes
-        return self.group_floors[(entry.levels, entry.spatial_dimensions[0], pes // prod(entry.cluster_sizes))]
-
-    def __iter__(self) -> _BoundedSubspaces:
-        return self
-
-    def __next__(self) -> tuple[SubspaceEntry, np.ndarray | None]:
-        if not self.ready:
-            self._fill()
-        if not self.ready:
-            raise StopIteration
-        return self.ready.popleft()
-
-    def _fill(self) -> None:
-        window: list[SubspaceEntry] = []
-        unbounded: SubspaceEntry | None = None
-        for entry in self.entries:
-            if not self.tiled or entry.bound is None:
-                unbounded = entry
-                break
-            window.append(entry)
-            if len(window) >= self.size or entry.bound >= min(self.ceiling, self.log.best_value):
-                break
-        if window:
-            assert self.bounds is not None
-            threshold = min(self.ceiling, self.log.best_value)
-            screened = [self.screening and self.group_floor(entry) >= threshold for entry in window]
-            least = [float("inf") if out else self._least_bound(entry) for entry, out in zip(window, screened)]
-            kept = [entry for entry, bound in zip(window, least) if bound < threshold]
-            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log, self.tile_energy, threshold) if kept else ())
-            self.ready.extend(
-                (entry, SCREENED if out else next(found) if bound < threshold else np.full(1, bound)) for entry, out, bound in zip(window, screened, least)
-            )
-            self.size = min(2 * self.size, self.most)
-        if unbounded is not None:
-            self.ready.append((unbounded, None))
-
-    def _least_bound(self, entry: SubspaceEntry) -> float:
-        """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of
-        the tuples of its level-0 spatial loop and sub-cluster count that fit the buffers (when enforced; the L2
-        requirement depends on those alone, the L1 one on a one-level subspace's tuples), or its own bound
-        without tile energy. A subspace whose bound reaches the incumbent so is pruned without bounding its
-        tuples one by one."""
-        assert entry.bound is not None and self.bounds is not None
-        if self.tile_energy is None or entry.runtime_cycles is None:
-            return entry.bound
-        problem, top = self.problem, self.bounds.top_tiles
-        spatial = tuple(self.bounds.names.index(name) for name in entry.spatial_dimensions)
-        sub_clusters = (problem.accelerator.num_pes // prod(entry.cluster_sizes), *entry.cluster_sizes)
-        key = (spatial[0], sub_clusters[0], entry.levels == 1)
-        if key not in self.least_energy_nj:
-            energy = self.tile_energy.energy_bounds_nj(problem.energy_table, problem.may_spill, spatial, sub_clusters, top)
-            energy = without_overflowing(problem, self.bounds, spatial, sub_clusters, top, energy, self.log)
-            self.least_energy_nj[key] = max(float(energy.min()), self.energy_nj)
-        bound = objective_bound(self.problem.objective, LowerBound(entry.runtime_cycles, self.least_energy_nj[key]))
-        assert bound is not None
-        return max(bound, entry.bound)
-
-
 def exhaustive_search(
     problem: MappingProblem,
     *,
@@ -252,17 +121,19 @@ def exhaustive_search(
     incumbents: Sequence[MappingChoice] = (),
     descent_share: float = 0.25,
     branch_rows: int = 4096,
-    scan_rows: int = SCAN_ROWS,
 ) -> SearchResult:
     """The best feasible member of the space, certified optimal unless `max_mappings` (evaluations,
     warm starts included) stopped the search first; then `lower_bound` bounds the optimum from below.
     `incumbents` (members of the space, e.g. a genetic search's best) are evaluated after the warm starts
     so that pruning bites early; they are not templates. The best of them is then improved by steepest
     descent over its neighbours (`incumbent_descent.descend`) within `descent_share` of the remaining
-    budget (no limit without a budget; 0: no descent); the subspaces' enumeration keeps the rest. Where
-    `tile_bounds.TileBounds` applies, a subspace is enumerated by its top-level tile tuples in ascending
-    bound order, in chunks of up to `branch_rows` tuples, each pruned once its bound reaches the incumbent.
-    A stopped search bounds at most `scan_rows` top-level tuples of the rest for its lower bound."""
+    budget (no limit without a budget; 0: no descent); the best-first search keeps the rest. Where
+    `tile_bounds.TileBounds` applies, a subspace is enumerated by its tile prefixes in ascending bound
+    order, in chunks of up to `branch_rows` prefixes, interleaved with the other subspaces' by their bounds
+    (`branch_queue`); a chunk left above whole-chain depth is refined to whole chains below the incumbent
+    as it is enumerated (`tile_branch_bounds.full_depth_prefixes`). A stopped search's lower bound is the
+    least key it left (the chunk it stopped in was the least pending, and every subspace not yet queued has
+    an own bound at least that), so it needs no scan."""
     log = SearchLog(problem)
     log.evaluate_starts(problem.warm_starts())
     log.evaluate_choices(list(incumbents))
@@ -273,92 +144,69 @@ def exhaustive_search(
     work = layer_work(space.layer, space.compat)
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
     tile_energy = None if bounds is None else TileEnergyBounds(bounds, work)
-    subspaces = _BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log, tile_energy)
+    subspaces = BoundedSubspaces(problem, bounds, spatial_subspaces(problem), energy_nj, log, tile_energy)
     chains = None if bounds is None else ChainSource(bounds, energy_nj, tile_energy)
-    current = next(subspaces, None)
-    while current is not None:
-        entry, top_values = current
-        if entry.bound is not None and entry.bound >= log.best_value:
-            break  # this and every later subspace are pruned (bounds ascend)
-        following = next(subspaces, None)
-        if top_values is None:
-            branches: Iterator[Branch] = iter((Branch(entry.bound, entry),))
+    following = next(subspaces, None)
+    if following is not None and following[0].bound is None:
+        return _in_listing_order(problem, log, following, subspaces, batch_rows, max_mappings)
+    queue, position = BranchQueue.empty(), 0
+    while True:
+        while following is not None and following[0].bound is not None and following[0].bound < min(queue.least, log.best_value):
+            _queue_subspace(queue, following, position, log.best_value)  # subspaces come in ascending own bound
+            position += 1
+            subspaces.ceiling = queue.least  # bound ahead only the subspaces wanted before what is queued
+            following = next(subspaces, None)
+        if queue.least >= log.best_value:
+            return log.result("exhaustive", True, None)  # nothing left can beat the incumbent
+        key, stage, listed, item = queue.pop()
+        if stage is Stage.BOUND:
+            assert isinstance(item, SubspaceEntry)
+            _queue_subspace(queue, (item, subspaces.bound_alone(item)), listed, log.best_value)
+        elif stage is Stage.REFINE:
+            assert isinstance(item, tuple) and bounds is not None
+            entry, top_values = item
+            tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log, tile_energy)
+            if len(values):
+                queue.push(float(values[0]), Stage.ENUMERATE, listed, OpenSubspace(entry, tiles, values, 0, min(FIRST_CHUNK_ROWS, branch_rows)))
         else:
-            assert bounds is not None
-            branches = _tile_chunks(problem, bounds, entry, energy_nj, log, branch_rows, top_values, tile_energy)
-        for branch in branches:
-            stopped = _enumerate(problem, log, branch, batch_rows, max_mappings, chains)
-            if stopped:
-                return log.result("exhaustive", False, _unexplored_bound(branch.bound, following, subspaces, log.best_value, scan_rows))
-        current = following
+            assert isinstance(item, OpenSubspace)
+            end = min(item.start + item.size, item.cut(log.best_value))
+            if end <= item.start:
+                continue  # every remaining prefix's bound reaches the incumbent
+            branch = Branch(key, item.entry, None if item.tiles is None else item.tiles[item.start : end])
+            if _enumerate(problem, log, branch, batch_rows, max_mappings, chains):  # stopped: the least bound left unexplored
+                unlisted = float("inf") if following is None or following[0].bound is None else following[0].bound
+                return log.result("exhaustive", False, min(key, queue.least, unlisted))
+            item.start, item.size = end, min(2 * item.size, branch_rows)
+            if item.values is not None and item.start < item.cut(log.best_value):
+                item.compact(log.best_value)
+                queue.push(float(item.values[item.start]), Stage.ENUMERATE, listed, item)
+
+
+def _queue_subspace(queue: BranchQueue, bounded: Bounded, listed: int, incumbent: float) -> None:
+    """Queue a subspace below `incumbent` by its least bound: to refine (its top-level tile bounds), to bound
+    (deferred, with one bound for all its members) or, without tile bounds, to enumerate whole."""
+    entry, top_values = bounded
+    if top_values is None:
+        assert entry.bound is not None
+        if entry.bound < incumbent:
+            queue.push(entry.bound, Stage.ENUMERATE, listed, OpenSubspace(entry, None, None, 0, 1))
+    elif isinstance(top_values, np.ndarray):
+        least = float(top_values.min())
+        if least < incumbent:  # a subspace none of whose top-level tuples is below the incumbent costs no refining
+            queue.push(least, Stage.REFINE, listed, (entry, top_values))
+    elif top_values < incumbent:
+        queue.push(float(top_values), Stage.BOUND, listed, entry)
+
+
+def _in_listing_order(problem: MappingProblem, log: SearchLog, first: Bounded, subspaces: BoundedSubspaces, batch_rows: int, max_mappings: int | None) -> SearchResult:
+    """An objective the bounds do not cover: every subspace enumerated whole in listing order, none pruned."""
+    current: Bounded | None = first
+    while current is not None:
+        if _enumerate(problem, log, Branch(None, current[0]), batch_rows, max_mappings):
+            return log.result("exhaustive", False, None)
+        current = next(subspaces, None)
     return log.result("exhaustive", True, None)
-
-
-def _unexplored_bound(
-    current: float | None,
-    following: tuple[SubspaceEntry, np.ndarray | None] | None,
-    subspaces: _BoundedSubspaces,
-    incumbent: float,
-    scan_rows: int = SCAN_ROWS,
-) -> float | None:
-    """The least bound of what a stopped search left unexplored: the branch it stopped in (`current`; its
-    subspace's later branches are no lower) and every later subspace, each at the least bound of its
-    top-level tile tuples where tile bounds apply. Subspaces come in ascending order of their own bounds,
-    so the scan ends at the first whose own bound reaches the least found (or the incumbent). A subspace
-    whose group floor (`_BoundedSubspaces.group_floors`) already reaches that is screened out unbounded.
-    The scan bounds at most `scan_rows` top-level tuples: past that, the larger of the next subspace's own
-    bound and the least group floor stands for it and every later one, so a small budget never buys a long
-    scan (a MobileNet-V2 depthwise layer's 28,000 subspaces below its incumbent took 15 s to bound after
-    700 evaluations)."""
-    if current is None:
-        return None
-    lowest = current
-    subspaces.ceiling = min(lowest, incumbent)
-    subspaces.screening = subspaces.tiled
-    while following is not None and following[0].bound is not None and following[0].bound < min(lowest, incumbent):
-        entry, top_values = following
-        if top_values is None:
-            return min(lowest, entry.bound)  # without tile bounds this subspace's own bound is the lowest later
-        if scan_rows <= 0:  # this and every later subspace: at least their own bounds, and the space's relaxed tile floor
-            return min(lowest, max(entry.bound, min(subspaces.group_floors.values())))
-        if top_values is not SCREENED:
-            scan_rows -= len(top_values)
-        lowest = min(lowest, float(top_values.min()))
-        subspaces.ceiling = min(lowest, incumbent)
-        following = next(subspaces, None)
-    return lowest
-
-
-#: Tile prefixes in a subspace's first chunk (`_tile_chunks`); later chunks double up to `branch_rows`.
-FIRST_CHUNK_ROWS = 16
-
-
-def _tile_chunks(
-    problem: MappingProblem,
-    bounds: TileBounds,
-    entry: SubspaceEntry,
-    energy_nj: float,
-    log: SearchLog,
-    rows: int,
-    top_values: np.ndarray | None = None,
-    tile_energy: TileEnergyBounds | None = None,
-) -> Iterator[Branch]:
-    """The subspace's tile prefixes whose bound is below the incumbent (`tile_branches`) in ascending bound
-    order, in chunks that double from FIRST_CHUNK_ROWS up to `rows`; the incumbent is read again before each
-    chunk, so later ones shrink or vanish. Small first chunks matter: the lowest-bound prefixes often hold a
-    better mapping, and the prefixes after them are then pruned instead of enumerated (ResNet-50's
-    res3a_branch1: 896,151 evaluations to certify in chunks of 4,096, 7,971 in chunks of 32).
-    A subspace none of whose top-level tuples is below the incumbent yields nothing and costs no refining."""
-    if top_values is not None and not bool((top_values < log.best_value).any()):
-        return
-    tiles, values = tile_branches(problem, bounds, entry, energy_nj, log.best_value, top_values, log, tile_energy)
-    start, size = 0, min(FIRST_CHUNK_ROWS, rows)
-    while start < len(tiles):
-        end = min(start + size, int(np.searchsorted(values, log.best_value, side="left")))
-        if end <= start:
-            return  # every remaining tuple's bound reaches the incumbent
-        yield Branch(float(values[start]), entry, tiles[start:end])
-        start, size = end, min(2 * size, rows)
 
 
 def _enumerate(problem: MappingProblem, log: SearchLog, branch: Branch, batch_rows: int, max_mappings: int | None, chains: ChainSource | None = None) -> bool:

@@ -29,7 +29,7 @@ ORDER_ROW_CELLS = 1 << 18
 @dataclass(frozen=True)
 class TileEnergyBounds:
     """The energy bound of top-level tile tuples: the tile geometry (`tiles`) and the layer's fixed counts (`work`);
-    the counts of every top-level tuple are kept per (spatial loop, sub-cluster count) once computed."""
+    the counts of the top-level tuples are kept per (spatial loop, sub-cluster count) as they are computed."""
 
     tiles: TileBounds
     work: LayerWork
@@ -193,7 +193,7 @@ class TileEnergyBounds:
         loops = len(self.tiles.extents)
         for key in np.unique(clusters_top * loops + spatial_top).tolist():  # one (spatial loop, sub-clusters) pair at a time
             chosen = clusters_top * loops + spatial_top == key
-            tuple_reads, tuple_writes = self.top_counts(key % loops, key // loops)
+            tuple_reads, tuple_writes = self.top_counts(key % loops, key // loops, tuples[chosen])
             reads[chosen], writes[chosen] = tuple_reads[tuples[chosen]], tuple_writes[tuples[chosen]]
         work = self.work
         table = energy_table or MAESTRO_ENERGY
@@ -207,18 +207,26 @@ class TileEnergyBounds:
         energy = (pj + table.noc_transfer_pj * (reads_f + writes_f) + table.dram_access_pj * dram) / PJ_PER_NJ
         return energy
 
-    def top_counts(self, spatial: int, sub_clusters: int) -> tuple[np.ndarray, np.ndarray]:
-        """The operand L2 reads (least over the orders) and output L2 writes of every top-level tile tuple
+    def top_counts(self, spatial: int, sub_clusters: int, wanted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The operand L2 reads (least over the orders) and output L2 writes of the top-level tile tuples
         (`TileBounds.top_tiles` order) for one spatial loop and sub-cluster count, each at least the layer's
-        floor; computed once per pair (the exhaustive search asks for the same pairs from many subspaces)."""
+        floor. The reads (every loop order of a tuple) are computed for the `wanted` tuple indices (all:
+        None) not yet known, and kept per pair: the exhaustive search asks for the same pairs from many
+        subspaces, mostly for the few tuples below its incumbent. Entries not computed yet hold -1."""
         key = (spatial, sub_clusters)
+        top, work = self.tiles.top_tiles, self.work
         if key not in self._counts:
-            top, work = self.tiles.top_tiles, self.work
-            reads = np.maximum(self.operand_reads_elems(spatial, sub_clusters, top), work.input_touched_elems + work.filter_elems)
             writes = np.maximum(self.output_writes_elems(spatial, sub_clusters, top), work.computed_output_elems)
-            reads.flags.writeable = writes.flags.writeable = False
-            self._counts[key] = (reads, writes)
-        return self._counts[key]
+            writes.flags.writeable = False
+            self._counts[key] = (np.full(len(top), -1, dtype=np.int64), writes)
+        reads, writes = self._counts[key]
+        missing = np.arange(len(top)) if wanted is None else np.unique(wanted)
+        missing = missing[reads[missing] < 0]
+        if len(missing):
+            reads[missing] = np.maximum(self.operand_reads_elems(spatial, sub_clusters, top[missing]), work.input_touched_elems + work.filter_elems)
+        view = reads.view()
+        view.flags.writeable = False
+        return view, writes
 
     @cached_property
     def _tuple_digits(self) -> tuple[tuple[np.ndarray, int], ...]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 

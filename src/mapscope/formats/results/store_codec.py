@@ -14,7 +14,6 @@ instead of returning a record that would silently change a result.
 from __future__ import annotations
 
 import json
-import math
 import struct
 import zlib
 from typing import Any
