@@ -46,26 +46,24 @@ def branching_spaces(draw: st.DrawFn) -> tuple[MappingSpace, Accelerator]:
 
 
 @SETTINGS
-@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), share=st.floats(0.0, 1.0))
-def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(drawn, objective, share) -> None:
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp", "energy")), shares=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4))
+def test_tile_branching_equals_brute_force_and_its_certificate_is_never_wrong(drawn, objective, shares) -> None:
+    """Unlimited, the search certifies the brute-force optimum; at any budget, with or without the descent,
+    a stopped search's lower bound (the least key left) is at most the optimum and certifying means finding it."""
     space, accelerator = drawn
     assume(TileBounds.of(space) is not None and 0 < space_size(space) <= MAX_BRUTE_FORCE)
     problem = MappingProblem(space, accelerator, mapping_objective(objective))
-    values = []
-    for batch in enumerate_batches(space, 256):
-        for row in range(batch.size):
-            stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
-            if problem.constraints.satisfied_by(stats, accelerator):
-                values.append(objective_value(objective, stats))
+    values = brute_force(problem, objective)
     optimum = min(values, default=math.inf)
     assume(optimum < math.inf)
     result = exhaustive_search(problem, batch_rows=5, branch_rows=3, descent_share=0)
     assert result.certified_optimal and result.value == pytest.approx(optimum, rel=1e-12)
-    budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2)
-    if budgeted.certified_optimal:
-        assert budgeted.value == pytest.approx(optimum, rel=1e-12)
-    else:
-        assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
+    for share, descent in zip(shares, (0.25, 0.0, 0.25, 0.0)):
+        budgeted = exhaustive_search(problem, max_mappings=max(1, int(share * len(values))), batch_rows=4, branch_rows=2, descent_share=descent)
+        if budgeted.certified_optimal:
+            assert budgeted.value == pytest.approx(optimum, rel=1e-12)
+        else:
+            assert budgeted.lower_bound is not None and budgeted.lower_bound <= optimum * (1 + 1e-12) <= budgeted.value * (1 + 1e-12)
 
 
 @SETTINGS
@@ -89,6 +87,18 @@ def test_pruning_tiles_that_overflow_the_buffers_equals_brute_force(drawn, objec
 def objective_value(objective: str, stats: LayerStats) -> float:
     """Runtime, energy or EDP of one member's statistics."""
     return {"runtime": float(stats.runtime_cycles), "energy": stats.energy_nj, "edp": stats.runtime_cycles * stats.energy_nj}[objective]
+
+
+def brute_force(problem: MappingProblem, objective: str) -> list[float]:
+    """The objective of every feasible member of the problem's space, each analysed alone."""
+    space, accelerator = problem.space, problem.accelerator
+    values = []
+    for batch in enumerate_batches(space, 256):
+        for row in range(batch.size):
+            stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
+            if problem.constraints.satisfied_by(stats, accelerator):
+                values.append(objective_value(objective, stats))
+    return values
 
 
 @SETTINGS
@@ -168,12 +178,7 @@ def test_branches_left_at_the_top_level_are_refined_to_whole_chains_and_still_eq
     space, accelerator = drawn
     assume(TileBounds.of(space) is not None and 0 < space_size(space) <= MAX_BRUTE_FORCE and max(space.level_counts) > 1)
     problem = MappingProblem(space, accelerator, mapping_objective(objective))
-    values = []
-    for batch in enumerate_batches(space, 256):
-        for row in range(batch.size):
-            stats = layer_stats(space.layer, batch.dataflow_at(row), accelerator, None)
-            if problem.constraints.satisfied_by(stats, accelerator):
-                values.append(objective_value(objective, stats))
+    values = brute_force(problem, objective)
     optimum = min(values, default=math.inf)
     assume(optimum < math.inf)
     with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most), mock.patch.object(tile_branch_bounds, "OPEN_BRANCH_ROWS", most):
