@@ -207,7 +207,7 @@ class TileBounds:
         them, whatever its lower levels: as `runtime_bounds_cycles` with only the top tiles known, except that
         the busiest PE below computes at least the tile's MACs over the ⌊P / N_0⌋ PEs a top-level
         sub-cluster can hold (its lower levels' cluster sizes multiply to at most that), so few rows stand for
-        many subspaces (a stopped search's lower bound, `search_exhaustive._unexplored_bound`)."""
+        many subspaces (the screening floors of `bounded_subspaces.BoundedSubspaces.group_floors`)."""
         rows = np.asarray(rows, dtype=np.int64)
         spatial_rows = np.zeros((len(rows), levels), dtype=np.int64)
         clusters = np.ones((len(rows), levels), dtype=np.int64)
