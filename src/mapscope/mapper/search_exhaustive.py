@@ -112,7 +112,6 @@ class Branch:
     tile_prefixes: np.ndarray | None = None
 
 
-
 def exhaustive_search(
     problem: MappingProblem,
     *,
