@@ -162,3 +162,19 @@ def test_the_off_chip_term_counts_the_output_requirement() -> None:
     )
     runtime = layer_stats(layer, dataflow(space, member), accelerator, None).runtime_cycles
     assert member_bounds(bounds, accelerator, member) == [runtime, runtime] == [802_816, 802_816]
+
+
+def test_the_first_fold_counts_each_sub_clusters_halo() -> None:
+    """MobileNet-V2's features.5.conv.1.0 (depthwise 3x3 on 30x30) spreading output rows in pairs over 14
+    sub-clusters: each is sent 4 input rows, its halo included, so the operands' L2 requirement is
+    2·(14·4·30 + 9) and every step lasts that over the 16-element off-chip bus. The bound and the runtime
+    are equal; counting the union of the 14 tiles (30 rows) bounded the member at about half its runtime."""
+    layer = Layer("features.5.conv.1.0", LayerType.DSCONV, (("K", 1), ("C", 192), ("R", 3), ("S", 3), ("Y", 30), ("X", 30)))
+    accelerator = Accelerator(num_pes=256, noc_bandwidth_elems_per_cycle=64, noc_latency_cycles=1, offchip_bandwidth_elems_per_cycle=16)
+    space = MappingSpace(layer, 256, max_levels=2)
+    bounds = TileBounds.of(space)
+    assert bounds is not None
+    member = MappingChoice((LevelChoice("Y", ("X", "Y", "C"), (1, 2, 28)), LevelChoice("X", ("C", "X", "Y"), (1, 1, 2))), (18,))
+    stats = layer_stats(layer, dataflow(space, member), accelerator, None)
+    assert member_bounds(bounds, accelerator, member) == [stats.runtime_cycles] * 2 == [20_160] * 2
+    assert member_buffer_bounds(bounds, accelerator, member)[0] == stats.l2_size_req_elems == 4_946

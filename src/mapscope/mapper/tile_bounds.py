@@ -119,8 +119,9 @@ class TileBounds:
 
     def _operand_elems(self, tiles: np.ndarray, spread: np.ndarray | None, active: np.ndarray, tight: bool) -> np.ndarray:
         """Input plus filter elements of one tile per row (`tight`: inputs some window touches); with
-        `spread` (one for every row, or per row) the loop a SpatialMap splits over `active` sub-clusters, each tensor it indexes counts
-        the union of those sub-clusters' tiles (a window axis's tiles overlap when the stride is below the window)."""
+        `spread` (one for every row, or per row) the loop a SpatialMap splits over `active` sub-clusters, each
+        tensor it indexes counts `active` whole tiles: in the all-Init step every busy sub-cluster receives its
+        whole mapped volume, so the halo a window axis's neighbouring tiles share is sent to each of them."""
         total = np.zeros(len(tiles), dtype=np.int64)
         for loops, fixed in ((self.input_loops, self.input_fixed_elems), (self.filter_loops, self.filter_fixed_elems)):
             volume = np.full(len(tiles), fixed, dtype=np.int64)
@@ -129,12 +130,7 @@ class TileBounds:
                     continue
                 along = self._inputs_of(tiles[:, column], column, tight) if loops is self.input_loops else tiles[:, column]
                 if spread is not None and (spread.ndim or spread == column):
-                    if loops is self.input_loops and self.windows[column]:
-                        window, stride = self.windows[column], self.strides[column]
-                        union = (active * tiles[:, column] - 1) * stride + window
-                        spread_along = np.minimum(union, active * along)
-                    else:
-                        spread_along = active * along
+                    spread_along = active * along
                     along = np.where(spread == column, spread_along, along) if spread.ndim else spread_along
                 volume = volume * along
             total = total + volume
