@@ -39,7 +39,7 @@ class BoundedSubspaces:
     time above MAX_WINDOW_TUPLES top-level tuples). A window closes at the first subspace whose own bound
     reaches `ceiling` or the incumbent (nothing from there on is wanted now), so at most one subspace is
     bounded in vain. A subspace whose group floor or least tile energy bound reaches them is not bounded
-    tuple by tuple: it comes with that one bound (a float), and `bound_alone` bounds it if it is wanted later.
+    tuple by tuple: it comes with that one bound (a float), and `bound_deferred` bounds it if it is wanted later.
     Tile energy is computed for the tuples below the incumbent."""
 
     def __init__(
@@ -150,10 +150,11 @@ class BoundedSubspaces:
         if unbounded is not None:
             self.ready.append((unbounded, None))
 
-    def bound_alone(self, entry: SubspaceEntry) -> np.ndarray:
-        """The top-level tile bounds of one subspace whose bounding was deferred (tile energy below the incumbent)."""
-        assert self.bounds is not None
-        return top_tile_bounds(self.problem, self.bounds, [entry], self.energy_nj, self.log, self.tile_energy, self.log.best_value)[0]
+    def bound_deferred(self, entries: list[SubspaceEntry]) -> list[np.ndarray]:
+        """The top-level tile bounds of subspaces whose bounding was deferred, in one numpy pass (at most
+        `most` of them; tile energy below the incumbent)."""
+        assert self.bounds is not None and len(entries) <= self.most
+        return top_tile_bounds(self.problem, self.bounds, entries, self.energy_nj, self.log, self.tile_energy, self.log.best_value)
 
     def _least_bound(self, entry: SubspaceEntry) -> float:
         """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of

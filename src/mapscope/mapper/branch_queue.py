@@ -102,6 +102,16 @@ class BranchQueue:
         heapq.heappush(self.heap, (key, rows, int(stage), position, self.pushed, item))
         self.pushed += 1
 
+    def pop_run(self, stage: Stage, most: int) -> list[tuple[int, object]]:
+        """Pop the items next in line while they are of `stage`, at most `most` of them: their listing
+        positions and items (the order is the queue's; handling them together changes nothing while
+        none of them evaluates a member)."""
+        run: list[tuple[int, object]] = []
+        while len(run) < most and self.heap and self.heap[0][2] == stage:
+            _, taken, position, item = self.pop()
+            run.append((position, item))
+        return run
+
     def pop(self) -> tuple[float, Stage, int, object]:
         """The least pending item: its key, stage, listing position and item."""
         key, _, stage, position, _, item = heapq.heappop(self.heap)

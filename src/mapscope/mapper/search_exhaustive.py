@@ -158,9 +158,12 @@ def exhaustive_search(
         if queue.least >= log.best_value:
             return log.result("exhaustive", True, None)  # nothing left can beat the incumbent
         key, stage, listed, item = queue.pop()
-        if stage is Stage.BOUND:
+        if stage is Stage.BOUND:  # with the deferred subspaces next in line: one numpy pass for all
             assert isinstance(item, SubspaceEntry)
-            _queue_subspace(queue, (item, subspaces.bound_alone(item)), listed, log.best_value)
+            deferred = [(listed, item)] + queue.pop_run(Stage.BOUND, subspaces.most - 1)
+            found = subspaces.bound_deferred([entry for _, entry in deferred])
+            for (position, entry), top_values in zip(deferred, found):
+                _queue_subspace(queue, (entry, top_values), position, log.best_value)
         elif stage is Stage.REFINE:
             assert isinstance(item, tuple) and bounds is not None
             entry, top_values = item
