@@ -151,7 +151,8 @@ def test_tile_prefix_batches_are_full_until_their_group_ends(drawn, data) -> Non
 @given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp")), data=st.data())
 def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data) -> None:
     """`top_tile_bounds` bounds subspaces of several level counts in one pass: each subspace's row equals
-    its own `runtime_bounds_cycles` call, raised to the subspace bound."""
+    its own `runtime_bounds_cycles` call, raised to the subspace bound. Given a bound per tuple already
+    known, it bounds only the tuples below the incumbent there, the same, and the others keep the known one."""
     space, accelerator = drawn
     bounds = TileBounds.of(space)
     assume(bounds is not None)
@@ -167,6 +168,16 @@ def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data)
         alone = objective_bounds(problem.objective, runtime, energy_nj)
         assert alone is not None
         assert np.array_equal(found, np.maximum(alone, entry.bound))
+    if not entries:
+        return
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    plain = top_tile_bounds(problem, bounds, entries, energy_nj)
+    known = [rng.uniform(0, 2, len(values)) * values.max() for values in plain]
+    incumbent = float(rng.uniform(0, 2) * max(values.max() for values in plain))
+    for values, given, found in zip(plain, known, top_tile_bounds(problem, bounds, entries, energy_nj, incumbent=incumbent, known=known)):
+        below = given < incumbent
+        assert np.array_equal(found[below], np.maximum(values, given)[below])
+        assert np.all(found[~below] >= given[~below])
 
 
 @SETTINGS

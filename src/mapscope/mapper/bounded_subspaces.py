@@ -55,7 +55,6 @@ class BoundedSubspaces:
         self.tile_energy = tile_energy if bounds_energy(problem.objective) else None
         self.least_energy_nj: dict[tuple[int, int], float] = {}  # per (level-0 spatial loop, sub-clusters)
         self.energy_floors: dict[tuple[int, str, int], float] = {}  # group floors with the tiles' energy (`group_floor`)
-        self.group_runtimes: dict[tuple[int, str, int], np.ndarray] = {}  # per group, each top-level tuple's runtime bound
         self.tiled = bounds is not None and objective_bounds(problem.objective, np.zeros(1), energy_nj) is not None
         tuples = 0 if bounds is None else len(bounds.top_tiles)
         self.most = max(1, WINDOW_ROWS // tuples) if 0 < tuples <= MAX_WINDOW_TUPLES else 1
@@ -69,16 +68,35 @@ class BoundedSubspaces:
         #: it: 8.9 s to certify, 2.3 s with).
         self.screening = self.tiled
 
-    @cached_property
+    @property
     def group_floors(self) -> dict[tuple[int, str, int], float]:
         """Per (level count, top-level spatial loop, top-level sub-cluster count N_0), a lower bound on the
         objective of every member of the subspaces sharing them: the least over the top-level tile tuples of
         `TileBounds.top_bounds_over_lower_levels`, with the layer's energy floor (a few hundred rows per level
         count, not one per subspace); `group_floor` adds the tiles' energy where it is wanted, from the
         per-tuple runtime bounds kept in `group_runtimes`."""
+        return self._groups[0]
+
+    @property
+    def group_runtimes(self) -> dict[tuple[int, str, int], np.ndarray]:
+        """Per group (as `group_floors`), each top-level tuple's runtime bound."""
+        return self._groups[1]
+
+    def relaxed(self, entry: SubspaceEntry) -> np.ndarray:
+        """The objective bound of each top-level tuple of `entry`'s group (`group_floors`, before the tiles'
+        energy), which bounds the tuple in every subspace of the group: a subspace's tuples at or above the
+        incumbent there need no bounding of their own (on MobileNet-V2's features.5.conv.1.0, at its optimum,
+        one tuple in 504 of each subspace of the six groups below it is below)."""
+        return self._groups[2][self._group_key(entry)]
+
+    @cached_property
+    def _groups(self) -> tuple[dict[tuple[int, str, int], float], dict[tuple[int, str, int], np.ndarray], dict[tuple[int, str, int], np.ndarray]]:
+        """Per group, its floor, each top-level tuple's runtime bound and its objective bound."""
         assert self.bounds is not None
         space, pes, top = self.problem.space, self.problem.accelerator.num_pes, self.bounds.top_tiles
         floors: dict[tuple[int, str, int], float] = {}
+        runtimes: dict[tuple[int, str, int], np.ndarray] = {}
+        objective_values: dict[tuple[int, str, int], np.ndarray] = {}
         for levels in space.level_counts:
             groups = sorted({(name, pes // prod(t)) for name in space.spatial_choices(0) for t in cluster_tuples(space, levels)})
             spatial = np.repeat(np.array([self.bounds.names.index(name) for name, _ in groups], dtype=np.int64), len(top))
@@ -87,10 +105,13 @@ class BoundedSubspaces:
             values = objective_bounds(self.problem.objective, runtime, self.energy_nj)
             assert values is not None  # only tiled objectives reach here
             for index, ((name, count), least) in enumerate(zip(groups, values.reshape(len(groups), len(top)).min(axis=1).tolist())):
-                floors[(levels, name, count)] = least
-                if self.tile_energy is not None:
-                    self.group_runtimes[(levels, name, count)] = runtime[index * len(top) : (index + 1) * len(top)]
-        return floors
+                part = slice(index * len(top), (index + 1) * len(top))
+                floors[(levels, name, count)], runtimes[(levels, name, count)], objective_values[(levels, name, count)] = least, runtime[part], values[part]
+        return floors, runtimes, objective_values
+
+    def _group_key(self, entry: SubspaceEntry) -> tuple[int, str, int]:
+        """The group of `entry`: its level count, top-level spatial loop and top-level sub-cluster count."""
+        return (entry.levels, entry.spatial_dimensions[0], self.problem.accelerator.num_pes // prod(entry.cluster_sizes))
 
     def group_floor(self, entry: SubspaceEntry, threshold: float = float("inf")) -> float:
         """The relaxed floor of `entry`'s group (`group_floors`), raised by the top-level tiles' energy bound
@@ -98,16 +119,13 @@ class BoundedSubspaces:
         loop order of every top-level tuple of the group's (spatial loop, N_0), so it is computed only for
         the groups screening asks about (VGG-16's features.5, EDP: 7.1 s for every group's up front, of an
         8.5 s search that refined one subspace)."""
-        pes = self.problem.accelerator.num_pes
-        key = (entry.levels, entry.spatial_dimensions[0], pes // prod(entry.cluster_sizes))
+        key = self._group_key(entry)
         floor = self.group_floors[key]
         if self.tile_energy is None or floor >= threshold:
             return floor
         if key not in self.energy_floors:
             assert self.bounds is not None
-            runtime = self.group_runtimes[key]
-            plain = objective_bounds(self.problem.objective, runtime, self.energy_nj)
-            assert plain is not None
+            runtime, plain = self.group_runtimes[key], self._groups[2][key]
             below = plain < threshold  # a tuple at or above it stays at its plain bound: its energy cannot matter
             spatial = self.bounds.names.index(key[1])
             top = self.bounds.top_tiles[below]
@@ -144,7 +162,7 @@ class BoundedSubspaces:
             screened = [self.screening and self.group_floor(entry, threshold) >= threshold for entry in window]
             least = [max(entry.bound, self.group_floor(entry, threshold)) if out else self._least_bound(entry) for entry, out in zip(window, screened)]
             kept = [entry for entry, out, bound in zip(window, screened, least) if not out and bound < threshold]
-            found = iter(top_tile_bounds(self.problem, self.bounds, kept, self.energy_nj, self.log, self.tile_energy, self.log.best_value) if kept else ())
+            found = iter(self._top_tile_bounds(kept) if kept else ())
             self.ready.extend((entry, bound if out or bound >= threshold else next(found)) for entry, out, bound in zip(window, screened, least))
             self.size = min(2 * self.size, self.most)
         if unbounded is not None:
@@ -153,8 +171,14 @@ class BoundedSubspaces:
     def bound_deferred(self, entries: list[SubspaceEntry]) -> list[np.ndarray]:
         """The top-level tile bounds of subspaces whose bounding was deferred, in one numpy pass (at most
         `most` of them; tile energy below the incumbent)."""
-        assert self.bounds is not None and len(entries) <= self.most
-        return top_tile_bounds(self.problem, self.bounds, entries, self.energy_nj, self.log, self.tile_energy, self.log.best_value)
+        assert len(entries) <= self.most
+        return self._top_tile_bounds(entries)
+
+    def _top_tile_bounds(self, entries: list[SubspaceEntry]) -> list[np.ndarray]:
+        """`top_tile_bounds` of `entries` below the incumbent, each tuple's group bound (`relaxed`) known."""
+        assert self.bounds is not None
+        known = [self.relaxed(entry) for entry in entries] if self.screening else None
+        return top_tile_bounds(self.problem, self.bounds, entries, self.energy_nj, self.log, self.tile_energy, self.log.best_value, known)
 
     def _least_bound(self, entry: SubspaceEntry) -> float:
         """A bound on every top-level tile tuple of `entry`: its runtime bound with the least tile energy bound of

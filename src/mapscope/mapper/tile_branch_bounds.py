@@ -160,35 +160,46 @@ def top_tile_bounds(
     log: SearchLog | None = None,
     tile_energy: TileEnergyBounds | None = None,
     incumbent: float = float("inf"),
+    known: Sequence[np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Per bounded subspace of `entries`, the objective bound of each of its top-level tile tuples (never
     below the subspace's own), as `tile_branches` computes them: the subspaces with the same level count are
     bounded together, one row per (subspace, tuple) with its own spatial loops and sub-cluster counts, in
     one numpy pass instead of one call each (`tile_energy` as in `tile_branches`, computed only for the tuples
-    whose bound with the layer's energy floor is below `incumbent`: the others are pruned either way)."""
+    whose bound with the layer's energy floor is below `incumbent`: the others are pruned either way).
+    `known`: per entry, a bound per tuple already known (its group's relaxed one); only the tuples below
+    `incumbent` there are bounded, the others keep it (they are pruned either way)."""
     top = bounds.top_tiles
     found: list[np.ndarray] = [np.zeros(0)] * len(entries)
     pes = problem.accelerator.num_pes
     groups: dict[int, list[int]] = {}
     for index, entry in enumerate(entries):
         groups.setdefault(entry.levels, []).append(index)
+    every = np.arange(len(top))
     for group in groups.values():
-        spatial_rows = np.array([[bounds.names.index(name) for name in entries[i].spatial_dimensions] for i in group], dtype=np.int64)
-        sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
-        if len(group) == 1:  # one subspace: one tuple of spatial loops and sub-clusters for every row, the cheaper path
-            spatial: tuple[int, ...] | np.ndarray = tuple(spatial_rows[0].tolist())
-            clusters: tuple[int, ...] | np.ndarray = tuple(sub_clusters[0].tolist())
-            rows = top
-        else:
-            spatial, clusters = np.repeat(spatial_rows, len(top), axis=0), np.repeat(sub_clusters, len(top), axis=0)
-            rows = np.tile(top, (len(group), 1))
-        runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
-        values = _prefix_bounds(problem, runtime, tile_energy, energy_nj, spatial, clusters, rows, incumbent)
-        values = without_overflowing(problem, bounds, spatial, clusters, rows, values, log)
+        picks = [every if known is None else np.flatnonzero(known[i] < incumbent) for i in group]
+        counts = np.array([len(pick) for pick in picks], dtype=np.int64)
         floors = np.array([entries[i].bound for i in group], dtype=np.float64)
-        values = np.maximum(values.reshape(len(group), len(top)), floors[:, None])
-        for row, index in enumerate(group):
-            found[index] = values[row]
+        values = np.zeros(0)
+        if counts.sum():
+            spatial_rows = np.array([[bounds.names.index(name) for name in entries[i].spatial_dimensions] for i in group], dtype=np.int64)
+            sub_clusters = np.array([(pes // prod(entries[i].cluster_sizes), *entries[i].cluster_sizes) for i in group], dtype=np.int64)
+            if len(group) == 1:  # one subspace: one tuple of spatial loops and sub-clusters for every row, the cheaper path
+                spatial: tuple[int, ...] | np.ndarray = tuple(spatial_rows[0].tolist())
+                clusters: tuple[int, ...] | np.ndarray = tuple(sub_clusters[0].tolist())
+            else:
+                spatial, clusters = np.repeat(spatial_rows, counts, axis=0), np.repeat(sub_clusters, counts, axis=0)
+            rows = top if known is None and len(group) == 1 else top[np.concatenate(picks)]
+            runtime = bounds.runtime_bounds_cycles(problem.accelerator, spatial, clusters, rows)
+            values = _prefix_bounds(problem, runtime, tile_energy, energy_nj, spatial, clusters, rows, incumbent)
+            values = np.maximum(without_overflowing(problem, bounds, spatial, clusters, rows, values, log), np.repeat(floors, counts))
+        for index, floor, pick, part in zip(group, floors.tolist(), picks, np.split(values, np.cumsum(counts)[:-1])):
+            if known is None:
+                found[index] = part
+            else:  # the tuples not bounded keep the known bound; both are bounds, so the larger is one
+                whole = np.maximum(np.asarray(known[index], dtype=np.float64), floor)
+                whole[pick] = np.maximum(whole[pick], part)
+                found[index] = whole
     return found
 
 
