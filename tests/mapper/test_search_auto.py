@@ -1,4 +1,4 @@
-"""The auto search (a genetic phase seeding the exhaustive one) against brute force on tiny spaces."""
+"""The auto search (the exhaustive search, optionally after a genetic phase that seeds it) against brute force on tiny spaces."""
 
 from __future__ import annotations
 
@@ -19,22 +19,31 @@ from mapscope.workload.layer import Layer, LayerType
 
 
 @SETTINGS
-@given(drawn=tiny_spaces(), objective=st.sampled_from(OBJECTIVES), share=st.floats(0.0, 1.5), seed=st.integers(0, 2**16))
-def test_auto_search_is_never_worse_than_its_genetic_phase_and_its_certificate_holds(drawn, objective, share, seed) -> None:
+@given(
+    drawn=tiny_spaces(),
+    objective=st.sampled_from(OBJECTIVES),
+    share=st.floats(0.0, 1.5),
+    genetic_share=st.sampled_from([GENETIC_SHARE, 0.15, 0.3]),
+    seed=st.integers(0, 2**16),
+)
+def test_auto_search_is_never_worse_than_its_genetic_phase_and_its_certificate_holds(drawn, objective, share, genetic_share, seed) -> None:
     problem, every = small_problem(drawn, objective)
     optimum = brute_force_optimum(problem, every)
     budget = max(1, int(share * len(every)))
-    result = auto_search(problem, budget=budget, seed=seed)
+    result = auto_search(problem, budget=budget, seed=seed, genetic_share=genetic_share)
     check_result(problem, result)
     assert result.strategy == "auto"
-    genetic = genetic_search(problem, budget=max(1, round(GENETIC_SHARE * budget)), seed=seed)
-    assert result.value <= genetic.value
+    if genetic_share:
+        assert result.value <= genetic_search(problem, budget=max(1, round(genetic_share * budget)), seed=seed).value
+    else:  # the exhaustive search alone
+        assert result.value == exhaustive_search(problem, max_mappings=budget).value
     assert result.mappings_evaluated <= budget + 2 * len(problem.warm_starts()) + 2  # each phase evaluates the starts
     if result.certified_optimal:
         assert result.value == pytest.approx(optimum, rel=1e-12)
     else:
         assert result.lower_bound is not None and result.lower_bound <= optimum * (1 + 1e-12) <= result.value * (1 + 1e-12)
-    assert run_search(LayerSearch(problem, "auto", budget, seed)).value == result.value
+    if genetic_share == GENETIC_SHARE:
+        assert run_search(LayerSearch(problem, "auto", budget, seed)).value == result.value
 
 
 @settings(SETTINGS, max_examples=examples(15))  # the exhaustive phase's equality to brute force is test_mapper_search's
