@@ -147,20 +147,28 @@ def test_tile_prefix_batches_are_full_until_their_group_ends(drawn, data) -> Non
     assert len(batches) <= len(groups) + len(whole) // max_rows
 
 
-@SETTINGS
-@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp")), data=st.data())
-def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data) -> None:
-    """`top_tile_bounds` bounds subspaces of several level counts in one pass: each subspace's row equals
-    its own `runtime_bounds_cycles` call, raised to the subspace bound. Given a bound per tuple already
-    known, it bounds only the tuples below the incumbent there, the same, and the others keep the known one."""
+def drawn_subspaces(drawn, objective: str, data: st.DataObject, most: int) -> tuple[MappingProblem, TileBounds, list, float]:
+    """A problem on a drawn branching space, its tile bounds, 1 to `most` of its subspaces (drawn, repeats
+    allowed) and the layer's energy floor; the example is rejected where tile bounds do not apply."""
     space, accelerator = drawn
     bounds = TileBounds.of(space)
     assume(bounds is not None)
     assert bounds is not None
     problem = MappingProblem(space, accelerator, mapping_objective(objective))
     entries = list(spatial_subspaces(problem))
-    entries = data.draw(st.lists(st.sampled_from(entries), min_size=1, max_size=12)) if entries else []
-    energy_nj = energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
+    assume(entries)
+    chosen = data.draw(st.lists(st.sampled_from(entries), min_size=1, max_size=most))
+    return problem, bounds, chosen, energy_lower_bound_nj(layer_work(space.layer, space.compat), space.compat, problem.energy_table)
+
+
+@SETTINGS
+@given(drawn=branching_spaces(), objective=st.sampled_from(("runtime", "edp")), data=st.data())
+def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data) -> None:
+    """`top_tile_bounds` bounds subspaces of several level counts in one pass: each subspace's row equals
+    its own `runtime_bounds_cycles` call, raised to the subspace bound. Given a bound per tuple already
+    known, it bounds only the tuples below the incumbent there, the same, and the others keep the known one."""
+    problem, bounds, entries, energy_nj = drawn_subspaces(drawn, objective, data, 12)
+    accelerator = problem.accelerator
     for entry, found in zip(entries, top_tile_bounds(problem, bounds, entries, energy_nj)):
         spatial = tuple(bounds.names.index(name) for name in entry.spatial_dimensions)
         sub_clusters = (accelerator.num_pes // math.prod(entry.cluster_sizes), *entry.cluster_sizes)
@@ -168,16 +176,14 @@ def test_window_tile_bounds_equal_one_subspace_at_a_time(drawn, objective, data)
         alone = objective_bounds(problem.objective, runtime, energy_nj)
         assert alone is not None
         assert np.array_equal(found, np.maximum(alone, entry.bound))
-    if not entries:
-        return
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     plain = top_tile_bounds(problem, bounds, entries, energy_nj)
     known = [rng.uniform(0, 2, len(values)) * values.max() for values in plain]
     incumbent = float(rng.uniform(0, 2) * max(values.max() for values in plain))
-    for values, given, found in zip(plain, known, top_tile_bounds(problem, bounds, entries, energy_nj, incumbent=incumbent, known=known)):
-        below = given < incumbent
-        assert np.array_equal(found[below], np.maximum(values, given)[below])
-        assert np.all(found[~below] >= given[~below])
+    for values, prior, found in zip(plain, known, top_tile_bounds(problem, bounds, entries, energy_nj, incumbent=incumbent, known=known)):
+        below = prior < incumbent
+        assert np.array_equal(found[below], np.maximum(values, prior)[below])
+        assert np.all(found[~below] >= prior[~below])
 
 
 @SETTINGS
@@ -226,3 +232,4 @@ def test_full_depth_prefixes_are_every_whole_chain_of_the_prefixes_under_no_incu
     beaten.best_value = 0.0  # an incumbent no chain can beat: every refinement is pruned whole
     with mock.patch.object(tile_branch_bounds, "MAX_BRANCH_ROWS", most):
         assert list(tile_branch_bounds.full_depth_prefixes(problem, bounds, entry, prefixes, 0.0, None, beaten)) == []
+
