@@ -108,7 +108,7 @@ class BranchQueue:
         none of them evaluates a member)."""
         run: list[tuple[int, object]] = []
         while len(run) < most and self.heap and self.heap[0][2] == stage:
-            _, taken, position, item = self.pop()
+            _, _, position, item = self.pop()
             run.append((position, item))
         return run
 
