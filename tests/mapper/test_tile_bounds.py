@@ -82,7 +82,7 @@ def member_buffer_bounds(bounds: TileBounds, accelerator: Accelerator, member: M
 )
 def test_tile_bounds_never_exceed_the_runtime_or_buffer_requirements_of_a_member(layer: Layer, accelerator: Accelerator, max_levels: int, seed: int) -> None:
     """At every depth of a sampled member's tile prefix: the runtime bound and the L2/L1 requirement bounds
-    are at most what `analyze_layer` reports for the member."""
+    are at most what `analyze_layer` reports for the member, and so are the least requirements over the space."""
     space = MappingSpace(layer, accelerator.num_pes, max_levels=max_levels)
     bounds = TileBounds.of(space)
     if bounds is None:
@@ -99,6 +99,8 @@ def test_tile_bounds_never_exceed_the_runtime_or_buffer_requirements_of_a_member
         l2, l1 = member_buffer_bounds(bounds, accelerator, member)
         assert l2 <= stats.l2_size_req_elems, member
         assert l1 is not None and l1 <= stats.l1_size_req_elems, member
+        least_l2, least_l1 = bounds.least_buffers_elems()
+        assert least_l2 <= l2 and least_l1 <= l1, member
 
 
 @settings(max_examples=examples(100), deadline=None)
@@ -130,7 +132,7 @@ def test_the_bounds_decline_compatibility_mode_and_imperfect_tiles() -> None:
 
 def test_buffer_bounds_are_attained_by_a_one_level_member() -> None:
     """On a 1x1 CONV with one level and K spatial, both bounds are the requirements the model reports (so
-    an inflated bound fails here)."""
+    an inflated bound fails here), and the space's least L1 requirement is its all-ones member's."""
     layer = Layer("c", LayerType.CONV, (("K", 8), ("C", 4), ("R", 1), ("S", 1), ("Y", 4), ("X", 4)))
     accelerator = Accelerator(num_pes=4)
     space = MappingSpace(layer, 4, max_levels=1)
@@ -145,6 +147,10 @@ def test_buffer_bounds_are_attained_by_a_one_level_member() -> None:
         assert l2 <= stats.l2_size_req_elems and l1 is not None and l1 <= stats.l1_size_req_elems
         attained += l1 == stats.l1_size_req_elems
     assert attained == 40
+    ones = MappingChoice((LevelChoice("K", ("K", "C", "Y", "X"), (1, 1, 1, 1)),), ())
+    stats = layer_stats(layer, dataflow(space, ones), accelerator, None)
+    least_l2, least_l1 = bounds.least_buffers_elems()  # the space's least L1 is this member's; its L2 needs the K split's tiles
+    assert least_l1 == stats.l1_size_req_elems == 6 and least_l2 == 6 < stats.l2_size_req_elems
 
 
 def test_the_off_chip_term_counts_the_output_requirement() -> None:

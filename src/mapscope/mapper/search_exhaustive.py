@@ -140,6 +140,9 @@ def exhaustive_search(
         descend(log, log.best_choice, None if max_mappings is None else int(descent_share * (max_mappings - log.evaluated)))
     space = problem.space
     bounds = TileBounds.of(space)
+    if bounds is not None and problem.constraints.buffers_fit and not _some_member_fits(problem, bounds):
+        log.skipped_unfit = True
+        return log.result("exhaustive", True, None)  # every member pruned; no feasible one: the error says which buffer
     work = layer_work(space.layer, space.compat)
     energy_nj = energy_lower_bound_nj(work, space.compat, problem.energy_table, spill=problem.may_spill)
     tile_energy = None if bounds is None else TileEnergyBounds(bounds, work)
@@ -183,6 +186,13 @@ def exhaustive_search(
             if item.values is not None and item.start < item.cut(log.best_value):
                 item.compact(log.best_value)
                 queue.push(float(item.values[item.start]), Stage.ENUMERATE, listed, item)
+
+
+def _some_member_fits(problem: MappingProblem, bounds: TileBounds) -> bool:
+    """Whether the least L2 and L1 requirements over the space (`TileBounds.least_buffers_elems`) fit the
+    accelerator's capacities."""
+    l2, l1 = bounds.least_buffers_elems()
+    return l2 <= problem.accelerator.l2_size_elems and l1 <= problem.accelerator.l1_size_elems
 
 
 def _queue_subspace(queue: BranchQueue, bounded: Bounded, listed: int, incumbent: float) -> None:

@@ -136,6 +136,18 @@ class TileBounds:
             total = total + volume
         return total
 
+    def least_buffers_elems(self) -> tuple[int, int]:
+        """Lower bounds on the L2 and L1 requirements of every member: `buffer_bounds_elems` of tiles of one
+        unit per loop on one busy sub-cluster, the least any prefix can have (tiles and busy sub-clusters only
+        add to them). A space none of whose members can fit is so found without bounding its prefixes one
+        by one (with an L1 too small, every whole tile chain would be refined and pruned before the search
+        could stop: no member is evaluated, so no budget ends it)."""
+        ones = np.ones((1, len(self.extents)), dtype=np.int64)
+        one = np.ones(1, dtype=np.int64)
+        l2 = 2 * (self._operand_elems(ones, None, one, tight=False) + self._output_elems(ones))
+        l1 = 2 * (self._operand_elems(ones, None, one, tight=True) + self._output_elems(ones))
+        return int(l2[0]), int(l1[0])
+
     def buffer_bounds_elems(
         self, spatial: tuple[int, ...] | np.ndarray, sub_clusters: tuple[int, ...] | np.ndarray, rows: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None]:
