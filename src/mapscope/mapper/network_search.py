@@ -30,7 +30,7 @@ from mapscope.workload.network import Network
 
 #: The strategy and budget (evaluations per distinct layer) a network search uses unless told otherwise:
 #: `auto` (the exhaustive search from the templates' descent, `search_auto`), 1,000 mappings; on the zoo's three networks
-#: it certifies 127 of 134 distinct layer searches in a median 0.79 s (benchmarks/mapper_networks.py).
+#: it certifies 127 of 134 distinct layer searches in a median 0.8 to 0.9 s (benchmarks/mapper_networks.py).
 DEFAULT_STRATEGY = "auto"
 DEFAULT_BUDGET_PER_LAYER = 1000
 
